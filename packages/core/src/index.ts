@@ -1,0 +1,23 @@
+import 'reflect-metadata';
+
+export * from './canonical-json';
+export * from './clock';
+export * from './contributions';
+export * from './digest';
+export * from './errors';
+export { EventBus } from './event-bus';
+export * from './event-type-registry';
+export type { SubscriberError } from './guarded-observable';
+export * from './memory-store';
+export * from './of-type';
+export * from './plugin';
+export * from './plugin-host';
+export * from './plugin-order';
+export * from './record';
+export * from './rng';
+export * from './simulation';
+export * from './simulation-errors';
+export * from './state-digest';
+export * from './store';
+export * from './type-maps';
+export * from './validation';

@@ -1,0 +1,345 @@
+import { Container, type ServiceIdentifier } from 'inversify';
+import type { Observable } from 'rxjs';
+import { Clock, ClockImpl } from './clock';
+import type { CommandContext, CommandHandler, Projection, Reactor, ReactorContext } from './contributions';
+import { UnknownCommandError, UnknownEventTypeError } from './errors';
+import { EventBus, createEventBus, type EventBusController } from './event-bus';
+import type { EventTypeDefinition, EventTypeRegistry } from './event-type-registry';
+import { MemoryStore } from './memory-store';
+import type { Plugin } from './plugin';
+import { PluginHost, type PluginContributions } from './plugin-host';
+import type { CommandRecord, EventRecord, LogRecord, Rejection } from './record';
+import { Rng, Xoshiro128StarStar, type RngState } from './rng';
+import { ReentrantDispatchError, SimulationClosedError } from './simulation-errors';
+import { stateDigest } from './state-digest';
+import { Store, type Store as StoreType } from './store';
+import type { CommandArgs, EventData } from './type-maps';
+
+/** How to build a {@link Simulation}. */
+export interface SimulationOptions {
+  /** The plugin set, in any order: the kernel orders it by dependency. */
+  readonly plugins: readonly Plugin[];
+  /** Seed of the simulation's {@link Rng}; default 0. */
+  readonly seed?: number;
+  /** Where records go; default a new {@link MemoryStore}. The simulation never closes it. */
+  readonly store?: StoreType;
+  /** Records between recorded state digests (0: only at close); default 10,000. */
+  readonly digestInterval?: number;
+  /**
+   * Events between the kernel's private rollback checkpoints; default 4,096. A command that fails
+   * after emitting restores the last checkpoint and re-applies the events since, so a larger
+   * window means fewer snapshots on the hot path and a slower (rare) rollback.
+   */
+  readonly rollbackWindow?: number;
+}
+
+/** Who issues a command from outside the simulation. */
+export interface DispatchOptions {
+  /** Default `user`. */
+  readonly actor?: string;
+}
+
+/** What became of a dispatched command. */
+export interface CommandResult {
+  /** The command record's seq. */
+  readonly seq: number;
+  readonly ok: boolean;
+  /** The events it emitted (none when refused); not those of commands its reactors issued. */
+  readonly events: readonly EventRecord[];
+  readonly rejection?: Rejection;
+}
+
+/** The kernel's own event types. */
+export const CORE_EVENTS: readonly EventTypeDefinition[] = [
+  {
+    type: 'core.reaction.failed',
+    description: 'A reactor threw; the commands it had issued for that event were dropped.',
+  },
+];
+
+/** Payload of `core.reaction.failed`. */
+export interface ReactionFailed {
+  readonly reactor: string;
+  readonly error: string;
+  readonly message: string;
+}
+
+interface Route {
+  readonly v: number;
+  readonly projections: Projection[];
+  readonly reactors: Reactor[];
+}
+
+interface Reaction {
+  readonly type: string;
+  readonly args: unknown;
+  readonly actor: string;
+  readonly cause: number;
+}
+
+const DEFAULT_DIGEST_INTERVAL = 10_000;
+const DEFAULT_ROLLBACK_WINDOW = 4_096;
+
+/**
+ * A running simulation: a plugin set in an Inversify container, with a store, a simulated clock,
+ * a seeded RNG and an event bus. Dispatching a command validates it, lets its handler emit events
+ * (each applied to the projections at once), then appends the command and its events to the
+ * store as one batch, publishes them, and runs the reactors' commands after it, in order.
+ *
+ * A command is atomic: if its handler or a projection throws, the state is rolled back, nothing
+ * it emitted reaches the store or the bus, and the command is recorded with its rejection.
+ */
+export class Simulation {
+  /** The public observation surface. */
+  readonly bus: EventBus;
+  /** The plugin set as loaded, in dependency order, with what each plugin contributes. */
+  readonly plugins: readonly PluginContributions[];
+  readonly eventTypes: EventTypeRegistry;
+  readonly store: StoreType;
+
+  private readonly container: Container;
+  private readonly bus$: EventBusController;
+  private readonly clock = new ClockImpl();
+  private readonly rng: Xoshiro128StarStar;
+  private readonly handlers: ReadonlyMap<string, CommandHandler>;
+  private readonly projections: readonly Projection[];
+  private readonly routes = new Map<string, Route>();
+  private readonly digestInterval: number;
+  private readonly rollbackWindow: number;
+
+  private nextSeq = 1;
+  private lastDigestSeq = 0;
+  private dispatching = false;
+  private closed = false;
+  private readonly reactions: Reaction[] = [];
+  private checkpoint: unknown[];
+  /** Emits for a handler's context; made once, so a command costs no closure. */
+  private readonly emitter: Emitter = (context, type, data) => {
+    context.touched = true;
+    const record = this.applyEvent(context.tick, context.actor, context.seq, type, data);
+    context.events.push(record);
+    return record;
+  };
+  private tail: EventRecord[] = [];
+
+  constructor(options: SimulationOptions) {
+    this.store = options.store ?? new MemoryStore();
+    this.nextSeq = this.store.head() + 1;
+    this.rng = new Xoshiro128StarStar(options.seed ?? 0);
+    this.digestInterval = options.digestInterval ?? DEFAULT_DIGEST_INTERVAL;
+    this.rollbackWindow = options.rollbackWindow ?? DEFAULT_ROLLBACK_WINDOW;
+    this.bus$ = createEventBus();
+    this.bus = this.bus$.bus;
+
+    this.container = new Container({ defaultScope: 'Singleton' });
+    this.container.bind(Clock).toConstantValue(this.clock);
+    this.container.bind(Rng).toConstantValue(this.rng);
+    this.container.bind(EventBus).toConstantValue(this.bus);
+    this.container.bind(Store).toConstantValue(this.store);
+
+    const loaded = new PluginHost(options.plugins).load(this.container, CORE_EVENTS);
+    this.plugins = loaded.plugins;
+    this.eventTypes = loaded.eventTypes;
+    this.handlers = loaded.handlers;
+    this.projections = loaded.projections;
+    for (const { type, version } of loaded.eventTypes.list()) {
+      this.routes.set(type, { v: version, projections: [], reactors: [] });
+    }
+    for (const projection of loaded.projections) {
+      for (const type of projection.eventTypes) this.routes.get(type)!.projections.push(projection);
+    }
+    for (const reactor of loaded.reactors) {
+      for (const type of reactor.eventTypes) this.routes.get(type)!.reactors.push(reactor);
+    }
+    this.checkpoint = this.projections.map((p) => p.snapshot());
+  }
+
+  /** Seq of the last record; 0 before the first command. */
+  get seq(): number {
+    return this.nextSeq - 1;
+  }
+
+  /** The simulated time (see {@link Clock}). */
+  get tick(): number {
+    return this.clock.tick;
+  }
+
+  /** Every record as it is committed; shorthand for `bus.records$`. */
+  get records$(): Observable<LogRecord> {
+    return this.bus.records$;
+  }
+
+  /**
+   * Runs a command from outside the simulation, then every command its events' reactors issue.
+   * Advances the clock by one tick. A refused command is recorded and reported in the result,
+   * not thrown.
+   */
+  dispatch<T extends string>(type: T, args: CommandArgs<T>, options: DispatchOptions = {}): CommandResult {
+    if (this.closed) throw new SimulationClosedError();
+    if (this.dispatching) throw new ReentrantDispatchError(type);
+    this.dispatching = true;
+    try {
+      this.clock.tick++;
+      const result = this.execute(type, args, options.actor ?? 'user', 0);
+      for (let i = 0; i < this.reactions.length; i++) {
+        const { type, args, actor, cause } = this.reactions[i];
+        this.execute(type, args, actor, cause);
+      }
+      return result;
+    } finally {
+      this.reactions.length = 0;
+      this.dispatching = false;
+    }
+  }
+
+  /** A service bound in the container, e.g. a plugin's query: for scenarios, tests and front ends. */
+  get<T>(token: ServiceIdentifier<T>): T {
+    return this.container.get<T>(token);
+  }
+
+  /** The state digest now (see `stateDigest`). */
+  digest(): string {
+    return stateDigest(this.projections);
+  }
+
+  /** Each projection's digest, by name. */
+  projectionDigests(): Record<string, string> {
+    return Object.fromEntries(this.projections.map((p) => [p.name, p.digest()]));
+  }
+
+  /** Records the final state digest, flushes the store and completes the bus. */
+  close(): void {
+    if (this.closed) return;
+    if (this.seq > this.lastDigestSeq) this.recordDigest();
+    this.store.flush();
+    this.closed = true;
+    this.bus$.complete();
+  }
+
+  private execute(type: string, rawArgs: unknown, actor: string, cause: number): CommandResult {
+    const seq = this.nextSeq++;
+    const tick = this.clock.tick;
+    const rngBefore = this.rng.state();
+    const events: EventRecord[] = [];
+    let args = rawArgs;
+    const handler = this.handlers.get(type);
+    const context = new EmitContext(this.emitter, seq, tick, actor, events);
+    try {
+      if (!handler) throw new UnknownCommandError(type, [...this.handlers.keys()]);
+      args = handler.parse(rawArgs);
+      handler.execute(args, context);
+    } catch (error) {
+      this.undo(seq, context.touched, rngBefore);
+      const rejection = toRejection(error);
+      const command: CommandRecord = { seq, tick, actor, cause, kind: 'command', type, args, rejection };
+      this.commit([command], []);
+      return { seq, ok: false, events: [], rejection };
+    } finally {
+      context.close();
+    }
+    const command: CommandRecord = { seq, tick, actor, cause, kind: 'command', type, args };
+    try {
+      this.commit([command, ...events], events);
+    } catch (error) {
+      // The store refused the batch: take the events back out of the state, and let it surface.
+      this.undo(seq, true, rngBefore);
+      throw error;
+    }
+    return { seq, ok: true, events };
+  }
+
+  /** Numbers an event and applies it to the projections that route it. */
+  private applyEvent(tick: number, actor: string, cause: number, type: string, data: unknown): EventRecord {
+    const route = this.routes.get(type);
+    if (!route) throw new UnknownEventTypeError(type);
+    const record: EventRecord = { seq: this.nextSeq++, tick, actor, cause, kind: 'event', type, v: route.v, data };
+    const projections = route.projections;
+    for (let i = 0; i < projections.length; i++) projections[i].apply(record);
+    return record;
+  }
+
+  private commit(records: readonly LogRecord[], events: readonly EventRecord[]): void {
+    this.store.append(records);
+    for (const event of events) this.tail.push(event);
+    if (this.tail.length >= this.rollbackWindow) this.takeCheckpoint();
+    if (this.bus$.observed()) for (const record of records) this.bus$.publish(record);
+    for (const event of events) {
+      const reactors = this.routes.get(event.type)!.reactors;
+      for (let i = 0; i < reactors.length; i++) this.react(reactors[i], event);
+    }
+    if (this.digestInterval > 0 && this.seq - this.lastDigestSeq >= this.digestInterval) this.recordDigest();
+  }
+
+  private react(reactor: Reactor, event: EventRecord): void {
+    const issued: Reaction[] = [];
+    const context: ReactorContext = {
+      dispatch: <T extends string>(type: T, args: CommandArgs<T>) => {
+        issued.push({ type, args, actor: reactor.actor, cause: event.seq });
+      },
+    };
+    try {
+      reactor.react(event, context);
+    } catch (error) {
+      const { error: name, message } = toRejection(error);
+      const data: ReactionFailed = { reactor: reactor.actor, error: name, message };
+      const failure = this.applyEvent(event.tick, reactor.actor, event.seq, 'core.reaction.failed', data);
+      this.commit([failure], [failure]);
+      return;
+    }
+    for (const reaction of issued) this.reactions.push(reaction);
+  }
+
+  /** Takes back the effects of a command that failed after `seq` was handed to it. */
+  private undo(seq: number, stateTouched: boolean, rngBefore: RngState): void {
+    if (stateTouched) {
+      this.projections.forEach((projection, i) => projection.restore(this.checkpoint[i]));
+      for (const event of this.tail) {
+        const projections = this.routes.get(event.type)!.projections;
+        for (let i = 0; i < projections.length; i++) projections[i].apply(event);
+      }
+    }
+    this.rng.setState(rngBefore);
+    this.nextSeq = seq + 1;
+  }
+
+  private takeCheckpoint(): void {
+    this.checkpoint = this.projections.map((p) => p.snapshot());
+    this.tail = [];
+  }
+
+  private recordDigest(): void {
+    this.store.appendDigest({ seq: this.seq, digest: this.digest() });
+    this.lastDigestSeq = this.seq;
+  }
+}
+
+type Emitter = (context: EmitContext, type: string, data: unknown) => EventRecord;
+
+/** The {@link CommandContext} a handler gets; it stops working once the handler returns. */
+class EmitContext implements CommandContext {
+  /** Set before the first event is applied: from then on a failure must roll the state back. */
+  touched = false;
+  private open = true;
+
+  constructor(
+    private readonly emitter: Emitter,
+    readonly seq: number,
+    readonly tick: number,
+    readonly actor: string,
+    readonly events: EventRecord[],
+  ) {}
+
+  emit<T extends string>(type: T, data: EventData<T>): EventRecord<EventData<T>> {
+    if (!this.open) throw new Error(`Command ${this.seq} has finished executing; it cannot emit "${type}" any more`);
+    return this.emitter(this, type, data) as EventRecord<EventData<T>>;
+  }
+
+  close(): void {
+    this.open = false;
+  }
+}
+
+function toRejection(error: unknown): Rejection {
+  if (error instanceof Error) return { error: error.name, message: error.message };
+  return { error: 'Error', message: String(error) };
+}
