@@ -4,7 +4,11 @@ const js = require('@eslint/js');
 const tseslint = require('typescript-eslint');
 const { defineConfig, globalIgnores } = require('eslint/config');
 
-const simulationCode = ['packages/core/src/**/*.ts', 'packages/mmu/src/**/*.ts', 'plugins/*/src/**/*.ts'];
+const simulationCode = [
+  'packages/core/src/**/*.ts',
+  'packages/mmu/src/**/*.ts',
+  'plugins/*/src/**/*.ts',
+];
 const wallClock = 'Simulation code must be deterministic: read the injected Clock instead.';
 const randomness = 'Simulation code must be deterministic: draw from the injected Rng instead.';
 const timers = 'Simulation code runs synchronously on the simulated clock: no timers.';
@@ -15,7 +19,10 @@ module.exports = defineConfig([
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {
-      parserOptions: { projectService: { allowDefaultProject: ['*.js'] }, tsconfigRootDir: __dirname },
+      parserOptions: {
+        projectService: { allowDefaultProject: ['*.js'] },
+        tsconfigRootDir: __dirname,
+      },
     },
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
@@ -27,16 +34,24 @@ module.exports = defineConfig([
         {
           patterns: [
             {
-              group: ['@chronovisor/*/src', '@chronovisor/*/src/*', '@chronovisor/*/lib', '@chronovisor/*/lib/*'],
-              message: 'Import a package by its name only (@chronovisor/<name>), through its src/index.ts.',
+              group: [
+                '@chronovisor/*/src',
+                '@chronovisor/*/src/*',
+                '@chronovisor/*/lib',
+                '@chronovisor/*/lib/*',
+              ],
+              message:
+                'Import a package by its name only (@chronovisor/<name>), through its src/index.ts.',
             },
             {
               regex: '^(\\.\\./)+(packages|plugins|examples)/',
-              message: 'Import another package by its name (@chronovisor/<name>), never by a path into it.',
+              message:
+                'Import another package by its name (@chronovisor/<name>), never by a path into it.',
             },
             {
               regex: '^(\\.\\./){2,}[^.]',
-              message: 'This path leaves the package: import the other package by its name (@chronovisor/<name>).',
+              message:
+                'This path leaves the package: import the other package by its name (@chronovisor/<name>).',
             },
           ],
         },
@@ -46,7 +61,15 @@ module.exports = defineConfig([
   {
     files: ['**/*.js'],
     extends: [tseslint.configs.disableTypeChecked],
-    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable', __dirname: 'readonly', console: 'readonly' } },
+    languageOptions: {
+      sourceType: 'commonjs',
+      globals: {
+        require: 'readonly',
+        module: 'writable',
+        __dirname: 'readonly',
+        console: 'readonly',
+      },
+    },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   {
@@ -76,8 +99,10 @@ module.exports = defineConfig([
         { selector: "NewExpression[callee.name='Date']", message: wallClock },
         { selector: "CallExpression[callee.name='Date']", message: wallClock },
         {
-          selector: "ImportDeclaration[source.value=/^(node:)?(timers|timers\\/promises|perf_hooks|fs|fs\\/promises|net|http|https|child_process)$/]",
-          message: 'Simulation code does no I/O and uses no timers: only the injected Clock, Rng and Store.',
+          selector:
+            'ImportDeclaration[source.value=/^(node:)?(timers|timers\\/promises|perf_hooks|fs|fs\\/promises|net|http|https|child_process)$/]',
+          message:
+            'Simulation code does no I/O and uses no timers: only the injected Clock, Rng and Store.',
         },
       ],
     },

@@ -6,7 +6,9 @@ export class NotPlainDataError extends ChronovisorError {
     readonly path: string,
     what: string,
   ) {
-    super(`${path} is ${what}, which is not plain data (numbers, strings, booleans, null, arrays, objects, Uint8Array)`);
+    super(
+      `${path} is ${what}, which is not plain data (numbers, strings, booleans, null, arrays, objects, Uint8Array)`,
+    );
   }
 }
 
@@ -41,7 +43,8 @@ function encodeObject(value: object, path: string, ancestors: Set<object>): stri
   if (value instanceof Uint8Array) {
     return `{"$bytes":"${Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64')}"}`;
   }
-  if (ancestors.has(value)) throw new NotPlainDataError(path, 'a reference back to an enclosing value');
+  if (ancestors.has(value))
+    throw new NotPlainDataError(path, 'a reference back to an enclosing value');
   ancestors.add(value);
   let out: string;
   if (Array.isArray(value)) {
@@ -54,7 +57,10 @@ function encodeObject(value: object, path: string, ancestors: Set<object>): stri
     const entries = Object.keys(value)
       .sort()
       .filter((key) => (value as Record<string, unknown>)[key] !== undefined)
-      .map((key) => `${JSON.stringify(key)}:${encode((value as Record<string, unknown>)[key], `${path}.${key}`, ancestors)}`);
+      .map(
+        (key) =>
+          `${JSON.stringify(key)}:${encode((value as Record<string, unknown>)[key], `${path}.${key}`, ancestors)}`,
+      );
     out = `{${entries.join(',')}}`;
   }
   ancestors.delete(value);

@@ -30,9 +30,9 @@ export interface EventBus {
 export interface EventBusController {
   readonly bus: EventBus;
   /** True when somebody observes the bus, so the kernel can skip publishing to nobody. */
-  observed(): boolean;
-  publish(record: LogRecord): void;
-  complete(): void;
+  readonly observed: () => boolean;
+  readonly publish: (record: LogRecord) => void;
+  readonly complete: () => void;
 }
 
 /** Creates a bus and its controller; the kernel keeps the controller to itself. */
@@ -43,7 +43,9 @@ export function createEventBus(): EventBusController {
     if (errors.observed) errors.next(error);
     else console.error('chronovisor: an observer of the event bus threw:', error.error);
   };
-  const records$ = new GuardedObservable<LogRecord>(report, (subscriber) => records.subscribe(subscriber));
+  const records$ = new GuardedObservable<LogRecord>(report, (subscriber) =>
+    records.subscribe(subscriber),
+  );
   const bus: EventBus = {
     records$,
     events$: records$.pipe(filter((record): record is EventRecord => record.kind === 'event')),

@@ -39,12 +39,14 @@ describe('EventTypeRegistry', () => {
   });
 
   it('refuses a missing upcaster, a duplicate type and a malformed name', () => {
-    expect(() => new EventTypeRegistry().register('@x/a', [{ type: 'a.thing.changed', version: 2 }])).toThrow(
-      'gives no upcaster from version 1 to 2',
-    );
+    expect(() =>
+      new EventTypeRegistry().register('@x/a', [{ type: 'a.thing.changed', version: 2 }]),
+    ).toThrow('gives no upcaster from version 1 to 2');
     expect(() => registry.register('@x/other', [{ type: 'heap.block.allocated' }])).toThrow(
       'Event type "heap.block.allocated" is declared by both "@x/heap" and "@x/other"',
     );
-    expect(() => registry.register('@x/a', [{ type: 'Heap.Allocated' }])).toThrow('not of the form');
+    expect(() => registry.register('@x/a', [{ type: 'Heap.Allocated' }])).toThrow(
+      'not of the form',
+    );
   });
 });

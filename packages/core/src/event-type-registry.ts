@@ -58,10 +58,14 @@ export class EventTypeRegistry {
     }
     const existing = this.entries.get(type);
     if (existing) {
-      throw new EventTypeError(`Event type "${type}" is declared by both "${existing.owner}" and "${owner}"`);
+      throw new EventTypeError(
+        `Event type "${type}" is declared by both "${existing.owner}" and "${owner}"`,
+      );
     }
     if (!Number.isInteger(version) || version < 1) {
-      throw new EventTypeError(`Plugin "${owner}" declares event type "${type}" with version ${version}; versions are integers from 1`);
+      throw new EventTypeError(
+        `Plugin "${owner}" declares event type "${type}" with version ${version}; versions are integers from 1`,
+      );
     }
     for (let v = 1; v < version; v++) {
       if (typeof upcasters[v] !== 'function') {
@@ -70,7 +74,13 @@ export class EventTypeRegistry {
         );
       }
     }
-    this.entries.set(type, { type, version, owner, upcasters, ...(description ? { description } : {}) });
+    this.entries.set(type, {
+      type,
+      version,
+      owner,
+      upcasters,
+      ...(description ? { description } : {}),
+    });
   }
 
   /** The version records of `type` are written with. */
@@ -101,7 +111,9 @@ export class EventTypeRegistry {
   upcast(record: EventRecord): EventRecord {
     const entry = this.entries.get(record.type);
     if (!entry) {
-      throw new EventVersionError(`Record ${record.seq}: event type "${record.type}" is not declared by any plugin in this set`);
+      throw new EventVersionError(
+        `Record ${record.seq}: event type "${record.type}" is not declared by any plugin in this set`,
+      );
     }
     if (record.v === entry.version) return record;
     if (!Number.isInteger(record.v) || record.v < 1 || record.v > entry.version) {
@@ -110,7 +122,7 @@ export class EventTypeRegistry {
       );
     }
     let data: unknown = record.data;
-    for (let v = record.v; v < entry.version; v++) data = entry.upcasters[v](data);
+    for (let v = record.v; v < entry.version; v++) data = entry.upcasters[v]!(data);
     return { ...record, v: entry.version, data };
   }
 }

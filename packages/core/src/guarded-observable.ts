@@ -1,4 +1,11 @@
-import { Observable, Subscriber, type Observer, type Operator, type Subscription, type TeardownLogic } from 'rxjs';
+import {
+  Observable,
+  Subscriber,
+  type Observer,
+  type Operator,
+  type Subscription,
+  type TeardownLogic,
+} from 'rxjs';
 
 /** An error thrown by an observer of the bus, with the value it was handling. */
 export interface SubscriberError {
@@ -56,7 +63,9 @@ function guard<T>(
   report: (error: SubscriberError) => void,
 ): Observer<T> {
   const observer: Partial<Observer<T>> =
-    typeof target === 'function' ? { next: target, ...(error ? { error } : {}), ...(complete ? { complete } : {}) } : (target ?? {});
+    typeof target === 'function'
+      ? { next: target, ...(error ? { error } : {}), ...(complete ? { complete } : {}) }
+      : (target ?? {});
   return {
     next(value) {
       try {

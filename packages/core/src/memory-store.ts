@@ -16,7 +16,7 @@ export class MemoryStore implements Store {
   *read(from: number, to = this.records.length): Iterable<LogRecord> {
     if (from < 1) throw new StoreError(`Cannot read from seq ${from}: seqs start at 1`);
     const end = Math.min(to, this.records.length);
-    for (let seq = from; seq <= end; seq++) yield this.records[seq - 1];
+    for (let seq = from; seq <= end; seq++) yield this.records[seq - 1]!;
   }
 
   head(): number {
@@ -26,7 +26,9 @@ export class MemoryStore implements Store {
   appendDigest(digest: StateDigest): void {
     this.assertOpen();
     if (digest.seq > this.records.length) {
-      throw new StoreError(`State digest at seq ${digest.seq} is past the last record (${this.records.length})`);
+      throw new StoreError(
+        `State digest at seq ${digest.seq} is past the last record (${this.records.length})`,
+      );
     }
     this.stateDigests.push(digest);
   }

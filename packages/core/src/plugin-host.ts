@@ -45,14 +45,18 @@ export class PluginHost {
   load(container: Container, coreEvents: readonly EventTypeDefinition[] = []): LoadedPluginSet {
     const eventTypes = new EventTypeRegistry();
     eventTypes.register(CORE_OWNER, coreEvents);
-    for (const plugin of this.plugins) eventTypes.register(plugin.manifest.name, plugin.events ?? []);
+    for (const plugin of this.plugins)
+      eventTypes.register(plugin.manifest.name, plugin.events ?? []);
 
     const handlers = new Map<string, CommandHandler>();
     const owners = new Map<string, string>();
     const claim = (kind: string, key: string, owner: string): void => {
       const previous = owners.get(`${kind}:${key}`);
       if (previous !== undefined) {
-        throw new PluginSetError('conflict', `${kind} "${key}" is contributed by both "${previous}" and "${owner}"`);
+        throw new PluginSetError(
+          'conflict',
+          `${kind} "${key}" is contributed by both "${previous}" and "${owner}"`,
+        );
       }
       owners.set(`${kind}:${key}`, owner);
     };
@@ -80,7 +84,10 @@ export class PluginHost {
 
       for (const handler of newHandlers) {
         if (!COMMAND_TYPE_PATTERN.test(handler.type)) {
-          throw new PluginSetError('conflict', `Plugin "${name}" handles command "${handler.type}", which is not of the form <plugin>.<verb> in lowercase`);
+          throw new PluginSetError(
+            'conflict',
+            `Plugin "${name}" handles command "${handler.type}", which is not of the form <plugin>.<verb> in lowercase`,
+          );
         }
         claim('Command', handler.type, name);
         handlers.set(handler.type, handler);
@@ -90,7 +97,10 @@ export class PluginHost {
       for (const listener of [...newProjections, ...newReactors]) {
         for (const type of listener.eventTypes) {
           if (!eventTypes.has(type)) {
-            throw new PluginSetError('missing', `Plugin "${name}" listens for event type "${type}", which no plugin in the set declares`);
+            throw new PluginSetError(
+              'missing',
+              `Plugin "${name}" listens for event type "${type}", which no plugin in the set declares`,
+            );
           }
         }
       }

@@ -39,7 +39,10 @@ export function orderPlugins(plugins: readonly Plugin[]): Plugin[] {
     for (const [name, range] of Object.entries(plugin.manifest.requires ?? {})) {
       const required = byName.get(name);
       if (!required) {
-        throw new PluginSetError('missing', `Plugin ${label(plugin)} requires "${name}" ${range}, which is not in the plugin set`);
+        throw new PluginSetError(
+          'missing',
+          `Plugin ${label(plugin)} requires "${name}" ${range}, which is not in the plugin set`,
+        );
       }
       if (!satisfies(required.manifest.version, range, { includePrerelease: true })) {
         throw new PluginSetError(
@@ -68,11 +71,9 @@ export function orderPlugins(plugins: readonly Plugin[]): Plugin[] {
 }
 
 function cycleError(cycle: readonly Plugin[]): PluginSetError {
-  const links = cycle
-    .slice(0, -1)
-    .map((plugin, i) => {
-      const next = cycle[i + 1].manifest.name;
-      return `${label(plugin)} requires "${next}" ${plugin.manifest.requires![next]}`;
-    });
+  const links = cycle.slice(0, -1).map((plugin, i) => {
+    const next = cycle[i + 1]!.manifest.name;
+    return `${label(plugin)} requires "${next}" ${plugin.manifest.requires![next]}`;
+  });
   return new PluginSetError('cycle', `Plugins require each other in a cycle: ${links.join(', ')}`);
 }

@@ -2,7 +2,7 @@ import type { ContainerModule } from 'inversify';
 import { valid, validRange } from 'semver';
 import { z } from 'zod';
 import type { EventTypeDefinition } from './event-type-registry';
-import { parseWith } from './validation';
+import { parserFor } from './validation';
 
 /** Who a plugin is and what it needs. */
 export interface PluginManifest {
@@ -28,20 +28,25 @@ export interface Plugin {
 }
 
 const manifestSchema = z.object({
-  name: z.string().regex(/^(@[a-z0-9-~][a-z0-9-._~]*\/)?[a-z0-9-~][a-z0-9-._~]*$/, 'must be an npm package name'),
+  name: z
+    .string()
+    .regex(/^(@[a-z0-9-~][a-z0-9-._~]*\/)?[a-z0-9-~][a-z0-9-._~]*$/, 'must be an npm package name'),
   version: z.string().refine((v) => valid(v) !== null, 'must be a semver version such as 1.0.0'),
   description: z.string().optional(),
   requires: z
     .record(
       z.string(),
-      z.string().refine((range) => validRange(range) !== null, 'must be a semver range such as ^1.0.0'),
+      z
+        .string()
+        .refine((range) => validRange(range) !== null, 'must be a semver range such as ^1.0.0'),
     )
     .optional(),
 });
 
 /** Checks a plugin's manifest and returns the plugin; the one way plugins are made. */
 export function definePlugin(plugin: Plugin): Plugin {
-  const name = typeof plugin.manifest?.name === 'string' ? `"${plugin.manifest.name}"` : '(unnamed)';
-  parseWith(manifestSchema, plugin.manifest, `manifest of plugin ${name}`, 'manifest');
+  const name =
+    typeof plugin.manifest?.name === 'string' ? `"${plugin.manifest.name}"` : '(unnamed)';
+  parserFor(manifestSchema, `manifest of plugin ${name}`, 'manifest')(plugin.manifest);
   return plugin;
 }

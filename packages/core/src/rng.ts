@@ -30,7 +30,8 @@ export class Xoshiro128StarStar implements Rng {
   private s3 = 0;
 
   constructor(seed: number) {
-    if (!Number.isSafeInteger(seed)) throw new RangeError(`RNG seed must be a safe integer, got ${seed}`);
+    if (!Number.isSafeInteger(seed))
+      throw new RangeError(`RNG seed must be a safe integer, got ${seed}`);
     // Fold both halves of the seed in, so seeds differing only above bit 32 still differ.
     let x = (seed >>> 0) ^ Math.imul(Math.floor(seed / 0x1_0000_0000) | 0, 0x9e3779b9);
     const next = (): number => {
@@ -70,8 +71,15 @@ export class Xoshiro128StarStar implements Rng {
 
   nextInt(min: number, max: number): number {
     const span = max - min + 1;
-    if (!Number.isSafeInteger(min) || !Number.isSafeInteger(max) || span < 1 || span > 0x1_0000_0000) {
-      throw new RangeError(`nextInt needs integers with min <= max and a span of at most 2^32, got [${min}, ${max}]`);
+    if (
+      !Number.isSafeInteger(min) ||
+      !Number.isSafeInteger(max) ||
+      span < 1 ||
+      span > 0x1_0000_0000
+    ) {
+      throw new RangeError(
+        `nextInt needs integers with min <= max and a span of at most 2^32, got [${min}, ${max}]`,
+      );
     }
     // Rejection sampling: drop the top partial bucket so every value is equally likely.
     const limit = 0x1_0000_0000 - (0x1_0000_0000 % span);
@@ -85,10 +93,25 @@ export class Xoshiro128StarStar implements Rng {
     return [this.s0 >>> 0, this.s1 >>> 0, this.s2 >>> 0, this.s3 >>> 0];
   }
 
+  /** Writes the state into `target` without allocating: the kernel saves it before every command. */
+  copyStateTo(target: Uint32Array): void {
+    target[0] = this.s0;
+    target[1] = this.s1;
+    target[2] = this.s2;
+    target[3] = this.s3;
+  }
+
   /** Repositions the generator at a saved state. */
-  setState(state: RngState): void {
-    if (state.every((word) => word === 0)) throw new RangeError('xoshiro128** state must not be all zero');
-    [this.s0, this.s1, this.s2, this.s3] = state.map((word) => word | 0) as unknown as RngState;
+  setState(state: ArrayLike<number>): void {
+    if (state.length !== 4)
+      throw new RangeError(`xoshiro128** state is 4 words, got ${state.length}`);
+    if (state[0] === 0 && state[1] === 0 && state[2] === 0 && state[3] === 0) {
+      throw new RangeError('xoshiro128** state must not be all zero');
+    }
+    this.s0 = state[0]! | 0;
+    this.s1 = state[1]! | 0;
+    this.s2 = state[2]! | 0;
+    this.s3 = state[3]! | 0;
   }
 }
 

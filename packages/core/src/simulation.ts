@@ -1,7 +1,13 @@
 import { Container, type ServiceIdentifier } from 'inversify';
 import type { Observable } from 'rxjs';
 import { Clock, ClockImpl } from './clock';
-import type { CommandContext, CommandHandler, Projection, Reactor, ReactorContext } from './contributions';
+import type {
+  CommandContext,
+  CommandHandler,
+  Projection,
+  Reactor,
+  ReactorContext,
+} from './contributions';
 import { UnknownCommandError, UnknownEventTypeError } from './errors';
 import { EventBus, createEventBus, type EventBusController } from './event-bus';
 import type { EventTypeDefinition, EventTypeRegistry } from './event-type-registry';
@@ -9,7 +15,7 @@ import { MemoryStore } from './memory-store';
 import type { Plugin } from './plugin';
 import { PluginHost, type PluginContributions } from './plugin-host';
 import type { CommandRecord, EventRecord, LogRecord, Rejection } from './record';
-import { Rng, Xoshiro128StarStar, type RngState } from './rng';
+import { Rng, Xoshiro128StarStar } from './rng';
 import { ReentrantDispatchError, SimulationClosedError } from './simulation-errors';
 import { stateDigest } from './state-digest';
 import { Store, type Store as StoreType } from './store';
@@ -113,11 +119,13 @@ export class Simulation {
   private closed = false;
   private readonly reactions: Reaction[] = [];
   private checkpoint: unknown[];
+  /** The RNG state before the current command, to restore if it fails. */
+  private readonly rngBefore = new Uint32Array(4);
   /** Emits for a handler's context; made once, so a command costs no closure. */
   private readonly emitter: Emitter = (context, type, data) => {
     context.touched = true;
     const record = this.applyEvent(context.tick, context.actor, context.seq, type, data);
-    context.events.push(record);
+    context.records.push(record);
     return record;
   };
   private tail: EventRecord[] = [];
@@ -174,20 +182,30 @@ export class Simulation {
    * Advances the clock by one tick. A refused command is recorded and reported in the result,
    * not thrown.
    */
-  dispatch<T extends string>(type: T, args: CommandArgs<T>, options: DispatchOptions = {}): CommandResult {
+  dispatch<T extends string>(
+    type: T,
+    args: CommandArgs<T>,
+    options: DispatchOptions = {},
+  ): CommandResult {
     if (this.closed) throw new SimulationClosedError();
     if (this.dispatching) throw new ReentrantDispatchError(type);
     this.dispatching = true;
     try {
       this.clock.tick++;
-      const result = this.execute(type, args, options.actor ?? 'user', 0);
+      let result: CommandResult;
+      try {
+        result = this.execute(type, args, options.actor ?? 'user', 0);
+      } catch (error) {
+        this.clock.tick--; // the command never made it into the log
+        throw error;
+      }
       for (let i = 0; i < this.reactions.length; i++) {
-        const { type, args, actor, cause } = this.reactions[i];
+        const { type, args, actor, cause } = this.reactions[i]!;
         this.execute(type, args, actor, cause);
       }
       return result;
     } finally {
-      this.reactions.length = 0;
+      if (this.reactions.length > 0) this.reactions.length = 0; // setting length is not free
       this.dispatching = false;
     }
   }
@@ -219,55 +237,85 @@ export class Simulation {
   private execute(type: string, rawArgs: unknown, actor: string, cause: number): CommandResult {
     const seq = this.nextSeq++;
     const tick = this.clock.tick;
-    const rngBefore = this.rng.state();
-    const events: EventRecord[] = [];
+    this.rng.copyStateTo(this.rngBefore);
+    // records[0] is the command, filled in once its outcome is known; the events follow it.
+    const records: LogRecord[] = [PENDING_COMMAND];
+    const context = new EmitContext(this.emitter, seq, tick, actor, records);
     let args = rawArgs;
-    const handler = this.handlers.get(type);
-    const context = new EmitContext(this.emitter, seq, tick, actor, events);
     try {
+      const handler = this.handlers.get(type);
       if (!handler) throw new UnknownCommandError(type, [...this.handlers.keys()]);
       args = handler.parse(rawArgs);
       handler.execute(args, context);
     } catch (error) {
-      this.undo(seq, context.touched, rngBefore);
+      this.undo(seq, context.touched);
       const rejection = toRejection(error);
-      const command: CommandRecord = { seq, tick, actor, cause, kind: 'command', type, args, rejection };
-      this.commit([command], []);
+      const command: CommandRecord = {
+        seq,
+        tick,
+        actor,
+        cause,
+        kind: 'command',
+        type,
+        args,
+        rejection,
+      };
+      this.commit([command], 0);
       return { seq, ok: false, events: [], rejection };
     } finally {
       context.close();
     }
-    const command: CommandRecord = { seq, tick, actor, cause, kind: 'command', type, args };
+    records[0] = { seq, tick, actor, cause, kind: 'command', type, args };
     try {
-      this.commit([command, ...events], events);
+      this.commit(records, records.length - 1);
     } catch (error) {
-      // The store refused the batch: take the events back out of the state, and let it surface.
-      this.undo(seq, true, rngBefore);
+      // The store refused the batch: take the command back out of state and numbering, and let it surface.
+      this.undo(seq, true);
+      this.nextSeq = seq;
       throw error;
     }
-    return { seq, ok: true, events };
+    return { seq, ok: true, events: records.slice(1) as EventRecord[] };
   }
 
   /** Numbers an event and applies it to the projections that route it. */
-  private applyEvent(tick: number, actor: string, cause: number, type: string, data: unknown): EventRecord {
+  private applyEvent(
+    tick: number,
+    actor: string,
+    cause: number,
+    type: string,
+    data: unknown,
+  ): EventRecord {
     const route = this.routes.get(type);
     if (!route) throw new UnknownEventTypeError(type);
-    const record: EventRecord = { seq: this.nextSeq++, tick, actor, cause, kind: 'event', type, v: route.v, data };
+    const record: EventRecord = {
+      seq: this.nextSeq++,
+      tick,
+      actor,
+      cause,
+      kind: 'event',
+      type,
+      v: route.v,
+      data,
+    };
     const projections = route.projections;
-    for (let i = 0; i < projections.length; i++) projections[i].apply(record);
+    for (let i = 0; i < projections.length; i++) projections[i]!.apply(record);
     return record;
   }
 
-  private commit(records: readonly LogRecord[], events: readonly EventRecord[]): void {
+  /** Stores, publishes and reacts to a batch: a command (or a reactor failure) and `eventCount` events after it. */
+  private commit(records: readonly LogRecord[], eventCount: number): void {
     this.store.append(records);
-    for (const event of events) this.tail.push(event);
+    const first = records.length - eventCount;
+    for (let i = first; i < records.length; i++) this.tail.push(records[i] as EventRecord);
     if (this.tail.length >= this.rollbackWindow) this.takeCheckpoint();
     if (this.bus$.observed()) for (const record of records) this.bus$.publish(record);
-    for (const event of events) {
+    for (let i = first; i < records.length; i++) {
+      const event = records[i] as EventRecord;
       const reactors = this.routes.get(event.type)!.reactors;
-      for (let i = 0; i < reactors.length; i++) this.react(reactors[i], event);
+      for (let r = 0; r < reactors.length; r++) this.react(reactors[r]!, event);
     }
-    if (this.digestInterval > 0 && this.seq - this.lastDigestSeq >= this.digestInterval) this.recordDigest();
+    if (this.digestInterval > 0 && this.seq - this.lastDigestSeq >= this.digestInterval)
+      this.recordDigest();
   }
 
   private react(reactor: Reactor, event: EventRecord): void {
@@ -282,23 +330,29 @@ export class Simulation {
     } catch (error) {
       const { error: name, message } = toRejection(error);
       const data: ReactionFailed = { reactor: reactor.actor, error: name, message };
-      const failure = this.applyEvent(event.tick, reactor.actor, event.seq, 'core.reaction.failed', data);
-      this.commit([failure], [failure]);
+      const failure = this.applyEvent(
+        event.tick,
+        reactor.actor,
+        event.seq,
+        'core.reaction.failed',
+        data,
+      );
+      this.commit([failure], 1);
       return;
     }
     for (const reaction of issued) this.reactions.push(reaction);
   }
 
   /** Takes back the effects of a command that failed after `seq` was handed to it. */
-  private undo(seq: number, stateTouched: boolean, rngBefore: RngState): void {
+  private undo(seq: number, stateTouched: boolean): void {
     if (stateTouched) {
       this.projections.forEach((projection, i) => projection.restore(this.checkpoint[i]));
       for (const event of this.tail) {
         const projections = this.routes.get(event.type)!.projections;
-        for (let i = 0; i < projections.length; i++) projections[i].apply(event);
+        for (let i = 0; i < projections.length; i++) projections[i]!.apply(event);
       }
     }
-    this.rng.setState(rngBefore);
+    this.rng.setState(this.rngBefore);
     this.nextSeq = seq + 1;
   }
 
@@ -315,6 +369,9 @@ export class Simulation {
 
 type Emitter = (context: EmitContext, type: string, data: unknown) => EventRecord;
 
+/** Stands in records[0] while a command executes. */
+const PENDING_COMMAND = {} as CommandRecord;
+
 /** The {@link CommandContext} a handler gets; it stops working once the handler returns. */
 class EmitContext implements CommandContext {
   /** Set before the first event is applied: from then on a failure must roll the state back. */
@@ -326,11 +383,15 @@ class EmitContext implements CommandContext {
     readonly seq: number,
     readonly tick: number,
     readonly actor: string,
-    readonly events: EventRecord[],
+    /** The command's records: its own (filled in at the end), then each event as it is emitted. */
+    readonly records: LogRecord[],
   ) {}
 
   emit<T extends string>(type: T, data: EventData<T>): EventRecord<EventData<T>> {
-    if (!this.open) throw new Error(`Command ${this.seq} has finished executing; it cannot emit "${type}" any more`);
+    if (!this.open)
+      throw new Error(
+        `Command ${this.seq} has finished executing; it cannot emit "${type}" any more`,
+      );
     return this.emitter(this, type, data) as EventRecord<EventData<T>>;
   }
 

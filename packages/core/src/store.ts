@@ -38,7 +38,9 @@ export function checkContinuity(head: number, records: readonly LogRecord[]): nu
   let expected = head + 1;
   for (const record of records) {
     if (record.seq !== expected) {
-      throw new StoreError(`Record seq ${record.seq} does not continue the log: expected seq ${expected}`);
+      throw new StoreError(
+        `Record seq ${record.seq} does not continue the log: expected seq ${expected}`,
+      );
     }
     expected++;
   }

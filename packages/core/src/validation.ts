@@ -2,14 +2,23 @@ import type { z } from 'zod';
 import { ValidationError } from './errors';
 
 /**
- * Parses `input` with a zod schema, turning its issues into one {@link ValidationError} whose
- * lines each name the field path (`args.by: Invalid input: expected number, received string`).
+ * A parser for `subject` (e.g. `command counter.increment`) built from a zod schema: it returns
+ * the parsed value, or throws one {@link ValidationError} whose lines each name the field path
+ * (`args.by: Invalid input: expected number, received string`). Build it once, not per call.
  */
-export function parseWith<S extends z.ZodType>(schema: S, input: unknown, subject: string, root = 'args'): z.output<S> {
-  const result = schema.safeParse(input);
-  if (result.success) return result.data;
-  throw new ValidationError(
-    subject,
-    result.error.issues.map((issue) => `${[root, ...issue.path.map(String)].join('.')}: ${issue.message}`),
-  );
+export function parserFor<S extends z.ZodType>(
+  schema: S,
+  subject: string,
+  root = 'args',
+): (input: unknown) => z.output<S> {
+  return (input) => {
+    const result = schema.safeParse(input);
+    if (result.success) return result.data;
+    throw new ValidationError(
+      subject,
+      result.error.issues.map(
+        (issue) => `${[root, ...issue.path.map(String)].join('.')}: ${issue.message}`,
+      ),
+    );
+  };
 }

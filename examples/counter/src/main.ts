@@ -1,0 +1,3 @@
+import { runCounterDemo } from './demo';
+
+runCounterDemo((line) => console.log(line));

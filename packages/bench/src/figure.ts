@@ -1,0 +1,16 @@
+/** One benchmark figure, beside the baseline it is judged against, measured in the same run. */
+export interface Figure {
+  readonly suite: string;
+  readonly name: string;
+  readonly value: number;
+  readonly unit: string;
+  readonly baseline: { readonly name: string; readonly value: number };
+  /** value / baseline.value */
+  readonly ratio: number;
+  /** What the issue asks for, if anything, and whether this run met it. */
+  readonly aim?: { readonly text: string; readonly met: boolean };
+}
+
+export function figure(fields: Omit<Figure, 'ratio'>): Figure {
+  return { ...fields, ratio: fields.value / fields.baseline.value };
+}

@@ -1,0 +1,56 @@
+// `npm run bench`: runs the benchmark suites and prints each figure beside its baseline measured
+// in the same run, then writes them all to bench/results.json. `npm run bench -- core` runs one.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { Figure } from './figure';
+import { coreSuite } from './suites/core';
+
+const suites: Record<string, () => Figure[]> = { core: coreSuite };
+
+function format(value: number): string {
+  return value >= 100 ? Math.round(value).toLocaleString('en-US') : value.toPrecision(3);
+}
+
+function print(f: Figure): void {
+  const ratio =
+    f.ratio >= 1
+      ? `${f.ratio.toFixed(2)}×`
+      : `${f.ratio.toFixed(3)}× (${(1 / f.ratio).toFixed(1)}× slower)`;
+  console.log(`  ${f.name}`);
+  console.log(`      ${format(f.value).padStart(14)} ${f.unit}`);
+  console.log(
+    `      ${format(f.baseline.value).padStart(14)} ${f.unit}  baseline: ${f.baseline.name}`,
+  );
+  console.log(`      ratio ${ratio}`);
+  if (f.aim) console.log(`      aim: ${f.aim.text}: ${f.aim.met ? 'met' : 'NOT MET'}`);
+}
+
+const wanted = process.argv.slice(2);
+const unknown = wanted.filter((name) => !(name in suites));
+if (unknown.length > 0) {
+  console.error(
+    `Unknown bench suite: ${unknown.join(', ')} (suites: ${Object.keys(suites).join(', ')})`,
+  );
+  process.exit(2);
+}
+
+const figures: Figure[] = [];
+for (const [name, suite] of Object.entries(suites)) {
+  if (wanted.length > 0 && !wanted.includes(name)) continue;
+  console.log(`${name}`);
+  for (const f of suite()) {
+    print(f);
+    figures.push(f);
+  }
+}
+
+const out = path.join(__dirname, '..', '..', '..', 'bench', 'results.json');
+mkdirSync(path.dirname(out), { recursive: true });
+const machine = {
+  node: process.version,
+  cpu: os.cpus()[0]?.model ?? 'unknown',
+  cores: os.cpus().length,
+};
+writeFileSync(out, `${JSON.stringify({ machine, figures }, null, 2)}\n`);
+console.log(`\nwrote ${path.relative(process.cwd(), out)}`);
