@@ -26,15 +26,17 @@ export interface CommandContext {
 /**
  * Executes one command type: checks its arguments at the boundary, then decides which events
  * happen. It changes state only by emitting events, and refuses a command by throwing (the
- * refusal is recorded with the error).
+ * refusal is recorded with the error). What `execute` returns goes back to the caller as
+ * `CommandResult.value` (the bytes a read found, the id of a new space); it is not recorded,
+ * since replaying the events derives it again.
  */
-export interface CommandHandler<A = unknown> {
+export interface CommandHandler<A = unknown, R = unknown> {
   /** `<plugin>.<verb>`, e.g. `mmu.map`. */
   readonly type: string;
   readonly description?: string;
   /** Checks raw arguments and returns them typed; throws a ValidationError naming the field. */
   parse(args: unknown): A;
-  execute(args: A, context: CommandContext): void;
+  execute(args: A, context: CommandContext): R;
 }
 
 /**

@@ -19,7 +19,7 @@ import { Rng, Xoshiro128StarStar } from './rng';
 import { ReentrantDispatchError, SimulationClosedError } from './simulation-errors';
 import { stateDigest } from './state-digest';
 import { Store, type Store as StoreType } from './store';
-import type { CommandArgs, EventData } from './type-maps';
+import type { CommandArgs, CommandValue, EventData } from './type-maps';
 
 /** How to build a {@link Simulation}. */
 export interface SimulationOptions {
@@ -46,12 +46,14 @@ export interface DispatchOptions {
 }
 
 /** What became of a dispatched command. */
-export interface CommandResult {
+export interface CommandResult<V = unknown> {
   /** The command record's seq. */
   readonly seq: number;
   readonly ok: boolean;
   /** The events it emitted (none when refused); not those of commands its reactors issued. */
   readonly events: readonly EventRecord[];
+  /** What the handler returned (absent when refused). */
+  readonly value?: V;
   readonly rejection?: Rejection;
 }
 
@@ -203,7 +205,7 @@ export class Simulation {
         const { type, args, actor, cause } = this.reactions[i]!;
         this.execute(type, args, actor, cause);
       }
-      return result;
+      return result as CommandResult<CommandValue<T>>;
     } finally {
       if (this.reactions.length > 0) this.reactions.length = 0; // setting length is not free
       this.dispatching = false;
@@ -242,11 +244,12 @@ export class Simulation {
     const records: LogRecord[] = [PENDING_COMMAND];
     const context = new EmitContext(this.emitter, seq, tick, actor, records);
     let args = rawArgs;
+    let value: unknown;
     try {
       const handler = this.handlers.get(type);
       if (!handler) throw new UnknownCommandError(type, [...this.handlers.keys()]);
       args = handler.parse(rawArgs);
-      handler.execute(args, context);
+      value = handler.execute(args, context);
     } catch (error) {
       this.undo(seq, context.touched);
       const rejection = toRejection(error);
@@ -274,7 +277,8 @@ export class Simulation {
       this.nextSeq = seq;
       throw error;
     }
-    return { seq, ok: true, events: records.slice(1) as EventRecord[] };
+    const events = records.slice(1) as EventRecord[];
+    return value === undefined ? { seq, ok: true, events } : { seq, ok: true, events, value };
   }
 
   /** Numbers an event and applies it to the projections that route it. */

@@ -48,7 +48,7 @@ export class Balances implements Projection<ReadonlyMap<string, number>> {
 
 type Args = { postings: Posting[]; thenThrow?: boolean; draws?: number };
 
-function handler(type: string, execute: (args: Args, context: CommandContext, rng: Rng) => void) {
+function handler(type: string, execute: (args: Args, context: CommandContext, rng: Rng) => unknown) {
   @injectable()
   class Handler implements CommandHandler<Args> {
     readonly type = type;
@@ -56,18 +56,19 @@ function handler(type: string, execute: (args: Args, context: CommandContext, rn
     parse(args: unknown): Args {
       return args as Args;
     }
-    execute(args: Args, context: CommandContext): void {
-      execute(args, context, this.rng);
+    execute(args: Args, context: CommandContext): unknown {
+      return execute(args, context, this.rng);
     }
   }
   return Handler;
 }
 
-/** Posts every posting, draws `draws` random numbers, then throws if asked to. */
+/** Posts every posting, draws `draws` random numbers, then throws if asked to; returns the count. */
 const Post = handler('ledger.post', (args, context, rng) => {
   for (let i = 0; i < (args.draws ?? 0); i++) rng.nextUint32();
   for (const posting of args.postings) context.emit('ledger.account.posted', posting);
   if (args.thenThrow) throw new Error('handler failed after emitting');
+  return args.postings.length > 0 ? args.postings.length : undefined;
 });
 
 /** Emits an event type nobody declared. */
