@@ -188,7 +188,7 @@ export class Simulation {
     type: T,
     args: CommandArgs<T>,
     options: DispatchOptions = {},
-  ): CommandResult {
+  ): CommandResult<CommandValue<T>> {
     if (this.closed) throw new SimulationClosedError();
     if (this.dispatching) throw new ReentrantDispatchError(type);
     this.dispatching = true;

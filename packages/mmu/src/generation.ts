@@ -1,0 +1,13 @@
+/**
+ * The snapshot epoch shared by all of the MMU's persistent structures. A node, chunk or frame
+ * buffer stamped with the current generation belongs to the live state alone and may change in
+ * place; anything older may be held by a snapshot, so it is copied before it changes. Taking a
+ * snapshot is then just capturing the roots and moving to the next generation.
+ */
+export class Generation {
+  value = 1;
+
+  next(): void {
+    this.value++;
+  }
+}

@@ -1,0 +1,63 @@
+import { ValidationError, type CommandContext, type CommandHandler } from '@chronovisor/core';
+import { inject, injectable } from 'inversify';
+import type { AddressSpace } from './address-space';
+import { MmuError, MmuState } from './mmu-state';
+
+/**
+ * What every MMU command handler shares: the state, and the checks on ranges of pages. Subclasses
+ * carry `@injectFromBase({ extendConstructorArguments: true })`: without it Inversify constructs
+ * them with no arguments at all.
+ */
+@injectable()
+export abstract class MmuHandler<A, R = void> implements CommandHandler<A, R> {
+  abstract readonly type: string;
+  abstract readonly description: string;
+  abstract parse(args: unknown): A;
+  abstract execute(args: A, context: CommandContext): R;
+
+  constructor(@inject(MmuState) protected readonly state: MmuState) {}
+
+  /** Refuses a range that is not page-aligned or runs past the top of the address space. */
+  protected checkRange(va: number, pages: number, field = 'va'): void {
+    const { pageSize, vaLimit, vaBits } = this.state.config;
+    if (va % pageSize !== 0) {
+      throw new ValidationError(`command ${this.type}`, [`args.${field}: 0x${va.toString(16)} is not aligned to a ${pageSize}-byte page`]);
+    }
+    if (va + pages * pageSize > vaLimit) {
+      throw new ValidationError(`command ${this.type}`, [`args.${field}: ${pages} pages from 0x${va.toString(16)} run past the ${vaBits}-bit address space`]);
+    }
+  }
+
+  /** Refuses if any page of the range is mapped. */
+  protected checkFree(space: AddressSpace, va: number, pages: number): void {
+    const first = this.state.vpn(va);
+    for (let vpn = first; vpn < first + pages; vpn++) {
+      if (space.table.get(vpn) !== 0) {
+        throw new MmuError(`Space ${space.id} already maps 0x${this.va(vpn).toString(16)}; unmap it first`);
+      }
+    }
+  }
+
+  /** The entries of the range; refuses if any page is not mapped. */
+  protected mapped(space: AddressSpace, va: number, pages: number): number[] {
+    const first = this.state.vpn(va);
+    const ptes: number[] = [];
+    for (let vpn = first; vpn < first + pages; vpn++) {
+      const pte = space.table.get(vpn);
+      if (pte === 0) throw new MmuError(`Space ${space.id} maps nothing at 0x${this.va(vpn).toString(16)}`);
+      ptes.push(pte);
+    }
+    return ptes;
+  }
+
+  /** Refuses a guest space where host frames are needed. */
+  protected requireHostFrames(space: AddressSpace): void {
+    if (space.kind === 'guest') {
+      throw new MmuError(`Space ${space.id} is a guest space: its entries hold guest frames, so ${this.type} works on its VM (space ${space.vm}) instead`);
+    }
+  }
+
+  protected va(vpn: number): number {
+    return vpn * this.state.config.pageSize;
+  }
+}

@@ -1,0 +1,325 @@
+import { ChronovisorError, type EventRecord, type Projection } from '@chronovisor/core';
+import { inject, injectable } from 'inversify';
+import { createHash } from 'node:crypto';
+import type { AddressSpace, AddressSpaceSnapshot } from './address-space';
+import { Generation } from './generation';
+import { MmuConfig } from './mmu-config';
+import type * as E from './mmu-events';
+import { PageTable } from './page-table';
+import { PhysicalMemory, type PhysicalMemorySnapshot } from './physical-memory';
+import { PERMISSIONS, Pte, makePte, pteFlags, pteFrame, withFlags } from './pte';
+import { Tlb } from './tlb';
+import { combine } from './translate';
+
+/** A command the MMU refuses: an unknown space, a misaligned or overlapping range, no free frames. */
+export class MmuError extends ChronovisorError {}
+
+/** A captured MMU. */
+export interface MmuSnapshot {
+  readonly memory: PhysicalMemorySnapshot;
+  readonly spaces: readonly AddressSpaceSnapshot[];
+  readonly nextSpace: number;
+}
+
+type Apply = (data: never) => void;
+
+/**
+ * The MMU's state: physical memory and every address space with its page table and TLB. Only
+ * events change it; handlers and queries read it. Snapshots share everything unchanged
+ * (frames, table nodes), so they cost O(what changed since the last one).
+ */
+@injectable()
+export class MmuState implements Projection<MmuSnapshot> {
+  readonly name = 'mmu';
+  readonly memory: PhysicalMemory;
+  private readonly generation = new Generation();
+  private spaces = new Map<number, AddressSpace>();
+  private nextSpace = 1;
+
+  constructor(@inject(MmuConfig) readonly config: MmuConfig) {
+    this.memory = new PhysicalMemory(config.frames, config.pageSize, this.generation);
+  }
+
+  // ---- reading ------------------------------------------------------------------------------
+
+  /** The space with this id; a refusal naming it when there is none. */
+  space(id: number): AddressSpace {
+    const space = this.spaces.get(id);
+    if (space === undefined) throw new MmuError(`There is no address space ${id}`);
+    return space;
+  }
+
+  hasSpace(id: number): boolean {
+    return this.spaces.has(id);
+  }
+
+  allSpaces(): readonly AddressSpace[] {
+    return [...this.spaces.values()];
+  }
+
+  /** The id the next created space gets. */
+  get nextSpaceId(): number {
+    return this.nextSpace;
+  }
+
+  /** The VM a guest space translates through, else undefined. */
+  vmOf(space: AddressSpace): AddressSpace | undefined {
+    return space.vm === undefined ? undefined : this.space(space.vm);
+  }
+
+  vpn(va: number): number {
+    return Math.floor(va / this.config.pageSize);
+  }
+
+  // ---- applying events ----------------------------------------------------------------------
+
+  private readonly appliers: Record<string, Apply> = {
+    'mmu.partition.created': (d: E.PartitionCreated) => this.memory.addPartition(d),
+    'mmu.space.created': (d: E.SpaceCreated) => this.createSpace(d),
+    'mmu.space.destroyed': (d: E.SpaceDestroyed) => this.destroySpace(d.space),
+    'mmu.space.forked': (d: E.SpaceForked) => this.fork(d),
+    'mmu.pages.mapped': (d: E.PagesMapped) => this.mapPages(d),
+    'mmu.pages.unmapped': (d: E.PagesUnmapped) => this.unmapPages(d.space, d.va, d.pages),
+    'mmu.pages.protected': (d: E.PagesProtected) => this.protectPages(d),
+    'mmu.pages.shared': (d: E.PagesShared) => this.sharePages(d),
+    'mmu.pages.remapped': (d: E.PagesRemapped) => this.remapPages(d),
+    'mmu.frames.exported': (d: E.FramesExported) => this.memory.export(d.frames, d.partition),
+    'mmu.page.loaded': (d: E.PageLoaded) => this.loadPage(d),
+    'mmu.cow.resolved': (d: E.CowResolved) => this.resolveCow(d),
+    'mmu.memory.read': (d: E.MemoryRead) => this.touch(d.space, d.va, false),
+    'mmu.memory.written': (d: E.MemoryWritten) => {
+      this.touch(d.space, d.va, true);
+      this.memory.write(d.pa, d.data);
+    },
+    'mmu.fault.raised': (d: E.FaultRaised) => void this.space(d.space).faults++,
+    'mmu.isolation.violated': () => undefined,
+    'mmu.tlb.invalidated': (d: E.TlbInvalidated) => this.invalidate(d),
+    'mmu.tlb.flushed': (d: E.TlbFlushed) => {
+      for (const space of d.space === undefined ? this.spaces.values() : [this.space(d.space)]) space.tlb.flush();
+    },
+  };
+
+  readonly eventTypes = Object.keys(this.appliers);
+
+  apply(event: EventRecord): void {
+    this.appliers[event.type]!(event.data as never);
+  }
+
+  private createSpace(d: E.SpaceCreated): void {
+    const space: AddressSpace = {
+      id: d.space,
+      kind: d.kind,
+      partition: d.partition,
+      ...(d.vm === undefined ? {} : { vm: d.vm }),
+      table: new PageTable(this.config, this.generation),
+      tlb: new Tlb(this.config.tlb.entries, this.config.tlb.policy),
+      faults: 0,
+    };
+    this.spaces.set(d.space, space);
+    this.nextSpace = Math.max(this.nextSpace, d.space + 1);
+  }
+
+  private destroySpace(id: number): void {
+    const space = this.space(id);
+    if (space.kind !== 'guest') space.table.forEach((_vpn, pte) => this.release(pte));
+    this.spaces.delete(id);
+  }
+
+  /** Drops a mapping's hold on its frame (host and VM spaces hold host frames). */
+  private release(pte: number): void {
+    if ((pteFlags(pte) & Pte.LAZY) === 0) this.memory.decref(pteFrame(pte));
+  }
+
+  private mapPages(d: E.PagesMapped): void {
+    const space = this.space(d.space);
+    const first = this.vpn(d.va);
+    for (let i = 0; i < d.pages; i++) {
+      const frame = d.frames.length === 0 ? 0 : d.frames[i]!;
+      if (space.kind !== 'guest' && (d.flags & Pte.LAZY) === 0) this.memory.incref(frame);
+      space.table.set(first + i, makePte(frame, d.flags));
+    }
+  }
+
+  private unmapPages(id: number, va: number, pages: number): void {
+    const space = this.space(id);
+    const first = this.vpn(va);
+    for (let vpn = first; vpn < first + pages; vpn++) {
+      const pte = space.table.get(vpn);
+      if (pte === 0) continue;
+      if (space.kind !== 'guest') this.release(pte);
+      space.table.set(vpn, 0);
+    }
+  }
+
+  private protectPages(d: E.PagesProtected): void {
+    const space = this.space(d.space);
+    const first = this.vpn(d.va);
+    for (let vpn = first; vpn < first + d.pages; vpn++) {
+      const pte = space.table.get(vpn);
+      space.table.set(vpn, withFlags(pte, (pteFlags(pte) & ~PERMISSIONS) | d.perms));
+    }
+  }
+
+  private sharePages(d: E.PagesShared): void {
+    const from = this.space(d.from);
+    const to = this.space(d.to);
+    const source = this.vpn(d.va);
+    const target = this.vpn(d.toVa);
+    for (let i = 0; i < d.pages; i++) {
+      const pte = from.table.get(source + i);
+      const flags = pteFlags(pte) | Pte.SHARED;
+      from.table.set(source + i, withFlags(pte, flags));
+      this.memory.incref(pteFrame(pte));
+      to.table.set(target + i, makePte(pteFrame(pte), (flags & ~(PERMISSIONS | Pte.ACCESSED | Pte.DIRTY)) | d.perms));
+    }
+  }
+
+  private remapPages(d: E.PagesRemapped): void {
+    const from = this.space(d.from);
+    const to = this.space(d.to);
+    const source = this.vpn(d.va);
+    const target = this.vpn(d.toVa);
+    for (let i = 0; i < d.pages; i++) {
+      const pte = from.table.get(source + i);
+      if (pte === 0) continue;
+      from.table.set(source + i, 0);
+      to.table.set(target + i, pte);
+    }
+  }
+
+  private fork(d: E.SpaceForked): void {
+    const parent = this.space(d.parent);
+    // Private writable pages become copy-on-write in both; shared mappings stay shared.
+    parent.table.forEach((vpn, pte) => {
+      const flags = pteFlags(pte);
+      if ((flags & Pte.LAZY) === 0) this.memory.incref(pteFrame(pte));
+      if ((flags & (Pte.WRITE | Pte.SHARED)) === Pte.WRITE) parent.table.set(vpn, withFlags(pte, flags | Pte.COW));
+    });
+    this.createSpace({ space: d.child, kind: parent.kind, partition: parent.partition });
+    // Both tables now share every node; moving to the next generation makes each copy on write.
+    this.space(d.child).table.restore(parent.table.snapshot());
+    this.generation.next();
+  }
+
+  private loadPage(d: E.PageLoaded): void {
+    const space = this.space(d.space);
+    const vpn = this.vpn(d.va);
+    const flags = (pteFlags(space.table.get(vpn)) & ~Pte.LAZY) | Pte.PRESENT;
+    space.table.set(vpn, makePte(d.frame, flags));
+    this.memory.incref(d.frame);
+    if (d.data.length > 0) this.memory.write(d.frame * this.config.pageSize, d.data);
+  }
+
+  private resolveCow(d: E.CowResolved): void {
+    const space = this.space(d.space);
+    const vpn = this.vpn(d.va);
+    const pte = space.table.get(vpn);
+    if (d.to !== d.from) {
+      this.memory.incref(d.to);
+      this.memory.copyFrame(d.from, d.to);
+      this.memory.decref(d.from);
+    }
+    space.table.set(vpn, makePte(d.to, pteFlags(pte) & ~Pte.COW));
+    space.tlb.invalidate(vpn, 1);
+  }
+
+  /**
+   * What the hardware does on an access: a TLB hit is counted; a miss walks the tables, sets the
+   * accessed bit and caches the translation; a write sets the dirty bit (walking again if the
+   * cached entry was clean, as x86 does). The tables decide, not the event's `hit` field, so a
+   * log replayed against a different TLB cannot fake its hits.
+   */
+  private touch(id: number, va: number, write: boolean): void {
+    const space = this.space(id);
+    const vpn = this.vpn(va);
+    const cached = space.tlb.flagsOf(vpn);
+    const mark = write ? Pte.ACCESSED | Pte.DIRTY : Pte.ACCESSED;
+    if (cached >= 0) {
+      space.tlb.hit(vpn, mark);
+      if ((cached & mark) === mark) return;
+      this.markTables(space, vpn, mark);
+      return;
+    }
+    const [frame, guestFrame, flags] = this.markTables(space, vpn, mark);
+    space.tlb.fill(vpn, frame, guestFrame, flags);
+  }
+
+  /** Sets accessed/dirty bits in the page's entries (both stages); returns [frame, guestFrame, combined flags]. */
+  private markTables(space: AddressSpace, vpn: number, mark: number): [number, number, number] {
+    const pte = space.table.get(vpn);
+    const flags = pteFlags(pte) | mark;
+    if ((pteFlags(pte) & mark) !== mark) space.table.set(vpn, withFlags(pte, flags));
+    if (space.kind !== 'guest') return [pteFrame(pte), -1, flags];
+    const vm = this.vmOf(space)!;
+    const guestFrame = pteFrame(pte);
+    const pte2 = vm.table.get(guestFrame);
+    const flags2 = pteFlags(pte2) | mark;
+    if ((pteFlags(pte2) & mark) !== mark) vm.table.set(guestFrame, withFlags(pte2, flags2));
+    return [pteFrame(pte2), guestFrame, combine(flags, flags2)];
+  }
+
+  private invalidate(d: E.TlbInvalidated): void {
+    const space = this.space(d.space);
+    if (d.reason === 'stage-2') {
+      // Guests cache combined translations: a stage-2 change flushes every guest of the VM (as INVEPT).
+      for (const guest of this.spaces.values()) if (guest.vm === space.id) guest.tlb.flush();
+      return;
+    }
+    space.tlb.invalidate(this.vpn(d.va), d.pages);
+  }
+
+  // ---- snapshots and digest -----------------------------------------------------------------
+
+  snapshot(): MmuSnapshot {
+    const snapshot: MmuSnapshot = {
+      memory: this.memory.snapshot(),
+      spaces: [...this.spaces.values()].map((s) => ({
+        id: s.id,
+        kind: s.kind,
+        partition: s.partition,
+        ...(s.vm === undefined ? {} : { vm: s.vm }),
+        table: s.table.snapshot(),
+        tlb: s.tlb.snapshot(),
+        faults: s.faults,
+      })),
+      nextSpace: this.nextSpace,
+    };
+    this.generation.next();
+    return snapshot;
+  }
+
+  restore(snapshot: MmuSnapshot): void {
+    this.generation.next();
+    this.memory.restore(snapshot.memory);
+    this.spaces = new Map();
+    for (const s of snapshot.spaces) {
+      this.createSpace({ space: s.id, kind: s.kind, partition: s.partition, ...(s.vm === undefined ? {} : { vm: s.vm }) });
+      const space = this.space(s.id);
+      space.table.restore(s.table);
+      space.tlb.restore(s.tlb);
+      space.faults = s.faults;
+    }
+    this.nextSpace = snapshot.nextSpace;
+  }
+
+  digest(): string {
+    const hash = createHash('sha256');
+    hash.update(JSON.stringify(this.config));
+    this.memory.hashInto(hash);
+    const entry = Buffer.alloc(16);
+    for (const space of [...this.spaces.values()].sort((a, b) => a.id - b.id)) {
+      hash.update(JSON.stringify([space.id, space.kind, space.partition, space.vm ?? null, space.faults]));
+      space.table.forEach((vpn, pte) => {
+        entry.writeDoubleLE(vpn, 0);
+        entry.writeDoubleLE(pte, 8);
+        hash.update(entry);
+      });
+      const tlb = space.tlb.snapshot();
+      hash.update(JSON.stringify([tlb.hits, tlb.misses, tlb.clock]));
+      for (const array of [tlb.vpns, tlb.frames, tlb.guestFrames, tlb.flags, tlb.stamps]) {
+        hash.update(new Uint8Array(array.buffer, array.byteOffset, array.byteLength));
+      }
+    }
+    return hash.digest('hex');
+  }
+}

@@ -1,0 +1,121 @@
+import type { Generation } from './generation';
+import type { Geometry } from './geometry';
+
+interface Leaf {
+  gen: number;
+  readonly ptes: Float64Array;
+}
+
+interface Inner {
+  gen: number;
+  readonly children: (Node | undefined)[];
+}
+
+type Node = Leaf | Inner;
+
+/** A captured page table: its root and its count of entries. */
+export interface PageTableSnapshot {
+  readonly root: Node;
+  readonly entries: number;
+}
+
+/**
+ * A multi-level radix page table, as x86-64 and ARMv8 walk it: `levels` levels of 2^bits entries
+ * each, indexed by successive bit fields of the virtual page number, the last level holding
+ * entries (see {@link Pte}). It is persistent: nodes are copied along the path on the first change
+ * after a snapshot (path copying), so a snapshot shares every untouched node.
+ */
+export class PageTable {
+  private root: Node;
+  private count = 0;
+  private readonly fanout: number;
+  /** divisors[l] = 2^(bits × (levels − 1 − l)): the part of a vpn below level l's index. */
+  private readonly divisors: number[];
+
+  constructor(
+    private readonly geometry: Geometry,
+    private readonly generation: Generation,
+  ) {
+    this.fanout = 2 ** geometry.bitsPerLevel;
+    this.divisors = Array.from({ length: geometry.levels }, (_, l) => 2 ** (geometry.bitsPerLevel * (geometry.levels - 1 - l)));
+    this.root = this.newNode(geometry.levels === 1);
+  }
+
+  /** Number of non-zero entries. */
+  get entries(): number {
+    return this.count;
+  }
+
+  /** The entry for a virtual page number; 0 when nothing is mapped there. */
+  get(vpn: number): number {
+    let node: Node | undefined = this.root;
+    const last = this.geometry.levels - 1;
+    for (let level = 0; level < last; level++) {
+      node = (node as Inner).children[Math.floor(vpn / this.divisors[level]!) % this.fanout];
+      if (node === undefined) return 0;
+    }
+    return (node as Leaf).ptes[vpn % this.fanout]!;
+  }
+
+  /** Sets the entry for a virtual page number (0 clears it), copying shared nodes on the way. */
+  set(vpn: number, pte: number): void {
+    const gen = this.generation.value;
+    if (this.root.gen !== gen) this.root = this.copy(this.root);
+    let node = this.root;
+    const last = this.geometry.levels - 1;
+    for (let level = 0; level < last; level++) {
+      const children = (node as Inner).children;
+      const at = Math.floor(vpn / this.divisors[level]!) % this.fanout;
+      let child = children[at];
+      if (child === undefined) {
+        if (pte === 0) return;
+        child = this.newNode(level + 1 === last);
+        children[at] = child;
+      } else if (child.gen !== gen) {
+        child = this.copy(child);
+        children[at] = child;
+      }
+      node = child;
+    }
+    const ptes = (node as Leaf).ptes;
+    const at = vpn % this.fanout;
+    const before = ptes[at]!;
+    if (before === 0 && pte !== 0) this.count++;
+    else if (before !== 0 && pte === 0) this.count--;
+    ptes[at] = pte;
+  }
+
+  /** Calls `visit` for every non-zero entry, in ascending virtual page order. */
+  forEach(visit: (vpn: number, pte: number) => void): void {
+    const walk = (node: Node, level: number, base: number): void => {
+      if (level === this.geometry.levels - 1) {
+        const ptes = (node as Leaf).ptes;
+        for (let i = 0; i < ptes.length; i++) if (ptes[i] !== 0) visit(base + i, ptes[i]!);
+        return;
+      }
+      (node as Inner).children.forEach((child, i) => {
+        if (child !== undefined) walk(child, level + 1, base + i * this.divisors[level]!);
+      });
+    };
+    walk(this.root, 0, 0);
+  }
+
+  snapshot(): PageTableSnapshot {
+    return { root: this.root, entries: this.count };
+  }
+
+  restore(snapshot: PageTableSnapshot): void {
+    this.root = snapshot.root;
+    this.count = snapshot.entries;
+  }
+
+  private newNode(leaf: boolean): Node {
+    const gen = this.generation.value;
+    return leaf ? { gen, ptes: new Float64Array(this.fanout) } : { gen, children: new Array<Node | undefined>(this.fanout) };
+  }
+
+  private copy(node: Node): Node {
+    const gen = this.generation.value;
+    return 'ptes' in node ? { gen, ptes: node.ptes.slice() } : { gen, children: node.children.slice() };
+  }
+}

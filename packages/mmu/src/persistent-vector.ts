@@ -1,0 +1,67 @@
+import type { Generation } from './generation';
+
+const SHIFT = 9;
+const CHUNK = 1 << SHIFT;
+const MASK = CHUNK - 1;
+
+interface Chunk<T> {
+  gen: number;
+  readonly items: T[];
+}
+
+/** A captured {@link PersistentVector}: its chunk directory. */
+export type VectorSnapshot<T> = readonly (Chunk<T> | undefined)[];
+
+/**
+ * A fixed-length array in chunks of 512, copied chunk by chunk on write after a snapshot, so a
+ * snapshot costs one directory copy (length / 512 references) and a change after it one chunk.
+ * Chunks never written read as `fill` and take no memory.
+ */
+export class PersistentVector<T> {
+  private chunks: (Chunk<T> | undefined)[];
+
+  constructor(
+    readonly length: number,
+    private readonly fill: T,
+    private readonly generation: Generation,
+  ) {
+    this.chunks = new Array<Chunk<T> | undefined>(Math.ceil(length / CHUNK));
+  }
+
+  get(index: number): T {
+    const chunk = this.chunks[index >>> SHIFT];
+    return chunk === undefined ? this.fill : chunk.items[index & MASK]!;
+  }
+
+  set(index: number, value: T): void {
+    const at = index >>> SHIFT;
+    let chunk = this.chunks[at];
+    const gen = this.generation.value;
+    if (chunk === undefined) {
+      chunk = { gen, items: new Array<T>(CHUNK).fill(this.fill) };
+      this.chunks[at] = chunk;
+    } else if (chunk.gen !== gen) {
+      chunk = { gen, items: chunk.items.slice() };
+      this.chunks[at] = chunk;
+    }
+    chunk.items[index & MASK] = value;
+  }
+
+  /** Calls `visit` for every index whose value is not `fill`, in order. */
+  forEachSet(visit: (index: number, value: T) => void): void {
+    this.chunks.forEach((chunk, at) => {
+      if (chunk === undefined) return;
+      chunk.items.forEach((value, i) => {
+        if (value !== this.fill) visit((at << SHIFT) | i, value);
+      });
+    });
+  }
+
+  snapshot(): VectorSnapshot<T> {
+    return this.chunks.slice();
+  }
+
+  restore(snapshot: VectorSnapshot<T>): void {
+    this.chunks = snapshot.slice();
+  }
+}

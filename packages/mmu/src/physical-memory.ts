@@ -1,0 +1,263 @@
+import { createHash } from 'node:crypto';
+import type { Generation } from './generation';
+import { PersistentVector, type VectorSnapshot } from './persistent-vector';
+
+/** A named partition: the frames `[base, base + frames)`, which only its spaces allocate from. */
+export interface Partition {
+  readonly name: string;
+  readonly base: number;
+  readonly frames: number;
+}
+
+/** A captured physical memory. */
+export interface PhysicalMemorySnapshot {
+  readonly bytes: VectorSnapshot<Uint8Array | undefined>;
+  readonly refs: VectorSnapshot<number>;
+  readonly partitions: readonly Partition[];
+  readonly used: ReadonlyMap<string, number>;
+  readonly hints: ReadonlyMap<string, number>;
+  readonly exports: ReadonlyMap<number, readonly string[]>;
+}
+
+/**
+ * The machine's physical frames: sparse (a frame's bytes exist only once written; untouched
+ * frames read as zero), reference-counted (a frame is free when no mapping holds it, and its bytes
+ * are dropped then, so the next owner finds it zeroed), carved into partitions, and persistent
+ * (a snapshot shares every frame; the first write after it copies that one frame).
+ */
+export class PhysicalMemory {
+  private readonly bytes: PersistentVector<Uint8Array | undefined>;
+  private readonly refs: PersistentVector<number>;
+  /** Generation in which each frame's buffer was made; an older buffer may belong to a snapshot. */
+  private readonly bufferGen: Uint32Array;
+  /** Cached SHA-256 of each frame's bytes, dropped when the frame changes. Not state. */
+  private readonly frameHashes: (Buffer | undefined)[];
+  private partitions: Partition[] = [];
+  private used = new Map<string, number>();
+  /** Per partition, a frame below which none is free: where the search for a free frame starts. */
+  private hints = new Map<string, number>();
+  /** Frames marked shared with other partitions than their owner. */
+  private exports = new Map<number, readonly string[]>();
+  /** Frames copied because a snapshot held them (copy on write). Not state: a measurement. */
+  framesCopied = 0;
+
+  constructor(
+    readonly frameCount: number,
+    readonly pageSize: number,
+    private readonly generation: Generation,
+  ) {
+    this.bytes = new PersistentVector<Uint8Array | undefined>(frameCount, undefined, generation);
+    this.refs = new PersistentVector<number>(frameCount, 0, generation);
+    this.bufferGen = new Uint32Array(frameCount);
+    this.frameHashes = new Array<Buffer | undefined>(frameCount);
+  }
+
+  // ---- partitions -------------------------------------------------------------------------
+
+  /** Frames not yet given to any partition start here. */
+  get unassigned(): number {
+    const last = this.partitions.at(-1);
+    return last ? last.base + last.frames : 0;
+  }
+
+  partition(name: string): Partition | undefined {
+    return this.partitions.find((p) => p.name === name);
+  }
+
+  allPartitions(): readonly Partition[] {
+    return this.partitions;
+  }
+
+  /** The partition owning `frame`, if any. */
+  ownerOf(frame: number): Partition | undefined {
+    return this.partitions.find((p) => frame >= p.base && frame < p.base + p.frames);
+  }
+
+  addPartition(partition: Partition): void {
+    this.partitions = [...this.partitions, partition];
+    this.used.set(partition.name, 0);
+    this.hints.set(partition.name, partition.base);
+  }
+
+  usedFrames(name: string): number {
+    return this.used.get(name) ?? 0;
+  }
+
+  /** The lowest `count` free frames of a partition, or undefined if it has fewer free. */
+  findFree(name: string, count: number): number[] | undefined {
+    const partition = this.partition(name);
+    if (!partition || partition.frames - this.usedFrames(name) < count) return undefined;
+    const found: number[] = [];
+    const end = partition.base + partition.frames;
+    for (let frame = this.hints.get(name)!; frame < end && found.length < count; frame++) {
+      if (this.refs.get(frame) === 0) found.push(frame);
+    }
+    return found.length === count ? found : undefined;
+  }
+
+  /** Marks frames shared with `partition`, so its spaces may map them. */
+  export(frames: readonly number[], partition: string): void {
+    for (const frame of frames) {
+      const already = this.exports.get(frame) ?? [];
+      if (!already.includes(partition)) this.exports.set(frame, [...already, partition].sort());
+    }
+  }
+
+  /** True if spaces of `partition` may map `frame`: it owns it, or the frame is shared with it. */
+  accessibleTo(frame: number, partition: string): boolean {
+    return this.ownerOf(frame)?.name === partition || (this.exports.get(frame)?.includes(partition) ?? false);
+  }
+
+  /** The partitions `frame` is shared with, beyond its owner. */
+  sharedWith(frame: number): readonly string[] {
+    return this.exports.get(frame) ?? [];
+  }
+
+  // ---- reference counts -------------------------------------------------------------------
+
+  refcount(frame: number): number {
+    return this.refs.get(frame);
+  }
+
+  incref(frame: number): void {
+    const count = this.refs.get(frame);
+    if (count === 0) this.adjustUsed(frame, +1);
+    this.refs.set(frame, count + 1);
+  }
+
+  /** Drops one reference; a frame nobody holds is freed and its bytes dropped. Returns the new count. */
+  decref(frame: number): number {
+    const count = this.refs.get(frame) - 1;
+    this.refs.set(frame, count);
+    if (count === 0) {
+      this.adjustUsed(frame, -1);
+      if (this.bytes.get(frame) !== undefined) this.bytes.set(frame, undefined);
+      this.frameHashes[frame] = undefined;
+      this.exports.delete(frame);
+    }
+    return count;
+  }
+
+  private adjustUsed(frame: number, delta: number): void {
+    const owner = this.ownerOf(frame);
+    if (!owner) return;
+    this.used.set(owner.name, this.usedFrames(owner.name) + delta);
+    const hint = this.hints.get(owner.name)!;
+    if (delta < 0 && frame < hint) this.hints.set(owner.name, frame);
+    else if (delta > 0 && frame === hint) this.hints.set(owner.name, frame + 1);
+  }
+
+  // ---- bytes ------------------------------------------------------------------------------
+
+  /** True once the frame has been written (an untouched frame reads as zero and takes no memory). */
+  materialized(frame: number): boolean {
+    return this.bytes.get(frame) !== undefined;
+  }
+
+  /** Copies `length` bytes at physical address `pa` into `target` at `offset`; they must not cross a frame. */
+  readInto(pa: number, length: number, target: Uint8Array, offset: number): void {
+    const frame = Math.floor(pa / this.pageSize);
+    const bytes = this.bytes.get(frame);
+    if (bytes === undefined) {
+      target.fill(0, offset, offset + length);
+      return;
+    }
+    const at = pa - frame * this.pageSize;
+    target.set(bytes.subarray(at, at + length), offset);
+  }
+
+  /** Writes `data` at physical address `pa`; it must not cross a frame. */
+  write(pa: number, data: Uint8Array): void {
+    const frame = Math.floor(pa / this.pageSize);
+    this.writable(frame).set(data, pa - frame * this.pageSize);
+  }
+
+  /** Copies one frame's bytes into another (a copy-on-write break). */
+  copyFrame(from: number, to: number): void {
+    const source = this.bytes.get(from);
+    if (source === undefined) {
+      if (this.bytes.get(to) !== undefined) this.bytes.set(to, undefined);
+      this.frameHashes[to] = undefined;
+      return;
+    }
+    this.writable(to).set(source);
+  }
+
+  /** The frame's own buffer, made or copied first if a snapshot may hold the current one. */
+  private writable(frame: number): Uint8Array {
+    const gen = this.generation.value;
+    let bytes = this.bytes.get(frame);
+    if (bytes === undefined) {
+      bytes = new Uint8Array(this.pageSize);
+      this.bytes.set(frame, bytes);
+      this.bufferGen[frame] = gen;
+    } else if (this.bufferGen[frame] !== gen) {
+      bytes = bytes.slice();
+      this.bytes.set(frame, bytes);
+      this.bufferGen[frame] = gen;
+      this.framesCopied++;
+    }
+    this.frameHashes[frame] = undefined;
+    return bytes;
+  }
+
+  // ---- snapshots and digests --------------------------------------------------------------
+
+  snapshot(): PhysicalMemorySnapshot {
+    return {
+      bytes: this.bytes.snapshot(),
+      refs: this.refs.snapshot(),
+      partitions: this.partitions,
+      // Small maps (one entry per partition, per exported frame): copied rather than made persistent.
+      used: new Map(this.used),
+      hints: new Map(this.hints),
+      exports: new Map(this.exports),
+    };
+  }
+
+  restore(snapshot: PhysicalMemorySnapshot): void {
+    this.bytes.restore(snapshot.bytes);
+    this.refs.restore(snapshot.refs);
+    this.partitions = [...snapshot.partitions];
+    this.used = new Map(snapshot.used);
+    this.hints = new Map(snapshot.hints);
+    this.exports = new Map(snapshot.exports);
+    this.frameHashes.fill(undefined);
+  }
+
+  /** Feeds the memory's state to a hash: partitions, shares, and each held or written frame. */
+  hashInto(hash: ReturnType<typeof createHash>): void {
+    hash.update(JSON.stringify({ partitions: this.partitions, exports: [...this.exports].sort((a, b) => a[0] - b[0]) }));
+    const word = Buffer.alloc(12);
+    const frames = new Set<number>();
+    this.refs.forEachSet((frame) => frames.add(frame));
+    this.bytes.forEachSet((frame) => frames.add(frame));
+    for (const frame of [...frames].sort((a, b) => a - b)) {
+      word.writeUInt32LE(frame % 0x1_0000_0000, 0);
+      word.writeUInt32LE(Math.floor(frame / 0x1_0000_0000), 4);
+      word.writeUInt32LE(this.refs.get(frame), 8);
+      hash.update(word);
+      hash.update(this.frameHash(frame));
+    }
+  }
+
+  private frameHash(frame: number): Buffer {
+    let cached = this.frameHashes[frame];
+    if (cached === undefined) {
+      const bytes = this.bytes.get(frame);
+      // An unwritten frame and an all-zero one are the same state: hash them alike.
+      cached = createHash('sha256')
+        .update(bytes ?? ZERO_PAGES.get(this.pageSize) ?? makeZeroPage(this.pageSize))
+        .digest();
+      this.frameHashes[frame] = cached;
+    }
+    return cached;
+  }
+}
+
+const ZERO_PAGES = new Map<number, Uint8Array>();
+function makeZeroPage(size: number): Uint8Array {
+  const page = new Uint8Array(size);
+  ZERO_PAGES.set(size, page);
+  return page;
+}
