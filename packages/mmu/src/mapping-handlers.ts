@@ -33,7 +33,8 @@ type MapArgs = z.output<typeof mapArgs>;
 @injectFromBase({ extendConstructorArguments: true })
 export class MapHandler extends MmuHandler<MapArgs, number[]> {
   readonly type = 'mmu.map';
-  readonly description = 'Map `pages` pages at `va` in `space`, to fresh frames (host, VM), guest-physical `to` (guest) or lazily.';
+  readonly description =
+    'Map `pages` pages at `va` in `space`, to fresh frames (host, VM), guest-physical `to` (guest) or lazily.';
   readonly parse = parserFor(mapArgs, `command ${this.type}`);
 
   execute(args: MapArgs, context: CommandContext): number[] {
@@ -42,20 +43,34 @@ export class MapHandler extends MmuHandler<MapArgs, number[]> {
     this.checkFree(space, args.va, args.pages);
     const flags = permsToFlags(args.perms, args.kernel) | (args.lazy ? Pte.LAZY : Pte.PRESENT);
     const frames = this.frames(space, args);
-    context.emit('mmu.pages.mapped', { space: space.id, va: args.va, pages: args.pages, flags, frames });
+    context.emit('mmu.pages.mapped', {
+      space: space.id,
+      va: args.va,
+      pages: args.pages,
+      flags,
+      frames,
+    });
     return frames;
   }
 
   private frames(space: AddressSpace, args: MapArgs): number[] {
     if (space.kind === 'guest') {
-      if (args.to === undefined) throw new MmuError(`Mapping in guest space ${space.id} needs \`to\`, the guest-physical address`);
-      if (args.lazy) throw new MmuError('Guest spaces map guest frames, which are never lazy; map the VM lazily instead');
+      if (args.to === undefined)
+        throw new MmuError(
+          `Mapping in guest space ${space.id} needs \`to\`, the guest-physical address`,
+        );
+      if (args.lazy)
+        throw new MmuError(
+          'Guest spaces map guest frames, which are never lazy; map the VM lazily instead',
+        );
       this.checkRange(args.to, args.pages, 'to');
       const first = this.state.vpn(args.to);
       return Array.from({ length: args.pages }, (_, i) => first + i);
     }
     if (args.to !== undefined) {
-      throw new MmuError(`Space ${space.id} is a ${space.kind} space: it gets fresh frames, so \`to\` is only for guest spaces (use mmu.share to map existing frames)`);
+      throw new MmuError(
+        `Space ${space.id} is a ${space.kind} space: it gets fresh frames, so \`to\` is only for guest spaces (use mmu.share to map existing frames)`,
+      );
     }
     if (args.lazy) return [];
     const frames = this.state.memory.findFree(space.partition, args.pages);
@@ -78,7 +93,8 @@ type RangeArgs = z.output<typeof rangeArgs>;
 @injectFromBase({ extendConstructorArguments: true })
 export class UnmapHandler extends MmuHandler<RangeArgs> {
   readonly type = 'mmu.unmap';
-  readonly description = 'Unmap `pages` pages at `va` in `space`; frames nobody holds any more are freed.';
+  readonly description =
+    'Unmap `pages` pages at `va` in `space`; frames nobody holds any more are freed.';
   readonly parse = parserFor(rangeArgs, `command ${this.type}`);
 
   execute({ space: id, va, pages }: RangeArgs, context: CommandContext): void {
@@ -96,13 +112,33 @@ export class UnmapHandler extends MmuHandler<RangeArgs> {
       }
     }
     if (mapped === 0) return;
-    const freed = [...releases].filter(([frame, count]) => this.state.memory.refcount(frame) === count).map(([frame]) => frame);
-    context.emit('mmu.pages.unmapped', { space: id, va, pages, freed: freed.sort((a, b) => a - b) });
-    context.emit('mmu.tlb.invalidated', { space: id, va, pages, reason: space.kind === 'vm' ? 'stage-2' : 'unmap' });
+    const freed = [...releases]
+      .filter(([frame, count]) => this.state.memory.refcount(frame) === count)
+      .map(([frame]) => frame);
+    context.emit('mmu.pages.unmapped', {
+      space: id,
+      va,
+      pages,
+      freed: freed.sort((a, b) => a - b),
+    });
+    context.emit('mmu.tlb.invalidated', {
+      space: id,
+      va,
+      pages,
+      reason: space.kind === 'vm' ? 'stage-2' : 'unmap',
+    });
   }
 }
 
-const protectArgs = z.object({ space: spaceId, va: address, pages: pageCount, perms, kernel: z.boolean().default(false) }).strict();
+const protectArgs = z
+  .object({
+    space: spaceId,
+    va: address,
+    pages: pageCount,
+    perms,
+    kernel: z.boolean().default(false),
+  })
+  .strict();
 
 /** `mmu.protect`: changes permissions of mapped pages (all must be mapped, as mprotect demands). */
 @injectable()
@@ -112,23 +148,47 @@ export class ProtectHandler extends MmuHandler<z.output<typeof protectArgs>> {
   readonly description = 'Give `pages` mapped pages at `va` in `space` the permissions `perms`.';
   readonly parse = parserFor(protectArgs, `command ${this.type}`);
 
-  execute({ space: id, va, pages, perms: letters, kernel }: z.output<typeof protectArgs>, context: CommandContext): void {
+  execute(
+    { space: id, va, pages, perms: letters, kernel }: z.output<typeof protectArgs>,
+    context: CommandContext,
+  ): void {
     const space = this.state.space(id);
     this.checkRange(va, pages);
     this.mapped(space, va, pages);
-    context.emit('mmu.pages.protected', { space: id, va, pages, perms: permsToFlags(letters, kernel) });
-    context.emit('mmu.tlb.invalidated', { space: id, va, pages, reason: space.kind === 'vm' ? 'stage-2' : 'protect' });
+    context.emit('mmu.pages.protected', {
+      space: id,
+      va,
+      pages,
+      perms: permsToFlags(letters, kernel),
+    });
+    context.emit('mmu.tlb.invalidated', {
+      space: id,
+      va,
+      pages,
+      reason: space.kind === 'vm' ? 'stage-2' : 'protect',
+    });
   }
 }
 
-const moveArgs = z.object({ from: spaceId, va: address, pages: pageCount, to: spaceId, toVa: address }).strict();
+const moveArgs = z
+  .object({ from: spaceId, va: address, pages: pageCount, to: spaceId, toVa: address })
+  .strict();
 const shareArgs = moveArgs.extend({ perms: perms.default('rw-') }).strict();
 
 /** Shared by share and remap: both move frames of host or VM spaces between spaces. */
 @injectable()
 @injectFromBase({ extendConstructorArguments: true })
-abstract class FrameMoveHandler<A> extends MmuHandler<A, { ok: true } | { ok: false; violation: IsolationViolated }> {
-  protected checkMove(from: AddressSpace, to: AddressSpace, va: number, toVa: number, pages: number): number[] {
+abstract class FrameMoveHandler<A> extends MmuHandler<
+  A,
+  { ok: true } | { ok: false; violation: IsolationViolated }
+> {
+  protected checkMove(
+    from: AddressSpace,
+    to: AddressSpace,
+    va: number,
+    toVa: number,
+    pages: number,
+  ): number[] {
     this.requireHostFrames(from);
     this.requireHostFrames(to);
     this.checkRange(va, pages);
@@ -142,13 +202,24 @@ abstract class FrameMoveHandler<A> extends MmuHandler<A, { ok: true } | { ok: fa
   }
 
   /** The first frame the target's partition may not map, recorded as a violation; else undefined. */
-  protected violation(op: IsolationViolated['op'], to: AddressSpace, ptes: readonly number[], context: CommandContext) {
+  protected violation(
+    op: IsolationViolated['op'],
+    to: AddressSpace,
+    ptes: readonly number[],
+    context: CommandContext,
+  ) {
     const memory = this.state.memory;
     for (const pte of ptes) {
       if ((pteFlags(pte) & Pte.LAZY) !== 0) continue;
       const frame = pteFrame(pte);
       if (memory.accessibleTo(frame, to.partition)) continue;
-      const found: IsolationViolated = { op, space: to.id, frame, partition: to.partition, owner: memory.ownerOf(frame)?.name ?? '(none)' };
+      const found: IsolationViolated = {
+        op,
+        space: to.id,
+        frame,
+        partition: to.partition,
+        owner: memory.ownerOf(frame)?.name ?? '(none)',
+      };
       context.emit('mmu.isolation.violated', found);
       return found;
     }
@@ -171,8 +242,14 @@ export class ShareHandler extends FrameMoveHandler<z.output<typeof shareArgs>> {
     ptes.forEach((pte, i) => {
       const flags = pteFlags(pte);
       const at = (args.va + i * this.state.config.pageSize).toString(16);
-      if (flags & Pte.LAZY) throw new MmuError(`Page 0x${at} of space ${from.id} is not loaded yet; load it before sharing it`);
-      if (flags & Pte.COW) throw new MmuError(`Page 0x${at} of space ${from.id} is copy-on-write; write to it before sharing it`);
+      if (flags & Pte.LAZY)
+        throw new MmuError(
+          `Page 0x${at} of space ${from.id} is not loaded yet; load it before sharing it`,
+        );
+      if (flags & Pte.COW)
+        throw new MmuError(
+          `Page 0x${at} of space ${from.id} is copy-on-write; write to it before sharing it`,
+        );
     });
     const violation = this.violation('share', to, ptes, context);
     if (violation) return { ok: false as const, violation };
@@ -186,7 +263,8 @@ export class ShareHandler extends FrameMoveHandler<z.output<typeof shareArgs>> {
 @injectFromBase({ extendConstructorArguments: true })
 export class RemapHandler extends FrameMoveHandler<z.output<typeof moveArgs>> {
   readonly type = 'mmu.remap';
-  readonly description = 'Move the frames at `va` in `from` to `toVa` in `to`, without copying them.';
+  readonly description =
+    'Move the frames at `va` in `from` to `toVa` in `to`, without copying them.';
   readonly parse = parserFor(moveArgs, `command ${this.type}`);
 
   execute(args: z.output<typeof moveArgs>, context: CommandContext) {
@@ -196,26 +274,38 @@ export class RemapHandler extends FrameMoveHandler<z.output<typeof moveArgs>> {
     const violation = this.violation('remap', to, ptes, context);
     if (violation) return { ok: false as const, violation };
     context.emit('mmu.pages.remapped', args);
-    context.emit('mmu.tlb.invalidated', { space: from.id, va: args.va, pages: args.pages, reason: from.kind === 'vm' ? 'stage-2' : 'remap' });
+    context.emit('mmu.tlb.invalidated', {
+      space: from.id,
+      va: args.va,
+      pages: args.pages,
+      reason: from.kind === 'vm' ? 'stage-2' : 'remap',
+    });
     return { ok: true as const };
   }
 }
 
-const exportArgs = z.object({ space: spaceId, va: address, pages: pageCount, partition: partitionName }).strict();
+const exportArgs = z
+  .object({ space: spaceId, va: address, pages: pageCount, partition: partitionName })
+  .strict();
 
 /** `mmu.export`: marks the frames behind a range shared with another partition, whose spaces may then map them. */
 @injectable()
 @injectFromBase({ extendConstructorArguments: true })
 export class ExportHandler extends MmuHandler<z.output<typeof exportArgs>, number[]> {
   readonly type = 'mmu.export';
-  readonly description = 'Mark the frames behind `pages` pages at `va` in `space` shared with `partition`.';
+  readonly description =
+    'Mark the frames behind `pages` pages at `va` in `space` shared with `partition`.';
   readonly parse = parserFor(exportArgs, `command ${this.type}`);
 
-  execute({ space: id, va, pages, partition }: z.output<typeof exportArgs>, context: CommandContext): number[] {
+  execute(
+    { space: id, va, pages, partition }: z.output<typeof exportArgs>,
+    context: CommandContext,
+  ): number[] {
     const space = this.state.space(id);
     this.requireHostFrames(space);
     this.checkRange(va, pages);
-    if (!this.state.memory.partition(partition)) throw new MmuError(`There is no partition "${partition}"`);
+    if (!this.state.memory.partition(partition))
+      throw new MmuError(`There is no partition "${partition}"`);
     const frames = this.mapped(space, va, pages)
       .filter((pte) => (pteFlags(pte) & Pte.LAZY) === 0)
       .map(pteFrame);
@@ -231,7 +321,8 @@ const loadArgs = z.object({ space: spaceId, va: address, data: bytes.optional() 
 @injectFromBase({ extendConstructorArguments: true })
 export class LoadHandler extends MmuHandler<z.output<typeof loadArgs>, number> {
   readonly type = 'mmu.load';
-  readonly description = 'Load lazy page `va` of `space`: a fresh frame, filled with `data` if given; returns the frame.';
+  readonly description =
+    'Load lazy page `va` of `space`: a fresh frame, filled with `data` if given; returns the frame.';
   readonly parse = parserFor(loadArgs, `command ${this.type}`);
 
   execute({ space: id, va, data }: z.output<typeof loadArgs>, context: CommandContext): number {
@@ -239,13 +330,24 @@ export class LoadHandler extends MmuHandler<z.output<typeof loadArgs>, number> {
     this.requireHostFrames(space);
     this.checkRange(va, 1);
     const [pte] = this.mapped(space, va, 1);
-    if ((pteFlags(pte!) & Pte.LAZY) === 0) throw new MmuError(`Page 0x${va.toString(16)} of space ${id} is already loaded`);
+    if ((pteFlags(pte!) & Pte.LAZY) === 0)
+      throw new MmuError(`Page 0x${va.toString(16)} of space ${id} is already loaded`);
     if (data && data.length > this.state.config.pageSize) {
-      throw new MmuError(`${data.length} bytes do not fit a ${this.state.config.pageSize}-byte page`);
+      throw new MmuError(
+        `${data.length} bytes do not fit a ${this.state.config.pageSize}-byte page`,
+      );
     }
     const [frame] = this.state.memory.findFree(space.partition, 1) ?? [];
-    if (frame === undefined) throw new MmuError(`Partition "${space.partition}" has no free frame to load 0x${va.toString(16)} into`);
-    context.emit('mmu.page.loaded', { space: id, va, frame, data: data ? data.slice() : new Uint8Array(0) });
+    if (frame === undefined)
+      throw new MmuError(
+        `Partition "${space.partition}" has no free frame to load 0x${va.toString(16)} into`,
+      );
+    context.emit('mmu.page.loaded', {
+      space: id,
+      va,
+      frame,
+      data: data ? data.slice() : new Uint8Array(0),
+    });
     return frame;
   }
 }

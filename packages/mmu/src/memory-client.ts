@@ -5,7 +5,9 @@ import type { FaultRaised } from './mmu-events';
 /** An access that faulted, thrown by {@link MemoryClient} so scenario code reads like a program. */
 export class MemoryFault extends ChronovisorError {
   constructor(readonly fault: FaultRaised) {
-    super(`${fault.access} of 0x${fault.va.toString(16)} in space ${fault.space} faulted: ${fault.kind} (stage ${fault.stage})`);
+    super(
+      `${fault.access} of 0x${fault.va.toString(16)} in space ${fault.space} faulted: ${fault.kind} (stage ${fault.stage})`,
+    );
   }
 }
 
@@ -31,13 +33,19 @@ export class MemoryClient {
   ) {}
 
   read(space: number, va: number, length: number, access: 'read' | 'execute' = 'read'): Uint8Array {
-    const outcome = this.value<ReadOutcome>(this.simulation.dispatch('mmu.read', { space, va, length, access }, { actor: this.actor }), 'mmu.read');
+    const outcome = this.value<ReadOutcome>(
+      this.simulation.dispatch('mmu.read', { space, va, length, access }, { actor: this.actor }),
+      'mmu.read',
+    );
     if (!outcome.ok) throw new MemoryFault(outcome.fault);
     return outcome.bytes;
   }
 
   write(space: number, va: number, data: Uint8Array): void {
-    const outcome = this.value(this.simulation.dispatch('mmu.write', { space, va, data }, { actor: this.actor }), 'mmu.write');
+    const outcome = this.value(
+      this.simulation.dispatch('mmu.write', { space, va, data }, { actor: this.actor }),
+      'mmu.write',
+    );
     if (!outcome.ok) throw new MemoryFault(outcome.fault);
   }
 
@@ -58,13 +66,25 @@ export class MemoryClient {
     this.write(space, va, Uint8Array.of(value));
   }
   writeU16(space: number, va: number, value: number): void {
-    this.write(space, va, encode(2, (v) => v.setUint16(0, value, true)));
+    this.write(
+      space,
+      va,
+      encode(2, (v) => v.setUint16(0, value, true)),
+    );
   }
   writeU32(space: number, va: number, value: number): void {
-    this.write(space, va, encode(4, (v) => v.setUint32(0, value, true)));
+    this.write(
+      space,
+      va,
+      encode(4, (v) => v.setUint32(0, value, true)),
+    );
   }
   writeU64(space: number, va: number, value: bigint | number): void {
-    this.write(space, va, encode(8, (v) => v.setBigUint64(0, BigInt(value), true)));
+    this.write(
+      space,
+      va,
+      encode(8, (v) => v.setBigUint64(0, BigInt(value), true)),
+    );
   }
 
   private value<V>(result: { ok: boolean; value?: V; rejection?: Rejection }, type: string): V {

@@ -10,9 +10,20 @@ const isPowerOfTwo = (n: number): boolean => Number.isInteger(Math.log2(n));
 export const mmuOptionsSchema = z
   .object({
     /** Physical frames in the machine; default 16,384 (64 MiB of 4 KiB pages). */
-    frames: z.number().int().min(1).max(2 ** 32).default(16_384),
+    frames: z
+      .number()
+      .int()
+      .min(1)
+      .max(2 ** 32)
+      .default(16_384),
     /** Bytes per page and frame; a power of two from 512 to 2 MiB; default 4096. */
-    pageSize: z.number().int().min(512).max(2 ** 21).refine(isPowerOfTwo, 'must be a power of two').default(4096),
+    pageSize: z
+      .number()
+      .int()
+      .min(512)
+      .max(2 ** 21)
+      .refine(isPowerOfTwo, 'must be a power of two')
+      .default(4096),
     /** Page table levels; default 4 (x86-64 four-level paging, ARMv8 with a 4 KiB granule). */
     levels: z.number().int().min(1).max(6).default(4),
     /** Index bits per level; default 9 (512 entries of 8 bytes fill a 4 KiB table page). */
@@ -38,5 +49,9 @@ export interface MmuConfig extends Geometry {
 }
 
 export function resolveMmuConfig(options: z.output<typeof mmuOptionsSchema>): MmuConfig {
-  return { ...makeGeometry(options.pageSize, options.levels, options.bitsPerLevel), frames: options.frames, tlb: options.tlb };
+  return {
+    ...makeGeometry(options.pageSize, options.levels, options.bitsPerLevel),
+    frames: options.frames,
+    tlb: options.tlb,
+  };
 }

@@ -6,7 +6,8 @@ export type AccessKind = 'read' | 'write' | 'execute';
 /** Why a translation failed: nothing mapped, not allowed, or mapped lazily and not loaded yet. */
 export type FaultKind = 'not-present' | 'protection' | 'lazy';
 /** Why TLB entries were shot down. */
-export type InvalidationReason = 'unmap' | 'protect' | 'remap' | 'fork' | 'cow' | 'stage-2' | 'destroy';
+export type InvalidationReason =
+  'unmap' | 'protect' | 'remap' | 'fork' | 'cow' | 'stage-2' | 'destroy';
 
 export interface PartitionCreated {
   readonly name: string;
@@ -160,7 +161,10 @@ const d = (type: string, description: string): EventTypeDefinition => ({ type, d
 export const MMU_EVENTS: readonly EventTypeDefinition[] = [
   d('mmu.partition.created', 'A partition took the next `frames` unassigned frames from `base`.'),
   d('mmu.space.created', 'An address space was created.'),
-  d('mmu.space.destroyed', 'An address space was torn down; `freed` frames went back to their partition.'),
+  d(
+    'mmu.space.destroyed',
+    'An address space was torn down; `freed` frames went back to their partition.',
+  ),
   d('mmu.space.forked', 'A host space was copied copy-on-write into `child`.'),
   d('mmu.pages.mapped', 'Pages were mapped (to fresh frames, guest frames, or lazily).'),
   d('mmu.pages.unmapped', 'Pages were unmapped; `freed` frames went back to their partition.'),

@@ -21,10 +21,14 @@ export abstract class MmuHandler<A, R = void> implements CommandHandler<A, R> {
   protected checkRange(va: number, pages: number, field = 'va'): void {
     const { pageSize, vaLimit, vaBits } = this.state.config;
     if (va % pageSize !== 0) {
-      throw new ValidationError(`command ${this.type}`, [`args.${field}: 0x${va.toString(16)} is not aligned to a ${pageSize}-byte page`]);
+      throw new ValidationError(`command ${this.type}`, [
+        `args.${field}: 0x${va.toString(16)} is not aligned to a ${pageSize}-byte page`,
+      ]);
     }
     if (va + pages * pageSize > vaLimit) {
-      throw new ValidationError(`command ${this.type}`, [`args.${field}: ${pages} pages from 0x${va.toString(16)} run past the ${vaBits}-bit address space`]);
+      throw new ValidationError(`command ${this.type}`, [
+        `args.${field}: ${pages} pages from 0x${va.toString(16)} run past the ${vaBits}-bit address space`,
+      ]);
     }
   }
 
@@ -33,7 +37,9 @@ export abstract class MmuHandler<A, R = void> implements CommandHandler<A, R> {
     const first = this.state.vpn(va);
     for (let vpn = first; vpn < first + pages; vpn++) {
       if (space.table.get(vpn) !== 0) {
-        throw new MmuError(`Space ${space.id} already maps 0x${this.va(vpn).toString(16)}; unmap it first`);
+        throw new MmuError(
+          `Space ${space.id} already maps 0x${this.va(vpn).toString(16)}; unmap it first`,
+        );
       }
     }
   }
@@ -44,7 +50,8 @@ export abstract class MmuHandler<A, R = void> implements CommandHandler<A, R> {
     const ptes: number[] = [];
     for (let vpn = first; vpn < first + pages; vpn++) {
       const pte = space.table.get(vpn);
-      if (pte === 0) throw new MmuError(`Space ${space.id} maps nothing at 0x${this.va(vpn).toString(16)}`);
+      if (pte === 0)
+        throw new MmuError(`Space ${space.id} maps nothing at 0x${this.va(vpn).toString(16)}`);
       ptes.push(pte);
     }
     return ptes;
@@ -53,7 +60,9 @@ export abstract class MmuHandler<A, R = void> implements CommandHandler<A, R> {
   /** Refuses a guest space where host frames are needed. */
   protected requireHostFrames(space: AddressSpace): void {
     if (space.kind === 'guest') {
-      throw new MmuError(`Space ${space.id} is a guest space: its entries hold guest frames, so ${this.type} works on its VM (space ${space.vm}) instead`);
+      throw new MmuError(
+        `Space ${space.id} is a guest space: its entries hold guest frames, so ${this.type} works on its VM (space ${space.vm}) instead`,
+      );
     }
   }
 

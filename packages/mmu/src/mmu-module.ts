@@ -1,12 +1,25 @@
 import { CommandHandler, Projection, Query } from '@chronovisor/core';
 import { ContainerModule } from 'inversify';
 import { ReadHandler, WriteHandler } from './access-handlers';
-import { ExportHandler, LoadHandler, MapHandler, ProtectHandler, RemapHandler, ShareHandler, UnmapHandler } from './mapping-handlers';
+import {
+  ExportHandler,
+  LoadHandler,
+  MapHandler,
+  ProtectHandler,
+  RemapHandler,
+  ShareHandler,
+  UnmapHandler,
+} from './mapping-handlers';
 import { FlushHandler } from './flush-handler';
 import { MmuConfig } from './mmu-config';
 import { MmuQuery } from './mmu-query';
 import { MmuState } from './mmu-state';
-import { CreatePartitionHandler, CreateSpaceHandler, DestroySpaceHandler, ForkHandler } from './space-handlers';
+import {
+  CreatePartitionHandler,
+  CreateSpaceHandler,
+  DestroySpaceHandler,
+  ForkHandler,
+} from './space-handlers';
 
 const HANDLERS = [
   CreatePartitionHandler,

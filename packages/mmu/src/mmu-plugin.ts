@@ -8,12 +8,17 @@ export const MMU_PLUGIN = '@chronovisor/mmu';
 
 /** The core MMU, loaded by every plugin set that touches memory. */
 export function mmuPlugin(options: MmuOptions = {}): Plugin {
-  const parsed = parserFor(mmuOptionsSchema, `options of plugin "${MMU_PLUGIN}"`, 'options')(options);
+  const parsed = parserFor(
+    mmuOptionsSchema,
+    `options of plugin "${MMU_PLUGIN}"`,
+    'options',
+  )(options);
   return definePlugin({
     manifest: {
       name: MMU_PLUGIN,
       version: '1.0.0',
-      description: 'Physical frames, partitions, address spaces, multi-level and two-stage page tables, TLB.',
+      description:
+        'Physical frames, partitions, address spaces, multi-level and two-stage page tables, TLB.',
     },
     events: MMU_EVENTS,
     module: mmuModule(resolveMmuConfig(parsed)),

@@ -6,11 +6,18 @@ import { MmuState } from './mmu-state';
 import type { Partition } from './physical-memory';
 import { Pte, describeFlags, pteFlags, pteFrame } from './pte';
 import type { TlbEntry } from './tlb';
-import { translatePage } from './translate';
+import { resolveFrame, translatePage } from './translate';
 
 /** Where an address translates to, or why it does not: computed without touching TLB or tables. */
 export type TranslationReport =
-  | { readonly ok: true; readonly pa: number; readonly gpa?: number; readonly flags: string; readonly tlbHit: boolean; readonly cow: boolean }
+  | {
+      readonly ok: true;
+      readonly pa: number;
+      readonly gpa?: number;
+      readonly flags: string;
+      readonly tlbHit: boolean;
+      readonly cow: boolean;
+    }
   | { readonly ok: false; readonly kind: FaultKind; readonly stage: 1 | 2; readonly gpa?: number };
 
 /** A run of pages mapped contiguously (consecutive frames, same flags). */
@@ -40,14 +47,28 @@ export interface FrameOwners {
 
 /** Counts over the whole MMU. */
 export interface MmuStats {
-  readonly partitions: readonly { readonly name: string; readonly base: number; readonly frames: number; readonly used: number; readonly free: number }[];
+  readonly partitions: readonly {
+    readonly name: string;
+    readonly base: number;
+    readonly frames: number;
+    readonly used: number;
+    readonly free: number;
+  }[];
   /** Frames held by more than one mapping. */
   readonly sharedFrames: number;
   /** Frames behind copy-on-write entries. */
   readonly cowFrames: number;
   /** Frames whose bytes exist (written at least once): the memory the simulation really holds. */
   readonly materializedFrames: number;
-  readonly spaces: readonly { readonly id: number; readonly kind: SpaceKind; readonly pages: number; readonly tlbHits: number; readonly tlbMisses: number; readonly tlbHitRate: number; readonly faults: number }[];
+  readonly spaces: readonly {
+    readonly id: number;
+    readonly kind: SpaceKind;
+    readonly pages: number;
+    readonly tlbHits: number;
+    readonly tlbMisses: number;
+    readonly tlbHitRate: number;
+    readonly faults: number;
+  }[];
 }
 
 /**
@@ -69,30 +90,51 @@ export class MmuQuery implements Query {
   }
 
   spaces(): readonly { id: number; kind: SpaceKind; partition: string; vm?: number }[] {
-    return this.state.allSpaces().map(({ id, kind, partition, vm }) => ({ id, kind, partition, ...(vm === undefined ? {} : { vm }) }));
+    return this.state
+      .allSpaces()
+      .map(({ id, kind, partition, vm }) => ({
+        id,
+        kind,
+        partition,
+        ...(vm === undefined ? {} : { vm }),
+      }));
   }
 
   /** How `va` would translate for an access, as the hardware would see it now. */
-  translate(space: number, va: number, access: AccessKind = 'read', kernel = false): TranslationReport {
+  translate(
+    space: number,
+    va: number,
+    access: AccessKind = 'read',
+    kernel = false,
+  ): TranslationReport {
     const s = this.state.space(space);
     const pageSize = this.state.config.pageSize;
     const offset = va % pageSize;
     const t = translatePage(s, this.state.vmOf(s), Math.floor(va / pageSize), access, !kernel);
     const gpa = t.guestFrame >= 0 ? { gpa: t.guestFrame * pageSize + offset } : {};
     if (!t.ok) return { ok: false, kind: t.kind, stage: t.stage, ...gpa };
-    return { ok: true, pa: t.frame * pageSize + offset, ...gpa, flags: describeFlags(t.flags), tlbHit: t.hit, cow: t.cow };
+    return {
+      ok: true,
+      pa: t.frame * pageSize + offset,
+      ...gpa,
+      flags: describeFlags(t.flags),
+      tlbHit: t.hit,
+      cow: t.cow,
+    };
   }
 
-  /** The bytes at `va` now, ignoring permissions; undefined where a page does not translate. */
+  /** The bytes at `va` now, ignoring permissions (a debugger's view); undefined where a page is not mapped. */
   read(space: number, va: number, length: number): Uint8Array | undefined {
+    const s = this.state.space(space);
+    const vm = this.state.vmOf(s);
     const bytes = new Uint8Array(length);
     const pageSize = this.state.config.pageSize;
-    for (let offset = 0; offset < length; ) {
+    for (let offset = 0; offset < length;) {
       const at = va + offset;
       const n = Math.min(length - offset, pageSize - (at % pageSize));
-      const t = this.translate(space, at, 'read', true);
-      if (!t.ok) return undefined;
-      this.state.memory.readInto(t.pa, n, bytes, offset);
+      const frame = resolveFrame(s, vm, Math.floor(at / pageSize));
+      if (frame === undefined) return undefined;
+      this.state.memory.readInto(frame * pageSize + (at % pageSize), n, bytes, offset);
       offset += n;
     }
     return bytes;
@@ -102,7 +144,7 @@ export class MmuQuery implements Query {
   readPhysical(pa: number, length: number): Uint8Array {
     const bytes = new Uint8Array(length);
     const pageSize = this.state.config.pageSize;
-    for (let offset = 0; offset < length; ) {
+    for (let offset = 0; offset < length;) {
       const n = Math.min(length - offset, pageSize - ((pa + offset) % pageSize));
       this.state.memory.readInto(pa + offset, n, bytes, offset);
       offset += n;
@@ -114,21 +156,37 @@ export class MmuQuery implements Query {
   mappings(space: number): MappingRun[] {
     const runs: MappingRun[] = [];
     const pageSize = this.state.config.pageSize;
-    let run: { va: number; pages: number; frame: number; flags: number; lastVpn: number } | undefined;
+    let run:
+      { va: number; pages: number; frame: number; flags: number; lastVpn: number } | undefined;
     this.state.space(space).table.forEach((vpn, pte) => {
       const flags = pteFlags(pte);
       const frame = flags & Pte.LAZY ? -1 : pteFrame(pte);
       const continues =
-        run !== undefined && run.lastVpn === vpn - 1 && run.flags === flags && (frame === -1 ? run.frame === -1 : run.frame + run.pages === frame);
+        run !== undefined &&
+        run.lastVpn === vpn - 1 &&
+        run.flags === flags &&
+        (frame === -1 ? run.frame === -1 : run.frame + run.pages === frame);
       if (continues) {
         run!.pages++;
         run!.lastVpn = vpn;
         return;
       }
-      if (run) runs.push({ va: run.va, pages: run.pages, frame: run.frame, flags: describeFlags(run.flags) });
+      if (run)
+        runs.push({
+          va: run.va,
+          pages: run.pages,
+          frame: run.frame,
+          flags: describeFlags(run.flags),
+        });
       run = { va: vpn * pageSize, pages: 1, frame, flags, lastVpn: vpn };
     });
-    if (run) runs.push({ va: run.va, pages: run.pages, frame: run.frame, flags: describeFlags(run.flags) });
+    if (run)
+      runs.push({
+        va: run.va,
+        pages: run.pages,
+        frame: run.frame,
+        flags: describeFlags(run.flags),
+      });
     return runs;
   }
 
@@ -139,12 +197,22 @@ export class MmuQuery implements Query {
     for (const space of this.hostFrameSpaces()) {
       space.table.forEach((vpn, pte) => {
         if ((pteFlags(pte) & Pte.LAZY) === 0 && pteFrame(pte) === frame) {
-          mappings.push({ space: space.id, va: vpn * this.state.config.pageSize, flags: describeFlags(pteFlags(pte)) });
+          mappings.push({
+            space: space.id,
+            va: vpn * this.state.config.pageSize,
+            flags: describeFlags(pteFlags(pte)),
+          });
         }
       });
     }
     const partition = memory.ownerOf(frame)?.name;
-    return { frame, ...(partition ? { partition } : {}), sharedWith: memory.sharedWith(frame), refcount: memory.refcount(frame), mappings };
+    return {
+      frame,
+      ...(partition ? { partition } : {}),
+      sharedWith: memory.sharedWith(frame),
+      refcount: memory.refcount(frame),
+      mappings,
+    };
   }
 
   /** The cached translations of a space's TLB. */
@@ -176,7 +244,15 @@ export class MmuQuery implements Query {
       materializedFrames,
       spaces: this.state.allSpaces().map((s) => {
         const { hits, misses } = s.tlb;
-        return { id: s.id, kind: s.kind, pages: s.table.entries, tlbHits: hits, tlbMisses: misses, tlbHitRate: hits + misses === 0 ? 0 : hits / (hits + misses), faults: s.faults };
+        return {
+          id: s.id,
+          kind: s.kind,
+          pages: s.table.entries,
+          tlbHits: hits,
+          tlbMisses: misses,
+          tlbHitRate: hits + misses === 0 ? 0 : hits / (hits + misses),
+          faults: s.faults,
+        };
       }),
     };
   }

@@ -95,7 +95,8 @@ export class MmuState implements Projection<MmuSnapshot> {
     'mmu.isolation.violated': () => undefined,
     'mmu.tlb.invalidated': (d: E.TlbInvalidated) => this.invalidate(d),
     'mmu.tlb.flushed': (d: E.TlbFlushed) => {
-      for (const space of d.space === undefined ? this.spaces.values() : [this.space(d.space)]) space.tlb.flush();
+      for (const space of d.space === undefined ? this.spaces.values() : [this.space(d.space)])
+        space.tlb.flush();
     },
   };
 
@@ -170,7 +171,10 @@ export class MmuState implements Projection<MmuSnapshot> {
       const flags = pteFlags(pte) | Pte.SHARED;
       from.table.set(source + i, withFlags(pte, flags));
       this.memory.incref(pteFrame(pte));
-      to.table.set(target + i, makePte(pteFrame(pte), (flags & ~(PERMISSIONS | Pte.ACCESSED | Pte.DIRTY)) | d.perms));
+      to.table.set(
+        target + i,
+        makePte(pteFrame(pte), (flags & ~(PERMISSIONS | Pte.ACCESSED | Pte.DIRTY)) | d.perms),
+      );
     }
   }
 
@@ -189,11 +193,12 @@ export class MmuState implements Projection<MmuSnapshot> {
 
   private fork(d: E.SpaceForked): void {
     const parent = this.space(d.parent);
-    // Private writable pages become copy-on-write in both; shared mappings stay shared.
+    // Private pages become copy-on-write in both, read-only ones too (a later mprotect must not
+    // let one side write into the other's page); shared mappings stay shared.
     parent.table.forEach((vpn, pte) => {
       const flags = pteFlags(pte);
       if ((flags & Pte.LAZY) === 0) this.memory.incref(pteFrame(pte));
-      if ((flags & (Pte.WRITE | Pte.SHARED)) === Pte.WRITE) parent.table.set(vpn, withFlags(pte, flags | Pte.COW));
+      if ((flags & Pte.SHARED) === 0) parent.table.set(vpn, withFlags(pte, flags | Pte.COW));
     });
     this.createSpace({ space: d.child, kind: parent.kind, partition: parent.partition });
     // Both tables now share every node; moving to the next generation makes each copy on write.
@@ -293,7 +298,12 @@ export class MmuState implements Projection<MmuSnapshot> {
     this.memory.restore(snapshot.memory);
     this.spaces = new Map();
     for (const s of snapshot.spaces) {
-      this.createSpace({ space: s.id, kind: s.kind, partition: s.partition, ...(s.vm === undefined ? {} : { vm: s.vm }) });
+      this.createSpace({
+        space: s.id,
+        kind: s.kind,
+        partition: s.partition,
+        ...(s.vm === undefined ? {} : { vm: s.vm }),
+      });
       const space = this.space(s.id);
       space.table.restore(s.table);
       space.tlb.restore(s.tlb);
@@ -308,7 +318,9 @@ export class MmuState implements Projection<MmuSnapshot> {
     this.memory.hashInto(hash);
     const entry = Buffer.alloc(16);
     for (const space of [...this.spaces.values()].sort((a, b) => a.id - b.id)) {
-      hash.update(JSON.stringify([space.id, space.kind, space.partition, space.vm ?? null, space.faults]));
+      hash.update(
+        JSON.stringify([space.id, space.kind, space.partition, space.vm ?? null, space.faults]),
+      );
       space.table.forEach((vpn, pte) => {
         entry.writeDoubleLE(vpn, 0);
         entry.writeDoubleLE(pte, 8);

@@ -14,9 +14,20 @@ describe('the MMU, one host space', () => {
   it('maps fresh frames, lowest first, and records exactly that', () => {
     const { sim, ok, eventsSince, space } = setup();
     const seq = sim.seq;
-    expect(ok(sim.dispatch('mmu.map', { space, va: 0x10000, pages: 2, perms: 'rw-' }))).toEqual([0, 1]);
+    expect(ok(sim.dispatch('mmu.map', { space, va: 0x10000, pages: 2, perms: 'rw-' }))).toEqual([
+      0, 1,
+    ]);
     expect(eventsSince(seq)).toEqual([
-      ['mmu.pages.mapped', { space, va: 0x10000, pages: 2, flags: Pte.PRESENT | Pte.READ | Pte.WRITE | Pte.USER, frames: [0, 1] }],
+      [
+        'mmu.pages.mapped',
+        {
+          space,
+          va: 0x10000,
+          pages: 2,
+          flags: Pte.PRESENT | Pte.READ | Pte.WRITE | Pte.USER,
+          frames: [0, 1],
+        },
+      ],
     ]);
   });
 
@@ -67,10 +78,17 @@ describe('the MMU, one host space', () => {
   it('leaves memory untouched when a write faults on its second page', () => {
     const { sim, ok, memory, query, space } = setup();
     ok(sim.dispatch('mmu.map', { space, va: 0, pages: 1 }));
-    const outcome = ok(sim.dispatch('mmu.write', { space, va: PAGE - 2, data: Uint8Array.of(1, 2, 3, 4) }));
-    expect(outcome).toEqual({ ok: false, fault: { space, va: PAGE, access: 'write', kind: 'not-present', stage: 1 } });
+    const outcome = ok(
+      sim.dispatch('mmu.write', { space, va: PAGE - 2, data: Uint8Array.of(1, 2, 3, 4) }),
+    );
+    expect(outcome).toEqual({
+      ok: false,
+      fault: { space, va: PAGE, access: 'write', kind: 'not-present', stage: 1 },
+    });
     expect(query.read(space, PAGE - 2, 2)).toEqual(Uint8Array.of(0, 0));
-    expect(() => memory.readU8(space, PAGE)).toThrow('read of 0x1000 in space 1 faulted: not-present (stage 1)');
+    expect(() => memory.readU8(space, PAGE)).toThrow(
+      'read of 0x1000 in space 1 faulted: not-present (stage 1)',
+    );
   });
 
   it('unmaps, frees frames nobody holds, and shoots down the TLB', () => {
@@ -84,7 +102,13 @@ describe('the MMU, one host space', () => {
       ['mmu.tlb.invalidated', { space, va: 0, pages: 4, reason: 'unmap' }],
     ]);
     expect(query.tlb(space)).toEqual([]);
-    expect(query.stats().partitions[0]).toEqual({ name: 'host', base: 0, frames: 16, used: 0, free: 16 });
+    expect(query.stats().partitions[0]).toEqual({
+      name: 'host',
+      base: 0,
+      frames: 16,
+      used: 0,
+      free: 16,
+    });
     // The frame comes back zeroed to its next owner.
     ok(sim.dispatch('mmu.map', { space, va: 0, pages: 1 }));
     expect(memory.readU8(space, 0)).toBe(0);
@@ -101,16 +125,25 @@ describe('the MMU, one host space', () => {
     ]);
     ok(sim.dispatch('mmu.protect', { space, va: 0, pages: 2, perms: 'r-x' }));
     expect(query.mappings(space).map((m) => m.flags)).toEqual(['PRXUA', 'PRXUAD']);
-    expect(sim.dispatch('mmu.protect', { space, va: 0, pages: 3, perms: 'r--' }).rejection?.message).toBe('Space 1 maps nothing at 0x2000');
+    expect(
+      sim.dispatch('mmu.protect', { space, va: 0, pages: 3, perms: 'r--' }).rejection?.message,
+    ).toBe('Space 1 maps nothing at 0x2000');
   });
 
   it('refuses bad commands with messages that name the problem', () => {
     const { sim, ok, space } = setup();
     ok(sim.dispatch('mmu.map', { space, va: 0, pages: 1 }));
-    const refusal = (type: string, args: unknown) => sim.dispatch(type, args as never).rejection?.message;
-    expect(refusal('mmu.map', { space, va: 0x123, pages: 1 })).toBe('Invalid command mmu.map: args.va: 0x123 is not aligned to a 4096-byte page');
-    expect(refusal('mmu.map', { space, va: 0, pages: 1 })).toBe('Space 1 already maps 0x0; unmap it first');
-    expect(refusal('mmu.map', { space, va: PAGE, pages: 100 })).toBe('Partition "host" has 15 free frames of 16; 100 needed');
+    const refusal = (type: string, args: unknown) =>
+      sim.dispatch(type, args).rejection?.message;
+    expect(refusal('mmu.map', { space, va: 0x123, pages: 1 })).toBe(
+      'Invalid command mmu.map: args.va: 0x123 is not aligned to a 4096-byte page',
+    );
+    expect(refusal('mmu.map', { space, va: 0, pages: 1 })).toBe(
+      'Space 1 already maps 0x0; unmap it first',
+    );
+    expect(refusal('mmu.map', { space, va: PAGE, pages: 100 })).toBe(
+      'Partition "host" has 15 free frames of 16; 100 needed',
+    );
     expect(refusal('mmu.map', { space: 9, va: 0, pages: 1 })).toBe('There is no address space 9');
     expect(refusal('mmu.map', { space, va: 2 ** 48 - PAGE, pages: 2 })).toBe(
       'Invalid command mmu.map: args.va: 2 pages from 0xfffffffff000 run past the 48-bit address space',
@@ -118,7 +151,11 @@ describe('the MMU, one host space', () => {
     expect(refusal('mmu.write', { space, va: -1, data: [1] })).toBe(
       'Invalid command mmu.write: args.va: expected an address (an integer from 0); args.data: expected a Uint8Array of 1 to 1048576 bytes',
     );
-    expect(refusal('mmu.create-partition', { name: 'host', frames: 1 })).toBe('Partition "host" already exists');
-    expect(refusal('mmu.create-partition', { name: 'big', frames: 100 })).toBe('Partition "big" wants 100 frames but only 48 of 64 are unassigned');
+    expect(refusal('mmu.create-partition', { name: 'host', frames: 1 })).toBe(
+      'Partition "host" already exists',
+    );
+    expect(refusal('mmu.create-partition', { name: 'big', frames: 100 })).toBe(
+      'Partition "big" wants 100 frames but only 48 of 64 are unassigned',
+    );
   });
 });

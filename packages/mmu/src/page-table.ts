@@ -37,7 +37,10 @@ export class PageTable {
     private readonly generation: Generation,
   ) {
     this.fanout = 2 ** geometry.bitsPerLevel;
-    this.divisors = Array.from({ length: geometry.levels }, (_, l) => 2 ** (geometry.bitsPerLevel * (geometry.levels - 1 - l)));
+    this.divisors = Array.from(
+      { length: geometry.levels },
+      (_, l) => 2 ** (geometry.bitsPerLevel * (geometry.levels - 1 - l)),
+    );
     this.root = this.newNode(geometry.levels === 1);
   }
 
@@ -111,11 +114,15 @@ export class PageTable {
 
   private newNode(leaf: boolean): Node {
     const gen = this.generation.value;
-    return leaf ? { gen, ptes: new Float64Array(this.fanout) } : { gen, children: new Array<Node | undefined>(this.fanout) };
+    return leaf
+      ? { gen, ptes: new Float64Array(this.fanout) }
+      : { gen, children: new Array<Node | undefined>(this.fanout) };
   }
 
   private copy(node: Node): Node {
     const gen = this.generation.value;
-    return 'ptes' in node ? { gen, ptes: node.ptes.slice() } : { gen, children: node.children.slice() };
+    return 'ptes' in node
+      ? { gen, ptes: node.ptes.slice() }
+      : { gen, children: node.children.slice() };
   }
 }

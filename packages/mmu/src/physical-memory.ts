@@ -105,7 +105,10 @@ export class PhysicalMemory {
 
   /** True if spaces of `partition` may map `frame`: it owns it, or the frame is shared with it. */
   accessibleTo(frame: number, partition: string): boolean {
-    return this.ownerOf(frame)?.name === partition || (this.exports.get(frame)?.includes(partition) ?? false);
+    return (
+      this.ownerOf(frame)?.name === partition ||
+      (this.exports.get(frame)?.includes(partition) ?? false)
+    );
   }
 
   /** The partitions `frame` is shared with, beyond its owner. */
@@ -227,7 +230,12 @@ export class PhysicalMemory {
 
   /** Feeds the memory's state to a hash: partitions, shares, and each held or written frame. */
   hashInto(hash: ReturnType<typeof createHash>): void {
-    hash.update(JSON.stringify({ partitions: this.partitions, exports: [...this.exports].sort((a, b) => a[0] - b[0]) }));
+    hash.update(
+      JSON.stringify({
+        partitions: this.partitions,
+        exports: [...this.exports].sort((a, b) => a[0] - b[0]),
+      }),
+    );
     const word = Buffer.alloc(12);
     const frames = new Set<number>();
     this.refs.forEachSet((frame) => frames.add(frame));

@@ -131,7 +131,12 @@ export class Tlb {
   }
 
   private entry(vpn: number, slot: number): TlbEntry {
-    return { vpn, frame: this.frames[slot]!, guestFrame: this.guestFrames[slot]!, flags: this.flags[slot]! };
+    return {
+      vpn,
+      frame: this.frames[slot]!,
+      guestFrame: this.guestFrames[slot]!,
+      flags: this.flags[slot]!,
+    };
   }
 
   snapshot(): TlbSnapshot {

@@ -49,14 +49,23 @@ export function translatePage(
 ): Translation | Fault {
   const cached = space.tlb.flagsOf(vpn);
   if (cached >= 0) {
-    return permit(cached, space.tlb.frameOf(vpn), space.tlb.guestFrameOf(vpn), true, access, user, ownStage(space));
+    return permit(
+      cached,
+      space.tlb.frameOf(vpn),
+      space.tlb.guestFrameOf(vpn),
+      true,
+      access,
+      user,
+      ownStage(space),
+    );
   }
 
   const pte = space.table.get(vpn);
   if (pte === 0) return fault('not-present', ownStage(space), -1);
   const flags = pteFlags(pte);
   if ((flags & Pte.LAZY) !== 0) return fault('lazy', ownStage(space), -1);
-  if (space.kind !== 'guest') return permit(flags, pteFrame(pte), -1, false, access, user, ownStage(space));
+  if (space.kind !== 'guest')
+    return permit(flags, pteFrame(pte), -1, false, access, user, ownStage(space));
 
   // A guest: check stage 1 first (the guest OS handles its own faults), then walk stage 2.
   const guestFrame = pteFrame(pte);
@@ -67,7 +76,14 @@ export function translatePage(
   const flags2 = pteFlags(pte2);
   if ((flags2 & Pte.LAZY) !== 0) return fault('lazy', 2, guestFrame);
   if (denies(flags2, access, false)) return fault('protection', 2, guestFrame);
-  return { ok: true, frame: pteFrame(pte2), guestFrame, flags: combine(flags, flags2), hit: false, cow: stage1.cow };
+  return {
+    ok: true,
+    frame: pteFrame(pte2),
+    guestFrame,
+    flags: combine(flags, flags2),
+    hit: false,
+    cow: stage1.cow,
+  };
 }
 
 /** The flags a TLB caches for a two-stage translation: stage-1 bits, permissions of both. */
@@ -91,4 +107,18 @@ function permit(
 
 function fault(kind: FaultKind, stage: 1 | 2, guestFrame: number): Fault {
   return { ok: false, kind, stage, guestFrame };
+}
+
+/** The host frame behind a virtual page, by the tables alone: no TLB, no permission checks. */
+export function resolveFrame(
+  space: AddressSpace,
+  vm: AddressSpace | undefined,
+  vpn: number,
+): number | undefined {
+  const pte = space.table.get(vpn);
+  if (pte === 0 || (pteFlags(pte) & Pte.LAZY) !== 0) return undefined;
+  if (space.kind !== 'guest') return pteFrame(pte);
+  const pte2 = vm!.table.get(pteFrame(pte));
+  if (pte2 === 0 || (pteFlags(pte2) & Pte.LAZY) !== 0) return undefined;
+  return pteFrame(pte2);
 }

@@ -15,6 +15,8 @@ export function machine(options: MmuOptions = { frames: 64 }) {
   };
   /** The events recorded after `seq`, as [type, data] pairs. */
   const eventsSince = (seq: number): [string, unknown][] =>
-    [...sim.store.read(seq + 1)].filter((r): r is Extract<LogRecord, { kind: 'event' }> => r.kind === 'event').map((r) => [r.type, r.data]);
+    [...sim.store.read(seq + 1)]
+      .filter((r): r is Extract<LogRecord, { kind: 'event' }> => r.kind === 'event')
+      .map((r) => [r.type, r.data]);
   return { sim, query, memory, ok, eventsSince };
 }
