@@ -1,4 +1,3 @@
-import type { EventRecord } from '@chronovisor/core';
 import { MmuState } from './mmu-state';
 import { Tlb } from './tlb';
 import { machine } from './test-support/machine';
