@@ -5,8 +5,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Figure } from './figure';
 import { coreSuite } from './suites/core';
+import { mmuSuite } from './suites/mmu';
 
-const suites: Record<string, () => Figure[]> = { core: coreSuite };
+const suites: Record<string, () => Figure[]> = { core: coreSuite, mmu: mmuSuite };
 
 function format(value: number): string {
   return value >= 100 ? Math.round(value).toLocaleString('en-US') : value.toPrecision(3);

@@ -32,9 +32,11 @@ export interface SimulationOptions {
   /** Records between recorded state digests (0: only at close); default 10,000. */
   readonly digestInterval?: number;
   /**
-   * Events between the kernel's private rollback checkpoints; default 4,096. A command that fails
+   * Events between the kernel's private rollback checkpoints; default 262,144. A command that fails
    * after emitting restores the last checkpoint and re-applies the events since, so a larger
-   * window means fewer snapshots on the hot path and a slower (rare) rollback.
+   * window means fewer snapshots on the hot path and a slower (rare) rollback. Snapshots are
+   * O(changed), but each one makes the next write to every page copy it: with random writes
+   * over a large memory a small window copies a page per write.
    */
   readonly rollbackWindow?: number;
 }
@@ -86,7 +88,7 @@ interface Reaction {
 }
 
 const DEFAULT_DIGEST_INTERVAL = 10_000;
-const DEFAULT_ROLLBACK_WINDOW = 4_096;
+const DEFAULT_ROLLBACK_WINDOW = 262_144;
 
 /**
  * A running simulation: a plugin set in an Inversify container, with a store, a simulated clock,

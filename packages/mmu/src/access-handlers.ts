@@ -1,10 +1,10 @@
 import { ValidationError, type CommandContext } from '@chronovisor/core';
 import { injectFromBase, injectable } from 'inversify';
 import type { AddressSpace } from './address-space';
-import type { AccessKind, FaultRaised } from './mmu-events';
+import type { AccessKind, FaultRaised, MemoryRead } from './mmu-events';
 import { MmuHandler } from './mmu-handler';
 import { MmuError } from './mmu-state';
-import { translatePage, type Translation } from './translate';
+import { translatePage, type Fault, type Translation } from './translate';
 
 /** Arguments of `mmu.read`. */
 export interface ReadArgs {
@@ -38,28 +38,59 @@ const MAX_ACCESS = 1 << 20;
 
 /**
  * Reads and writes are the hot path (a million a second), so their arguments are checked by hand
- * rather than by a schema; the errors still name the field.
+ * rather than by a schema: a quick test first, and only on failure the work of naming each field.
  */
 function check(
   type: string,
   args: unknown,
-  length: (a: Record<string, unknown>) => unknown,
+  lengthIssue: (a: Record<string, unknown>) => string | undefined,
 ): Record<string, unknown> {
-  const issues: string[] = [];
   if (typeof args !== 'object' || args === null)
     throw new ValidationError(`command ${type}`, ['args: expected an object']);
   const a = args as Record<string, unknown>;
-  if (!Number.isSafeInteger(a.space) || (a.space as number) < 1)
+  const space = a.space;
+  const va = a.va;
+  const lengthProblem = lengthIssue(a);
+  const fine =
+    typeof space === 'number' &&
+    Number.isSafeInteger(space) &&
+    space >= 1 &&
+    typeof va === 'number' &&
+    Number.isSafeInteger(va) &&
+    va >= 0 &&
+    lengthProblem === undefined &&
+    (a.kernel === undefined || typeof a.kernel === 'boolean');
+  if (fine) return a;
+  const issues: string[] = [];
+  if (!Number.isSafeInteger(space) || (space as number) < 1)
     issues.push('args.space: expected a space id (an integer from 1)');
-  if (!Number.isSafeInteger(a.va) || (a.va as number) < 0)
+  if (!Number.isSafeInteger(va) || (va as number) < 0)
     issues.push('args.va: expected an address (an integer from 0)');
-  const n = length(a);
-  if (typeof n === 'string') issues.push(n);
+  if (lengthProblem !== undefined) issues.push(lengthProblem);
   if (a.kernel !== undefined && typeof a.kernel !== 'boolean')
     issues.push('args.kernel: expected a boolean');
-  if (issues.length > 0) throw new ValidationError(`command ${type}`, issues);
-  return a;
+  throw new ValidationError(`command ${type}`, issues);
 }
+
+const readLengthIssue = (a: Record<string, unknown>): string | undefined => {
+  const length = a.length;
+  if (
+    typeof length !== 'number' ||
+    !Number.isSafeInteger(length) ||
+    length < 1 ||
+    length > MAX_ACCESS
+  ) {
+    return `args.length: expected a byte count from 1 to ${MAX_ACCESS}`;
+  }
+  if (a.access !== undefined && a.access !== 'read' && a.access !== 'execute')
+    return 'args.access: expected "read" or "execute"';
+  return undefined;
+};
+
+const writeDataIssue = (a: Record<string, unknown>): string | undefined =>
+  a.data instanceof Uint8Array && a.data.length >= 1 && a.data.length <= MAX_ACCESS
+    ? undefined
+    : `args.data: expected a Uint8Array of 1 to ${MAX_ACCESS} bytes`;
 
 /** Shared by read and write: split an access into pages, translate, fault or resolve copy-on-write. */
 @injectable()
@@ -90,24 +121,38 @@ abstract class AccessHandler<A, R> extends MmuHandler<A, R> {
     const translations: Translation[] = [];
     for (let vpn = first; vpn <= last; vpn++) {
       const result = translatePage(space, vm, vpn, access, !kernel);
-      if (!result.ok) {
-        const at = vpn === first ? va : vpn * pageSize;
-        const fault: FaultRaised = {
-          space: space.id,
-          va: at,
-          access,
-          kind: result.kind,
-          stage: result.stage,
-          ...(result.guestFrame >= 0
-            ? { gpa: result.guestFrame * pageSize + (at % pageSize) }
-            : {}),
-        };
-        context.emit('mmu.fault.raised', fault);
-        return fault;
-      }
+      if (!result.ok)
+        return this.raise(space, vpn === first ? va : vpn * pageSize, access, result, context);
       translations.push(result);
     }
     return translations;
+  }
+
+  /** Records a fault and returns it. */
+  protected raise(
+    space: AddressSpace,
+    va: number,
+    access: AccessKind,
+    result: Fault,
+    context: CommandContext,
+  ): FaultRaised {
+    const pageSize = this.state.config.pageSize;
+    const fault: FaultRaised = {
+      space: space.id,
+      va,
+      access,
+      kind: result.kind,
+      stage: result.stage,
+      ...(result.guestFrame >= 0 ? { gpa: result.guestFrame * pageSize + (va % pageSize) } : {}),
+    };
+    context.emit('mmu.fault.raised', fault);
+    return fault;
+  }
+
+  /** True when the access stays within one page: the common case, which takes the short path. */
+  protected onePage(va: number, length: number): boolean {
+    const pageSize = this.state.config.pageSize;
+    return (va % pageSize) + length <= pageSize && va + length <= this.state.config.vaLimit;
   }
 
   protected pieces(va: number, length: number): { va: number; offset: number; length: number }[] {
@@ -122,12 +167,20 @@ abstract class AccessHandler<A, R> extends MmuHandler<A, R> {
     return out;
   }
 
-  protected physical(t: Translation, va: number): { pa: number; gpa?: number } {
+  /** The event of a one-page read: built in one literal, as this is the hottest path there is. */
+  protected readEvent(
+    space: number,
+    va: number,
+    length: number,
+    t: Translation,
+    access: 'read' | 'execute',
+  ): MemoryRead {
     const pageSize = this.state.config.pageSize;
     const offset = va % pageSize;
+    const pa = t.frame * pageSize + offset;
     return t.guestFrame >= 0
-      ? { pa: t.frame * pageSize + offset, gpa: t.guestFrame * pageSize + offset }
-      : { pa: t.frame * pageSize + offset };
+      ? { space, va, length, pa, gpa: t.guestFrame * pageSize + offset, access, hit: t.hit }
+      : { space, va, length, pa, access, hit: t.hit };
   }
 }
 
@@ -140,18 +193,7 @@ export class ReadHandler extends AccessHandler<ReadArgs, ReadOutcome> {
     'Read `length` bytes at `va` in `space` through translation (`access: execute` for a fetch).';
 
   parse(args: unknown): ReadArgs {
-    return check(this.type, args, (a) => {
-      if (
-        !Number.isSafeInteger(a.length) ||
-        (a.length as number) < 1 ||
-        (a.length as number) > MAX_ACCESS
-      ) {
-        return `args.length: expected a byte count from 1 to ${MAX_ACCESS}`;
-      }
-      if (a.access !== undefined && a.access !== 'read' && a.access !== 'execute')
-        return 'args.access: expected "read" or "execute"';
-      return undefined;
-    }) as unknown as ReadArgs;
+    return check(this.type, args, readLengthIssue) as unknown as ReadArgs;
   }
 
   execute(
@@ -159,32 +201,25 @@ export class ReadHandler extends AccessHandler<ReadArgs, ReadOutcome> {
     context: CommandContext,
   ): ReadOutcome {
     const space = this.state.space(id);
+    const vm = this.state.vmOf(space);
+    const bytes = new Uint8Array(length);
+    if (this.onePage(va, length)) {
+      const t = translatePage(space, vm, this.state.vpn(va), access, !kernel);
+      if (!t.ok) return { ok: false, fault: this.raise(space, va, access, t, context) };
+      const event = this.readEvent(id, va, length, t, access);
+      context.emit('mmu.memory.read', event);
+      this.state.memory.readInto(event.pa, length, bytes, 0);
+      return { ok: true, bytes };
+    }
     const translations = this.translateAll(space, va, length, access, kernel, context);
     if (!Array.isArray(translations)) return { ok: false, fault: translations };
-    const bytes = new Uint8Array(length);
-    this.pieces(va, length).forEach((piece, i) => {
-      // Re-translate after the first page: the previous read's TLB fill may have evicted this one.
-      const t =
-        i === 0
-          ? translations[0]!
-          : (translatePage(
-              space,
-              this.state.vmOf(space),
-              this.state.vpn(piece.va),
-              access,
-              !kernel,
-            ) as Translation);
-      const where = this.physical(t, piece.va);
-      context.emit('mmu.memory.read', {
-        space: id,
-        va: piece.va,
-        length: piece.length,
-        ...where,
-        access,
-        hit: t.hit,
-      });
-      this.state.memory.readInto(where.pa, piece.length, bytes, piece.offset);
-    });
+    for (const piece of this.pieces(va, length)) {
+      // Translate again: the previous piece's TLB fill may have evicted this page.
+      const t = translatePage(space, vm, this.state.vpn(piece.va), access, !kernel) as Translation;
+      const event = this.readEvent(id, piece.va, piece.length, t, access);
+      context.emit('mmu.memory.read', event);
+      this.state.memory.readInto(event.pa, piece.length, bytes, piece.offset);
+    }
     return { ok: true, bytes };
   }
 }
@@ -197,14 +232,14 @@ export class WriteHandler extends AccessHandler<WriteArgs, WriteOutcome> {
   readonly description = 'Write `data` at `va` in `space` through translation.';
 
   parse(args: unknown): WriteArgs {
-    const a = check(this.type, args, (a) => {
-      if (!(a.data instanceof Uint8Array) || a.data.length < 1 || a.data.length > MAX_ACCESS) {
-        return `args.data: expected a Uint8Array of 1 to ${MAX_ACCESS} bytes`;
-      }
-      return undefined;
-    });
+    const a = check(this.type, args, writeDataIssue) as unknown as WriteArgs;
     // A copy: the caller may reuse its buffer, and the log must keep what was written.
-    return { ...(a as unknown as WriteArgs), data: (a.data as Uint8Array).slice() };
+    return {
+      space: a.space,
+      va: a.va,
+      data: a.data.slice(),
+      ...(a.kernel === undefined ? {} : { kernel: a.kernel }),
+    };
   }
 
   execute(
@@ -212,32 +247,58 @@ export class WriteHandler extends AccessHandler<WriteArgs, WriteOutcome> {
     context: CommandContext,
   ): WriteOutcome {
     const space = this.state.space(id);
+    if (this.onePage(va, data.length)) {
+      const t = translatePage(space, this.state.vmOf(space), this.state.vpn(va), 'write', !kernel);
+      if (!t.ok) return { ok: false, fault: this.raise(space, va, 'write', t, context) };
+      this.store(space, va, data, t, kernel, context);
+      return { ok: true };
+    }
     const translations = this.translateAll(space, va, data.length, 'write', kernel, context);
     if (!Array.isArray(translations)) return { ok: false, fault: translations };
-    const single = translations.length === 1 && !translations[0]!.cow;
     for (const piece of this.pieces(va, data.length)) {
-      const vpn = this.state.vpn(piece.va);
-      let t = single
-        ? translations[0]!
-        : (translatePage(space, this.state.vmOf(space), vpn, 'write', !kernel) as Translation);
-      if (t.cow) {
-        this.breakCow(space, vpn, t.frame, context);
-        t = translatePage(space, this.state.vmOf(space), vpn, 'write', !kernel) as Translation;
-      }
-      const where = this.physical(t, piece.va);
-      const chunk =
-        piece.length === data.length
-          ? data
-          : data.subarray(piece.offset, piece.offset + piece.length);
-      context.emit('mmu.memory.written', {
-        space: id,
-        va: piece.va,
-        ...where,
-        data: chunk,
-        hit: t.hit,
-      });
+      // Translate again: the previous piece's TLB fill may have evicted this page.
+      const t = translatePage(
+        space,
+        this.state.vmOf(space),
+        this.state.vpn(piece.va),
+        'write',
+        !kernel,
+      ) as Translation;
+      this.store(
+        space,
+        piece.va,
+        data.slice(piece.offset, piece.offset + piece.length),
+        t,
+        kernel,
+        context,
+      );
     }
     return { ok: true };
+  }
+
+  /** Records one page's store, breaking copy-on-write first if the page needs it. */
+  private store(
+    space: AddressSpace,
+    va: number,
+    data: Uint8Array,
+    t: Translation,
+    kernel: boolean,
+    context: CommandContext,
+  ): void {
+    if (t.cow) {
+      const vpn = this.state.vpn(va);
+      this.breakCow(space, vpn, t.frame, context);
+      t = translatePage(space, this.state.vmOf(space), vpn, 'write', !kernel) as Translation;
+    }
+    const pageSize = this.state.config.pageSize;
+    const offset = va % pageSize;
+    const pa = t.frame * pageSize + offset;
+    context.emit(
+      'mmu.memory.written',
+      t.guestFrame >= 0
+        ? { space: space.id, va, pa, gpa: t.guestFrame * pageSize + offset, data, hit: t.hit }
+        : { space: space.id, va, pa, data, hit: t.hit },
+    );
   }
 
   /** Gives the space its own copy of a copy-on-write frame (or just the frame, if nobody else holds it). */

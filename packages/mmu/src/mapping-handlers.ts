@@ -351,3 +351,40 @@ export class LoadHandler extends MmuHandler<z.output<typeof loadArgs>, number> {
     return frame;
   }
 }
+
+const markArgs = z
+  .object({
+    space: spaceId,
+    va: address,
+    pages: pageCount,
+    /** Software bits to set and to clear, as a mask of Pte.SOFTWARE bits. */
+    set: z.number().int().min(0).default(0),
+    clear: z.number().int().min(0).default(0),
+  })
+  .strict();
+
+/** `mmu.mark`: sets or clears the entries' software bits, which plugins use and the MMU never reads. */
+@injectable()
+@injectFromBase({ extendConstructorArguments: true })
+export class MarkHandler extends MmuHandler<z.output<typeof markArgs>> {
+  readonly type = 'mmu.mark';
+  readonly description =
+    'Set bits `set` and clear bits `clear` (software bits only) in `pages` mapped pages at `va`.';
+  readonly parse = parserFor(markArgs, `command ${this.type}`);
+
+  execute(
+    { space: id, va, pages, set, clear }: z.output<typeof markArgs>,
+    context: CommandContext,
+  ): void {
+    const outside = (set | clear) & ~Pte.SOFTWARE;
+    if (outside !== 0) {
+      throw new MmuError(
+        `Bits 0x${outside.toString(16)} are not software bits (0x${Pte.SOFTWARE.toString(16)}); the MMU owns the others`,
+      );
+    }
+    const space = this.state.space(id);
+    this.checkRange(va, pages);
+    this.mapped(space, va, pages);
+    context.emit('mmu.pages.marked', { space: id, va, pages, set, clear });
+  }
+}

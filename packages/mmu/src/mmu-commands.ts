@@ -18,6 +18,7 @@ declare module '@chronovisor/core' {
     'mmu.remap': Move;
     'mmu.export': Range & { partition: string };
     'mmu.load': { space: number; va: number; data?: Uint8Array };
+    'mmu.mark': Range & { set?: number; clear?: number };
     'mmu.read': ReadArgs;
     'mmu.write': WriteArgs;
     'mmu.flush': { space?: number };

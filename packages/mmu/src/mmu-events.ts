@@ -52,6 +52,14 @@ export interface PagesProtected {
   /** The new R, W, X and U bits. */
   readonly perms: number;
 }
+export interface PagesMarked {
+  readonly space: number;
+  readonly va: number;
+  readonly pages: number;
+  /** Software bits set, then cleared. */
+  readonly set: number;
+  readonly clear: number;
+}
 export interface PagesShared {
   readonly from: number;
   readonly va: number;
@@ -141,6 +149,7 @@ declare module '@chronovisor/core' {
     'mmu.pages.mapped': PagesMapped;
     'mmu.pages.unmapped': PagesUnmapped;
     'mmu.pages.protected': PagesProtected;
+    'mmu.pages.marked': PagesMarked;
     'mmu.pages.shared': PagesShared;
     'mmu.pages.remapped': PagesRemapped;
     'mmu.frames.exported': FramesExported;
@@ -169,6 +178,7 @@ export const MMU_EVENTS: readonly EventTypeDefinition[] = [
   d('mmu.pages.mapped', 'Pages were mapped (to fresh frames, guest frames, or lazily).'),
   d('mmu.pages.unmapped', 'Pages were unmapped; `freed` frames went back to their partition.'),
   d('mmu.pages.protected', 'Pages got new permissions.'),
+  d('mmu.pages.marked', "Plugins' software bits changed in some entries."),
   d('mmu.pages.shared', "Another space's frames were mapped here too."),
   d('mmu.pages.remapped', 'Frames moved from one space to another without copying.'),
   d('mmu.frames.exported', 'Frames were marked shared with another partition.'),

@@ -3,6 +3,7 @@ import { ContainerModule } from 'inversify';
 import { ReadHandler, WriteHandler } from './access-handlers';
 import {
   ExportHandler,
+  MarkHandler,
   LoadHandler,
   MapHandler,
   ProtectHandler,
@@ -33,6 +34,7 @@ const HANDLERS = [
   RemapHandler,
   ExportHandler,
   LoadHandler,
+  MarkHandler,
   ReadHandler,
   WriteHandler,
   FlushHandler,

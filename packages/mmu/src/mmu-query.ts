@@ -90,14 +90,12 @@ export class MmuQuery implements Query {
   }
 
   spaces(): readonly { id: number; kind: SpaceKind; partition: string; vm?: number }[] {
-    return this.state
-      .allSpaces()
-      .map(({ id, kind, partition, vm }) => ({
-        id,
-        kind,
-        partition,
-        ...(vm === undefined ? {} : { vm }),
-      }));
+    return this.state.allSpaces().map(({ id, kind, partition, vm }) => ({
+      id,
+      kind,
+      partition,
+      ...(vm === undefined ? {} : { vm }),
+    }));
   }
 
   /** How `va` would translate for an access, as the hardware would see it now. */

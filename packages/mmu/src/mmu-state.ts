@@ -81,6 +81,7 @@ export class MmuState implements Projection<MmuSnapshot> {
     'mmu.pages.mapped': (d: E.PagesMapped) => this.mapPages(d),
     'mmu.pages.unmapped': (d: E.PagesUnmapped) => this.unmapPages(d.space, d.va, d.pages),
     'mmu.pages.protected': (d: E.PagesProtected) => this.protectPages(d),
+    'mmu.pages.marked': (d: E.PagesMarked) => this.markPages(d),
     'mmu.pages.shared': (d: E.PagesShared) => this.sharePages(d),
     'mmu.pages.remapped': (d: E.PagesRemapped) => this.remapPages(d),
     'mmu.frames.exported': (d: E.FramesExported) => this.memory.export(d.frames, d.partition),
@@ -158,6 +159,15 @@ export class MmuState implements Projection<MmuSnapshot> {
     for (let vpn = first; vpn < first + d.pages; vpn++) {
       const pte = space.table.get(vpn);
       space.table.set(vpn, withFlags(pte, (pteFlags(pte) & ~PERMISSIONS) | d.perms));
+    }
+  }
+
+  private markPages(d: E.PagesMarked): void {
+    const space = this.space(d.space);
+    const first = this.vpn(d.va);
+    for (let vpn = first; vpn < first + d.pages; vpn++) {
+      const pte = space.table.get(vpn);
+      space.table.set(vpn, withFlags(pte, (pteFlags(pte) | d.set) & ~d.clear));
     }
   }
 
@@ -241,26 +251,35 @@ export class MmuState implements Projection<MmuSnapshot> {
     const mark = write ? Pte.ACCESSED | Pte.DIRTY : Pte.ACCESSED;
     if (cached >= 0) {
       space.tlb.hit(vpn, mark);
-      if ((cached & mark) === mark) return;
-      this.markTables(space, vpn, mark);
+      if ((cached & mark) !== mark) this.markTables(space, vpn, mark);
       return;
     }
-    const [frame, guestFrame, flags] = this.markTables(space, vpn, mark);
-    space.tlb.fill(vpn, frame, guestFrame, flags);
+    const flags = this.markTables(space, vpn, mark);
+    space.tlb.fill(vpn, this.walkedFrame, this.walkedGuestFrame, flags);
   }
 
-  /** Sets accessed/dirty bits in the page's entries (both stages); returns [frame, guestFrame, combined flags]. */
-  private markTables(space: AddressSpace, vpn: number, mark: number): [number, number, number] {
+  /** Set by {@link markTables}: the frames it walked to (fields, so the hot path allocates nothing). */
+  private walkedFrame = 0;
+  private walkedGuestFrame = -1;
+
+  /** Sets accessed/dirty bits in the page's entries (both stages); returns the combined flags. */
+  private markTables(space: AddressSpace, vpn: number, mark: number): number {
     const pte = space.table.get(vpn);
     const flags = pteFlags(pte) | mark;
     if ((pteFlags(pte) & mark) !== mark) space.table.set(vpn, withFlags(pte, flags));
-    if (space.kind !== 'guest') return [pteFrame(pte), -1, flags];
+    if (space.kind !== 'guest') {
+      this.walkedFrame = pteFrame(pte);
+      this.walkedGuestFrame = -1;
+      return flags;
+    }
     const vm = this.vmOf(space)!;
     const guestFrame = pteFrame(pte);
     const pte2 = vm.table.get(guestFrame);
     const flags2 = pteFlags(pte2) | mark;
     if ((pteFlags(pte2) & mark) !== mark) vm.table.set(guestFrame, withFlags(pte2, flags2));
-    return [pteFrame(pte2), guestFrame, combine(flags, flags2)];
+    this.walkedFrame = pteFrame(pte2);
+    this.walkedGuestFrame = guestFrame;
+    return combine(flags, flags2);
   }
 
   private invalidate(d: E.TlbInvalidated): void {
@@ -312,25 +331,27 @@ export class MmuState implements Projection<MmuSnapshot> {
     this.nextSpace = snapshot.nextSpace;
   }
 
+  /** O(spaces × TLB entries): memory and tables keep running hashes of their contents. */
   digest(): string {
     const hash = createHash('sha256');
     hash.update(JSON.stringify(this.config));
     this.memory.hashInto(hash);
-    const entry = Buffer.alloc(16);
     for (const space of [...this.spaces.values()].sort((a, b) => a.id - b.id)) {
+      const { entries, hits, misses } = space.tlb.snapshot();
       hash.update(
-        JSON.stringify([space.id, space.kind, space.partition, space.vm ?? null, space.faults]),
+        JSON.stringify([
+          space.id,
+          space.kind,
+          space.partition,
+          space.vm ?? null,
+          space.faults,
+          space.table.entries,
+          space.table.hash.value,
+          hits,
+          misses,
+          entries,
+        ]),
       );
-      space.table.forEach((vpn, pte) => {
-        entry.writeDoubleLE(vpn, 0);
-        entry.writeDoubleLE(pte, 8);
-        hash.update(entry);
-      });
-      const tlb = space.tlb.snapshot();
-      hash.update(JSON.stringify([tlb.hits, tlb.misses, tlb.clock]));
-      for (const array of [tlb.vpns, tlb.frames, tlb.guestFrames, tlb.flags, tlb.stamps]) {
-        hash.update(new Uint8Array(array.buffer, array.byteOffset, array.byteLength));
-      }
     }
     return hash.digest('hex');
   }

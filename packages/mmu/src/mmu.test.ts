@@ -133,8 +133,7 @@ describe('the MMU, one host space', () => {
   it('refuses bad commands with messages that name the problem', () => {
     const { sim, ok, space } = setup();
     ok(sim.dispatch('mmu.map', { space, va: 0, pages: 1 }));
-    const refusal = (type: string, args: unknown) =>
-      sim.dispatch(type, args).rejection?.message;
+    const refusal = (type: string, args: unknown) => sim.dispatch(type, args).rejection?.message;
     expect(refusal('mmu.map', { space, va: 0x123, pages: 1 })).toBe(
       'Invalid command mmu.map: args.va: 0x123 is not aligned to a 4096-byte page',
     );
@@ -157,5 +156,28 @@ describe('the MMU, one host space', () => {
     expect(refusal('mmu.create-partition', { name: 'big', frames: 100 })).toBe(
       'Partition "big" wants 100 frames but only 48 of 64 are unassigned',
     );
+  });
+});
+
+describe('software bits', () => {
+  it('are set and cleared by mmu.mark, and only those bits', () => {
+    const m = machine();
+    m.ok(m.sim.dispatch('mmu.create-partition', { name: 'host', frames: 16 }));
+    const space = m.ok(m.sim.dispatch('mmu.create-space', { kind: 'host', partition: 'host' }));
+    m.ok(m.sim.dispatch('mmu.map', { space, va: 0, pages: 2 }));
+    const bit = 1 << 10;
+    m.ok(m.sim.dispatch('mmu.mark', { space, va: 0, pages: 1, set: bit | (bit << 1) }));
+    m.ok(m.sim.dispatch('mmu.mark', { space, va: 0, pages: 1, clear: bit }));
+    expect(m.query.mappings(space).map((r) => r.flags)).toEqual(['PRWU+1', 'PRWU']);
+    const entry = [...m.sim.store.read(1)]
+      .filter((r) => r.type === 'mmu.pages.marked')
+      .map((r) => (r as { data: unknown }).data);
+    expect(entry).toEqual([
+      { space, va: 0, pages: 1, set: 0b11 << 10, clear: 0 },
+      { space, va: 0, pages: 1, set: 0, clear: 1 << 10 },
+    ]);
+    expect(
+      m.sim.dispatch('mmu.mark', { space, va: 0, pages: 1, set: Pte.WRITE }).rejection?.message,
+    ).toBe('Bits 0x4 are not software bits (0xfc00); the MMU owns the others');
   });
 });

@@ -318,13 +318,11 @@ const op: fc.Arbitrary<Op> = fc.oneof(
     arbitrary: fc
       .record({ op: fc.constant('write' as const), space, fill: fc.integer({ min: 1, max: 255 }) })
       .chain(({ fill, ...o }) =>
-        fc
-          .oneof(access, edgeAccess)
-          .map(({ va, length }) => ({
-            ...o,
-            va,
-            data: Array.from({ length }, (_, i) => (fill + i) % 256),
-          })),
+        fc.oneof(access, edgeAccess).map(({ va, length }) => ({
+          ...o,
+          va,
+          data: Array.from({ length }, (_, i) => (fill + i) % 256),
+        })),
       ),
   },
 );

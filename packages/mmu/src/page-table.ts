@@ -1,5 +1,6 @@
 import type { Generation } from './generation';
 import type { Geometry } from './geometry';
+import { MultisetHash } from './multiset-hash';
 
 interface Leaf {
   gen: number;
@@ -17,6 +18,7 @@ type Node = Leaf | Inner;
 export interface PageTableSnapshot {
   readonly root: Node;
   readonly entries: number;
+  readonly hash: readonly [number, number];
 }
 
 /**
@@ -28,6 +30,8 @@ export interface PageTableSnapshot {
 export class PageTable {
   private root: Node;
   private count = 0;
+  /** Of every (vpn, entry) pair, kept as entries change, so a digest never walks the table. */
+  readonly hash = new MultisetHash();
   private readonly fanout: number;
   /** divisors[l] = 2^(bits × (levels − 1 − l)): the part of a vpn below level l's index. */
   private readonly divisors: number[];
@@ -83,8 +87,11 @@ export class PageTable {
     const ptes = (node as Leaf).ptes;
     const at = vpn % this.fanout;
     const before = ptes[at]!;
-    if (before === 0 && pte !== 0) this.count++;
-    else if (before !== 0 && pte === 0) this.count--;
+    if (before === pte) return;
+    if (before !== 0) this.hash.addPair(vpn, before, -1);
+    else this.count++;
+    if (pte !== 0) this.hash.addPair(vpn, pte, 1);
+    else this.count--;
     ptes[at] = pte;
   }
 
@@ -104,12 +111,13 @@ export class PageTable {
   }
 
   snapshot(): PageTableSnapshot {
-    return { root: this.root, entries: this.count };
+    return { root: this.root, entries: this.count, hash: this.hash.value };
   }
 
   restore(snapshot: PageTableSnapshot): void {
     this.root = snapshot.root;
     this.count = snapshot.entries;
+    this.hash.set(snapshot.hash);
   }
 
   private newNode(leaf: boolean): Node {

@@ -1,5 +1,6 @@
-import { createHash } from 'node:crypto';
+import type { Hash } from 'node:crypto';
 import type { Generation } from './generation';
+import { MultisetHash } from './multiset-hash';
 import { PersistentVector, type VectorSnapshot } from './persistent-vector';
 
 /** A named partition: the frames `[base, base + frames)`, which only its spaces allocate from. */
@@ -17,6 +18,8 @@ export interface PhysicalMemorySnapshot {
   readonly used: ReadonlyMap<string, number>;
   readonly hints: ReadonlyMap<string, number>;
   readonly exports: ReadonlyMap<number, readonly string[]>;
+  readonly wordsHash: readonly [number, number];
+  readonly refsHash: readonly [number, number];
 }
 
 /**
@@ -30,8 +33,10 @@ export class PhysicalMemory {
   private readonly refs: PersistentVector<number>;
   /** Generation in which each frame's buffer was made; an older buffer may belong to a snapshot. */
   private readonly bufferGen: Uint32Array;
-  /** Cached SHA-256 of each frame's bytes, dropped when the frame changes. Not state. */
-  private readonly frameHashes: (Buffer | undefined)[];
+  /** Of every non-zero 32-bit word of memory, by word index: memory's digest, kept up to date. */
+  private readonly words = new MultisetHash();
+  /** Of every (frame, reference count) with a count above zero. */
+  private readonly refsHash = new MultisetHash();
   private partitions: Partition[] = [];
   private used = new Map<string, number>();
   /** Per partition, a frame below which none is free: where the search for a free frame starts. */
@@ -40,6 +45,7 @@ export class PhysicalMemory {
   private exports = new Map<number, readonly string[]>();
   /** Frames copied because a snapshot held them (copy on write). Not state: a measurement. */
   framesCopied = 0;
+  private readonly wordsPerFrame: number;
 
   constructor(
     readonly frameCount: number,
@@ -49,7 +55,7 @@ export class PhysicalMemory {
     this.bytes = new PersistentVector<Uint8Array | undefined>(frameCount, undefined, generation);
     this.refs = new PersistentVector<number>(frameCount, 0, generation);
     this.bufferGen = new Uint32Array(frameCount);
-    this.frameHashes = new Array<Buffer | undefined>(frameCount);
+    this.wordsPerFrame = pageSize / 4;
   }
 
   // ---- partitions -------------------------------------------------------------------------
@@ -125,17 +131,20 @@ export class PhysicalMemory {
   incref(frame: number): void {
     const count = this.refs.get(frame);
     if (count === 0) this.adjustUsed(frame, +1);
+    else this.refsHash.addPair(frame, count, -1);
     this.refs.set(frame, count + 1);
+    this.refsHash.addPair(frame, count + 1, 1);
   }
 
   /** Drops one reference; a frame nobody holds is freed and its bytes dropped. Returns the new count. */
   decref(frame: number): number {
     const count = this.refs.get(frame) - 1;
     this.refs.set(frame, count);
+    this.refsHash.addPair(frame, count + 1, -1);
+    if (count > 0) this.refsHash.addPair(frame, count, 1);
     if (count === 0) {
       this.adjustUsed(frame, -1);
-      if (this.bytes.get(frame) !== undefined) this.bytes.set(frame, undefined);
-      this.frameHashes[frame] = undefined;
+      this.drop(frame);
       this.exports.delete(frame);
     }
     return count;
@@ -166,24 +175,62 @@ export class PhysicalMemory {
       return;
     }
     const at = pa - frame * this.pageSize;
-    target.set(bytes.subarray(at, at + length), offset);
+    // A loop beats making a subarray view for the small loads and stores that dominate.
+    if (length <= 16) for (let i = 0; i < length; i++) target[offset + i] = bytes[at + i]!;
+    else target.set(bytes.subarray(at, at + length), offset);
   }
 
   /** Writes `data` at physical address `pa`; it must not cross a frame. */
   write(pa: number, data: Uint8Array): void {
     const frame = Math.floor(pa / this.pageSize);
-    this.writable(frame).set(data, pa - frame * this.pageSize);
+    const at = pa - frame * this.pageSize;
+    const bytes = this.writable(frame);
+    const firstWord = at >>> 2;
+    const lastWord = (at + data.length - 1) >>> 2;
+    this.hashWords(frame, bytes, firstWord, lastWord, -1);
+    bytes.set(data, at);
+    this.hashWords(frame, bytes, firstWord, lastWord, 1);
   }
 
-  /** Copies one frame's bytes into another (a copy-on-write break). */
+  /** Copies one frame's bytes into another, a fresh one (a copy-on-write break). */
   copyFrame(from: number, to: number): void {
     const source = this.bytes.get(from);
-    if (source === undefined) {
-      if (this.bytes.get(to) !== undefined) this.bytes.set(to, undefined);
-      this.frameHashes[to] = undefined;
-      return;
+    this.drop(to);
+    if (source === undefined) return;
+    const bytes = this.writable(to);
+    bytes.set(source);
+    this.hashWords(to, bytes, 0, this.wordsPerFrame - 1, 1);
+  }
+
+  /** Forgets a frame's bytes (it reads as zero again). */
+  private drop(frame: number): void {
+    const bytes = this.bytes.get(frame);
+    if (bytes === undefined) return;
+    this.hashWords(frame, bytes, 0, this.wordsPerFrame - 1, -1);
+    this.bytes.set(frame, undefined);
+  }
+
+  /** Adds (1) or removes (-1) the non-zero words `first..last` of a frame to the memory hash. */
+  private hashWords(
+    frame: number,
+    bytes: Uint8Array,
+    first: number,
+    last: number,
+    sign: 1 | -1,
+  ): void {
+    const base = frame * this.wordsPerFrame;
+    const baseLo = base >>> 0;
+    const baseHi = Math.floor(base / 0x1_0000_0000) >>> 0;
+    for (let word = first; word <= last; word++) {
+      const i = word << 2;
+      const value =
+        (bytes[i]! | (bytes[i + 1]! << 8) | (bytes[i + 2]! << 16) | (bytes[i + 3]! << 24)) >>> 0;
+      if (value === 0) continue;
+      // base + word never carries past 2^32 in practice (frames are aligned), but add exactly anyway.
+      const lo = baseLo + word;
+      if (sign > 0) this.words.add(lo >>> 0, baseHi + (lo > 0xffffffff ? 1 : 0), value, 0x9e3779b9);
+      else this.words.remove(lo >>> 0, baseHi + (lo > 0xffffffff ? 1 : 0), value, 0x9e3779b9);
     }
-    this.writable(to).set(source);
   }
 
   /** The frame's own buffer, made or copied first if a snapshot may hold the current one. */
@@ -200,7 +247,6 @@ export class PhysicalMemory {
       this.bufferGen[frame] = gen;
       this.framesCopied++;
     }
-    this.frameHashes[frame] = undefined;
     return bytes;
   }
 
@@ -215,6 +261,8 @@ export class PhysicalMemory {
       used: new Map(this.used),
       hints: new Map(this.hints),
       exports: new Map(this.exports),
+      wordsHash: this.words.value,
+      refsHash: this.refsHash.value,
     };
   }
 
@@ -225,47 +273,20 @@ export class PhysicalMemory {
     this.used = new Map(snapshot.used);
     this.hints = new Map(snapshot.hints);
     this.exports = new Map(snapshot.exports);
-    this.frameHashes.fill(undefined);
+    this.words.set(snapshot.wordsHash);
+    this.refsHash.set(snapshot.refsHash);
   }
 
-  /** Feeds the memory's state to a hash: partitions, shares, and each held or written frame. */
-  hashInto(hash: ReturnType<typeof createHash>): void {
+  /** Feeds the memory's state to a hash: partitions, shares, reference counts and contents, in O(partitions + shares). */
+  hashInto(hash: Hash): void {
+    const exports = [...this.exports].sort((a, b) => a[0] - b[0]);
     hash.update(
       JSON.stringify({
         partitions: this.partitions,
-        exports: [...this.exports].sort((a, b) => a[0] - b[0]),
+        exports,
+        words: this.words.value,
+        refs: this.refsHash.value,
       }),
     );
-    const word = Buffer.alloc(12);
-    const frames = new Set<number>();
-    this.refs.forEachSet((frame) => frames.add(frame));
-    this.bytes.forEachSet((frame) => frames.add(frame));
-    for (const frame of [...frames].sort((a, b) => a - b)) {
-      word.writeUInt32LE(frame % 0x1_0000_0000, 0);
-      word.writeUInt32LE(Math.floor(frame / 0x1_0000_0000), 4);
-      word.writeUInt32LE(this.refs.get(frame), 8);
-      hash.update(word);
-      hash.update(this.frameHash(frame));
-    }
   }
-
-  private frameHash(frame: number): Buffer {
-    let cached = this.frameHashes[frame];
-    if (cached === undefined) {
-      const bytes = this.bytes.get(frame);
-      // An unwritten frame and an all-zero one are the same state: hash them alike.
-      cached = createHash('sha256')
-        .update(bytes ?? ZERO_PAGES.get(this.pageSize) ?? makeZeroPage(this.pageSize))
-        .digest();
-      this.frameHashes[frame] = cached;
-    }
-    return cached;
-  }
-}
-
-const ZERO_PAGES = new Map<number, Uint8Array>();
-function makeZeroPage(size: number): Uint8Array {
-  const page = new Uint8Array(size);
-  ZERO_PAGES.set(size, page);
-  return page;
 }

@@ -63,7 +63,12 @@ const NAMES: readonly [number, string][] = [
   [Pte.LAZY, 'L'],
 ];
 
-/** Flags as letters, e.g. `PRWU-A-----` becomes `PRWUA`: for people reading dumps and tests. */
+/**
+ * Flags as letters for people reading dumps and tests: `PRWUA` is present, readable, writable,
+ * user, accessed; software bits follow as their numbers, `PRWU+02` having bits 0 and 2 set.
+ */
 export function describeFlags(flags: number): string {
-  return NAMES.map(([bit, name]) => (flags & bit ? name : '')).join('');
+  const letters = NAMES.map(([bit, name]) => (flags & bit ? name : '')).join('');
+  const software = [0, 1, 2, 3, 4, 5].filter((i) => flags & (1 << (10 + i))).join('');
+  return software ? `${letters}+${software}` : letters;
 }

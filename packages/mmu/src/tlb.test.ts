@@ -60,8 +60,7 @@ describe('the TLB in the MMU', () => {
 
     const replay = machine({ frames: 64, tlb: { entries: 4, policy: 'lru' } });
     const state = replay.sim.get(MmuState);
-    for (const record of m.sim.store.read(1))
-      if (record.kind === 'event') state.apply(record);
+    for (const record of m.sim.store.read(1)) if (record.kind === 'event') state.apply(record);
     expect(replay.query.stats().spaces).toEqual(m.query.stats().spaces);
     expect(state.digest()).toBe(m.sim.get(MmuState).digest());
   });

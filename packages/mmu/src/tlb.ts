@@ -1,18 +1,6 @@
 /** Which entry a full TLB gives up. */
 export type TlbPolicy = 'lru' | 'fifo';
 
-/** A captured TLB. */
-export interface TlbSnapshot {
-  readonly vpns: Float64Array;
-  readonly frames: Float64Array;
-  readonly guestFrames: Float64Array;
-  readonly flags: Uint16Array;
-  readonly stamps: Float64Array;
-  readonly clock: number;
-  readonly hits: number;
-  readonly misses: number;
-}
-
 /** One cached translation. */
 export interface TlbEntry {
   readonly vpn: number;
@@ -24,163 +12,117 @@ export interface TlbEntry {
   readonly flags: number;
 }
 
+/** A captured TLB: its entries in eviction order (next victim first) and its counters. */
+export interface TlbSnapshot {
+  readonly entries: readonly TlbEntry[];
+  readonly hits: number;
+  readonly misses: number;
+}
+
+interface Slot {
+  frame: number;
+  guestFrame: number;
+  flags: number;
+}
+
 /**
  * A fully associative TLB of one address space (as if tagged by ASID/VMID), caching
  * virtual page → host frame with the combined flags of both stages. Hits and misses are counted
- * as state, so replaying a run reproduces them exactly. LRU evicts the entry used longest ago;
- * FIFO the one filled longest ago.
+ * as state, so replaying a run reproduces them exactly. Entries are kept in eviction order, in a
+ * Map's insertion order: LRU moves an entry to the back when it is used, FIFO never does, and the
+ * victim is always the front. Every operation is O(1).
  */
 export class Tlb {
-  private vpns: Float64Array;
-  private frames: Float64Array;
-  private guestFrames: Float64Array;
-  private flags: Uint16Array;
-  /** Last use (LRU) or fill (FIFO) time of each slot; 0 for an empty slot. */
-  private stamps: Float64Array;
-  private readonly slots = new Map<number, number>();
-  private clock = 0;
+  private readonly slots = new Map<number, Slot>();
   hits = 0;
   misses = 0;
 
   constructor(
     readonly capacity: number,
     readonly policy: TlbPolicy,
-  ) {
-    this.vpns = new Float64Array(capacity).fill(-1);
-    this.frames = new Float64Array(capacity);
-    this.guestFrames = new Float64Array(capacity);
-    this.flags = new Uint16Array(capacity);
-    this.stamps = new Float64Array(capacity);
-  }
-
-  /** The cached translation of `vpn`, without counting or touching anything. */
-  peek(vpn: number): TlbEntry | undefined {
-    const slot = this.slots.get(vpn);
-    return slot === undefined ? undefined : this.entry(vpn, slot);
-  }
+  ) {}
 
   /** Flags of the cached translation of `vpn`, or -1 on a miss; no side effects. */
   flagsOf(vpn: number): number {
-    const slot = this.slots.get(vpn);
-    return slot === undefined ? -1 : this.flags[slot]!;
+    return this.slots.get(vpn)?.flags ?? -1;
   }
 
   /** Frame of the cached translation of `vpn`, or -1 on a miss; no side effects. */
   frameOf(vpn: number): number {
-    const slot = this.slots.get(vpn);
-    return slot === undefined ? -1 : this.frames[slot]!;
+    return this.slots.get(vpn)?.frame ?? -1;
   }
 
   /** Guest frame of the cached translation of `vpn` (-1 for a host translation or a miss). */
   guestFrameOf(vpn: number): number {
-    const slot = this.slots.get(vpn);
-    return slot === undefined ? -1 : this.guestFrames[slot]!;
+    return this.slots.get(vpn)?.guestFrame ?? -1;
   }
 
-  /** Counts a hit on `vpn` (which must be cached) and, under LRU, marks it used. */
+  /** Counts a hit on `vpn` (which must be cached), marks it used (LRU) and sets `setFlags` in it. */
   hit(vpn: number, setFlags = 0): void {
     const slot = this.slots.get(vpn)!;
     this.hits++;
-    if (this.policy === 'lru') this.stamps[slot] = ++this.clock;
-    this.flags[slot]! |= setFlags;
+    slot.flags |= setFlags;
+    if (this.policy === 'lru') {
+      this.slots.delete(vpn);
+      this.slots.set(vpn, slot);
+    }
   }
 
-  /** Counts a miss on `vpn` and caches its translation, evicting an entry when full. */
+  /** Counts a miss on `vpn` and caches its translation, evicting the front entry when full. */
   fill(vpn: number, frame: number, guestFrame: number, flags: number): void {
     this.misses++;
     let slot = this.slots.get(vpn);
-    if (slot === undefined) {
-      slot = this.victim();
-      const evicted = this.vpns[slot]!;
-      if (evicted !== -1) this.slots.delete(evicted);
-      this.slots.set(vpn, slot);
-      this.vpns[slot] = vpn;
+    if (slot !== undefined) this.slots.delete(vpn);
+    else if (this.slots.size >= this.capacity) {
+      // Reuse the victim's slot object: the hot path allocates nothing.
+      const victim = this.slots.keys().next().value!;
+      slot = this.slots.get(victim);
+      this.slots.delete(victim);
     }
-    this.frames[slot] = frame;
-    this.guestFrames[slot] = guestFrame;
-    this.flags[slot] = flags;
-    this.stamps[slot] = ++this.clock;
+    if (slot === undefined) slot = { frame, guestFrame, flags };
+    slot.frame = frame;
+    slot.guestFrame = guestFrame;
+    slot.flags = flags;
+    this.slots.set(vpn, slot);
   }
 
   /** Drops the translations of `pages` pages from `vpn` (a shootdown); returns how many were cached. */
   invalidate(vpn: number, pages: number): number {
     let dropped = 0;
     if (pages > this.slots.size) {
-      for (const [cached, slot] of this.slots) {
-        if (cached >= vpn && cached < vpn + pages) dropped += this.drop(cached, slot);
+      for (const cached of [...this.slots.keys()]) {
+        if (cached >= vpn && cached < vpn + pages) dropped += Number(this.slots.delete(cached));
       }
       return dropped;
     }
-    for (let page = vpn; page < vpn + pages; page++) {
-      const slot = this.slots.get(page);
-      if (slot !== undefined) dropped += this.drop(page, slot);
-    }
+    for (let page = vpn; page < vpn + pages; page++) dropped += Number(this.slots.delete(page));
     return dropped;
   }
 
   /** Drops every translation. */
   flush(): void {
     this.slots.clear();
-    this.vpns.fill(-1);
-    this.stamps.fill(0);
   }
 
-  /** Cached translations, in slot order. */
+  /** Cached translations, next victim first. */
   entries(): TlbEntry[] {
-    return [...this.slots].sort((a, b) => a[1] - b[1]).map(([vpn, slot]) => this.entry(vpn, slot));
-  }
-
-  private entry(vpn: number, slot: number): TlbEntry {
-    return {
+    return [...this.slots].map(([vpn, { frame, guestFrame, flags }]) => ({
       vpn,
-      frame: this.frames[slot]!,
-      guestFrame: this.guestFrames[slot]!,
-      flags: this.flags[slot]!,
-    };
+      frame,
+      guestFrame,
+      flags,
+    }));
   }
 
   snapshot(): TlbSnapshot {
-    return {
-      vpns: this.vpns.slice(),
-      frames: this.frames.slice(),
-      guestFrames: this.guestFrames.slice(),
-      flags: this.flags.slice(),
-      stamps: this.stamps.slice(),
-      clock: this.clock,
-      hits: this.hits,
-      misses: this.misses,
-    };
+    return { entries: this.entries(), hits: this.hits, misses: this.misses };
   }
 
   restore(snapshot: TlbSnapshot): void {
-    this.vpns = snapshot.vpns.slice();
-    this.frames = snapshot.frames.slice();
-    this.guestFrames = snapshot.guestFrames.slice();
-    this.flags = snapshot.flags.slice();
-    this.stamps = snapshot.stamps.slice();
-    this.clock = snapshot.clock;
+    this.slots.clear();
+    for (const { vpn, frame, guestFrame, flags } of snapshot.entries)
+      this.slots.set(vpn, { frame, guestFrame, flags });
     this.hits = snapshot.hits;
     this.misses = snapshot.misses;
-    this.slots.clear();
-    this.vpns.forEach((vpn, slot) => {
-      if (vpn !== -1) this.slots.set(vpn, slot);
-    });
-  }
-
-  private drop(vpn: number, slot: number): number {
-    this.slots.delete(vpn);
-    this.vpns[slot] = -1;
-    this.stamps[slot] = 0;
-    return 1;
-  }
-
-  /** An empty slot if there is one, else the oldest stamp (the lowest slot on ties). */
-  private victim(): number {
-    let best = 0;
-    for (let slot = 0; slot < this.capacity; slot++) {
-      if (this.stamps[slot] === 0) return slot;
-      if (this.stamps[slot]! < this.stamps[best]!) best = slot;
-    }
-    return best;
   }
 }
