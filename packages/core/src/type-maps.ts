@@ -27,4 +27,6 @@ export type CommandArgs<T extends string> = T extends keyof CommandMap ? Command
 export type EventData<T extends string> = T extends keyof EventMap ? EventMap[T] : unknown;
 
 /** What command `T` returns to its caller, or `unknown` for a command no plugin typed. */
-export type CommandValue<T extends string> = T extends keyof CommandValueMap ? CommandValueMap[T] : unknown;
+export type CommandValue<T extends string> = T extends keyof CommandValueMap
+  ? CommandValueMap[T]
+  : unknown;

@@ -48,7 +48,10 @@ export class Balances implements Projection<ReadonlyMap<string, number>> {
 
 type Args = { postings: Posting[]; thenThrow?: boolean; draws?: number };
 
-function handler(type: string, execute: (args: Args, context: CommandContext, rng: Rng) => unknown) {
+function handler(
+  type: string,
+  execute: (args: Args, context: CommandContext, rng: Rng) => unknown,
+) {
   @injectable()
   class Handler implements CommandHandler<Args> {
     readonly type = type;
