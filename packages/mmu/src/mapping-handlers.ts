@@ -121,12 +121,7 @@ export class UnmapHandler extends MmuHandler<RangeArgs> {
       pages,
       freed: freed.sort((a, b) => a - b),
     });
-    context.emit('mmu.tlb.invalidated', {
-      space: id,
-      va,
-      pages,
-      reason: space.kind === 'vm' ? 'stage-2' : 'unmap',
-    });
+    this.shootDown(context, space, va, pages, 'unmap');
   }
 }
 
@@ -161,12 +156,7 @@ export class ProtectHandler extends MmuHandler<z.output<typeof protectArgs>> {
       pages,
       perms: permsToFlags(letters, kernel),
     });
-    context.emit('mmu.tlb.invalidated', {
-      space: id,
-      va,
-      pages,
-      reason: space.kind === 'vm' ? 'stage-2' : 'protect',
-    });
+    this.shootDown(context, space, va, pages, 'protect');
   }
 }
 
@@ -274,12 +264,7 @@ export class RemapHandler extends FrameMoveHandler<z.output<typeof moveArgs>> {
     const violation = this.violation('remap', to, ptes, context);
     if (violation) return { ok: false as const, violation };
     context.emit('mmu.pages.remapped', args);
-    context.emit('mmu.tlb.invalidated', {
-      space: from.id,
-      va: args.va,
-      pages: args.pages,
-      reason: from.kind === 'vm' ? 'stage-2' : 'remap',
-    });
+    this.shootDown(context, from, args.va, args.pages, 'remap');
     return { ok: true as const };
   }
 }

@@ -1,6 +1,7 @@
 import { ValidationError, type CommandContext, type CommandHandler } from '@chronovisor/core';
 import { inject, injectable } from 'inversify';
 import type { AddressSpace } from './address-space';
+import type { InvalidationReason } from './mmu-events';
 import { MmuError, MmuState } from './mmu-state';
 
 /**
@@ -64,6 +65,22 @@ export abstract class MmuHandler<A, R = void> implements CommandHandler<A, R> {
         `Space ${space.id} is a guest space: its entries hold guest frames, so ${this.type} works on its VM (space ${space.vm}) instead`,
       );
     }
+  }
+
+  /** Shoots down a changed range's TLB entries; a VM's change reaches all its guests' TLBs. */
+  protected shootDown(
+    context: CommandContext,
+    space: AddressSpace,
+    va: number,
+    pages: number,
+    reason: InvalidationReason,
+  ): void {
+    context.emit('mmu.tlb.invalidated', {
+      space: space.id,
+      va,
+      pages,
+      reason: space.kind === 'vm' ? 'stage-2' : reason,
+    });
   }
 
   protected va(vpn: number): number {

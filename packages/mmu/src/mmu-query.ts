@@ -45,6 +45,13 @@ export interface FrameOwners {
   readonly mappings: readonly FrameMapping[];
 }
 
+const finish = (run: { va: number; pages: number; frame: number; flags: number }): MappingRun => ({
+  va: run.va,
+  pages: run.pages,
+  frame: run.frame,
+  flags: describeFlags(run.flags),
+});
+
 /** Counts over the whole MMU. */
 export interface MmuStats {
   readonly partitions: readonly {
@@ -169,22 +176,10 @@ export class MmuQuery implements Query {
         run!.lastVpn = vpn;
         return;
       }
-      if (run)
-        runs.push({
-          va: run.va,
-          pages: run.pages,
-          frame: run.frame,
-          flags: describeFlags(run.flags),
-        });
+      if (run) runs.push(finish(run));
       run = { va: vpn * pageSize, pages: 1, frame, flags, lastVpn: vpn };
     });
-    if (run)
-      runs.push({
-        va: run.va,
-        pages: run.pages,
-        frame: run.frame,
-        flags: describeFlags(run.flags),
-      });
+    if (run) runs.push(finish(run));
     return runs;
   }
 

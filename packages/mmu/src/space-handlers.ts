@@ -116,12 +116,13 @@ export class ForkHandler extends MmuHandler<z.output<typeof oneSpace>, number> {
     const child = this.state.nextSpaceId;
     context.emit('mmu.space.forked', { parent: id, child });
     // Its writable pages just became read-only to the hardware: cached translations must go.
-    context.emit('mmu.tlb.invalidated', {
-      space: id,
-      va: 0,
-      pages: this.state.config.vaLimit / this.state.config.pageSize,
-      reason: 'fork',
-    });
+    this.shootDown(
+      context,
+      parent,
+      0,
+      this.state.config.vaLimit / this.state.config.pageSize,
+      'fork',
+    );
     return child;
   }
 }
