@@ -41,6 +41,9 @@ export class MultisetHash {
   }
 }
 
+// Bound once: a global lookup per call is slow where globals are proxied (jest's vm contexts).
+const imul = Math.imul;
+
 /** MurmurHash3's body and finalizer over four words: every input bit reaches every output bit. */
 function mix(a: number, b: number, c: number, d: number, seed: number): number {
   let h = seed;
@@ -50,18 +53,18 @@ function mix(a: number, b: number, c: number, d: number, seed: number): number {
   h = round(h, d);
   h ^= 16;
   h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
+  h = imul(h, 0x85ebca6b);
   h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
+  h = imul(h, 0xc2b2ae35);
   h ^= h >>> 16;
   return h >>> 0;
 }
 
 function round(h: number, k: number): number {
-  k = Math.imul(k, 0xcc9e2d51);
+  k = imul(k, 0xcc9e2d51);
   k = (k << 15) | (k >>> 17);
-  k = Math.imul(k, 0x1b873593);
+  k = imul(k, 0x1b873593);
   h ^= k;
   h = (h << 13) | (h >>> 19);
-  return (Math.imul(h, 5) + 0xe6546b64) | 0;
+  return (imul(h, 5) + 0xe6546b64) | 0;
 }
