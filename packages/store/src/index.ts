@@ -1,0 +1,3 @@
+export * from './merkle/hashes';
+export * from './merkle/merkle-tree';
+export * from './merkle/verify';
