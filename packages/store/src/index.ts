@@ -1,3 +1,6 @@
+export * from './codec/byte-reader';
+export * from './codec/byte-writer';
+export * from './codec/record-codec';
 export * from './merkle/hashes';
 export * from './merkle/merkle-tree';
 export * from './merkle/verify';

@@ -1,0 +1,79 @@
+import { ChronovisorError } from '@chronovisor/core';
+
+/** Bytes that do not decode: cut short, or not what the format allows at that point. */
+export class DecodeError extends ChronovisorError {
+  constructor(
+    readonly offset: number,
+    reason: string,
+  ) {
+    super(`${reason} at byte ${offset}`);
+  }
+}
+
+/** Reads what {@link ByteWriter} wrote, failing with the offset on anything malformed or cut short. */
+export class ByteReader {
+  offset: number;
+  private readonly view: DataView;
+  /** The same bytes as a Buffer, for its native UTF-8 decoding. */
+  private readonly buffer: Buffer;
+
+  constructor(
+    readonly bytes: Uint8Array,
+    offset = 0,
+    readonly end = bytes.length,
+  ) {
+    this.offset = offset;
+    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+
+  get done(): boolean {
+    return this.offset >= this.end;
+  }
+
+  private need(n: number): void {
+    if (this.offset + n > this.end)
+      throw new DecodeError(this.offset, `${n} more bytes needed, the data ends`);
+  }
+
+  byte(): number {
+    this.need(1);
+    return this.bytes[this.offset++]!;
+  }
+
+  varint(): number {
+    let value = 0;
+    let scale = 1;
+    const start = this.offset;
+    for (;;) {
+      const b = this.byte();
+      value += (b & 0x7f) * scale;
+      if ((b & 0x80) === 0) break;
+      scale *= 0x80;
+      if (scale > 2 ** 49) throw new DecodeError(start, 'An integer longer than 53 bits');
+    }
+    return value;
+  }
+
+  float64(): number {
+    this.need(8);
+    const value = this.view.getFloat64(this.offset, true);
+    this.offset += 8;
+    return value;
+  }
+
+  raw(n: number): Uint8Array {
+    this.need(n);
+    const out = this.bytes.slice(this.offset, this.offset + n);
+    this.offset += n;
+    return out;
+  }
+
+  string(): string {
+    const n = this.varint();
+    this.need(n);
+    const start = this.offset;
+    this.offset += n;
+    return this.buffer.toString('utf8', start, start + n);
+  }
+}

@@ -1,0 +1,79 @@
+/** Appends bytes to a buffer that grows by doubling: the encoder's only allocation, amortized. */
+export class ByteWriter {
+  bytes: Uint8Array;
+  private view: DataView;
+  length = 0;
+
+  constructor(capacity = 64 * 1024) {
+    this.bytes = new Uint8Array(capacity);
+    this.view = new DataView(this.bytes.buffer);
+  }
+
+  /** Forgets what was written, keeping the buffer. */
+  reset(): void {
+    this.length = 0;
+  }
+
+  /** The bytes written so far (a copy, so the writer can be reused). */
+  take(): Uint8Array {
+    return this.bytes.slice(0, this.length);
+  }
+
+  private ensure(extra: number): void {
+    if (this.length + extra <= this.bytes.length) return;
+    let capacity = this.bytes.length * 2;
+    while (capacity < this.length + extra) capacity *= 2;
+    const grown = new Uint8Array(capacity);
+    grown.set(this.bytes.subarray(0, this.length));
+    this.bytes = grown;
+    this.view = new DataView(grown.buffer);
+  }
+
+  byte(value: number): void {
+    this.ensure(1);
+    this.bytes[this.length++] = value;
+  }
+
+  /** An unsigned integer below 2^53 as LEB128: seven bits a byte, low first. */
+  varint(value: number): void {
+    this.ensure(8);
+    while (value >= 0x80) {
+      this.bytes[this.length++] = (value % 0x80) | 0x80;
+      value = Math.floor(value / 0x80);
+    }
+    this.bytes[this.length++] = value;
+  }
+
+  float64(value: number): void {
+    this.ensure(8);
+    this.view.setFloat64(this.length, value, true);
+    this.length += 8;
+  }
+
+  raw(data: Uint8Array): void {
+    this.ensure(data.length);
+    this.bytes.set(data, this.length);
+    this.length += data.length;
+  }
+
+  /** A string as its UTF-8 byte length then bytes; ASCII, the common case, without an encoder call. */
+  string(value: string): void {
+    const n = value.length;
+    this.ensure(n * 3 + 8);
+    let ascii = true;
+    for (let i = 0; i < n; i++) {
+      if (value.charCodeAt(i) > 0x7f) {
+        ascii = false;
+        break;
+      }
+    }
+    if (ascii) {
+      this.varint(n);
+      for (let i = 0; i < n; i++) this.bytes[this.length++] = value.charCodeAt(i);
+      return;
+    }
+    const encoded = Buffer.from(value, 'utf8');
+    this.varint(encoded.length);
+    this.raw(encoded);
+  }
+}

@@ -1,0 +1,183 @@
+import type { LogRecord } from '@chronovisor/core';
+import fc from 'fast-check';
+import { ByteReader } from './byte-reader';
+import { ByteWriter } from './byte-writer';
+import { decodeRecord, encodeRecord, recordBytes } from './record-codec';
+
+const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
+const decode = (bytes: Uint8Array) => decodeRecord(new ByteReader(bytes));
+
+describe('the canonical record encoding', () => {
+  it('is pinned byte for byte (a golden test: changing it changes every audit hash)', () => {
+    const event: LogRecord = {
+      seq: 300,
+      tick: 2,
+      actor: 'vm:1',
+      cause: 299,
+      kind: 'event',
+      type: 'mmu.memory.written',
+      v: 1,
+      data: {
+        va: 4096,
+        data: Uint8Array.of(0xde, 0xad),
+        hit: true,
+        delta: -5,
+        ratio: 0.5,
+        note: 'é',
+      },
+    };
+    expect(hex(recordBytes(event))).toBe(
+      // kind 3, seq 300 (ac 02), tick 2, "vm:1", cause 299 (ab 02), "mmu.memory.written", v 1,
+      // then the object with its six keys in sorted order.
+      '03ac0202' +
+        '04766d3a31' +
+        'ab02' +
+        '126d6d752e6d656d6f72792e7772697474656e' +
+        '01' +
+        '0906' +
+        '0464617461' +
+        '0702dead' +
+        '0564656c7461' +
+        '0405' +
+        '03686974' +
+        '02' +
+        '046e6f7465' +
+        '0602c3a9' +
+        '05726174696f' +
+        '05000000000000e03f' +
+        '027661' +
+        '038020', // va: 4096 = 32 × 128
+    );
+    const rejected: LogRecord = {
+      seq: 1,
+      tick: 1,
+      actor: 'u',
+      cause: 0,
+      kind: 'command',
+      type: 'a.b',
+      args: [null, false],
+      rejection: { error: 'E', message: 'no' },
+    };
+    expect(hex(recordBytes(rejected))).toBe(
+      '0201010175000361' + '2e62' + '08020001' + '0145' + '026e6f',
+    );
+  });
+
+  it('spells equal data one way: key order and -0 do not matter, undefined fields vanish', () => {
+    const a: LogRecord = {
+      seq: 1,
+      tick: 0,
+      actor: 'a',
+      cause: 0,
+      kind: 'command',
+      type: 't.x',
+      args: { b: 1, a: -0, c: undefined },
+    };
+    const b: LogRecord = {
+      seq: 1,
+      tick: 0,
+      actor: 'a',
+      cause: 0,
+      kind: 'command',
+      type: 't.x',
+      args: { a: 0, b: 1 },
+    };
+    expect(hex(recordBytes(a))).toBe(hex(recordBytes(b)));
+  });
+
+  it('round-trips any record of plain data exactly', () => {
+    const plain = fc.letrec((tie) => ({
+      value: fc.oneof(
+        { depthSize: 'small', withCrossShrink: true },
+        fc.constant(null),
+        fc.boolean(),
+        fc.maxSafeInteger(),
+        fc.double({ noNaN: true, noDefaultInfinity: true }).filter((d) => !Object.is(d, -0)),
+        fc.string({ unit: 'grapheme' }),
+        fc.uint8Array({ maxLength: 40 }),
+        fc.array(tie('value'), { maxLength: 5 }),
+        fc.dictionary(fc.string({ unit: 'grapheme', maxLength: 8 }), tie('value'), { maxKeys: 5 }),
+      ),
+    })).value;
+    const header = fc.record({
+      seq: fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }),
+      tick: fc.nat(),
+      actor: fc.string({ unit: 'grapheme' }),
+      cause: fc.nat(),
+      type: fc.string({ unit: 'grapheme' }),
+    });
+    const record: fc.Arbitrary<LogRecord> = fc.oneof(
+      fc
+        .record({ h: header, v: fc.integer({ min: 1, max: 9 }), data: plain })
+        .map(({ h, v, data }) => ({ ...h, kind: 'event' as const, v, data })),
+      fc
+        .record({ h: header, args: plain })
+        .map(({ h, args }) => ({ ...h, kind: 'command' as const, args })),
+      fc
+        .record({
+          h: header,
+          args: plain,
+          error: fc.string(),
+          message: fc.string({ unit: 'grapheme' }),
+        })
+        .map(({ h, args, error, message }) => ({
+          ...h,
+          kind: 'command' as const,
+          args,
+          rejection: { error, message },
+        })),
+    );
+    fc.assert(
+      fc.property(fc.array(record, { minLength: 1, maxLength: 5 }), (records) => {
+        const out = new ByteWriter(16); // small, so growing is exercised too
+        for (const r of records) encodeRecord(out, r);
+        const input = new ByteReader(out.take());
+        const back = records.map(() => decodeRecord(input));
+        expect(input.done).toBe(true);
+        expect(back).toEqual(records);
+        // Canonical: encoding what was decoded gives the same bytes.
+        back.forEach((r, i) => expect(hex(recordBytes(r))).toBe(hex(recordBytes(records[i]!))));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('keeps a __proto__ key a key', () => {
+    const args = JSON.parse('{"__proto__": {"polluted": true}}') as unknown;
+    const back = decode(
+      recordBytes({ seq: 1, tick: 0, actor: 'a', cause: 0, kind: 'command', type: 't.x', args }),
+    );
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(Object.keys((back as { args: object }).args)).toEqual(['__proto__']);
+  });
+
+  it('refuses what is not plain data, naming where it is', () => {
+    const bad = (args: unknown) => () =>
+      recordBytes({ seq: 1, tick: 0, actor: 'a', cause: 0, kind: 'command', type: 't.x', args });
+    expect(bad({ x: [1, Number.NaN] })).toThrow('$.args.x[1] is NaN, which is not plain data');
+    expect(bad({ m: new Map() })).toThrow('$.args.m is an instance of Map');
+    expect(bad({ n: 1n })).toThrow('$.args.n is a bigint');
+  });
+
+  it('names the byte where malformed or cut-short data stops making sense', () => {
+    const bytes = recordBytes({
+      seq: 7,
+      tick: 0,
+      actor: 'a',
+      cause: 0,
+      kind: 'command',
+      type: 't.x',
+      args: { k: 'value' },
+    });
+    expect(() => decode(bytes.subarray(0, bytes.length - 2))).toThrow(
+      /more bytes needed, the data ends at byte \d+/,
+    );
+    expect(() => decode(Uint8Array.of(9))).toThrow('Not a record: kind byte 9 at byte 0');
+    const badTag = Uint8Array.from(bytes);
+    badTag[bytes.indexOf(0x09)] = 0x2a; // the object's tag
+    expect(() => decode(badTag)).toThrow(/Unknown value tag 42 at byte \d+/);
+    expect(() => decode(Uint8Array.of(1, 1, 0, 0, 0, 0, 8, 0xff, 0xff, 0xff, 0x0f))).toThrow(
+      /An array of \d+ items cannot fit the data left/,
+    );
+  });
+});

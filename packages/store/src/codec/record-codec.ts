@@ -1,0 +1,256 @@
+import {
+  canonicalJson,
+  type CommandRecord,
+  type EventRecord,
+  type LogRecord,
+} from '@chronovisor/core';
+import { ByteReader, DecodeError } from './byte-reader';
+import { ByteWriter } from './byte-writer';
+
+/*
+ * The canonical bytes of a record: what its Merkle leaf hashes, and what a third party recomputes
+ * from the record alone to check an inclusion proof. Self-contained (no reference to other
+ * records), one spelling per value (object keys sorted, -0 written as 0), little-endian,
+ * integers as LEB128 varints.
+ *
+ *   record  = kind:byte seq:varint tick:varint actor:string cause:varint type:string rest
+ *   command : kind 1 (accepted) | 2 (rejected); rest = args:value [error:string message:string]
+ *   event   : kind 3;                            rest = v:varint data:value
+ *   value   = 0 null | 1 false | 2 true | 3 uint:varint | 4 negative:varint(-n) | 5 float64
+ *           | 6 string | 7 bytes:varint+raw | 8 array:varint+values | 9 object:varint+(string value)*
+ *   string  = utf8-length:varint utf8
+ */
+
+const Kind = { Command: 1, Rejected: 2, Event: 3 } as const;
+
+const Tag = {
+  Null: 0,
+  False: 1,
+  True: 2,
+  Uint: 3,
+  Negative: 4,
+  Float: 5,
+  String: 6,
+  Bytes: 7,
+  Array: 8,
+  Object: 9,
+} as const;
+
+/** Appends the canonical bytes of `record` to `out`. */
+export function encodeRecord(out: ByteWriter, record: LogRecord): void {
+  const start = out.length;
+  try {
+    encode(out, record);
+  } catch (error) {
+    out.length = start;
+    if (!(error instanceof NotPlainData)) throw error;
+    // Found cheaply, named expensively: the slow encoder knows the path of what is wrong.
+    canonicalJson(record.kind === 'event' ? { data: record.data } : { args: record.args });
+    throw error;
+  }
+}
+
+/** Thrown by the fast path; {@link encodeRecord} turns it into a NotPlainDataError with the path. */
+class NotPlainData extends Error {}
+
+function encode(out: ByteWriter, record: LogRecord): void {
+  if (record.kind === 'event') {
+    out.byte(Kind.Event);
+    header(out, record);
+    out.varint(record.v);
+    value(out, record.data);
+    return;
+  }
+  out.byte(record.rejection ? Kind.Rejected : Kind.Command);
+  header(out, record);
+  value(out, record.args);
+  if (record.rejection) {
+    out.string(record.rejection.error);
+    out.string(record.rejection.message);
+  }
+}
+
+/** The canonical bytes of one record. */
+export function recordBytes(record: LogRecord): Uint8Array {
+  const out = new ByteWriter(256);
+  encodeRecord(out, record);
+  return out.take();
+}
+
+function header(out: ByteWriter, record: LogRecord): void {
+  out.varint(record.seq);
+  out.varint(record.tick);
+  out.string(record.actor);
+  out.varint(record.cause);
+  out.string(record.type);
+}
+
+function value(out: ByteWriter, v: unknown): void {
+  switch (typeof v) {
+    case 'number':
+      if (Number.isSafeInteger(v)) {
+        if (v >= 0) {
+          out.byte(Tag.Uint);
+          out.varint(v);
+        } else {
+          out.byte(Tag.Negative);
+          out.varint(-v);
+        }
+      } else if (Number.isFinite(v)) {
+        if (Object.is(v, -0)) {
+          out.byte(Tag.Uint);
+          out.varint(0);
+        } else {
+          out.byte(Tag.Float);
+          out.float64(v);
+        }
+      } else throw new NotPlainData();
+      return;
+    case 'string':
+      out.byte(Tag.String);
+      out.string(v);
+      return;
+    case 'boolean':
+      out.byte(v ? Tag.True : Tag.False);
+      return;
+    case 'object':
+      if (v === null) out.byte(Tag.Null);
+      else if (v instanceof Uint8Array) {
+        out.byte(Tag.Bytes);
+        out.varint(v.length);
+        out.raw(v);
+      } else if (Array.isArray(v)) {
+        out.byte(Tag.Array);
+        out.varint(v.length);
+        for (let i = 0; i < v.length; i++) value(out, v[i]);
+      } else object(out, v as Record<string, unknown>);
+      return;
+    default:
+      throw new NotPlainData();
+  }
+}
+
+function object(out: ByteWriter, v: Record<string, unknown>): void {
+  const proto: unknown = Object.getPrototypeOf(v);
+  if (proto !== Object.prototype && proto !== null) throw new NotPlainData();
+  const keys = Object.keys(v);
+  // Insertion sort: objects in records have a handful of keys, usually already in order.
+  let count = 0;
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!;
+    if (v[key] === undefined) continue;
+    let j = count++;
+    while (j > 0 && keys[j - 1]! > key) {
+      keys[j] = keys[j - 1]!;
+      j--;
+    }
+    keys[j] = key;
+  }
+  out.byte(Tag.Object);
+  out.varint(count);
+  for (let i = 0; i < count; i++) {
+    const key = keys[i]!;
+    out.string(key);
+    value(out, v[key]);
+  }
+}
+
+/** Reads one record's canonical bytes; the reader ends after them. */
+export function decodeRecord(input: ByteReader): LogRecord {
+  const at = input.offset;
+  const kind = input.byte();
+  if (kind !== Kind.Command && kind !== Kind.Rejected && kind !== Kind.Event) {
+    throw new DecodeError(at, `Not a record: kind byte ${kind}`);
+  }
+  const seq = input.varint();
+  const tick = input.varint();
+  const actor = input.string();
+  const cause = input.varint();
+  const type = input.string();
+  if (kind === Kind.Event) {
+    const v = input.varint();
+    const event: EventRecord = {
+      seq,
+      tick,
+      actor,
+      cause,
+      kind: 'event',
+      type,
+      v,
+      data: readValue(input, 0),
+    };
+    return event;
+  }
+  const args = readValue(input, 0);
+  if (kind === Kind.Command)
+    return { seq, tick, actor, cause, kind: 'command', type, args } satisfies CommandRecord;
+  const error = input.string();
+  const message = input.string();
+  return {
+    seq,
+    tick,
+    actor,
+    cause,
+    kind: 'command',
+    type,
+    args,
+    rejection: { error, message },
+  } satisfies CommandRecord;
+}
+
+const MAX_DEPTH = 256;
+
+function readValue(input: ByteReader, depth: number): unknown {
+  if (depth > MAX_DEPTH)
+    throw new DecodeError(input.offset, `Values nested deeper than ${MAX_DEPTH}`);
+  const at = input.offset;
+  const tag = input.byte();
+  switch (tag) {
+    case Tag.Null:
+      return null;
+    case Tag.False:
+      return false;
+    case Tag.True:
+      return true;
+    case Tag.Uint:
+      return input.varint();
+    case Tag.Negative:
+      return -input.varint();
+    case Tag.Float:
+      return input.float64();
+    case Tag.String:
+      return input.string();
+    case Tag.Bytes:
+      return input.raw(input.varint());
+    case Tag.Array: {
+      const n = input.varint();
+      if (n > input.end - input.offset)
+        throw new DecodeError(at, `An array of ${n} items cannot fit the data left`);
+      const items = new Array<unknown>(n);
+      for (let i = 0; i < n; i++) items[i] = readValue(input, depth + 1);
+      return items;
+    }
+    case Tag.Object: {
+      const n = input.varint();
+      if (n > input.end - input.offset)
+        throw new DecodeError(at, `An object of ${n} fields cannot fit the data left`);
+      const out: Record<string, unknown> = {};
+      for (let i = 0; i < n; i++) {
+        const key = input.string();
+        const item = readValue(input, depth + 1);
+        // A key named __proto__ must stay a key, not replace the object's prototype.
+        if (key === '__proto__')
+          Object.defineProperty(out, key, {
+            value: item,
+            enumerable: true,
+            writable: true,
+            configurable: true,
+          });
+        else out[key] = item;
+      }
+      return out;
+    }
+    default:
+      throw new DecodeError(at, `Unknown value tag ${tag}`);
+  }
+}
