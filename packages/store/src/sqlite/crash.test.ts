@@ -1,0 +1,64 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { BATCH_SIZE, SqliteStore } from './sqlite-store';
+
+let dir: string;
+beforeAll(() => {
+  dir = mkdtempSync(path.join(tmpdir(), 'chronovisor-crash-'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Starts a recording child process and kills it with SIGKILL once it reports `records` records. */
+function recordThenKill(file: string, records: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      [
+        '-r',
+        'ts-node/register/transpile-only',
+        path.join(__dirname, '..', 'test-support', 'record-until-killed.ts'),
+        file,
+      ],
+      {
+        env: { ...process.env, TS_NODE_PROJECT: path.join(__dirname, '..', '..', 'tsconfig.json') },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.stdout.on('data', (chunk: Buffer) => {
+      const reported = Number(chunk.toString().trim().split('\n').at(-1));
+      if (reported >= records) child.kill('SIGKILL');
+    });
+    child.on('exit', (_code, signal) =>
+      signal === 'SIGKILL'
+        ? resolve()
+        : reject(new Error(`the recorder exited by itself: ${stderr}`)),
+    );
+  });
+}
+
+describe('a run killed with SIGKILL while recording', () => {
+  jest.setTimeout(60_000);
+
+  it.each([2_500, 7_000, 16_000])(
+    'opens, says it was not closed, and holds every committed batch (killed past %i records)',
+    async (records) => {
+      const file = path.join(dir, `killed-${records}.db`);
+      await recordThenKill(file, records);
+      const store = SqliteStore.open(file, { readonly: true });
+      expect(store.status.closedCleanly).toBe(false);
+      // Full batches are committed as they fill; the one filling at the kill is lost with the process.
+      expect(store.status.records % BATCH_SIZE).toBe(0);
+      expect(store.status.records).toBeGreaterThanOrEqual(
+        Math.floor(records / BATCH_SIZE) * BATCH_SIZE,
+      );
+      const seqs = [...store.read(1)].map((r) => r.seq);
+      expect(seqs).toEqual(Array.from({ length: store.status.records }, (_, i) => i + 1));
+      expect(store.digests().every((d) => d.seq <= store.head())).toBe(true);
+      store.close();
+    },
+  );
+});

@@ -1,0 +1,28 @@
+/** The run file format this version writes and reads. */
+export const FORMAT = 1;
+
+/**
+ * The run file, documented for people querying it with the stock `sqlite3` shell:
+ *
+ * - `meta`: the format version, the run's manifest (plugin set, config, seed, created-by), and
+ *   whether the run is still open (`open` = 1 while recording; still 1 after a crash).
+ * - `batches`: the log. Row after row of up to 1,024 records, `bytes` holding their canonical
+ *   encoding concatenated and deflated (raw DEFLATE); `first_seq` and `count` say which.
+ * - `records`: one row per record (seq, kind, type, actor, cause, tick, rejected), built when the
+ *   run is closed: `SELECT type, count(*) FROM records GROUP BY type`.
+ * - `digests`: state digests recorded during the run, by seq.
+ */
+export const SCHEMA = `
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE batches (first_seq INTEGER PRIMARY KEY, count INTEGER NOT NULL, bytes BLOB NOT NULL);
+CREATE TABLE records (
+  seq INTEGER PRIMARY KEY,
+  kind TEXT NOT NULL,
+  type TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  cause INTEGER NOT NULL,
+  tick INTEGER NOT NULL,
+  rejected INTEGER NOT NULL
+);
+CREATE TABLE digests (seq INTEGER PRIMARY KEY, digest TEXT NOT NULL);
+`;

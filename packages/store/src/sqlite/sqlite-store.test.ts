@@ -1,0 +1,146 @@
+import { MemoryStore, StoreError } from '@chronovisor/core';
+import Database from 'better-sqlite3';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { runWorkload } from '../test-support/workload';
+import { BATCH_SIZE, SqliteStore } from './sqlite-store';
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(path.join(tmpdir(), 'chronovisor-store-'));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+const file = (name = 'run.db') => path.join(dir, name);
+
+describe('SqliteStore', () => {
+  it('keeps exactly the records and digests of a run, across a close and a reopen', () => {
+    const reference = new MemoryStore();
+    runWorkload(reference, 3000).close();
+
+    const store = SqliteStore.create(file(), { seed: 1, plugins: ['@chronovisor/mmu@1.0.0'] });
+    const sim = runWorkload(store, 3000);
+    sim.close();
+    store.close();
+
+    const reopened = SqliteStore.open(file(), { readonly: true });
+    expect(reopened.status).toEqual({ closedCleanly: true, records: reference.head() });
+    expect(reopened.head()).toBeGreaterThan(3 * BATCH_SIZE);
+    expect([...reopened.read(1)]).toEqual([...reference.read(1)]);
+    expect(reopened.digests()).toEqual(reference.digests());
+    expect(reopened.manifest()).toEqual({ seed: 1, plugins: ['@chronovisor/mmu@1.0.0'] });
+    reopened.close();
+  });
+
+  it('reads any range, across batch boundaries and the batch still filling', () => {
+    const store = SqliteStore.create(file());
+    runWorkload(store, 1500);
+    const all = [...store.read(1)];
+    expect(all.map((r) => r.seq)).toEqual(Array.from({ length: store.head() }, (_, i) => i + 1));
+    for (const [from, to] of [
+      [1, 1],
+      [BATCH_SIZE - 2, BATCH_SIZE + 3],
+      [BATCH_SIZE, BATCH_SIZE],
+      [store.head() - 5, store.head() + 10],
+    ] as const) {
+      expect([...store.read(from, to)]).toEqual(all.slice(from - 1, Math.min(to, store.head())));
+    }
+    store.close();
+  });
+
+  it('can be queried with SQL, one row per record', () => {
+    const store = SqliteStore.create(file());
+    const sim = runWorkload(store, 2000);
+    sim.close();
+    const byType = new Map<string, number>();
+    for (const r of store.read(1)) byType.set(r.type, (byType.get(r.type) ?? 0) + 1);
+    store.close();
+    const db = new Database(file(), { readonly: true });
+    const rows = db
+      .prepare('SELECT type, count(*) AS n FROM records GROUP BY type ORDER BY type')
+      .all() as { type: string; n: number }[];
+    db.close();
+    expect(rows).toEqual(
+      [...byType].sort(([a], [b]) => (a < b ? -1 : 1)).map(([type, n]) => ({ type, n })),
+    );
+  });
+
+  it('goes on recording into a reopened run, continuing its last batch', () => {
+    const store = SqliteStore.create(file());
+    runWorkload(store, 1200).close();
+    const head = store.head();
+    store.close();
+    const again = SqliteStore.open(file());
+    again.append([
+      {
+        seq: head + 1,
+        tick: 999,
+        actor: 'user',
+        cause: 0,
+        kind: 'command',
+        type: 'mmu.flush',
+        args: {},
+      },
+    ]);
+    again.close();
+    const reopened = SqliteStore.open(file(), { readonly: true });
+    expect(reopened.head()).toBe(head + 1);
+    expect([...reopened.read(head)].map((r) => r.seq)).toEqual([head, head + 1]);
+    reopened.close();
+  });
+
+  it('refuses to overwrite a run, a gap in the log, and writes to a read-only or closed store', () => {
+    SqliteStore.create(file()).close();
+    expect(() => SqliteStore.create(file())).toThrow(`${file()} already exists`);
+    const store = SqliteStore.open(file());
+    expect(() =>
+      store.append([
+        { seq: 2, tick: 0, actor: 'a', cause: 0, kind: 'command', type: 't.x', args: {} },
+      ]),
+    ).toThrow('Record seq 2 does not continue the log: expected seq 1');
+    store.close();
+    expect(() => store.append([])).toThrow(`${file()} is closed`);
+    const readonly = SqliteStore.open(file(), { readonly: true });
+    expect(() => readonly.append([])).toThrow(`${file()} is open read-only`);
+    readonly.close();
+  });
+
+  it('says clearly when a file is not a run, or is missing', () => {
+    writeFileSync(file('notes.txt'), 'hello, this is not a database');
+    expect(() => SqliteStore.open(file('notes.txt'))).toThrow(StoreError);
+    expect(() => SqliteStore.open(file('notes.txt'))).toThrow(
+      `${file('notes.txt')} is not a Chronovisor run`,
+    );
+    const other = new Database(file('other.db'));
+    other.exec('CREATE TABLE t (x)');
+    other.close();
+    expect(() => SqliteStore.open(file('other.db'))).toThrow(
+      `${file('other.db')} is not a Chronovisor run: no such table: meta`,
+    );
+    expect(() => SqliteStore.open(file('missing.db'))).toThrow(
+      `${file('missing.db')} does not exist`,
+    );
+  });
+
+  it('names the batch and seq of corrupt stored bytes instead of replaying them', () => {
+    const store = SqliteStore.create(file());
+    runWorkload(store, 1500).close();
+    store.close();
+    const db = new Database(file());
+    const row = db
+      .prepare('SELECT first_seq, bytes FROM batches ORDER BY first_seq LIMIT 1 OFFSET 1')
+      .get() as { first_seq: number; bytes: Buffer };
+    const flipped = Buffer.from(row.bytes);
+    flipped[Math.floor(flipped.length / 2)]! ^= 0xff;
+    db.prepare('UPDATE batches SET bytes = ? WHERE first_seq = ?').run(flipped, row.first_seq);
+    db.close();
+    const reopened = SqliteStore.open(file(), { readonly: true });
+    expect([...reopened.read(1, BATCH_SIZE)]).toHaveLength(BATCH_SIZE); // the first batch is intact
+    expect(() => [...reopened.read(1)]).toThrow(
+      new RegExp(`the batch of seqs ${BATCH_SIZE + 1} to ${2 * BATCH_SIZE} is corrupt`),
+    );
+    reopened.close();
+    expect(readFileSync(file()).length).toBeGreaterThan(0);
+  });
+});

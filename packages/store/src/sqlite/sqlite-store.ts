@@ -1,0 +1,287 @@
+import {
+  StoreError,
+  checkContinuity,
+  type LogRecord,
+  type StateDigest,
+  type Store,
+} from '@chronovisor/core';
+import Database from 'better-sqlite3';
+import { existsSync } from 'node:fs';
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import { ByteReader, DecodeError } from '../codec/byte-reader';
+import { ByteWriter } from '../codec/byte-writer';
+import { decodeRecord, encodeRecord } from '../codec/record-codec';
+import { FORMAT, SCHEMA } from './schema';
+
+/** Records per stored batch: one row, one compressed blob, one transaction when it fills. */
+export const BATCH_SIZE = 1024;
+
+/** How a run file was found when opened. */
+export interface RunStatus {
+  /** False when the process that wrote it died before closing it (it then holds every batch committed before). */
+  readonly closedCleanly: boolean;
+  readonly records: number;
+}
+
+/**
+ * The embedded default store: one SQLite file per run (WAL mode), records encoded canonically and
+ * stored 1,024 to a row as one compressed blob, so recording costs one insert per batch, not per
+ * record. What the process had committed survives a kill at any instant: a batch still filling
+ * is held in memory until it fills or `flush()` writes it. `close()` builds a `records` table of
+ * one row per record, so a run can be queried with the stock `sqlite3` shell.
+ */
+export class SqliteStore implements Store {
+  private readonly db: Database.Database;
+  private last = 0;
+  /** Records appended since the last full batch: rewritten as one row at each flush until full. */
+  private pending: LogRecord[] = [];
+  private readonly writer = new ByteWriter();
+  private stateDigests: StateDigest[] = [];
+  /** Digests not yet written: they go in with the batch holding their seq, never before it. */
+  private pendingDigests: StateDigest[] = [];
+  private closed = false;
+  readonly status: RunStatus;
+
+  private readonly insertBatch: Database.Statement;
+  private readonly insertDigest: Database.Statement;
+
+  private constructor(
+    readonly path: string,
+    db: Database.Database,
+    readonly readonly: boolean,
+  ) {
+    this.db = db;
+    this.insertBatch = db.prepare(
+      'INSERT OR REPLACE INTO batches (first_seq, count, bytes) VALUES (?, ?, ?)',
+    );
+    this.insertDigest = db.prepare('INSERT INTO digests (seq, digest) VALUES (?, ?)');
+    const lastBatch = db
+      .prepare('SELECT first_seq, count FROM batches ORDER BY first_seq DESC LIMIT 1')
+      .get() as { first_seq: number; count: number } | undefined;
+    this.last = lastBatch ? lastBatch.first_seq + lastBatch.count - 1 : 0;
+    // A batch that was still filling when the file was last flushed goes on filling.
+    if (lastBatch && lastBatch.count < BATCH_SIZE && !readonly) {
+      this.pending = [...this.readBatch(lastBatch.first_seq)];
+    }
+    this.stateDigests = (
+      db.prepare('SELECT seq, digest FROM digests ORDER BY seq').all() as StateDigest[]
+    ).map((d) => ({ ...d }));
+    const open = db.prepare("SELECT value FROM meta WHERE key = 'open'").get() as
+      { value: string } | undefined;
+    this.status = { closedCleanly: open?.value !== '1', records: this.last };
+    if (!readonly) this.setMeta('open', '1');
+  }
+
+  /** Creates a new run file; refuses to overwrite one. */
+  static create(path: string, manifest: unknown = {}): SqliteStore {
+    if (existsSync(path))
+      throw new StoreError(`${path} already exists; choose another file or remove it first`);
+    const db = new Database(path);
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.exec(SCHEMA);
+    db.prepare('INSERT INTO meta (key, value) VALUES (?, ?), (?, ?)').run(
+      'format',
+      String(FORMAT),
+      'manifest',
+      JSON.stringify(manifest),
+    );
+    return new SqliteStore(path, db, false);
+  }
+
+  /** Opens an existing run file, to read it or (unless `readonly`) to go on recording into it. */
+  static open(path: string, options: { readonly?: boolean } = {}): SqliteStore {
+    if (!existsSync(path)) throw new StoreError(`${path} does not exist`);
+    let db: Database.Database;
+    try {
+      db = new Database(path, { readonly: options.readonly ?? false, fileMustExist: true });
+      const format = db.prepare("SELECT value FROM meta WHERE key = 'format'").get() as
+        { value: string } | undefined;
+      if (!format) throw new Error('it has no format version');
+      if (Number(format.value) !== FORMAT) {
+        throw new StoreError(
+          `${path} is a Chronovisor run of format ${format.value}; this version reads format ${FORMAT}`,
+        );
+      }
+    } catch (error) {
+      if (error instanceof StoreError) throw error;
+      throw new StoreError(`${path} is not a Chronovisor run: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+    if (!options.readonly) db.pragma('journal_mode = WAL');
+    return new SqliteStore(path, db, options.readonly ?? false);
+  }
+
+  /** The manifest the run was created with. */
+  manifest(): unknown {
+    const row = this.db.prepare("SELECT value FROM meta WHERE key = 'manifest'").get() as {
+      value: string;
+    };
+    return JSON.parse(row.value) as unknown;
+  }
+
+  append(records: readonly LogRecord[]): void {
+    this.assertWritable();
+    this.last = checkContinuity(this.last, records);
+    for (const record of records) {
+      this.pending.push(record);
+      if (this.pending.length === BATCH_SIZE) this.writePending();
+    }
+  }
+
+  head(): number {
+    return this.last;
+  }
+
+  *read(from: number, to = this.last): Iterable<LogRecord> {
+    if (from < 1) throw new StoreError(`Cannot read from seq ${from}: seqs start at 1`);
+    const end = Math.min(to, this.last);
+    const firstBatch = Math.floor((from - 1) / BATCH_SIZE) * BATCH_SIZE + 1;
+    const rows = this.db
+      .prepare(
+        'SELECT first_seq FROM batches WHERE first_seq >= ? AND first_seq <= ? ORDER BY first_seq',
+      )
+      .iterate(firstBatch, end) as Iterable<{ first_seq: number }>;
+    const stored: number[] = [];
+    for (const row of rows) stored.push(row.first_seq);
+    let next = from;
+    for (const first of stored) {
+      for (const record of this.readBatch(first)) {
+        if (record.seq < next) continue;
+        if (record.seq > end) return;
+        next++;
+        yield record;
+      }
+    }
+    // The tail not yet written to the file.
+    for (const record of this.pending) {
+      if (record.seq < next) continue;
+      if (record.seq > end) return;
+      next++;
+      yield record;
+    }
+  }
+
+  appendDigest(digest: StateDigest): void {
+    this.assertWritable();
+    if (digest.seq > this.last)
+      throw new StoreError(
+        `State digest at seq ${digest.seq} is past the last record (${this.last})`,
+      );
+    this.stateDigests.push(digest);
+    this.pendingDigests.push(digest);
+  }
+
+  digests(): readonly StateDigest[] {
+    return this.stateDigests;
+  }
+
+  /** Writes the batch still filling, so everything appended so far survives a crash. */
+  flush(): void {
+    if (this.readonly || this.closed) return;
+    if (this.pending.length > 0) this.writePending();
+  }
+
+  /** Flushes, builds the per-record `records` table for SQL queries, and marks the run closed cleanly. */
+  close(): void {
+    if (this.closed) return;
+    if (!this.readonly) {
+      this.flush();
+      this.buildRecordTable();
+      this.setMeta('open', '0');
+    }
+    this.closed = true;
+    this.db.close();
+  }
+
+  /** Writes the batch still filling and the digests it covers, in one transaction. */
+  private writePending(): void {
+    const first = this.pending[0]!.seq;
+    const last = first + this.pending.length - 1;
+    const writer = this.writer;
+    writer.reset();
+    for (const record of this.pending) encodeRecord(writer, record);
+    const bytes = deflateRawSync(writer.bytes.subarray(0, writer.length), { level: 1 });
+    const digests = this.pendingDigests.filter((d) => d.seq <= last);
+    this.db.transaction(() => {
+      this.insertBatch.run(first, this.pending.length, bytes);
+      for (const d of digests) this.insertDigest.run(d.seq, d.digest);
+    })();
+    if (digests.length > 0) this.pendingDigests = this.pendingDigests.filter((d) => d.seq > last);
+    if (this.pending.length === BATCH_SIZE) this.pending = [];
+  }
+
+  /** The records of the batch starting at `first`, checked: a corrupt batch names its seqs. */
+  private readBatch(first: number): LogRecord[] {
+    const row = this.db
+      .prepare('SELECT count, bytes FROM batches WHERE first_seq = ?')
+      .get(first) as { count: number; bytes: Buffer } | undefined;
+    if (!row) throw new StoreError(`${this.path}: the batch from seq ${first} is missing`);
+    const where = `${this.path}: the batch of seqs ${first} to ${first + row.count - 1}`;
+    let bytes: Buffer;
+    try {
+      bytes = inflateRawSync(row.bytes);
+    } catch (error) {
+      throw new StoreError(
+        `${where} is corrupt (it does not decompress: ${(error as Error).message})`,
+        { cause: error },
+      );
+    }
+    const input = new ByteReader(bytes);
+    const records: LogRecord[] = [];
+    for (let i = 0; i < row.count; i++) {
+      const seq = first + i;
+      let record: LogRecord;
+      try {
+        record = decodeRecord(input);
+      } catch (error) {
+        if (error instanceof DecodeError)
+          throw new StoreError(`${where} is corrupt at seq ${seq}: ${error.message}`, {
+            cause: error,
+          });
+        throw error;
+      }
+      if (record.seq !== seq)
+        throw new StoreError(`${where} is corrupt at seq ${seq}: it holds seq ${record.seq} there`);
+      records.push(record);
+    }
+    if (!input.done)
+      throw new StoreError(`${where} is corrupt: it holds more than its ${row.count} records`);
+    return records;
+  }
+
+  private buildRecordTable(): void {
+    const built = this.db
+      .prepare("SELECT value FROM meta WHERE key = 'records_table_head'")
+      .get() as { value: string } | undefined;
+    const from = built ? Number(built.value) + 1 : 1;
+    if (from > this.last) return;
+    const insert = this.db.prepare(
+      'INSERT OR REPLACE INTO records (seq, kind, type, actor, cause, tick, rejected) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    );
+    this.db.transaction(() => {
+      for (const r of this.read(from)) {
+        insert.run(
+          r.seq,
+          r.kind,
+          r.type,
+          r.actor,
+          r.cause,
+          r.tick,
+          r.kind === 'command' && r.rejection ? 1 : 0,
+        );
+      }
+      this.setMeta('records_table_head', String(this.last));
+    })();
+  }
+
+  private setMeta(key: string, value: string): void {
+    this.db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)').run(key, value);
+  }
+
+  private assertWritable(): void {
+    if (this.closed) throw new StoreError(`${this.path} is closed`);
+    if (this.readonly) throw new StoreError(`${this.path} is open read-only`);
+  }
+}
