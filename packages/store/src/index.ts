@@ -6,3 +6,7 @@ export * from './merkle/merkle-tree';
 export * from './merkle/verify';
 export * from './sqlite/sqlite-store';
 export { FORMAT } from './sqlite/schema';
+export * from './audit/tree-head';
+export * from './audit/verify-run';
+export * from './merkle/batched-tree';
+export * from './merkle/frontier';

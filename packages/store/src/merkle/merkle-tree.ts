@@ -17,9 +17,14 @@ export function split(n: number): number {
  * (the store's batches) works as well, through `leaf(i)`.
  */
 export class MerkleTree {
+  /**
+   * @param leaf the hash of leaf `index`
+   * @param stored the hash of a subtree the caller keeps (a store's full batches), or undefined
+   */
   constructor(
     readonly size: number,
     private readonly leaf: (index: number) => Hash,
+    private readonly stored: (start: number, end: number) => Hash | undefined = () => undefined,
   ) {}
 
   static of(leaves: readonly Hash[]): MerkleTree {
@@ -34,6 +39,8 @@ export class MerkleTree {
   /** MTH(D[start:end]), for end > start. */
   hashRange(start: number, end: number): Hash {
     const n = end - start;
+    const known = this.stored(start, end);
+    if (known !== undefined) return known;
     if (n === 1) return this.leaf(start);
     const k = split(n);
     return nodeHash(this.hashRange(start, start + k), this.hashRange(start + k, end));

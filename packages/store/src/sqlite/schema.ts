@@ -1,5 +1,5 @@
 /** The run file format this version writes and reads. */
-export const FORMAT = 1;
+export const FORMAT = 2;
 
 /**
  * The run file, documented for people querying it with the stock `sqlite3` shell:
@@ -8,13 +8,25 @@ export const FORMAT = 1;
  *   whether the run is still open (`open` = 1 while recording; still 1 after a crash).
  * - `batches`: the log. Row after row of up to 1,024 records, `bytes` holding their canonical
  *   encoding concatenated and deflated (raw DEFLATE); `first_seq` and `count` say which.
+ *   `leaves` holds the first 4 bytes of each record's Merkle leaf hash (to name an altered record)
+ *   and `root` the Merkle root of the batch's records (a complete subtree of the log's tree).
+ * - `heads`: the signed tree heads: after each commit, the RFC 6962 root of the first `size`
+ *   records, and its Ed25519 signature when the run was recorded with a key (the public key is
+ *   in `meta`).
  * - `records`: one row per record (seq, kind, type, actor, cause, tick, rejected), built when the
  *   run is closed: `SELECT type, count(*) FROM records GROUP BY type`.
  * - `digests`: state digests recorded during the run, by seq.
  */
 export const SCHEMA = `
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE batches (first_seq INTEGER PRIMARY KEY, count INTEGER NOT NULL, bytes BLOB NOT NULL);
+CREATE TABLE batches (
+  first_seq INTEGER PRIMARY KEY,
+  count INTEGER NOT NULL,
+  bytes BLOB NOT NULL,
+  leaves BLOB NOT NULL,
+  root BLOB NOT NULL
+);
+CREATE TABLE heads (size INTEGER PRIMARY KEY, root BLOB NOT NULL, signature BLOB);
 CREATE TABLE records (
   seq INTEGER PRIMARY KEY,
   kind TEXT NOT NULL,

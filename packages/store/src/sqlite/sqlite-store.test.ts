@@ -4,6 +4,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { runWorkload } from '../test-support/workload';
+import { recordBytes } from '../codec/record-codec';
+import { leafHash } from '../merkle/hashes';
+import { verifyConsistency, verifyInclusion } from '../merkle/verify';
 import { BATCH_SIZE, SqliteStore } from './sqlite-store';
 
 let dir: string;
@@ -19,7 +22,9 @@ describe('SqliteStore', () => {
     const reference = new MemoryStore();
     runWorkload(reference, 3000).close();
 
-    const store = SqliteStore.create(file(), { seed: 1, plugins: ['@chronovisor/mmu@1.0.0'] });
+    const store = SqliteStore.create(file(), {
+      manifest: { seed: 1, plugins: ['@chronovisor/mmu@1.0.0'] },
+    });
     const sim = runWorkload(store, 3000);
     sim.close();
     store.close();
@@ -142,5 +147,38 @@ describe('SqliteStore', () => {
     );
     reopened.close();
     expect(readFileSync(file()).length).toBeGreaterThan(0);
+  });
+});
+
+describe('SqliteStore proofs', () => {
+  it('proves any record is in the run, and that the run only grew, in O(log n) hashes', () => {
+    const store = SqliteStore.create(file());
+    runWorkload(store, 2500).close();
+    const heads = store.treeHeads();
+    const last = heads.at(-1)!;
+    expect(last.size).toBe(store.head());
+    expect(store.treeRoot()).toEqual(last.root);
+    for (const seq of [1, BATCH_SIZE, BATCH_SIZE + 1, last.size]) {
+      const record = [...store.read(seq, seq)][0]!;
+      const proof = store.inclusionProof(seq);
+      expect(proof.length).toBeLessThanOrEqual(Math.ceil(Math.log2(last.size)));
+      expect(
+        verifyInclusion(leafHash(recordBytes(record)), seq - 1, last.size, proof, last.root),
+      ).toBe(true);
+      expect(
+        verifyInclusion(
+          leafHash(recordBytes({ ...record, tick: record.tick + 1 })),
+          seq - 1,
+          last.size,
+          proof,
+          last.root,
+        ),
+      ).toBe(false);
+    }
+    for (const earlier of heads.slice(0, -1)) {
+      const proof = store.consistencyProof(earlier.size);
+      expect(verifyConsistency(earlier.size, last.size, earlier.root, last.root, proof)).toBe(true);
+    }
+    store.close();
   });
 });

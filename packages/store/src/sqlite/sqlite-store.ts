@@ -6,15 +6,33 @@ import {
   type Store,
 } from '@chronovisor/core';
 import Database from 'better-sqlite3';
+import { createPublicKey, type KeyObject } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { ByteReader, DecodeError } from '../codec/byte-reader';
 import { ByteWriter } from '../codec/byte-writer';
 import { decodeRecord, encodeRecord } from '../codec/record-codec';
+import { signTreeHead } from '../audit/tree-head';
+import { Frontier } from '../merkle/frontier';
+import { leafHash, type Hash } from '../merkle/hashes';
+import { batchedTree } from '../merkle/batched-tree';
+import { MerkleTree } from '../merkle/merkle-tree';
+import type { TreeHead } from '../audit/tree-head';
 import { FORMAT, SCHEMA } from './schema';
 
 /** Records per stored batch: one row, one compressed blob, one transaction when it fills. */
 export const BATCH_SIZE = 1024;
+
+/** Bytes of each record's leaf hash kept per record: enough to name an altered record. */
+export const LEAF_PREFIX_BYTES = 4;
+
+/** How to create a run file. */
+export interface CreateOptions {
+  /** The run's manifest: plugin set with versions, config, seed, created-by. */
+  readonly manifest?: unknown;
+  /** An Ed25519 private key: each tree head is then signed, and the public key kept in the file. */
+  readonly signingKey?: KeyObject;
+}
 
 /** How a run file was found when opened. */
 export interface RunStatus {
@@ -44,6 +62,10 @@ export class SqliteStore implements Store {
 
   private readonly insertBatch: Database.Statement;
   private readonly insertDigest: Database.Statement;
+  private readonly insertHead: Database.Statement;
+  /** The complete subtrees of the log's Merkle tree over the full batches. */
+  private readonly frontier = new Frontier();
+  private signingKey?: KeyObject;
 
   private constructor(
     readonly path: string,
@@ -52,9 +74,16 @@ export class SqliteStore implements Store {
   ) {
     this.db = db;
     this.insertBatch = db.prepare(
-      'INSERT OR REPLACE INTO batches (first_seq, count, bytes) VALUES (?, ?, ?)',
+      'INSERT OR REPLACE INTO batches (first_seq, count, bytes, leaves, root) VALUES (?, ?, ?, ?, ?)',
     );
     this.insertDigest = db.prepare('INSERT INTO digests (seq, digest) VALUES (?, ?)');
+    this.insertHead = db.prepare(
+      'INSERT OR REPLACE INTO heads (size, root, signature) VALUES (?, ?, ?)',
+    );
+    const fullRoots = db
+      .prepare('SELECT root FROM batches WHERE count = ? ORDER BY first_seq')
+      .all(BATCH_SIZE) as { root: Buffer }[];
+    for (const { root } of fullRoots) this.frontier.push(root, BATCH_SIZE);
     const lastBatch = db
       .prepare('SELECT first_seq, count FROM batches ORDER BY first_seq DESC LIMIT 1')
       .get() as { first_seq: number; count: number } | undefined;
@@ -73,20 +102,23 @@ export class SqliteStore implements Store {
   }
 
   /** Creates a new run file; refuses to overwrite one. */
-  static create(path: string, manifest: unknown = {}): SqliteStore {
+  static create(path: string, options: CreateOptions = {}): SqliteStore {
     if (existsSync(path))
       throw new StoreError(`${path} already exists; choose another file or remove it first`);
     const db = new Database(path);
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.exec(SCHEMA);
-    db.prepare('INSERT INTO meta (key, value) VALUES (?, ?), (?, ?)').run(
-      'format',
-      String(FORMAT),
-      'manifest',
-      JSON.stringify(manifest),
-    );
-    return new SqliteStore(path, db, false);
+    const insert = db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)');
+    insert.run('format', String(FORMAT));
+    insert.run('manifest', JSON.stringify(options.manifest ?? {}));
+    if (options.signingKey) {
+      const publicKey = createPublicKey(options.signingKey).export({ type: 'spki', format: 'der' });
+      insert.run('public_key', publicKey.toString('base64'));
+    }
+    const store = new SqliteStore(path, db, false);
+    if (options.signingKey) store.signingKey = options.signingKey;
+    return store;
   }
 
   /** Opens an existing run file, to read it or (unless `readonly`) to go on recording into it. */
@@ -195,21 +227,39 @@ export class SqliteStore implements Store {
     this.db.close();
   }
 
-  /** Writes the batch still filling and the digests it covers, in one transaction. */
+  /**
+   * Commits the batch still filling: its records, their leaf hashes and root, the digests it
+   * covers, and the new tree head, in one transaction, so a crash leaves all of it or none.
+   */
   private writePending(): void {
     const first = this.pending[0]!.seq;
-    const last = first + this.pending.length - 1;
+    const count = this.pending.length;
     const writer = this.writer;
     writer.reset();
-    for (const record of this.pending) encodeRecord(writer, record);
+    const leaves: Hash[] = [];
+    const prefixes = Buffer.alloc(count * LEAF_PREFIX_BYTES);
+    for (let i = 0; i < count; i++) {
+      const start = writer.length;
+      encodeRecord(writer, this.pending[i]!);
+      const leaf = leafHash(writer.bytes.subarray(start, writer.length));
+      leaf.copy(prefixes, i * LEAF_PREFIX_BYTES, 0, LEAF_PREFIX_BYTES);
+      leaves.push(leaf);
+    }
     const bytes = deflateRawSync(writer.bytes.subarray(0, writer.length), { level: 1 });
-    const digests = this.pendingDigests.filter((d) => d.seq <= last);
+    const batchRoot = MerkleTree.of(leaves).root();
+    const full = count === BATCH_SIZE;
+    if (full) this.frontier.push(batchRoot, BATCH_SIZE);
+    const size = first + count - 1;
+    const headRoot = full ? this.frontier.root() : this.frontier.root(batchRoot);
+    const signature = this.signingKey ? signTreeHead(size, headRoot, this.signingKey) : null;
+    const digests = this.pendingDigests.filter((d) => d.seq <= size);
     this.db.transaction(() => {
-      this.insertBatch.run(first, this.pending.length, bytes);
+      this.insertBatch.run(first, count, bytes, prefixes, batchRoot);
       for (const d of digests) this.insertDigest.run(d.seq, d.digest);
+      this.insertHead.run(size, headRoot, signature);
     })();
-    if (digests.length > 0) this.pendingDigests = this.pendingDigests.filter((d) => d.seq > last);
-    if (this.pending.length === BATCH_SIZE) this.pending = [];
+    if (digests.length > 0) this.pendingDigests = this.pendingDigests.filter((d) => d.seq > size);
+    if (full) this.pending = [];
   }
 
   /** The records of the batch starting at `first`, checked: a corrupt batch names its seqs. */
@@ -249,6 +299,76 @@ export class SqliteStore implements Store {
     if (!input.done)
       throw new StoreError(`${where} is corrupt: it holds more than its ${row.count} records`);
     return records;
+  }
+
+  // ---- the audit tree ----------------------------------------------------------------------
+
+  /** The tree heads committed so far, oldest first. */
+  treeHeads(): TreeHead[] {
+    const rows = this.db.prepare('SELECT size, root, signature FROM heads ORDER BY size').all() as {
+      size: number;
+      root: Buffer;
+      signature: Buffer | null;
+    }[];
+    return rows.map(({ size, root, signature }) =>
+      signature ? { size, root, signature } : { size, root },
+    );
+  }
+
+  /** The Merkle root of the first `size` committed records, as the stored records give it. */
+  treeRoot(size = this.committed()): Hash {
+    return this.tree(size).root();
+  }
+
+  /** The audit path of record `seq` in the tree of the first `size` records (RFC 6962). */
+  inclusionProof(seq: number, size = this.committed()): Hash[] {
+    return this.tree(size).inclusionProof(seq - 1, size);
+  }
+
+  /** The proof that the tree of `second` records extends the one of `first` (RFC 6962). */
+  consistencyProof(first: number, second = this.committed()): Hash[] {
+    return this.tree(second).consistencyProof(first, second);
+  }
+
+  /** Records covered by the last tree head. */
+  committed(): number {
+    const row = this.db.prepare('SELECT max(size) AS size FROM heads').get() as {
+      size: number | null;
+    };
+    return row.size ?? 0;
+  }
+
+  private tree(size: number): MerkleTree {
+    if (size > this.committed()) {
+      throw new StoreError(
+        `Only the first ${this.committed()} records are committed; flush before asking for a tree of ${size}`,
+      );
+    }
+    const roots = this.db
+      .prepare('SELECT root FROM batches WHERE count = ? ORDER BY first_seq')
+      .all(BATCH_SIZE) as { root: Buffer }[];
+    return batchedTree(
+      size,
+      BATCH_SIZE,
+      roots.map((r) => r.root),
+      (batch) => this.batchLeaves(batch * BATCH_SIZE + 1),
+    );
+  }
+
+  /** The leaf hashes of a stored batch, recomputed from its records' canonical bytes. */
+  private batchLeaves(first: number): Hash[] {
+    const row = this.db.prepare('SELECT bytes FROM batches WHERE first_seq = ?').get(first) as
+      { bytes: Buffer } | undefined;
+    if (!row) throw new StoreError(`${this.path}: the batch from seq ${first} is missing`);
+    const bytes = inflateRawSync(row.bytes);
+    const input = new ByteReader(bytes);
+    const leaves: Hash[] = [];
+    while (!input.done) {
+      const start = input.offset;
+      decodeRecord(input);
+      leaves.push(leafHash(bytes.subarray(start, input.offset)));
+    }
+    return leaves;
   }
 
   private buildRecordTable(): void {
