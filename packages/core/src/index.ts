@@ -14,6 +14,7 @@ export * from './of-type';
 export * from './plugin';
 export * from './plugin-host';
 export * from './plugin-order';
+export * from './projector';
 export * from './record';
 export * from './rng';
 export * from './simulation';

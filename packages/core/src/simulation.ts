@@ -1,6 +1,6 @@
-import { Container, type ServiceIdentifier } from 'inversify';
+import type { Container, ServiceIdentifier } from 'inversify';
 import type { Observable } from 'rxjs';
-import { Clock, ClockImpl } from './clock';
+import { ClockImpl } from './clock';
 import type {
   CommandContext,
   CommandHandler,
@@ -9,16 +9,18 @@ import type {
   ReactorContext,
 } from './contributions';
 import { UnknownCommandError, UnknownEventTypeError } from './errors';
-import { EventBus, createEventBus, type EventBusController } from './event-bus';
+import { createEventBus, type EventBus, type EventBusController } from './event-bus';
+import { bootPlugins } from './kernel-container';
+import { buildRoutes, type Route } from './routing-table';
 import type { EventTypeDefinition, EventTypeRegistry } from './event-type-registry';
 import { MemoryStore } from './memory-store';
 import type { Plugin } from './plugin';
-import { PluginHost, type PluginContributions } from './plugin-host';
+import type { PluginContributions } from './plugin-host';
 import type { CommandRecord, EventRecord, LogRecord, Rejection } from './record';
-import { Rng, Xoshiro128StarStar } from './rng';
+import { Xoshiro128StarStar } from './rng';
 import { ReentrantDispatchError, SimulationClosedError } from './simulation-errors';
-import { stateDigest } from './state-digest';
-import { Store, type Store as StoreType } from './store';
+import { combineDigests, stateDigest } from './state-digest';
+import type { Store as StoreType } from './store';
 import type { CommandArgs, CommandValue, EventData } from './type-maps';
 
 /** How to build a {@link Simulation}. */
@@ -74,12 +76,6 @@ export interface ReactionFailed {
   readonly message: string;
 }
 
-interface Route {
-  readonly v: number;
-  readonly projections: Projection[];
-  readonly reactors: Reactor[];
-}
-
 interface Reaction {
   readonly type: string;
   readonly args: unknown;
@@ -113,7 +109,7 @@ export class Simulation {
   private readonly rng: Xoshiro128StarStar;
   private readonly handlers: ReadonlyMap<string, CommandHandler>;
   private readonly projections: readonly Projection[];
-  private readonly routes = new Map<string, Route>();
+  private readonly routes: ReadonlyMap<string, Route>;
   private readonly digestInterval: number;
   private readonly rollbackWindow: number;
 
@@ -143,26 +139,17 @@ export class Simulation {
     this.bus$ = createEventBus();
     this.bus = this.bus$.bus;
 
-    this.container = new Container({ defaultScope: 'Singleton' });
-    this.container.bind(Clock).toConstantValue(this.clock);
-    this.container.bind(Rng).toConstantValue(this.rng);
-    this.container.bind(EventBus).toConstantValue(this.bus);
-    this.container.bind(Store).toConstantValue(this.store);
-
-    const loaded = new PluginHost(options.plugins).load(this.container, CORE_EVENTS);
+    const { container, loaded } = bootPlugins(
+      options.plugins,
+      { clock: this.clock, rng: this.rng, bus: this.bus, store: this.store },
+      CORE_EVENTS,
+    );
+    this.container = container;
     this.plugins = loaded.plugins;
     this.eventTypes = loaded.eventTypes;
     this.handlers = loaded.handlers;
     this.projections = loaded.projections;
-    for (const { type, version } of loaded.eventTypes.list()) {
-      this.routes.set(type, { v: version, projections: [], reactors: [] });
-    }
-    for (const projection of loaded.projections) {
-      for (const type of projection.eventTypes) this.routes.get(type)!.projections.push(projection);
-    }
-    for (const reactor of loaded.reactors) {
-      for (const type of reactor.eventTypes) this.routes.get(type)!.reactors.push(reactor);
-    }
+    this.routes = buildRoutes(loaded);
     this.checkpoint = this.projections.map((p) => p.snapshot());
   }
 
@@ -368,7 +355,8 @@ export class Simulation {
   }
 
   private recordDigest(): void {
-    this.store.appendDigest({ seq: this.seq, digest: this.digest() });
+    const projections = this.projectionDigests();
+    this.store.appendDigest({ seq: this.seq, digest: combineDigests(projections), projections });
     this.lastDigestSeq = this.seq;
   }
 }

@@ -7,6 +7,13 @@ import { sha256Hex } from './digest';
  * whatever path they took there.
  */
 export function stateDigest(projections: readonly Projection[]): string {
-  const lines = projections.map((p) => `${p.name}=${p.digest()}\n`).sort();
+  return combineDigests(Object.fromEntries(projections.map((p) => [p.name, p.digest()])));
+}
+
+/** The state digest from each projection's digest, by name. */
+export function combineDigests(byProjection: Readonly<Record<string, string>>): string {
+  const lines = Object.entries(byProjection)
+    .map(([name, digest]) => `${name}=${digest}\n`)
+    .sort();
   return sha256Hex(`chronovisor-state-v1\n${lines.join('')}`);
 }

@@ -8,6 +8,8 @@ export const Store = Symbol.for('@chronovisor/core:Store');
 export interface StateDigest {
   readonly seq: number;
   readonly digest: string;
+  /** Each projection's digest, by name: says which slice of state differs when the digest does. */
+  readonly projections?: Readonly<Record<string, string>>;
 }
 
 /**

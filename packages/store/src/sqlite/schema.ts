@@ -15,7 +15,7 @@ export const FORMAT = 2;
  *   in `meta`).
  * - `records`: one row per record (seq, kind, type, actor, cause, tick, rejected), built when the
  *   run is closed: `SELECT type, count(*) FROM records GROUP BY type`.
- * - `digests`: state digests recorded during the run, by seq.
+ * - `digests`: state digests recorded during the run, by seq, with each projection's digest (JSON).
  */
 export const SCHEMA = `
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -36,5 +36,5 @@ CREATE TABLE records (
   tick INTEGER NOT NULL,
   rejected INTEGER NOT NULL
 );
-CREATE TABLE digests (seq INTEGER PRIMARY KEY, digest TEXT NOT NULL);
+CREATE TABLE digests (seq INTEGER PRIMARY KEY, digest TEXT NOT NULL, projections TEXT);
 `;

@@ -76,7 +76,9 @@ export class SqliteStore implements Store {
     this.insertBatch = db.prepare(
       'INSERT OR REPLACE INTO batches (first_seq, count, bytes, leaves, root) VALUES (?, ?, ?, ?, ?)',
     );
-    this.insertDigest = db.prepare('INSERT INTO digests (seq, digest) VALUES (?, ?)');
+    this.insertDigest = db.prepare(
+      'INSERT INTO digests (seq, digest, projections) VALUES (?, ?, ?)',
+    );
     this.insertHead = db.prepare(
       'INSERT OR REPLACE INTO heads (size, root, signature) VALUES (?, ?, ?)',
     );
@@ -92,9 +94,18 @@ export class SqliteStore implements Store {
     if (lastBatch && lastBatch.count < BATCH_SIZE && !readonly) {
       this.pending = [...this.readBatch(lastBatch.first_seq)];
     }
-    this.stateDigests = (
-      db.prepare('SELECT seq, digest FROM digests ORDER BY seq').all() as StateDigest[]
-    ).map((d) => ({ ...d }));
+    const digestRows = db
+      .prepare('SELECT seq, digest, projections FROM digests ORDER BY seq')
+      .all() as {
+      seq: number;
+      digest: string;
+      projections: string | null;
+    }[];
+    this.stateDigests = digestRows.map(({ seq, digest, projections }) =>
+      projections
+        ? { seq, digest, projections: JSON.parse(projections) as Record<string, string> }
+        : { seq, digest },
+    );
     const open = db.prepare("SELECT value FROM meta WHERE key = 'open'").get() as
       { value: string } | undefined;
     this.status = { closedCleanly: open?.value !== '1', records: this.last };
@@ -255,7 +266,12 @@ export class SqliteStore implements Store {
     const digests = this.pendingDigests.filter((d) => d.seq <= size);
     this.db.transaction(() => {
       this.insertBatch.run(first, count, bytes, prefixes, batchRoot);
-      for (const d of digests) this.insertDigest.run(d.seq, d.digest);
+      for (const d of digests)
+        this.insertDigest.run(
+          d.seq,
+          d.digest,
+          d.projections ? JSON.stringify(d.projections) : null,
+        );
       this.insertHead.run(size, headRoot, signature);
     })();
     if (digests.length > 0) this.pendingDigests = this.pendingDigests.filter((d) => d.seq > size);

@@ -1,0 +1,3 @@
+export * from './progress';
+export * from './reexecute';
+export * from './replay-state';

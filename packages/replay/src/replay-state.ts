@@ -1,0 +1,95 @@
+import {
+  Projector,
+  type EventRecord,
+  type Plugin,
+  type StateDigest,
+  type Store,
+} from '@chronovisor/core';
+import { progressEvery, type Progress } from './progress';
+
+/** Where replayed state first differed from what the run recorded. */
+export interface DigestMismatch {
+  readonly seq: number;
+  readonly recorded: string;
+  readonly replayed: string;
+  /** The projections whose digests differ (when the run recorded them). */
+  readonly projections: readonly string[];
+}
+
+/** What a state replay found. */
+export interface ReplayReport {
+  readonly ok: boolean;
+  readonly records: number;
+  readonly events: number;
+  readonly digestsChecked: number;
+  readonly finalDigest: string;
+  readonly mismatch?: DigestMismatch;
+  readonly message: string;
+}
+
+/**
+ * Folds a run's events through a plugin set's projections (no handlers, no reactors), checking
+ * the state against every digest the run recorded, and stops at the first that differs, naming
+ * the seq and the projections that differ.
+ */
+export function replayState(
+  store: Store,
+  plugins: readonly Plugin[],
+  options: { seed?: number; onProgress?: Progress } = {},
+): ReplayReport {
+  const projector = new Projector(plugins, options.seed ?? 0);
+  const digests = [...store.digests()].sort((a, b) => a.seq - b.seq);
+  const total = store.head();
+  const tick = progressEvery(options.onProgress, total);
+  let next = 0;
+  let events = 0;
+  let records = 0;
+  const check = (d: StateDigest): DigestMismatch | undefined => {
+    const replayed = projector.digest();
+    if (replayed === d.digest) return undefined;
+    const now = projector.projectionDigests();
+    const projections = d.projections
+      ? Object.keys({ ...now, ...d.projections }).filter(
+          (name) => now[name] !== d.projections![name],
+        )
+      : [];
+    return { seq: d.seq, recorded: d.digest, replayed, projections: projections.sort() };
+  };
+  for (const record of store.read(1)) {
+    if (record.kind === 'event') {
+      projector.apply(record as EventRecord);
+      events++;
+    }
+    records++;
+    tick(records);
+    while (next < digests.length && digests[next]!.seq === record.seq) {
+      const mismatch = check(digests[next]!);
+      if (mismatch) return report(records, events, next, projector.digest(), mismatch);
+      next++;
+    }
+  }
+  return report(records, events, next, projector.digest());
+}
+
+function report(
+  records: number,
+  events: number,
+  digestsChecked: number,
+  finalDigest: string,
+  mismatch?: DigestMismatch,
+): ReplayReport {
+  const message = mismatch
+    ? `State differs from the run at seq ${mismatch.seq}` +
+      (mismatch.projections.length > 0 ? ` in ${mismatch.projections.join(', ')}` : '') +
+      `: recorded ${mismatch.recorded.slice(0, 12)}…, replayed ${mismatch.replayed.slice(0, 12)}…`
+    : `${records} records replayed, ${digestsChecked} digests checked, state ${finalDigest.slice(0, 12)}…`;
+  return {
+    ok: !mismatch,
+    records,
+    events,
+    digestsChecked,
+    finalDigest,
+    ...(mismatch ? { mismatch } : {}),
+    message,
+  };
+}
