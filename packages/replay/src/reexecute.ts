@@ -54,7 +54,7 @@ export function reexecute(
   let done = 0;
   for (const record of recorded.read(1)) {
     if (isExternalCommand(record))
-      sim.dispatch(record.type, record.args as never, { actor: record.actor });
+      sim.dispatch(record.type, record.args, { actor: record.actor });
     tick(++done);
   }
   sim.close();

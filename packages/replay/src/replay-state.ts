@@ -57,7 +57,7 @@ export function replayState(
   };
   for (const record of store.read(1)) {
     if (record.kind === 'event') {
-      projector.apply(record as EventRecord);
+      projector.apply(record);
       events++;
     }
     records++;
