@@ -53,8 +53,7 @@ export function reexecute(
   const tick = progressEvery(options.onProgress, total);
   let done = 0;
   for (const record of recorded.read(1)) {
-    if (isExternalCommand(record))
-      sim.dispatch(record.type, record.args, { actor: record.actor });
+    if (isExternalCommand(record)) sim.dispatch(record.type, record.args, { actor: record.actor });
     tick(++done);
   }
   sim.close();

@@ -1,10 +1,4 @@
-import {
-  Projector,
-  type EventRecord,
-  type Plugin,
-  type StateDigest,
-  type Store,
-} from '@chronovisor/core';
+import { Projector, type Plugin, type StateDigest, type Store } from '@chronovisor/core';
 import { progressEvery, type Progress } from './progress';
 
 /** Where replayed state first differed from what the run recorded. */
