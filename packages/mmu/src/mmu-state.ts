@@ -1,4 +1,9 @@
-import { ChronovisorError, type EventRecord, type Projection } from '@chronovisor/core';
+import {
+  ChronovisorError,
+  canonicalJson,
+  type EventRecord,
+  type Projection,
+} from '@chronovisor/core';
 import { inject, injectable } from 'inversify';
 import { createHash } from 'node:crypto';
 import type { AddressSpace, AddressSpaceSnapshot } from './address-space';
@@ -334,12 +339,12 @@ export class MmuState implements Projection<MmuSnapshot> {
   /** O(spaces × TLB entries): memory and tables keep running hashes of their contents. */
   digest(): string {
     const hash = createHash('sha256');
-    hash.update(JSON.stringify(this.config));
+    hash.update(canonicalJson(this.config));
     this.memory.hashInto(hash);
     for (const space of [...this.spaces.values()].sort((a, b) => a.id - b.id)) {
       const { entries, hits, misses } = space.tlb.snapshot();
       hash.update(
-        JSON.stringify([
+        canonicalJson([
           space.id,
           space.kind,
           space.partition,

@@ -1,3 +1,4 @@
+import { canonicalJson } from '@chronovisor/core';
 import type { Hash } from 'node:crypto';
 import type { Generation } from './generation';
 import { MultisetHash } from './multiset-hash';
@@ -79,7 +80,9 @@ export class PhysicalMemory {
     return this.partitions.find((p) => frame >= p.base && frame < p.base + p.frames);
   }
 
-  addPartition(partition: Partition): void {
+  addPartition({ name, base, frames }: Partition): void {
+    // A fresh object: one read back from a log may list its fields in another order.
+    const partition: Partition = { name, base, frames };
     this.partitions = [...this.partitions, partition];
     this.used.set(partition.name, 0);
     this.hints.set(partition.name, partition.base);
@@ -281,7 +284,7 @@ export class PhysicalMemory {
   hashInto(hash: Hash): void {
     const exports = [...this.exports].sort((a, b) => a[0] - b[0]);
     hash.update(
-      JSON.stringify({
+      canonicalJson({
         partitions: this.partitions,
         exports,
         words: this.words.value,

@@ -10,3 +10,4 @@ export * from './audit/tree-head';
 export * from './audit/verify-run';
 export * from './merkle/batched-tree';
 export * from './merkle/frontier';
+export * from './ndjson/ndjson';

@@ -64,7 +64,10 @@ export class ByteReader {
 
   raw(n: number): Uint8Array {
     this.need(n);
-    const out = this.bytes.slice(this.offset, this.offset + n);
+    // A plain Uint8Array even when reading a Buffer: payloads are plain data (a Buffer would
+    // serialize differently, through its toJSON).
+    const out = new Uint8Array(n);
+    out.set(this.bytes.subarray(this.offset, this.offset + n));
     this.offset += n;
     return out;
   }
