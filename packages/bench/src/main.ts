@@ -1,13 +1,18 @@
 // `npm run bench`: runs the benchmark suites and prints each figure beside its baseline measured
 // in the same run, then writes them all to bench/results.json. `npm run bench -- core` runs one.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Figure } from './figure';
 import { coreSuite } from './suites/core';
 import { mmuSuite } from './suites/mmu';
+import { storeSuite } from './suites/store';
 
-const suites: Record<string, () => Figure[]> = { core: coreSuite, mmu: mmuSuite };
+const suites: Record<string, () => Figure[]> = {
+  core: coreSuite,
+  mmu: mmuSuite,
+  store: storeSuite,
+};
 
 function format(value: number): string {
   return value >= 100 ? Math.round(value).toLocaleString('en-US') : value.toPrecision(3);
@@ -53,5 +58,10 @@ const machine = {
   cpu: os.cpus()[0]?.model ?? 'unknown',
   cores: os.cpus().length,
 };
-writeFileSync(out, `${JSON.stringify({ machine, figures }, null, 2)}\n`);
+// Running some suites keeps the others' last figures.
+const previous = existsSync(out)
+  ? ((JSON.parse(readFileSync(out, 'utf8')) as { figures?: Figure[] }).figures ?? [])
+  : [];
+const kept = previous.filter((f) => !figures.some((n) => n.suite === f.suite));
+writeFileSync(out, `${JSON.stringify({ machine, figures: [...kept, ...figures] }, null, 2)}\n`);
 console.log(`\nwrote ${path.relative(process.cwd(), out)}`);

@@ -107,7 +107,7 @@ export function importNdjson(
     }
     if (value !== null && typeof value === 'object' && 'digest' in value) {
       flush();
-      store.appendDigest(checkDigest((value).digest, path, line));
+      store.appendDigest(checkDigest(value.digest, path, line));
       return;
     }
     pending.push(checkRecord(value, records + 1, path, line));

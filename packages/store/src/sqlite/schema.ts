@@ -1,5 +1,5 @@
 /** The run file format this version writes and reads. */
-export const FORMAT = 2;
+export const FORMAT = 3;
 
 /**
  * The run file, documented for people querying it with the stock `sqlite3` shell:
@@ -13,8 +13,9 @@ export const FORMAT = 2;
  * - `heads`: the signed tree heads: after each commit, the RFC 6962 root of the first `size`
  *   records, and its Ed25519 signature when the run was recorded with a key (the public key is
  *   in `meta`).
- * - `records`: one row per record (seq, kind, type, actor, cause, tick, rejected), built when the
- *   run is closed: `SELECT type, count(*) FROM records GROUP BY type`.
+ * - `records`: a view of one row per record (seq, kind, type, actor, cause, tick, rejected), over
+ *   `record_index` (built when the run is closed) and `names` (its type and actor strings, stored
+ *   once each): `SELECT type, count(*) FROM records GROUP BY type`.
  * - `digests`: state digests recorded during the run, by seq, with each projection's digest (JSON).
  */
 export const SCHEMA = `
@@ -27,14 +28,18 @@ CREATE TABLE batches (
   root BLOB NOT NULL
 );
 CREATE TABLE heads (size INTEGER PRIMARY KEY, root BLOB NOT NULL, signature BLOB);
-CREATE TABLE records (
+CREATE TABLE names (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
+CREATE TABLE record_index (
   seq INTEGER PRIMARY KEY,
-  kind TEXT NOT NULL,
-  type TEXT NOT NULL,
-  actor TEXT NOT NULL,
+  event INTEGER NOT NULL,
+  type INTEGER NOT NULL REFERENCES names (id),
+  actor INTEGER NOT NULL REFERENCES names (id),
   cause INTEGER NOT NULL,
   tick INTEGER NOT NULL,
   rejected INTEGER NOT NULL
 );
+CREATE VIEW records AS
+  SELECT seq, CASE event WHEN 1 THEN 'event' ELSE 'command' END AS kind, t.name AS type, a.name AS actor, cause, tick, rejected
+  FROM record_index JOIN names t ON t.id = record_index.type JOIN names a ON a.id = record_index.actor;
 CREATE TABLE digests (seq INTEGER PRIMARY KEY, digest TEXT NOT NULL, projections TEXT);
 `;

@@ -387,22 +387,39 @@ export class SqliteStore implements Store {
     return leaves;
   }
 
+  /** Fills `record_index` (behind the `records` view) for the records not indexed yet. */
   private buildRecordTable(): void {
     const built = this.db
       .prepare("SELECT value FROM meta WHERE key = 'records_table_head'")
       .get() as { value: string } | undefined;
     const from = built ? Number(built.value) + 1 : 1;
     if (from > this.last) return;
+    const names = new Map<string, number>();
+    for (const row of this.db.prepare('SELECT id, name FROM names').all() as {
+      id: number;
+      name: string;
+    }[])
+      names.set(row.name, row.id);
+    const addName = this.db.prepare('INSERT INTO names (id, name) VALUES (?, ?)');
+    const id = (name: string): number => {
+      let known = names.get(name);
+      if (known === undefined) {
+        known = names.size + 1;
+        names.set(name, known);
+        addName.run(known, name);
+      }
+      return known;
+    };
     const insert = this.db.prepare(
-      'INSERT OR REPLACE INTO records (seq, kind, type, actor, cause, tick, rejected) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      'INSERT OR REPLACE INTO record_index (seq, event, type, actor, cause, tick, rejected) VALUES (?, ?, ?, ?, ?, ?, ?)',
     );
     this.db.transaction(() => {
       for (const r of this.read(from)) {
         insert.run(
           r.seq,
-          r.kind,
-          r.type,
-          r.actor,
+          r.kind === 'event' ? 1 : 0,
+          id(r.type),
+          id(r.actor),
           r.cause,
           r.tick,
           r.kind === 'command' && r.rejection ? 1 : 0,

@@ -1,0 +1,158 @@
+import {
+  NullStore,
+  Simulation,
+  Xoshiro128StarStar,
+  type LogRecord,
+  type StateDigest,
+  type Store,
+} from '@chronovisor/core';
+import { mmuPlugin } from '@chronovisor/mmu';
+import { replayState } from '@chronovisor/replay';
+import { SqliteStore, exportNdjson, verifyRun } from '@chronovisor/store';
+import { createHash } from 'node:crypto';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { figure, type Figure } from '../figure';
+
+const COMMANDS = 500_000; // about a million records: each access is a command and its event
+const plugins = [mmuPlugin({ frames: 4096 })];
+
+/** A mixed MMU workload: mapping, then random reads and writes over 64 pages, some faulting. */
+function run(store: Store, commands: number): Simulation {
+  const sim = new Simulation({ plugins, seed: 1, store });
+  sim.dispatch('mmu.create-partition', { name: 'host', frames: 4096 });
+  const space = sim.dispatch('mmu.create-space', { kind: 'host', partition: 'host' }).value!;
+  sim.dispatch('mmu.map', { space, va: 0, pages: 64 });
+  const rng = new Xoshiro128StarStar(1);
+  const data = new Uint8Array(8);
+  for (let i = 3; i < commands; i++) {
+    const va = rng.nextInt(0, 66) * 4096 + rng.nextInt(0, 511) * 8;
+    if (i & 1) {
+      data[0] = i;
+      sim.dispatch('mmu.write', { space, va, data });
+    } else sim.dispatch('mmu.read', { space, va, length: 8 });
+  }
+  sim.close();
+  return sim;
+}
+
+/** What a hand-rolled logger does: one JSON line appended to a file per record. */
+class AppendFileStore extends NullStore {
+  constructor(private readonly file: string) {
+    super();
+  }
+  override append(records: readonly LogRecord[]): void {
+    super.append(records);
+    for (const r of records) appendFileSync(this.file, `${JSON.stringify(r)}\n`);
+  }
+  override appendDigest(_d: StateDigest): void {}
+}
+
+function timed<T>(work: () => T): { result: T; seconds: number } {
+  const start = performance.now();
+  const result = work();
+  return { result, seconds: (performance.now() - start) / 1000 };
+}
+
+/**
+ * The log: recording a mixed workload of about a million records to SQLite with the Merkle audit
+ * on, replaying it, verifying it, and its size on disk, each beside its baseline in the same run.
+ */
+export function storeSuite(): Figure[] {
+  const dir = mkdtempSync(path.join(tmpdir(), 'chronovisor-bench-'));
+  try {
+    run(new NullStore(), 20_000); // warm-up
+    const limit = timed(() => run(new NullStore(), COMMANDS));
+    const records = limit.result.seq;
+    const file = path.join(dir, 'run.db');
+    const sqlite = timed(() => {
+      const store = SqliteStore.create(file);
+      run(store, COMMANDS);
+      store.close(); // counts building the per-record SQL table too
+    });
+    const loggerCommands = 25_000;
+    const logger = timed(() =>
+      run(new AppendFileStore(path.join(dir, 'log.ndjson')), loggerCommands),
+    );
+    const loggerRecords = logger.result.seq;
+
+    const reopened = SqliteStore.open(file, { readonly: true });
+    const replay = timed(() => replayState(reopened, plugins));
+    const ndjson = path.join(dir, 'run.ndjson');
+    exportNdjson(reopened, {}, ndjson);
+    reopened.close();
+    const verify = timed(() => verifyRun(file));
+    if (!verify.result.ok || !replay.result.ok)
+      throw new Error('the bench run does not verify or replay');
+    const hashOnly = timed(() => createHash('sha256').update(readFileSync(file)).digest());
+
+    const perSecond = (n: number, s: number) => n / s;
+    const onDisk = statSync(file).size / records;
+    return [
+      figure({
+        suite: 'store',
+        name: `record to SQLite, Merkle audit on (${records.toLocaleString('en-US')} records)`,
+        value: perSecond(records, sqlite.seconds),
+        unit: 'records/s',
+        baseline: {
+          name: 'no recording at all (the limit)',
+          value: perSecond(records, limit.seconds),
+        },
+        aim: {
+          text: '≥ 1,000,000 records/s with the audit on',
+          met: perSecond(records, sqlite.seconds) >= 1_000_000,
+        },
+      }),
+      figure({
+        suite: 'store',
+        name: 'record to SQLite, Merkle audit on',
+        value: perSecond(records, sqlite.seconds),
+        unit: 'records/s',
+        baseline: {
+          name: 'JSON.stringify + appendFileSync per record',
+          value: perSecond(loggerRecords, logger.seconds),
+        },
+      }),
+      figure({
+        suite: 'store',
+        name: 'state replay from SQLite, digests checked',
+        value: perSecond(replay.result.events, replay.seconds),
+        unit: 'events/s',
+        baseline: {
+          name: 'live execution, no recording',
+          value: perSecond(records / 2, limit.seconds),
+        },
+        aim: {
+          text: '≥ 5,000,000 events/s',
+          met: perSecond(replay.result.events, replay.seconds) >= 5_000_000,
+        },
+      }),
+      figure({
+        suite: 'store',
+        name: 'verify (recompute the Merkle tree, check every head)',
+        value: perSecond(records, verify.seconds),
+        unit: 'records/s',
+        baseline: {
+          name: 'SHA-256 of the whole file',
+          value: perSecond(records, hashOnly.seconds),
+        },
+        aim: {
+          text: '≥ 20,000,000 records/s',
+          met: perSecond(records, verify.seconds) >= 20_000_000,
+        },
+      }),
+      figure({
+        suite: 'store',
+        name: 'bytes per record on disk',
+        value: onDisk,
+        unit: 'bytes/record',
+        baseline: { name: 'NDJSON export', value: statSync(ndjson).size / records },
+        aim: { text: '≤ 32 bytes/record', met: onDisk <= 32 },
+      }),
+    ];
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
