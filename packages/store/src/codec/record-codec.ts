@@ -254,3 +254,15 @@ function readValue(input: ByteReader, depth: number): unknown {
       throw new DecodeError(at, `Unknown value tag ${tag}`);
   }
 }
+
+/** Each record in concatenated canonical bytes, with its own bytes (a view, not a copy). */
+export function* canonicalRecords(
+  bytes: Uint8Array,
+): Generator<{ record: LogRecord; bytes: Uint8Array }> {
+  const input = new ByteReader(bytes);
+  while (!input.done) {
+    const start = input.offset;
+    const record = decodeRecord(input);
+    yield { record, bytes: bytes.subarray(start, input.offset) };
+  }
+}

@@ -11,7 +11,7 @@ import { existsSync } from 'node:fs';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { ByteReader, DecodeError } from '../codec/byte-reader';
 import { ByteWriter } from '../codec/byte-writer';
-import { decodeRecord, encodeRecord } from '../codec/record-codec';
+import { canonicalRecords, decodeRecord, encodeRecord } from '../codec/record-codec';
 import { signTreeHead } from '../audit/tree-head';
 import { Frontier } from '../merkle/frontier';
 import { leafHash, type Hash } from '../merkle/hashes';
@@ -376,14 +376,9 @@ export class SqliteStore implements Store {
     const row = this.db.prepare('SELECT bytes FROM batches WHERE first_seq = ?').get(first) as
       { bytes: Buffer } | undefined;
     if (!row) throw new StoreError(`${this.path}: the batch from seq ${first} is missing`);
-    const bytes = inflateRawSync(row.bytes);
-    const input = new ByteReader(bytes);
     const leaves: Hash[] = [];
-    while (!input.done) {
-      const start = input.offset;
-      decodeRecord(input);
-      leaves.push(leafHash(bytes.subarray(start, input.offset)));
-    }
+    for (const { bytes } of canonicalRecords(inflateRawSync(row.bytes)))
+      leaves.push(leafHash(bytes));
     return leaves;
   }
 

@@ -1,7 +1,6 @@
 import Database from 'better-sqlite3';
 import { inflateRawSync, deflateRawSync } from 'node:zlib';
-import { ByteReader } from '../codec/byte-reader';
-import { decodeRecord } from '../codec/record-codec';
+import { canonicalRecords } from '../codec/record-codec';
 import { leafHash } from '../merkle/hashes';
 import { MerkleTree } from '../merkle/merkle-tree';
 import { LEAF_PREFIX_BYTES } from '../sqlite/sqlite-store';
@@ -22,14 +21,7 @@ export function tamper(
       'SELECT first_seq, bytes, leaves FROM batches WHERE first_seq <= ? ORDER BY first_seq DESC LIMIT 1',
     )
     .get(seq) as { first_seq: number; bytes: Buffer; leaves: Buffer };
-  const bytes = inflateRawSync(row.bytes);
-  const input = new ByteReader(bytes);
-  const records: Buffer[] = [];
-  while (!input.done) {
-    const start = input.offset;
-    decodeRecord(input);
-    records.push(bytes.subarray(start, input.offset));
-  }
+  const records = [...canonicalRecords(inflateRawSync(row.bytes))].map((r) => Buffer.from(r.bytes));
   const edited = edit(records, seq - row.first_seq);
   const leaves = rehash
     ? Buffer.concat(edited.map((r) => leafHash(r).subarray(0, LEAF_PREFIX_BYTES)))
