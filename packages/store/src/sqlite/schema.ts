@@ -14,7 +14,7 @@ export const FORMAT = 3;
  *   records, and its Ed25519 signature when the run was recorded with a key (the public key is
  *   in `meta`).
  * - `records`: a view of one row per record (seq, kind, type, actor, cause, tick, rejected), over
- *   `record_index` (built when the run is closed) and `names` (its type and actor strings, stored
+ *   `record_index` (written with each batch) and `names` (its type and actor strings, stored
  *   once each): `SELECT type, count(*) FROM records GROUP BY type`.
  * - `digests`: state digests recorded during the run, by seq, with each projection's digest (JSON).
  */

@@ -18,6 +18,7 @@ import { leafHash, type Hash } from '../merkle/hashes';
 import { batchedTree } from '../merkle/batched-tree';
 import { MerkleTree } from '../merkle/merkle-tree';
 import type { TreeHead } from '../audit/tree-head';
+import { RecordIndex } from './record-index';
 import { FORMAT, SCHEMA } from './schema';
 
 /** Records per stored batch: one row, one compressed blob, one transaction when it fills. */
@@ -45,8 +46,8 @@ export interface RunStatus {
  * The embedded default store: one SQLite file per run (WAL mode), records encoded canonically and
  * stored 1,024 to a row as one compressed blob, so recording costs one insert per batch, not per
  * record. What the process had committed survives a kill at any instant: a batch still filling
- * is held in memory until it fills or `flush()` writes it. `close()` builds a `records` table of
- * one row per record, so a run can be queried with the stock `sqlite3` shell.
+ * is held in memory until it fills or `flush()` writes it. A `records` view gives one row per
+ * record, so a run can be queried with the stock `sqlite3` shell.
  */
 export class SqliteStore implements Store {
   private readonly db: Database.Database;
@@ -66,6 +67,7 @@ export class SqliteStore implements Store {
   /** The complete subtrees of the log's Merkle tree over the full batches. */
   private readonly frontier = new Frontier();
   private signingKey?: KeyObject;
+  private readonly index: RecordIndex;
 
   private constructor(
     readonly path: string,
@@ -79,6 +81,7 @@ export class SqliteStore implements Store {
     this.insertDigest = db.prepare(
       'INSERT INTO digests (seq, digest, projections) VALUES (?, ?, ?)',
     );
+    this.index = new RecordIndex(db);
     this.insertHead = db.prepare(
       'INSERT OR REPLACE INTO heads (size, root, signature) VALUES (?, ?, ?)',
     );
@@ -226,12 +229,11 @@ export class SqliteStore implements Store {
     if (this.pending.length > 0) this.writePending();
   }
 
-  /** Flushes, builds the per-record `records` table for SQL queries, and marks the run closed cleanly. */
+  /** Flushes and marks the run closed cleanly. */
   close(): void {
     if (this.closed) return;
     if (!this.readonly) {
       this.flush();
-      this.buildRecordTable();
       this.setMeta('open', '0');
     }
     this.closed = true;
@@ -266,6 +268,7 @@ export class SqliteStore implements Store {
     const digests = this.pendingDigests.filter((d) => d.seq <= size);
     this.db.transaction(() => {
       this.insertBatch.run(first, count, bytes, prefixes, batchRoot);
+      this.index.add(this.pending);
       for (const d of digests)
         this.insertDigest.run(
           d.seq,
@@ -380,48 +383,6 @@ export class SqliteStore implements Store {
     for (const { bytes } of canonicalRecords(inflateRawSync(row.bytes)))
       leaves.push(leafHash(bytes));
     return leaves;
-  }
-
-  /** Fills `record_index` (behind the `records` view) for the records not indexed yet. */
-  private buildRecordTable(): void {
-    const built = this.db
-      .prepare("SELECT value FROM meta WHERE key = 'records_table_head'")
-      .get() as { value: string } | undefined;
-    const from = built ? Number(built.value) + 1 : 1;
-    if (from > this.last) return;
-    const names = new Map<string, number>();
-    for (const row of this.db.prepare('SELECT id, name FROM names').all() as {
-      id: number;
-      name: string;
-    }[])
-      names.set(row.name, row.id);
-    const addName = this.db.prepare('INSERT INTO names (id, name) VALUES (?, ?)');
-    const id = (name: string): number => {
-      let known = names.get(name);
-      if (known === undefined) {
-        known = names.size + 1;
-        names.set(name, known);
-        addName.run(known, name);
-      }
-      return known;
-    };
-    const insert = this.db.prepare(
-      'INSERT OR REPLACE INTO record_index (seq, event, type, actor, cause, tick, rejected) VALUES (?, ?, ?, ?, ?, ?, ?)',
-    );
-    this.db.transaction(() => {
-      for (const r of this.read(from)) {
-        insert.run(
-          r.seq,
-          r.kind === 'event' ? 1 : 0,
-          id(r.type),
-          id(r.actor),
-          r.cause,
-          r.tick,
-          r.kind === 'command' && r.rejection ? 1 : 0,
-        );
-      }
-      this.setMeta('records_table_head', String(this.last));
-    })();
   }
 
   private setMeta(key: string, value: string): void {
