@@ -1,6 +1,8 @@
 import type { LogRecord } from '@chronovisor/core';
 import type Database from 'better-sqlite3';
 
+const ROWS_PER_STATEMENT = 128;
+
 /**
  * The rows behind the `records` view: one per record, its type and actor stored once each in
  * `names`. Written with each batch, in the batch's transaction, from the records in memory, so
@@ -10,6 +12,7 @@ export class RecordIndex {
   private readonly names = new Map<string, number>();
   private readonly addName: Database.Statement;
   private readonly insert: Database.Statement;
+  private readonly insertMany: Database.Statement;
 
   constructor(db: Database.Database) {
     for (const row of db.prepare('SELECT id, name FROM names').all() as {
@@ -19,24 +22,39 @@ export class RecordIndex {
       this.names.set(row.name, row.id);
     }
     this.addName = db.prepare('INSERT INTO names (id, name) VALUES (?, ?)');
-    this.insert = db.prepare(
-      'INSERT OR REPLACE INTO record_index (seq, event, type, actor, cause, tick, rejected) VALUES (?, ?, ?, ?, ?, ?, ?)',
-    );
+    const sql = (rows: number) =>
+      `INSERT OR REPLACE INTO record_index (seq, event, type, actor, cause, tick, rejected) VALUES ${Array(rows).fill('(?, ?, ?, ?, ?, ?, ?)').join(', ')}`;
+    this.insert = db.prepare(sql(1));
+    // Many rows per statement: crossing into SQLite once per row is what an insert mostly costs.
+    this.insertMany = db.prepare(sql(ROWS_PER_STATEMENT));
   }
 
   /** Indexes records; call inside the transaction that stores them. */
   add(records: readonly LogRecord[]): void {
-    for (const r of records) {
-      this.insert.run(
-        r.seq,
-        r.kind === 'event' ? 1 : 0,
-        this.id(r.type),
-        this.id(r.actor),
-        r.cause,
-        r.tick,
-        r.kind === 'command' && r.rejection ? 1 : 0,
-      );
+    const values: number[] = [];
+    let i = 0;
+    for (; i + ROWS_PER_STATEMENT <= records.length; i += ROWS_PER_STATEMENT) {
+      values.length = 0;
+      for (let k = i; k < i + ROWS_PER_STATEMENT; k++) this.row(records[k]!, values);
+      this.insertMany.run(values);
     }
+    for (; i < records.length; i++) {
+      values.length = 0;
+      this.insert.run(this.row(records[i]!, values));
+    }
+  }
+
+  private row(r: LogRecord, values: number[]): number[] {
+    values.push(
+      r.seq,
+      r.kind === 'event' ? 1 : 0,
+      this.id(r.type),
+      this.id(r.actor),
+      r.cause,
+      r.tick,
+      r.kind === 'command' && r.rejection ? 1 : 0,
+    );
+    return values;
   }
 
   private id(name: string): number {
