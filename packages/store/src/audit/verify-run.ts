@@ -4,7 +4,7 @@ import { createPublicKey, type KeyObject } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { inflateRawSync } from 'node:zlib';
 import { ByteReader } from '../codec/byte-reader';
-import { decodeRecord } from '../codec/record-codec';
+import { skipRecord } from '../codec/record-codec';
 import { Frontier } from '../merkle/frontier';
 import { leafHash, type Hash } from '../merkle/hashes';
 import { MerkleTree } from '../merkle/merkle-tree';
@@ -133,7 +133,7 @@ function audit(db: Database.Database, trustedKey: KeyObject | undefined): AuditR
       const start = input.offset;
       let seq: number;
       try {
-        seq = decodeRecord(input).seq;
+        seq = skipRecord(input);
       } catch (error) {
         return report(expected - 1, {
           kind: 'unreadable',
@@ -161,11 +161,14 @@ function audit(db: Database.Database, trustedKey: KeyObject | undefined): AuditR
     }
     // The heads committed inside this batch hold if the tree recomputed from its records agrees.
     const last = row.first_seq + leaves.length - 1;
+    const batchRoot = MerkleTree.of(leaves).root();
     while (headIndex < heads.length && heads[headIndex]!.size <= last) {
       const head = heads[headIndex]!;
       const inBatch = head.size - row.first_seq + 1;
       // A batch is a complete subtree only when full; before that, its prefix is the tree's tail.
-      const root = frontier.root(MerkleTree.of(leaves.slice(0, inBatch)).root());
+      const tail =
+        inBatch === leaves.length ? batchRoot : MerkleTree.of(leaves.slice(0, inBatch)).root();
+      const root = frontier.root(tail);
       const range = { size: head.size, from: covered + 1, to: head.size };
       if (!root.equals(head.root)) return report(expected - 1, { kind: 'head', ...range });
       if (key && (!head.signature || !checkTreeHead(head.size, head.root, head.signature, key))) {
@@ -174,7 +177,6 @@ function audit(db: Database.Database, trustedKey: KeyObject | undefined): AuditR
       covered = head.size;
       headIndex++;
     }
-    const batchRoot = MerkleTree.of(leaves).root();
     // The store rebuilds its tree from these roots when it reopens a run: they must hold too.
     if (!batchRoot.equals(row.root))
       return report(expected - 1, { kind: 'batch', from: row.first_seq, to: last });
@@ -191,7 +193,7 @@ function audit(db: Database.Database, trustedKey: KeyObject | undefined): AuditR
 function appearsLater(input: ByteReader, seq: number): boolean {
   const rest = new ByteReader(input.bytes, input.offset, input.end);
   try {
-    while (!rest.done) if (decodeRecord(rest).seq === seq) return true;
+    while (!rest.done) if (skipRecord(rest) === seq) return true;
   } catch {
     return false;
   }

@@ -72,6 +72,12 @@ export class ByteReader {
     return out;
   }
 
+  /** Moves past `n` bytes. */
+  skip(n: number): void {
+    this.need(n);
+    this.offset += n;
+  }
+
   string(): string {
     const n = this.varint();
     this.need(n);

@@ -255,6 +255,69 @@ function readValue(input: ByteReader, depth: number): unknown {
   }
 }
 
+/**
+ * Moves past one record's canonical bytes, checking their structure as `decodeRecord` would but
+ * building nothing, and returns its seq: what verification needs, several times faster.
+ */
+export function skipRecord(input: ByteReader): number {
+  const at = input.offset;
+  const kind = input.byte();
+  if (kind !== Kind.Command && kind !== Kind.Rejected && kind !== Kind.Event) {
+    throw new DecodeError(at, `Not a record: kind byte ${kind}`);
+  }
+  const seq = input.varint();
+  input.varint(); // tick
+  input.skip(input.varint()); // actor
+  input.varint(); // cause
+  input.skip(input.varint()); // type
+  if (kind === Kind.Event) input.varint(); // v
+  skipValue(input, 0);
+  if (kind === Kind.Rejected) {
+    input.skip(input.varint());
+    input.skip(input.varint());
+  }
+  return seq;
+}
+
+function skipValue(input: ByteReader, depth: number): void {
+  if (depth > MAX_DEPTH)
+    throw new DecodeError(input.offset, `Values nested deeper than ${MAX_DEPTH}`);
+  const at = input.offset;
+  const tag = input.byte();
+  switch (tag) {
+    case Tag.Null:
+    case Tag.False:
+    case Tag.True:
+      return;
+    case Tag.Uint:
+    case Tag.Negative:
+      input.varint();
+      return;
+    case Tag.Float:
+      input.skip(8);
+      return;
+    case Tag.String:
+    case Tag.Bytes:
+      input.skip(input.varint());
+      return;
+    case Tag.Array: {
+      const n = input.varint();
+      for (let i = 0; i < n; i++) skipValue(input, depth + 1);
+      return;
+    }
+    case Tag.Object: {
+      const n = input.varint();
+      for (let i = 0; i < n; i++) {
+        input.skip(input.varint());
+        skipValue(input, depth + 1);
+      }
+      return;
+    }
+    default:
+      throw new DecodeError(at, `Unknown value tag ${tag}`);
+  }
+}
+
 /** Each record in concatenated canonical bytes, with its own bytes (a view, not a copy). */
 export function* canonicalRecords(
   bytes: Uint8Array,
