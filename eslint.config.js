@@ -68,6 +68,7 @@ module.exports = defineConfig([
         module: 'writable',
         __dirname: 'readonly',
         console: 'readonly',
+        process: 'readonly',
       },
     },
     rules: { '@typescript-eslint/no-require-imports': 'off' },

@@ -10,3 +10,4 @@ export { MmuError, type MmuSnapshot } from './mmu-state';
 export type { Partition } from './physical-memory';
 export { Pte, describeFlags, makePte, permsToFlags, pteFlags, pteFrame } from './pte';
 export type { TlbEntry, TlbPolicy } from './tlb';
+export { mmuPlugin as default } from './mmu-plugin';

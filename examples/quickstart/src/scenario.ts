@@ -1,0 +1,104 @@
+import { Xoshiro128StarStar, type Simulation } from '@chronovisor/core';
+import { MemoryClient } from '@chronovisor/mmu';
+
+const PAGE = 4096;
+
+/**
+ * The quickstart, on the MMU (each plugin that lands adds its part): two partitions, a VM with
+ * a guest process (two-stage translation), a host process forked copy-on-write, a migration by
+ * remapping, and an isolation violation, then a burst of recorded memory traffic.
+ */
+export default function quickstart(sim: Simulation): void {
+  const ok = <V>(
+    type: string,
+    result: { ok: boolean; value?: V; rejection?: { message: string } },
+  ): V => {
+    if (!result.ok) throw new Error(`${type} was refused: ${result.rejection!.message}`);
+    return result.value as V;
+  };
+  const host = new MemoryClient(sim, 'host:init');
+
+  // Two partitions: the host's, and one for a VM (US7376949B2's partitioned machine).
+  ok('mmu.create-partition', sim.dispatch('mmu.create-partition', { name: 'host', frames: 1024 }));
+  ok('mmu.create-partition', sim.dispatch('mmu.create-partition', { name: 'vm1', frames: 1024 }));
+
+  // A VM: guest-physical RAM backed by host frames (stage 2), a guest process on top (stage 1).
+  const vm = ok(
+    'mmu.create-space',
+    sim.dispatch('mmu.create-space', { kind: 'vm', partition: 'vm1' }, { actor: 'vmm' }),
+  );
+  ok('mmu.map', sim.dispatch('mmu.map', { space: vm, va: 0, pages: 64 }, { actor: 'vmm' }));
+  const guest = ok(
+    'mmu.create-space',
+    sim.dispatch('mmu.create-space', { kind: 'guest', vm }, { actor: 'vm:1/kernel' }),
+  );
+  ok(
+    'mmu.map',
+    sim.dispatch(
+      'mmu.map',
+      { space: guest, va: 0x40_0000, pages: 16, to: 0x8000 },
+      { actor: 'vm:1/kernel' },
+    ),
+  );
+  const guestMemory = new MemoryClient(sim, 'vm:1/proc:1');
+  guestMemory.writeU64(guest, 0x40_0010, 0x1234_5678n);
+  // A page the VMM has not backed: the guest's access faults to the VMM (stage 2).
+  ok(
+    'mmu.map',
+    sim.dispatch(
+      'mmu.map',
+      { space: guest, va: 0x50_0000, pages: 1, to: 0x100_000 },
+      { actor: 'vm:1/kernel' },
+    ),
+  );
+  sim.dispatch('mmu.read', { space: guest, va: 0x50_0000, length: 8 }, { actor: 'vm:1/proc:1' });
+
+  // A host process, forked copy-on-write; the child's first write copies one frame.
+  const parent = ok(
+    'mmu.create-space',
+    sim.dispatch('mmu.create-space', { kind: 'host', partition: 'host' }, { actor: 'host:init' }),
+  );
+  ok(
+    'mmu.map',
+    sim.dispatch('mmu.map', { space: parent, va: 0x1000_0000, pages: 32 }, { actor: 'host:init' }),
+  );
+  host.writeU32(parent, 0x1000_0000, 0xfeed);
+  const child = ok('mmu.fork', sim.dispatch('mmu.fork', { space: parent }, { actor: 'host:init' }));
+  new MemoryClient(sim, 'host:proc:2').writeU32(child, 0x1000_0000, 0xbeef);
+
+  // Migration by remapping: the child's heap moves to a new process without a copy.
+  const target = ok(
+    'mmu.create-space',
+    sim.dispatch('mmu.create-space', { kind: 'host', partition: 'host' }, { actor: 'host:init' }),
+  );
+  ok(
+    'mmu.remap',
+    sim.dispatch(
+      'mmu.remap',
+      { from: child, va: 0x1000_0000, pages: 32, to: target, toVa: 0x2000_0000 },
+      { actor: 'host:migrator' },
+    ),
+  );
+
+  // An isolation violation: the host tries to map the VM's memory without it being exported.
+  sim.dispatch(
+    'mmu.share',
+    { from: vm, va: 0, pages: 1, to: parent, toVa: 0x3000_0000 },
+    { actor: 'host:snoop' },
+  );
+
+  // Traffic: the guest and the host read and write at random (some faults, many TLB hits).
+  const rng = new Xoshiro128StarStar(1);
+  const data = new Uint8Array(8);
+  for (let i = 0; i < 20_000; i++) {
+    const inGuest = rng.nextUint32() & 1;
+    const space = inGuest ? guest : target;
+    const base = inGuest ? 0x40_0000 : 0x2000_0000;
+    const va = base + rng.nextInt(0, 17) * PAGE + rng.nextInt(0, 511) * 8;
+    const actor = inGuest ? 'vm:1/proc:1' : 'host:proc:3';
+    if (rng.nextUint32() & 1) {
+      data[0] = i & 0xff;
+      sim.dispatch('mmu.write', { space, va, data }, { actor });
+    } else sim.dispatch('mmu.read', { space, va, length: 8 }, { actor });
+  }
+}

@@ -1,0 +1,182 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, truncateSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import Database from 'better-sqlite3';
+import { SqliteStore } from '@chronovisor/store';
+
+// The real bin, in a child process, as a user runs it (npm test builds lib/ first).
+const root = path.join(__dirname, '..', '..', '..');
+const bin = path.join(root, 'packages', 'cli', 'bin', 'chronovisor.js');
+const quickstart = path.join(root, 'examples', 'quickstart');
+
+function chronovisor(...args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const result = spawnSync(process.execPath, [bin, ...args], {
+    cwd: dir,
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1' },
+  });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(path.join(tmpdir(), 'chronovisor-cli-'));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+const file = (name: string) => path.join(dir, name);
+
+describe('chronovisor', () => {
+  jest.setTimeout(60_000);
+
+  it('runs the quickstart, and the run file replays and verifies', () => {
+    const run = chronovisor('run', quickstart, '--out', file('q.db'));
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    expect(run.stdout).toContain(`Recorded quickstart → ${file('q.db')}`);
+    expect(run.stdout).toMatch(/mmu\s+mmu\.isolation\.violated\s+1/);
+    expect(run.stdout).toMatch(/final digest\s+[0-9a-f]{64}/);
+    expect(run.stdout).toContain(`chronovisor verify ${file('q.db')}`);
+    const replay = chronovisor('replay', file('q.db'));
+    expect(replay.status).toBe(0);
+    expect(replay.stdout).toMatch(/✓ \d+ records replayed, \d+ digests checked/);
+    const verify = chronovisor('verify', file('q.db'), '--json');
+    expect(verify.status).toBe(0);
+    expect(JSON.parse(verify.stdout)).toMatchObject({ ok: true, signatures: 'unsigned' });
+  });
+
+  it('records identical runs for the same seed', () => {
+    expect(chronovisor('run', quickstart, '--seed', '7', '--out', file('a.db')).status).toBe(0);
+    expect(
+      chronovisor('run', quickstart, '--seed', '7', '--out', file('b.db'), '--json').status,
+    ).toBe(0);
+    const a = SqliteStore.open(file('a.db'), { readonly: true });
+    const b = SqliteStore.open(file('b.db'), { readonly: true });
+    expect([...b.read(1)]).toEqual([...a.read(1)]);
+    expect(b.digests()).toEqual(a.digests());
+    expect(b.treeRoot()).toEqual(a.treeRoot());
+    a.close();
+    b.close();
+  });
+
+  it('runs a JSON file of commands on the default plugin set', () => {
+    writeFileSync(
+      file('commands.json'),
+      JSON.stringify([
+        { type: 'mmu.create-partition', args: { name: 'host', frames: 8 } },
+        { type: 'mmu.create-space', args: { kind: 'host', partition: 'host' } },
+        { type: 'mmu.map', args: { space: 1, va: 0, pages: 1 }, actor: 'init' },
+      ]),
+    );
+    const run = chronovisor('run', file('commands.json'), '--out', file('c.db'), '--json');
+    expect(run.status).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({
+      records: 6,
+      commands: 3,
+      events: 3,
+      rejections: 0,
+    });
+  });
+
+  describe('refuses bad input with exit code 2 and one line naming the problem', () => {
+    const config = (name: string, value: unknown) => {
+      writeFileSync(file(name), typeof value === 'string' ? value : JSON.stringify(value));
+      return file(name);
+    };
+    const refused = (...args: string[]) => {
+      const result = chronovisor(...args);
+      expect(result.status).toBe(2);
+      return result.stderr.trim();
+    };
+
+    it('a missing scenario', () => {
+      expect(refused('run', file('nothing.ts'))).toBe(
+        `error: Scenario ${file('nothing.ts')} does not exist`,
+      );
+    });
+
+    it.each([
+      ['not JSON', '{ plugins: [', /is not valid JSON/],
+      ['no plugins', { plugins: [] }, /plugins: Too small: expected array to have >=1 items/],
+      [
+        'a wrong type',
+        { plugins: ['@chronovisor/mmu'], seed: 'one' },
+        /seed: Invalid input: expected number, received string/,
+      ],
+      [
+        'an unknown field',
+        { plugins: ['@chronovisor/mmu'], sead: 1 },
+        /\(top level\): Unrecognized key: "sead"/,
+      ],
+      [
+        'bad plugin options',
+        { plugins: [{ name: '@chronovisor/mmu', options: { frames: -1 } }] },
+        /options\.frames: Too small/,
+      ],
+    ])('a malformed config: %s', (_what, value, message) => {
+      const stderr = refused(
+        'run',
+        quickstart,
+        '--config',
+        config('bad.json', value),
+        '--out',
+        file('x.db'),
+      );
+      expect(stderr).toMatch(message);
+      if (!String(_what).includes('options')) expect(stderr).toContain(file('bad.json'));
+    });
+
+    it('an unknown plugin', () => {
+      const stderr = refused(
+        'run',
+        quickstart,
+        '--config',
+        config('c.json', { plugins: ['@chronovisor/plugin-nope'] }),
+        '--out',
+        file('x.db'),
+      );
+      expect(stderr).toMatch(
+        /^error: Plugin "@chronovisor\/plugin-nope" cannot be loaded: Cannot find module/,
+      );
+    });
+
+    it('a plugin whose requirement is unmet', () => {
+      const needy = path.join(__dirname, 'test-fixtures', 'needy-plugin.js');
+      const stderr = refused(
+        'run',
+        quickstart,
+        '--config',
+        config('c.json', { plugins: ['@chronovisor/mmu', needy] }),
+        '--out',
+        file('x.db'),
+      );
+      expect(stderr).toBe(
+        'error: Plugin "@test/needy"@1.0.0 requires "@chronovisor/plugin-heap" ^1.0.0, which is not in the plugin set',
+      );
+    });
+
+    it('an unknown option or command', () => {
+      expect(chronovisor('run', quickstart, '--sed', '1').status).toBe(2);
+      expect(chronovisor('frobnicate').status).toBe(2);
+    });
+
+    it('a truncated run file, and a file that is not a run', () => {
+      expect(chronovisor('run', quickstart, '--out', file('t.db')).status).toBe(0);
+      truncateSync(file('t.db'), Math.floor(statSync(file('t.db')).size / 3));
+      expect(refused('verify', file('t.db'))).toMatch(/^error: .*t\.db/);
+      writeFileSync(file('notes.db'), 'just some text');
+      expect(refused('replay', file('notes.db'))).toMatch(/is not a Chronovisor run/);
+    });
+  });
+
+  it('exits 1, naming the record, when a run was tampered with', () => {
+    expect(chronovisor('run', quickstart, '--out', file('v.db')).status).toBe(0);
+    const db = new Database(file('v.db'));
+    db.prepare('DELETE FROM heads WHERE size = (SELECT max(size) FROM heads)').run();
+    db.close();
+    const verify = chronovisor('verify', file('v.db'));
+    expect(verify.status).toBe(1);
+    expect(verify.stdout).toMatch(/✗ Records \d+ to \d+ are covered by no tree head/);
+  });
+});

@@ -1,0 +1,107 @@
+import { Simulation, orderPlugins } from '@chronovisor/core';
+import { SqliteStore } from '@chronovisor/store';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { CliError, EXIT } from '../cli-error';
+import { DEFAULT_CONFIG, loadConfig } from '../config';
+import { output, table, type Output } from '../output';
+import { loadPlugins } from '../plugin-loader';
+import { summarize } from '../run-summary';
+import { loadScenario } from '../scenario-loader';
+
+export interface RunOptions {
+  readonly config?: string;
+  readonly seed?: number;
+  readonly out?: string;
+  readonly force?: boolean;
+  readonly json?: boolean;
+}
+
+/** `chronovisor run <scenario>`: records a scenario into a run file and summarizes it. */
+export async function run(
+  scenarioArg: string,
+  options: RunOptions,
+  out: Output = output,
+): Promise<number> {
+  const scenario = loadScenario(scenarioArg);
+  const configFile = options.config ?? scenario.config;
+  const { config, dir } = configFile
+    ? loadConfig(configFile)
+    : { config: DEFAULT_CONFIG, dir: process.cwd() };
+  const seed = options.seed ?? config.seed;
+  const { plugins, manifest } = loadPlugins(config.plugins, dir);
+  orderPlugins(plugins); // a plugin set that cannot run is refused before any file is made
+  const file = options.out ?? path.join('.chronovisor', 'runs', `${scenario.name}-seed${seed}.db`);
+  if (existsSync(file)) {
+    if (!options.force && options.out)
+      throw new CliError(`${file} already exists; pass --force to replace it`);
+    for (const f of [file, `${file}-wal`, `${file}-shm`]) rmSync(f, { force: true });
+  }
+  mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+
+  const store = SqliteStore.create(file, {
+    manifest: {
+      createdBy: '@chronovisor/cli@1.0.0',
+      scenario: scenario.name,
+      seed,
+      plugins: manifest,
+      digestInterval: config.digestInterval ?? null,
+    },
+  });
+  const started = performance.now();
+  try {
+    const sim = new Simulation({
+      plugins,
+      seed,
+      store,
+      ...(config.digestInterval === undefined ? {} : { digestInterval: config.digestInterval }),
+    });
+    await scenario.run(sim);
+    sim.close();
+  } catch (error) {
+    store.close(); // what was recorded stays recorded
+    throw new CliError(
+      `Scenario ${scenario.name} failed after recording ${store.head()} records (kept in ${file}): ${(error as Error).message}`,
+    );
+  }
+  store.close();
+  const seconds = (performance.now() - started) / 1000;
+
+  const reopened = SqliteStore.open(file, { readonly: true });
+  const summary = summarize(reopened);
+  reopened.close();
+  if (options.json) {
+    out.json({ file, seed, seconds, eventsPerSecond: summary.events / seconds, ...summary });
+    return EXIT.ok;
+  }
+  out.heading(`Recorded ${scenario.name} → ${file}`);
+  out.line(
+    table(
+      ['plugin', 'type', 'records'],
+      Object.entries(summary.byPlugin).flatMap(([plugin, types]) =>
+        Object.entries(types)
+          .sort(([a], [b]) => (a < b ? -1 : 1))
+          .map(([type, n]) => [plugin, type, String(n)]),
+      ),
+    ),
+  );
+  out.line(
+    table(
+      ['', ''],
+      [
+        ['records', `${summary.records} (${summary.commands} commands, ${summary.events} events)`],
+        ['refused commands', String(summary.rejections)],
+        ['faults', String(summary.faults)],
+        ['violations', String(summary.violations)],
+        ['final digest', summary.finalDigest ?? '(none)'],
+        ['wall time', `${seconds.toFixed(2)} s`],
+        ['events/s', Math.round(summary.events / seconds).toLocaleString('en-US')],
+      ],
+    ),
+  );
+  out.line('Next:');
+  out.line(`  chronovisor replay ${file}    # rebuild the state, checking every recorded digest`);
+  out.line(`  chronovisor verify ${file}    # check the audit chain, record by record`);
+  return EXIT.ok;
+}

@@ -1,0 +1,37 @@
+import pc from 'picocolors';
+
+/** Where commands write: people get colour (on a terminal, unless NO_COLOR), scripts get JSON. */
+export interface Output {
+  line(text: string): void;
+  heading(text: string): void;
+  success(text: string): void;
+  failure(text: string): void;
+  json(value: unknown): void;
+}
+
+export const output: Output = {
+  line: (text) => console.log(text),
+  heading: (text) => console.log(pc.bold(text)),
+  success: (text) => console.log(`${pc.green('✓')} ${text}`),
+  failure: (text) => console.log(`${pc.red('✗')} ${text}`),
+  json: (value) =>
+    console.log(
+      JSON.stringify(
+        value,
+        (_k, v: unknown) => (v instanceof Uint8Array ? Buffer.from(v).toString('base64') : v),
+        2,
+      ),
+    ),
+};
+
+/** A plain text table, columns padded to their widest cell. */
+export function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const format = (cells: readonly string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
+  const lines = header.some((h) => h !== '') ? [pc.dim(format(header))] : [];
+  return [...lines, ...rows.map(format)].join('\n') + '\n';
+}

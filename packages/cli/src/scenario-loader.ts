@@ -1,0 +1,127 @@
+import type { Simulation } from '@chronovisor/core';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import * as path from 'node:path';
+import { CliError } from './cli-error';
+
+/** What a scenario module exports: a function that drives a simulation. */
+export type ScenarioFunction = (simulation: Simulation) => void | Promise<void>;
+
+/** A scenario ready to run, and the config that comes with it, if any. */
+export interface Scenario {
+  readonly name: string;
+  readonly run: ScenarioFunction;
+  /** The config file beside a scenario folder (`chronovisor.config.json`). */
+  readonly config?: string;
+}
+
+interface CommandLine {
+  type: string;
+  args: unknown;
+  actor?: string;
+}
+
+/**
+ * A scenario from the command line: a `.ts` or `.js` module whose default export drives a
+ * `Simulation`, a `.json` array or `.ndjson` lines of commands (`{type, args, actor?}`), or a
+ * folder whose package.json names its scenario (`"chronovisor": {"scenario": "src/scenario.ts"}`).
+ */
+export function loadScenario(arg: string): Scenario {
+  const file = path.resolve(arg);
+  if (!existsSync(file)) throw new CliError(`Scenario ${arg} does not exist`);
+  if (statSync(file).isDirectory()) return loadFolder(file);
+  const name = path.basename(file).replace(/\.(ts|js|json|ndjson)$/, '');
+  if (file.endsWith('.json') || file.endsWith('.ndjson')) return { name, run: commandsOf(file) };
+  if (file.endsWith('.ts')) registerTypeScript(file);
+  let exported: unknown;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- scenarios are user modules loaded at run time
+    exported = require(file) as unknown;
+  } catch (error) {
+    throw new CliError(
+      `Scenario ${arg} cannot be loaded: ${(error as Error).message.split('\n')[0]}`,
+    );
+  }
+  const run = (exported as { default?: unknown }).default ?? exported;
+  if (typeof run !== 'function')
+    throw new CliError(
+      `Scenario ${arg} must export a function (simulation) => void as its default export`,
+    );
+  return { name, run: run as ScenarioFunction };
+}
+
+function loadFolder(dir: string): Scenario {
+  const manifest = path.join(dir, 'package.json');
+  const declared = existsSync(manifest)
+    ? (JSON.parse(readFileSync(manifest, 'utf8')) as { chronovisor?: { scenario?: string } })
+        .chronovisor?.scenario
+    : undefined;
+  if (!declared)
+    throw new CliError(
+      `Folder ${dir} has no scenario: its package.json needs "chronovisor": {"scenario": "<file>"}`,
+    );
+  const scenario = loadScenario(path.join(dir, declared));
+  const config = path.join(dir, 'chronovisor.config.json');
+  return { ...scenario, name: path.basename(dir), ...(existsSync(config) ? { config } : {}) };
+}
+
+function commandsOf(file: string): ScenarioFunction {
+  const text = readFileSync(file, 'utf8');
+  const commands: { line: number; command: CommandLine }[] = [];
+  const check = (value: unknown, where: string, line: number) => {
+    const c = value as CommandLine;
+    if (typeof c !== 'object' || c === null || typeof c.type !== 'string' || !('args' in c)) {
+      throw new CliError(
+        `${where}: expected a command {"type": "...", "args": {...}, "actor"?: "..."}`,
+      );
+    }
+    commands.push({ line, command: c });
+  };
+  if (file.endsWith('.json')) {
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch (error) {
+      throw new CliError(`${file} is not valid JSON: ${(error as Error).message}`);
+    }
+    if (!Array.isArray(value)) throw new CliError(`${file}: expected an array of commands`);
+    value.forEach((c, i) => check(c, `${file}: command ${i + 1}`, i + 1));
+  } else {
+    text.split('\n').forEach((line, i) => {
+      if (line.trim() === '') return;
+      let value: unknown;
+      try {
+        value = JSON.parse(line);
+      } catch (error) {
+        throw new CliError(`${file}:${i + 1}: not JSON (${(error as Error).message})`);
+      }
+      check(value, `${file}:${i + 1}`, i + 1);
+    });
+  }
+  return (sim) => {
+    for (const { command } of commands)
+      sim.dispatch(
+        command.type,
+        command.args,
+        command.actor ? { actor: command.actor } : {},
+      );
+  };
+}
+
+let registered = false;
+/** Lets `require` load TypeScript scenarios, through ts-node (transpile only: the scenario is the user's to type-check). */
+function registerTypeScript(file: string): void {
+  if (registered) return;
+  registered = true;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only when a .ts scenario is run
+  const tsNode = require('ts-node') as typeof import('ts-node');
+  tsNode.register({
+    transpileOnly: true,
+    compilerOptions: {
+      module: 'commonjs',
+      experimentalDecorators: true,
+      emitDecoratorMetadata: true,
+      target: 'es2022',
+    },
+    dir: path.dirname(file),
+  });
+}
