@@ -99,11 +99,7 @@ function commandsOf(file: string): ScenarioFunction {
   }
   return (sim) => {
     for (const { command } of commands)
-      sim.dispatch(
-        command.type,
-        command.args,
-        command.actor ? { actor: command.actor } : {},
-      );
+      sim.dispatch(command.type, command.args, command.actor ? { actor: command.actor } : {});
   };
 }
 
