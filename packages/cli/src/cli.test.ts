@@ -27,6 +27,13 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 const file = (name: string) => path.join(dir, name);
 
+/** Runs a command that must be refused as bad input; returns its one error line. */
+function refusedWith(...args: string[]): string {
+  const result = chronovisor(...args);
+  expect(result.status).toBe(2);
+  return result.stderr.trim();
+}
+
 describe('chronovisor', () => {
   jest.setTimeout(60_000);
 
@@ -168,6 +175,94 @@ describe('chronovisor', () => {
       writeFileSync(file('notes.db'), 'just some text');
       expect(refused('replay', file('notes.db'))).toMatch(/is not a Chronovisor run/);
     });
+  });
+
+  describe('over a recorded run', () => {
+    beforeEach(() => {
+      expect(chronovisor('run', quickstart, '--out', file('r.db')).status).toBe(0);
+    });
+
+    it('re-executes it on the same plugin set identically, and on another with the first divergence', () => {
+      const same = chronovisor(
+        'reexec',
+        file('r.db'),
+        '--config',
+        path.join(quickstart, 'chronovisor.config.json'),
+      );
+      expect(same.status).toBe(0);
+      expect(same.stdout).toMatch(/✓ Re-execution reproduced all \d+ records/);
+      writeFileSync(
+        file('fifo.json'),
+        JSON.stringify({
+          plugins: [
+            {
+              name: '@chronovisor/mmu',
+              options: { frames: 4096, tlb: { entries: 4, policy: 'fifo' } },
+            },
+          ],
+          seed: 1,
+        }),
+      );
+      const other = chronovisor('reexec', file('r.db'), '--config', file('fifo.json'), '--json');
+      expect(other.status).toBe(1);
+      const report = JSON.parse(other.stdout) as {
+        divergence: { seq: number; recorded: { type: string } };
+      };
+      expect(report.divergence.recorded.type).toMatch(/^mmu\.memory\./);
+    });
+
+    it('exports it to NDJSON and imports it into a copy that verifies', () => {
+      expect(chronovisor('export', file('r.db'), '--ndjson', file('r.ndjson')).status).toBe(0);
+      const imported = chronovisor('import', file('r.ndjson'), '--out', file('copy.db'), '--json');
+      expect(imported.status).toBe(0);
+      expect(chronovisor('verify', file('copy.db')).status).toBe(0);
+      expect(chronovisor('replay', file('copy.db')).status).toBe(0);
+      expect(refusedWith('import', file('r.ndjson'))).toBe('error: import needs --out <run.db>');
+    });
+
+    it('counts its records by type, actor, plugin and over time', () => {
+      const result = chronovisor('stats', file('r.db'), '--json');
+      expect(result.status).toBe(0);
+      const counts = JSON.parse(result.stdout) as {
+        records: number;
+        byPlugin: Record<string, number>;
+        byActor: Record<string, number>;
+        overTime: { records: number }[];
+      };
+      expect(counts.byPlugin).toEqual({ mmu: counts.records });
+      expect(Object.keys(counts.byActor)).toEqual(
+        expect.arrayContaining(['vmm', 'vm:1/proc:1', 'host:snoop']),
+      );
+      expect(counts.overTime.reduce((n, s) => n + s.records, 0)).toBe(counts.records);
+    });
+
+    it('shows the state at any record', () => {
+      const result = chronovisor('inspect', file('r.db'), '--at', '20', '--json');
+      expect(result.status).toBe(0);
+      const state = JSON.parse(result.stdout) as {
+        at: number;
+        record: { seq: number };
+        queries: { mmu: { partitions: unknown[] } };
+      };
+      expect(state.record.seq).toBe(20);
+      expect(state.queries.mmu.partitions).toHaveLength(2);
+      expect(refusedWith('inspect', file('r.db'), '--at', '99999999')).toMatch(
+        /^error: --at 99999999 is outside the run: its records are 1 to \d+$/,
+      );
+    });
+  });
+
+  it('lists a plugin set with what each plugin contributes', () => {
+    const result = chronovisor('plugins', '--json');
+    expect(result.status).toBe(0);
+    const [mmu] = JSON.parse(result.stdout) as {
+      name: string;
+      commands: string[];
+      events: string[];
+    }[];
+    expect(mmu).toMatchObject({ name: '@chronovisor/mmu' });
+    expect(mmu!.commands).toContain('mmu.map');
+    expect(mmu!.events).toContain('mmu.fault.raised');
   });
 
   it('exits 1, naming the record, when a run was tampered with', () => {

@@ -2,8 +2,13 @@ import { ChronovisorError } from '@chronovisor/core';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import pc from 'picocolors';
 import { EXIT } from './cli-error';
+import { inspect } from './commands/inspect';
+import { plugins } from './commands/plugins';
+import { reexec } from './commands/reexec';
 import { replay } from './commands/replay';
 import { run } from './commands/run';
+import { stats } from './commands/stats';
+import { exportRun, importRun } from './commands/transfer';
 import { verify } from './commands/verify';
 
 const integer = (value: string): number => {
@@ -57,6 +62,71 @@ function program(exit: (code: number) => void): Command {
     .option('--json', 'machine-readable output')
     .addHelpText('after', '\nExample:\n  chronovisor verify .chronovisor/runs/quickstart-seed1.db')
     .action((file: string, options: { json?: boolean }) => exit(verify(file, options)));
+
+  cli
+    .command('reexec')
+    .description(
+      "Re-execute a run's commands on another plugin set; exit 1 at the first divergence.",
+    )
+    .argument('<run>', 'a run file')
+    .option('-c, --config <file>', 'the other plugin set (chronovisor.config.json)')
+    .option('--json', 'machine-readable output')
+    .addHelpText('after', '\nExample:\n  chronovisor reexec my-run.db --config fifo-tlb.json')
+    .action((file: string, options: { config?: string; json?: boolean }) =>
+      exit(reexec(file, options)),
+    );
+
+  cli
+    .command('export')
+    .description('Write a run as NDJSON (one record a line), for interchange.')
+    .argument('<run>', 'a run file')
+    .option('--ndjson <file>', 'the NDJSON file to write')
+    .option('--json', 'machine-readable output')
+    .addHelpText('after', '\nExample:\n  chronovisor export my-run.db --ndjson my-run.ndjson')
+    .action((file: string, options: { ndjson?: string; json?: boolean }) =>
+      exit(exportRun(file, options)),
+    );
+
+  cli
+    .command('import')
+    .description('Read an NDJSON run into a new run file.')
+    .argument('<ndjson>', 'an NDJSON run')
+    .option('-o, --out <file>', 'the run file to create')
+    .option('--json', 'machine-readable output')
+    .addHelpText('after', '\nExample:\n  chronovisor import my-run.ndjson --out copy.db')
+    .action((file: string, options: { out?: string; json?: boolean }) =>
+      exit(importRun(file, options)),
+    );
+
+  cli
+    .command('stats')
+    .description("A run's records by type, actor, plugin, and over time.")
+    .argument('<run>', 'a run file')
+    .option('--json', 'machine-readable output')
+    .addHelpText('after', '\nExample:\n  chronovisor stats my-run.db --json')
+    .action((file: string, options: { json?: boolean }) => exit(stats(file, options)));
+
+  cli
+    .command('inspect')
+    .description('The state right after a record, rebuilt by replay.')
+    .argument('<run>', 'a run file')
+    .option('--at <seq>', 'the record (default: the last)', integer)
+    .option('--json', 'machine-readable output')
+    .addHelpText('after', '\nExample:\n  chronovisor inspect my-run.db --at 1200')
+    .action((file: string, options: { at?: number; json?: boolean }) =>
+      exit(inspect(file, options)),
+    );
+
+  cli
+    .command('plugins')
+    .description('The plugin set: versions, requirements, commands, event types and queries.')
+    .option('-c, --config <file>', 'a plugin set (default: the MMU alone)')
+    .option('--json', 'machine-readable output')
+    .addHelpText(
+      'after',
+      '\nExample:\n  chronovisor plugins --config examples/quickstart/chronovisor.config.json',
+    )
+    .action((options: { config?: string; json?: boolean }) => exit(plugins(options)));
 
   return cli;
 }

@@ -68,6 +68,11 @@ export class Projector {
     return this.container.get<T>(token);
   }
 
+  /** Every service bound to a token, such as every plugin's query. */
+  getAll<T>(token: ServiceIdentifier<T>): T[] {
+    return this.container.getAll<T>(token, { optional: true });
+  }
+
   snapshot(): ProjectorSnapshot {
     return { tick: this.clock.tick, projections: this.projections.map((p) => p.snapshot()) };
   }

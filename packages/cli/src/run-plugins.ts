@@ -1,0 +1,44 @@
+import { SqliteStore } from '@chronovisor/store';
+import type { Plugin } from '@chronovisor/core';
+import { CliError } from './cli-error';
+import { DEFAULT_CONFIG, loadConfig } from './config';
+import { loadPlugins, type ManifestPlugin } from './plugin-loader';
+
+/** What a run file says about how it was made. */
+export interface RunManifest {
+  readonly plugins: ManifestPlugin[];
+  readonly seed: number;
+}
+
+/** Opens a run read-only, with the plugin set and seed its manifest records. */
+export function openRun(file: string): {
+  store: SqliteStore;
+  manifest: RunManifest;
+  plugins: Plugin[];
+} {
+  const store = SqliteStore.open(file, { readonly: true });
+  const manifest = store.manifest() as Partial<RunManifest>;
+  if (!Array.isArray(manifest.plugins)) {
+    store.close();
+    throw new CliError(
+      `${file} does not say which plugins recorded it (no plugins in its manifest)`,
+    );
+  }
+  const { plugins } = loadPlugins(
+    manifest.plugins.map((p) => ({ name: p.from, options: p.options })),
+    process.cwd(),
+  );
+  return { store, manifest: { plugins: manifest.plugins, seed: manifest.seed ?? 0 }, plugins };
+}
+
+/** The plugin set of a config file, or the default one. */
+export function configuredPlugins(configFile: string | undefined): {
+  plugins: Plugin[];
+  manifest: ManifestPlugin[];
+  seed: number;
+} {
+  const { config, dir } = configFile
+    ? loadConfig(configFile)
+    : { config: DEFAULT_CONFIG, dir: process.cwd() };
+  return { ...loadPlugins(config.plugins, dir), seed: config.seed };
+}
