@@ -252,6 +252,33 @@ describe('chronovisor', () => {
     });
   });
 
+  it('shows progress and colour on a terminal only, and never with NO_COLOR or --quiet', () => {
+    // `script` gives the command a pseudo-terminal, as a user's shell would.
+    const onTerminal = (command: string, env: NodeJS.ProcessEnv = {}) =>
+      spawnSync('script', ['-qec', command, '/dev/null'], {
+        cwd: dir,
+        encoding: 'utf8',
+        env: { ...process.env, ...env },
+      }).stdout;
+    const run = `${process.execPath} ${bin} run ${quickstart} --force --out ${file('tty.db')}`;
+    const colourful = onTerminal(run, { NO_COLOR: '' });
+    expect(colourful).toContain('\rrecording 16,384 records');
+    expect(colourful).toContain('\x1b[1mRecorded quickstart');
+    const plain = onTerminal(run, { NO_COLOR: '1' });
+    expect(plain).not.toContain('\x1b[1m');
+    expect(onTerminal(`${run} --quiet`)).not.toContain('recording 16,384');
+    // Not a terminal: no colour even where CI is set (which picocolors alone would colour).
+    const piped = spawnSync(process.execPath, [bin, 'verify', file('tty.db')], {
+      cwd: dir,
+      encoding: 'utf8',
+      env: { ...process.env, CI: 'true', NO_COLOR: '' },
+    });
+    expect(piped.stdout).toMatch(/^✓ /);
+    expect(onTerminal(`${process.execPath} ${bin} replay ${file('tty.db')}`)).toMatch(
+      /replaying \[#+\] 100%/,
+    );
+  });
+
   it('lists a plugin set with what each plugin contributes', () => {
     const result = chronovisor('plugins', '--json');
     expect(result.status).toBe(0);

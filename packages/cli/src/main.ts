@@ -1,6 +1,6 @@
 import { ChronovisorError } from '@chronovisor/core';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
-import pc from 'picocolors';
+import { colours as pc } from './output';
 import { EXIT } from './cli-error';
 import { inspect } from './commands/inspect';
 import { plugins } from './commands/plugins';
@@ -36,6 +36,7 @@ function program(exit: (code: number) => void): Command {
     .option('-s, --seed <n>', 'the RNG seed (overrides the config)', integer)
     .option('-o, --out <file>', 'the run file (default .chronovisor/runs/<scenario>-seed<n>.db)')
     .option('-f, --force', 'replace the run file if it exists')
+    .option('-q, --quiet', 'no progress display')
     .option('--json', 'machine-readable output')
     .addHelpText(
       'after',
@@ -49,9 +50,12 @@ function program(exit: (code: number) => void): Command {
     .command('replay')
     .description("Rebuild a run's state from its events, checking every recorded digest.")
     .argument('<run>', 'a run file')
+    .option('-q, --quiet', 'no progress display')
     .option('--json', 'machine-readable output')
     .addHelpText('after', '\nExample:\n  chronovisor replay .chronovisor/runs/quickstart-seed1.db')
-    .action((file: string, options: { json?: boolean }) => exit(replay(file, options)));
+    .action((file: string, options: { json?: boolean; quiet?: boolean }) =>
+      exit(replay(file, options)),
+    );
 
   cli
     .command('verify')
@@ -70,6 +74,7 @@ function program(exit: (code: number) => void): Command {
     )
     .argument('<run>', 'a run file')
     .option('-c, --config <file>', 'the other plugin set (chronovisor.config.json)')
+    .option('-q, --quiet', 'no progress display')
     .option('--json', 'machine-readable output')
     .addHelpText('after', '\nExample:\n  chronovisor reexec my-run.db --config fifo-tlb.json')
     .action((file: string, options: { config?: string; json?: boolean }) =>

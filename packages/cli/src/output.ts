@@ -1,4 +1,11 @@
-import pc from 'picocolors';
+import picocolors from 'picocolors';
+
+// Our own rule, not picocolors' (which also colours whenever CI is set): colour only on a
+// terminal, and never when NO_COLOR is set to anything (no-color.org).
+export const colours = picocolors.createColors(
+  process.stdout.isTTY === true && !process.env.NO_COLOR,
+);
+const pc = colours;
 
 /** Where commands write: people get colour (on a terminal, unless NO_COLOR), scripts get JSON. */
 export interface Output {

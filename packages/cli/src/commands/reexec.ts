@@ -1,6 +1,7 @@
 import { reexecute } from '@chronovisor/replay';
 import { EXIT } from '../cli-error';
 import { output, table, type Output } from '../output';
+import { progressBar } from '../progress-bar';
 import { configuredPlugins, openRun } from '../run-plugins';
 
 /** `chronovisor reexec <run.db> --config other.json`: the run's commands on another plugin set; exit 1 at the first divergence. */
@@ -12,7 +13,12 @@ export function reexec(
   const { store, manifest } = openRun(file);
   try {
     const other = configuredPlugins(options.config);
-    const report = reexecute(store, other.plugins, { seed: manifest.seed });
+    const bar = progressBar('re-executing', options);
+    const report = reexecute(store, other.plugins, {
+      seed: manifest.seed,
+      onProgress: (done, total) => bar.update(done, total),
+    });
+    bar.finish();
     if (options.json) {
       out.json(report);
     } else {

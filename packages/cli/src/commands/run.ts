@@ -8,6 +8,7 @@ import { DEFAULT_CONFIG, loadConfig } from '../config';
 import { output, table, type Output } from '../output';
 import { loadPlugins } from '../plugin-loader';
 import { summarize } from '../run-summary';
+import { progressBar } from '../progress-bar';
 import { loadScenario } from '../scenario-loader';
 
 export interface RunOptions {
@@ -16,6 +17,7 @@ export interface RunOptions {
   readonly out?: string;
   readonly force?: boolean;
   readonly json?: boolean;
+  readonly quiet?: boolean;
 }
 
 /** `chronovisor run <scenario>`: records a scenario into a run file and summarizes it. */
@@ -51,13 +53,19 @@ export async function run(
   });
   const started = performance.now();
   try {
+    const bar = progressBar('recording', options);
     const sim = new Simulation({
       plugins,
       seed,
       store,
       ...(config.digestInterval === undefined ? {} : { digestInterval: config.digestInterval }),
     });
+    const watch = sim.records$.subscribe((r) => {
+      if (r.seq % 16_384 === 0) bar.update(r.seq);
+    });
     await scenario.run(sim);
+    watch.unsubscribe();
+    bar.finish();
     sim.close();
   } catch (error) {
     store.close(); // what was recorded stays recorded
