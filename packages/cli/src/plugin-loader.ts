@@ -19,6 +19,7 @@ export interface ManifestPlugin {
 export function loadPlugins(
   entries: readonly PluginEntry[],
   baseDir: string,
+  source = 'the plugin set',
 ): { plugins: Plugin[]; manifest: ManifestPlugin[] } {
   const plugins: Plugin[] = [];
   const manifest: ManifestPlugin[] = [];
@@ -38,8 +39,15 @@ export function loadPlugins(
       );
     }
     const factory = (exported as { default?: unknown }).default ?? exported;
-    const plugin =
-      typeof factory === 'function' ? (factory as (o: unknown) => Plugin)(options) : factory;
+    let plugin: unknown;
+    try {
+      plugin =
+        typeof factory === 'function' ? (factory as (o: unknown) => Plugin)(options) : factory;
+    } catch (error) {
+      throw new CliError(
+        `Plugin "${spec}" in ${source} refused its options: ${(error as Error).message}`,
+      );
+    }
     if (!isPlugin(plugin)) {
       throw new CliError(
         `"${spec}" is not a Chronovisor plugin: its default export must be a plugin factory, (options) => Plugin`,

@@ -40,5 +40,8 @@ export function configuredPlugins(configFile: string | undefined): {
   const { config, dir } = configFile
     ? loadConfig(configFile)
     : { config: DEFAULT_CONFIG, dir: process.cwd() };
-  return { ...loadPlugins(config.plugins, dir), seed: config.seed };
+  return {
+    ...loadPlugins(config.plugins, dir, configFile ?? 'the default plugin set'),
+    seed: config.seed,
+  };
 }

@@ -32,7 +32,11 @@ export async function run(
     ? loadConfig(configFile)
     : { config: DEFAULT_CONFIG, dir: process.cwd() };
   const seed = options.seed ?? config.seed;
-  const { plugins, manifest } = loadPlugins(config.plugins, dir);
+  const { plugins, manifest } = loadPlugins(
+    config.plugins,
+    dir,
+    configFile ?? 'the default plugin set',
+  );
   orderPlugins(plugins); // a plugin set that cannot run is refused before any file is made
   const file = options.out ?? path.join('.chronovisor', 'runs', `${scenario.name}-seed${seed}.db`);
   if (existsSync(file)) {

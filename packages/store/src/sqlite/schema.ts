@@ -1,5 +1,5 @@
 /** The run file format this version writes and reads. */
-export const FORMAT = 3;
+export const FORMAT = 4;
 
 /**
  * The run file, documented for people querying it with the stock `sqlite3` shell:
@@ -17,6 +17,7 @@ export const FORMAT = 3;
  *   `record_index` (written with each batch) and `names` (its type and actor strings, stored
  *   once each): `SELECT type, count(*) FROM records GROUP BY type`.
  * - `digests`: state digests recorded during the run, by seq, with each projection's digest (JSON).
+ * - `bookmarks`: named points of the run (a seq) with a note, for people travelling through it.
  */
 export const SCHEMA = `
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -42,4 +43,5 @@ CREATE VIEW records AS
   SELECT seq, CASE event WHEN 1 THEN 'event' ELSE 'command' END AS kind, t.name AS type, a.name AS actor, cause, tick, rejected
   FROM record_index JOIN names t ON t.id = record_index.type JOIN names a ON a.id = record_index.actor;
 CREATE TABLE digests (seq INTEGER PRIMARY KEY, digest TEXT NOT NULL, projections TEXT);
+CREATE TABLE bookmarks (name TEXT PRIMARY KEY, seq INTEGER NOT NULL, note TEXT NOT NULL DEFAULT '');
 `;

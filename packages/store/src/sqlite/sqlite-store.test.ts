@@ -150,6 +150,26 @@ describe('SqliteStore', () => {
   });
 });
 
+describe('SqliteStore bookmarks', () => {
+  it('keeps named points of the run with notes, and refuses one past the end', () => {
+    const store = SqliteStore.create(file());
+    runWorkload(store, 200).close();
+    store.bookmark('fork', 12, 'the child is born here');
+    store.bookmark('end', store.head());
+    store.bookmark('fork', 10, 'earlier, in fact');
+    expect(() => store.bookmark('late', store.head() + 1)).toThrow(
+      `Cannot bookmark seq ${store.head() + 1}: the run holds records 1 to ${store.head()}`,
+    );
+    store.close();
+    const reopened = SqliteStore.open(file(), { readonly: true });
+    expect(reopened.bookmarks()).toEqual([
+      { name: 'fork', seq: 10, note: 'earlier, in fact' },
+      { name: 'end', seq: reopened.head(), note: '' },
+    ]);
+    reopened.close();
+  });
+});
+
 describe('SqliteStore proofs', () => {
   it('proves any record is in the run, and that the run only grew, in O(log n) hashes', () => {
     const store = SqliteStore.create(file());

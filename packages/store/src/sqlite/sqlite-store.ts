@@ -320,6 +320,28 @@ export class SqliteStore implements Store {
     return records;
   }
 
+  // ---- bookmarks ---------------------------------------------------------------------------
+
+  /** Names a point of the run, with a note; a bookmark of the same name is replaced. */
+  bookmark(name: string, seq: number, note = ''): void {
+    this.assertWritable();
+    if (!Number.isSafeInteger(seq) || seq < 1 || seq > this.last) {
+      throw new StoreError(`Cannot bookmark seq ${seq}: the run holds records 1 to ${this.last}`);
+    }
+    this.db
+      .prepare('INSERT OR REPLACE INTO bookmarks (name, seq, note) VALUES (?, ?, ?)')
+      .run(name, seq, note);
+  }
+
+  /** The run's bookmarks, by seq. */
+  bookmarks(): { name: string; seq: number; note: string }[] {
+    return this.db.prepare('SELECT name, seq, note FROM bookmarks ORDER BY seq, name').all() as {
+      name: string;
+      seq: number;
+      note: string;
+    }[];
+  }
+
   // ---- the audit tree ----------------------------------------------------------------------
 
   /** The tree heads committed so far, oldest first. */
