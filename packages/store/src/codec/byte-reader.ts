@@ -83,6 +83,40 @@ export class ByteReader {
     this.need(n);
     const start = this.offset;
     this.offset += n;
-    return this.buffer.toString('utf8', start, start + n);
+    return n <= INTERNED_MAX
+      ? intern(this.bytes, start, n)
+      : this.buffer.toString('utf8', start, start + n);
   }
+}
+
+/*
+ * Short strings repeat in a log (types, actors, field names), and decoding them is most of what
+ * decoding a record costs. A small direct-mapped cache, keyed by a hash of the bytes and checked
+ * byte for byte, returns the string already made.
+ */
+const INTERNED_MAX = 48;
+const SLOTS = 1024;
+const cachedBytes: (Uint8Array | undefined)[] = new Array<Uint8Array | undefined>(SLOTS);
+const cachedStrings: string[] = new Array<string>(SLOTS);
+const imul = Math.imul;
+
+function intern(bytes: Uint8Array, start: number, n: number): string {
+  let h = n;
+  for (let i = start; i < start + n; i++) h = (imul(h, 31) + bytes[i]!) | 0;
+  const slot = h & (SLOTS - 1);
+  const known = cachedBytes[slot];
+  if (known !== undefined && known.length === n) {
+    let same = true;
+    for (let i = 0; i < n; i++) {
+      if (known[i] !== bytes[start + i]) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return cachedStrings[slot]!;
+  }
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset + start, n).toString('utf8');
+  cachedBytes[slot] = new Uint8Array(bytes.subarray(start, start + n)); // a copy: the input may be reused
+  cachedStrings[slot] = text;
+  return text;
 }

@@ -186,3 +186,24 @@ describe('the canonical record encoding', () => {
     );
   });
 });
+
+describe('decoding strings', () => {
+  it('returns the right string when a reused buffer changes under a cached one', () => {
+    const writer = new ByteWriter(16);
+    writer.string('actor:1');
+    const bytes = writer.take();
+    expect(new ByteReader(bytes).string()).toBe('actor:1');
+    bytes[bytes.length - 1] = '2'.charCodeAt(0);
+    expect(new ByteReader(bytes).string()).toBe('actor:2');
+    bytes[bytes.length - 1] = '1'.charCodeAt(0);
+    expect(new ByteReader(bytes).string()).toBe('actor:1');
+  });
+
+  it('tells apart strings that share a cache slot', () => {
+    const words = Array.from({ length: 5000 }, (_, i) => `w${i}·${(i * 7919) % 10007}`);
+    const writer = new ByteWriter();
+    for (const w of words) writer.string(w);
+    const reader = new ByteReader(writer.take());
+    expect(words.map(() => reader.string())).toEqual(words);
+  });
+});
