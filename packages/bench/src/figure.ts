@@ -11,6 +11,7 @@ export interface Figure {
   readonly aim?: { readonly text: string; readonly met: boolean };
 }
 
+/** A figure with its ratio to the baseline computed. */
 export function figure(fields: Omit<Figure, 'ratio'>): Figure {
   return { ...fields, ratio: fields.value / fields.baseline.value };
 }

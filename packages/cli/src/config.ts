@@ -25,7 +25,9 @@ export const configSchema = z
   })
   .strict();
 
+/** A checked config, with defaults filled in. */
 export type ChronovisorConfig = z.output<typeof configSchema>;
+/** One plugin of a config: a name or path, or one with options. */
 export type PluginEntry = z.output<typeof pluginEntry>;
 
 /** The config used when a scenario names none: the MMU alone. */
@@ -47,6 +49,7 @@ export function loadConfig(file: string): { config: ChronovisorConfig; dir: stri
   return { config: parseConfig(raw, file), dir: path.dirname(path.resolve(file)) };
 }
 
+/** Checks a config value; `source` names it in errors. */
 export function parseConfig(raw: unknown, source: string): ChronovisorConfig {
   const result = configSchema.safeParse(raw);
   if (result.success) return result.data;

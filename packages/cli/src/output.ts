@@ -16,6 +16,7 @@ export interface Output {
   json(value: unknown): void;
 }
 
+/** The terminal. */
 export const output: Output = {
   line: (text) => console.log(text),
   heading: (text) => console.log(pc.bold(text)),

@@ -6,6 +6,7 @@ export interface ProgressBar {
 
 const WIDTH = 30;
 
+/** A progress display labelled `label`, shown only on a terminal and unless quiet or JSON. */
 export function progressBar(
   label: string,
   options: { quiet?: boolean; json?: boolean },

@@ -13,6 +13,7 @@ export interface RunSummary {
   readonly finalDigest?: string;
 }
 
+/** Counts a run's records. */
 export function summarize(store: Store): RunSummary {
   const byPlugin: Record<string, Record<string, number>> = {};
   let records = 0;

@@ -11,6 +11,7 @@ export interface Geometry {
   readonly vaLimit: number;
 }
 
+/** The geometry of a page size and table shape; refuses one whose addresses would not fit a JS number. */
 export function makeGeometry(pageSize: number, levels: number, bitsPerLevel: number): Geometry {
   const pageShift = Math.log2(pageSize);
   const vaBits = pageShift + levels * bitsPerLevel;

@@ -7,6 +7,7 @@ export const MmuConfig = Symbol.for('@chronovisor/mmu:MmuConfig');
 
 const isPowerOfTwo = (n: number): boolean => Number.isInteger(Math.log2(n));
 
+/** The MMU plugin's options, checked, with their defaults. */
 export const mmuOptionsSchema = z
   .object({
     /** Physical frames in the machine; default 16,384 (64 MiB of 4 KiB pages). */
@@ -48,6 +49,7 @@ export interface MmuConfig extends Geometry {
   readonly tlb: { readonly entries: number; readonly policy: TlbPolicy };
 }
 
+/** The configuration the MMU runs with, from checked options. */
 export function resolveMmuConfig(options: z.output<typeof mmuOptionsSchema>): MmuConfig {
   return {
     ...makeGeometry(options.pageSize, options.levels, options.bitsPerLevel),

@@ -2,6 +2,7 @@ import type { EventTypeDefinition } from '@chronovisor/core';
 
 /** What kind of address space: a host process, a VM's guest-physical space (stage 2), or a guest process (stage 1). */
 export type SpaceKind = 'host' | 'vm' | 'guest';
+/** What an access does: load, store, or instruction fetch. */
 export type AccessKind = 'read' | 'write' | 'execute';
 /** Why a translation failed: nothing mapped, not allowed, or mapped lazily and not loaded yet. */
 export type FaultKind = 'not-present' | 'protection' | 'lazy';
@@ -9,11 +10,13 @@ export type FaultKind = 'not-present' | 'protection' | 'lazy';
 export type InvalidationReason =
   'unmap' | 'protect' | 'remap' | 'fork' | 'cow' | 'stage-2' | 'destroy';
 
+/** Payload of `mmu.partition.created`. */
 export interface PartitionCreated {
   readonly name: string;
   readonly base: number;
   readonly frames: number;
 }
+/** Payload of `mmu.space.created`. */
 export interface SpaceCreated {
   readonly space: number;
   readonly kind: SpaceKind;
@@ -21,15 +24,18 @@ export interface SpaceCreated {
   /** For a guest space: the VM (stage-2 space) it runs in. */
   readonly vm?: number;
 }
+/** Payload of `mmu.space.destroyed`. */
 export interface SpaceDestroyed {
   readonly space: number;
   /** Frames nobody held any more, freed. */
   readonly freed: readonly number[];
 }
+/** Payload of `mmu.space.forked`. */
 export interface SpaceForked {
   readonly parent: number;
   readonly child: number;
 }
+/** Payload of `mmu.pages.mapped`. */
 export interface PagesMapped {
   readonly space: number;
   readonly va: number;
@@ -39,12 +45,14 @@ export interface PagesMapped {
   /** The frame of each page: freshly allocated host frames, or guest frames for a guest space; empty when lazy. */
   readonly frames: readonly number[];
 }
+/** Payload of `mmu.pages.unmapped`. */
 export interface PagesUnmapped {
   readonly space: number;
   readonly va: number;
   readonly pages: number;
   readonly freed: readonly number[];
 }
+/** Payload of `mmu.pages.protected`. */
 export interface PagesProtected {
   readonly space: number;
   readonly va: number;
@@ -52,6 +60,7 @@ export interface PagesProtected {
   /** The new R, W, X and U bits. */
   readonly perms: number;
 }
+/** Payload of `mmu.pages.marked`. */
 export interface PagesMarked {
   readonly space: number;
   readonly va: number;
@@ -60,6 +69,7 @@ export interface PagesMarked {
   readonly set: number;
   readonly clear: number;
 }
+/** Payload of `mmu.pages.shared`. */
 export interface PagesShared {
   readonly from: number;
   readonly va: number;
@@ -68,6 +78,7 @@ export interface PagesShared {
   readonly toVa: number;
   readonly perms: number;
 }
+/** Payload of `mmu.pages.remapped`. */
 export interface PagesRemapped {
   readonly from: number;
   readonly va: number;
@@ -75,16 +86,19 @@ export interface PagesRemapped {
   readonly to: number;
   readonly toVa: number;
 }
+/** Payload of `mmu.frames.exported`. */
 export interface FramesExported {
   readonly frames: readonly number[];
   readonly partition: string;
 }
+/** Payload of `mmu.page.loaded`. */
 export interface PageLoaded {
   readonly space: number;
   readonly va: number;
   readonly frame: number;
   readonly data: Uint8Array;
 }
+/** Payload of `mmu.cow.resolved`. */
 export interface CowResolved {
   readonly space: number;
   readonly va: number;
@@ -92,6 +106,7 @@ export interface CowResolved {
   /** The new private frame; equal to `from` when this space was the last holder and keeps it. */
   readonly to: number;
 }
+/** Payload of `mmu.memory.read`. */
 export interface MemoryRead {
   readonly space: number;
   readonly va: number;
@@ -103,6 +118,7 @@ export interface MemoryRead {
   readonly access: 'read' | 'execute';
   readonly hit: boolean;
 }
+/** Payload of `mmu.memory.written`. */
 export interface MemoryWritten {
   readonly space: number;
   readonly va: number;
@@ -111,6 +127,7 @@ export interface MemoryWritten {
   readonly data: Uint8Array;
   readonly hit: boolean;
 }
+/** Payload of `mmu.fault.raised`. */
 export interface FaultRaised {
   readonly space: number;
   readonly va: number;
@@ -120,6 +137,7 @@ export interface FaultRaised {
   readonly stage: 1 | 2;
   readonly gpa?: number;
 }
+/** Payload of `mmu.isolation.violated`. */
 export interface IsolationViolated {
   readonly op: 'share' | 'remap';
   readonly space: number;
@@ -129,12 +147,14 @@ export interface IsolationViolated {
   /** The partition that owns it. */
   readonly owner: string;
 }
+/** Payload of `mmu.tlb.invalidated`. */
 export interface TlbInvalidated {
   readonly space: number;
   readonly va: number;
   readonly pages: number;
   readonly reason: InvalidationReason;
 }
+/** Payload of `mmu.tlb.flushed`. */
 export interface TlbFlushed {
   /** The space whose TLB was flushed; absent for all of them. */
   readonly space?: number;

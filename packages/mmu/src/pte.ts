@@ -25,18 +25,22 @@ const FLAG_SPAN = 0x1_0000;
 /** The permission bits a mapping's `perms` controls. */
 export const PERMISSIONS = Pte.READ | Pte.WRITE | Pte.EXECUTE | Pte.USER;
 
+/** An entry mapping `frame` with `flags`. */
 export function makePte(frame: number, flags: number): number {
   return frame * FLAG_SPAN + flags;
 }
 
+/** The frame an entry maps. */
 export function pteFrame(pte: number): number {
   return Math.floor(pte / FLAG_SPAN);
 }
 
+/** An entry's flag bits. */
 export function pteFlags(pte: number): number {
   return pte % FLAG_SPAN;
 }
 
+/** The entry with its flags replaced. */
 export function withFlags(pte: number, flags: number): number {
   return pte - pteFlags(pte) + flags;
 }

@@ -42,6 +42,7 @@ class Tick implements CommandHandler<null> {
   }
 }
 
+/** The plugin of the trivial pipeline: `bench.tick` → `bench.clock.ticked` → a counter. */
 export function tickPlugin(): Plugin {
   return definePlugin({
     manifest: { name: '@chronovisor/bench-tick', version: '1.0.0' },

@@ -11,6 +11,7 @@ import { summarize } from '../run-summary';
 import { progressBar } from '../progress-bar';
 import { loadScenario } from '../scenario-loader';
 
+/** The options of `chronovisor run`. */
 export interface RunOptions {
   readonly config?: string;
   readonly seed?: number;
