@@ -48,6 +48,29 @@ describe('verifyRun', () => {
     expect(report.heads).toBeGreaterThanOrEqual(3);
   });
 
+  it('accepts a signed run that was reopened and signed on with the same key', () => {
+    const { file } = recordRun(true);
+    const store = SqliteStore.open(file, { signingKey: keys.privateKey });
+    const head = store.head();
+    store.append([
+      {
+        seq: head + 1,
+        tick: 9999,
+        actor: 'user',
+        cause: 0,
+        kind: 'command',
+        type: 'mmu.flush',
+        args: {},
+      },
+    ]);
+    store.appendDigest({ seq: head + 1, digest: 'd' });
+    store.close();
+    expect(verifyRun(file, { trustedKey: keys.publicKey })).toMatchObject({
+      ok: true,
+      records: head + 1,
+    });
+  });
+
   it('names a record whose payload lost one bit', () => {
     const { file } = recordRun();
     tamper(file, 1500, flipLastByte);

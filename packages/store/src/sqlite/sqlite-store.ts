@@ -79,7 +79,7 @@ export class SqliteStore implements Store {
       'INSERT OR REPLACE INTO batches (first_seq, count, bytes, leaves, root) VALUES (?, ?, ?, ?, ?)',
     );
     this.insertDigest = db.prepare(
-      'INSERT INTO digests (seq, digest, projections) VALUES (?, ?, ?)',
+      'INSERT OR REPLACE INTO digests (seq, digest, projections) VALUES (?, ?, ?)',
     );
     this.index = new RecordIndex(db);
     this.insertHead = db.prepare(
@@ -135,8 +135,14 @@ export class SqliteStore implements Store {
     return store;
   }
 
-  /** Opens an existing run file, to read it or (unless `readonly`) to go on recording into it. */
-  static open(path: string, options: { readonly?: boolean } = {}): SqliteStore {
+  /**
+   * Opens an existing run file, to read it or (unless `readonly`) to go on recording into it;
+   * give a signed run's key to keep signing its heads.
+   */
+  static open(
+    path: string,
+    options: { readonly?: boolean; signingKey?: KeyObject } = {},
+  ): SqliteStore {
     if (!existsSync(path)) throw new StoreError(`${path} does not exist`);
     let db: Database.Database;
     try {
@@ -156,7 +162,9 @@ export class SqliteStore implements Store {
       });
     }
     if (!options.readonly) db.pragma('journal_mode = WAL');
-    return new SqliteStore(path, db, options.readonly ?? false);
+    const store = new SqliteStore(path, db, options.readonly ?? false);
+    if (options.signingKey) store.signingKey = options.signingKey;
+    return store;
   }
 
   /** The manifest the run was created with. */
