@@ -23,7 +23,7 @@ export class RecordIndex {
     }
     this.addName = db.prepare('INSERT INTO names (id, name) VALUES (?, ?)');
     const sql = (rows: number) =>
-      `INSERT OR REPLACE INTO record_index (seq, event, type, actor, cause, tick, rejected) VALUES ${Array(rows).fill('(?, ?, ?, ?, ?, ?, ?)').join(', ')}`;
+      `INSERT OR REPLACE INTO record_index (seq, type, actor, cause_back, tick, flags) VALUES ${Array(rows).fill('(?, ?, ?, ?, ?, ?)').join(', ')}`;
     this.insert = db.prepare(sql(1));
     // Many rows per statement: crossing into SQLite once per row is what an insert mostly costs.
     this.insertMany = db.prepare(sql(ROWS_PER_STATEMENT));
@@ -45,14 +45,14 @@ export class RecordIndex {
   }
 
   private row(r: LogRecord, values: number[]): number[] {
+    const flags = r.kind === 'event' ? 1 : r.rejection ? 2 : 0;
     values.push(
       r.seq,
-      r.kind === 'event' ? 1 : 0,
       this.id(r.type),
       this.id(r.actor),
-      r.cause,
+      r.cause === 0 ? 0 : r.seq - r.cause,
       r.tick,
-      r.kind === 'command' && r.rejection ? 1 : 0,
+      flags,
     );
     return values;
   }

@@ -1,5 +1,5 @@
 /** The run file format this version writes and reads. */
-export const FORMAT = 4;
+export const FORMAT = 5;
 
 /**
  * The run file, documented for people querying it with the stock `sqlite3` shell:
@@ -32,15 +32,22 @@ CREATE TABLE heads (size INTEGER PRIMARY KEY, root BLOB NOT NULL, signature BLOB
 CREATE TABLE names (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
 CREATE TABLE record_index (
   seq INTEGER PRIMARY KEY,
-  event INTEGER NOT NULL,
   type INTEGER NOT NULL REFERENCES names (id),
   actor INTEGER NOT NULL REFERENCES names (id),
-  cause INTEGER NOT NULL,
+  -- seq - cause, or 0 for a command from outside: small, so a byte or two on disk
+  cause_back INTEGER NOT NULL,
   tick INTEGER NOT NULL,
-  rejected INTEGER NOT NULL
+  -- 1: an event; 2: a refused command
+  flags INTEGER NOT NULL
 );
 CREATE VIEW records AS
-  SELECT seq, CASE event WHEN 1 THEN 'event' ELSE 'command' END AS kind, t.name AS type, a.name AS actor, cause, tick, rejected
+  SELECT seq,
+    CASE flags & 1 WHEN 1 THEN 'event' ELSE 'command' END AS kind,
+    t.name AS type,
+    a.name AS actor,
+    CASE cause_back WHEN 0 THEN 0 ELSE seq - cause_back END AS cause,
+    tick,
+    (flags & 2) / 2 AS rejected
   FROM record_index JOIN names t ON t.id = record_index.type JOIN names a ON a.id = record_index.actor;
 CREATE TABLE digests (seq INTEGER PRIMARY KEY, digest TEXT NOT NULL, projections TEXT);
 CREATE TABLE bookmarks (name TEXT PRIMARY KEY, seq INTEGER NOT NULL, note TEXT NOT NULL DEFAULT '');
