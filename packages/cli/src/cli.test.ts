@@ -67,6 +67,20 @@ describe('chronovisor', () => {
     b.close();
   });
 
+  it('never replaces a run unless asked', () => {
+    const first = chronovisor('run', quickstart, '--json');
+    const second = chronovisor('run', quickstart, '--json');
+    const files = [first, second].map((r) => (JSON.parse(r.stdout) as { file: string }).file);
+    expect(files).toEqual([
+      path.join('.chronovisor', 'runs', 'quickstart-seed1.db'),
+      path.join('.chronovisor', 'runs', 'quickstart-seed1-2.db'),
+    ]);
+    expect(refusedWith('run', quickstart, '--out', files[0]!)).toBe(
+      `error: ${files[0]} already exists; pass --force to replace it`,
+    );
+    expect(chronovisor('run', quickstart, '--out', files[0]!, '--force').status).toBe(0);
+  });
+
   it('runs a JSON file of commands on the default plugin set', () => {
     writeFileSync(
       file('commands.json'),

@@ -21,6 +21,16 @@ export interface RunOptions {
   readonly quiet?: boolean;
 }
 
+/**
+ * `.chronovisor/runs/<scenario>-seed<n>.db`, or with `-2`, `-3`… when that is taken: a run is
+ * never replaced unless asked (`--force` replaces the first).
+ */
+function defaultRunFile(name: string, seed: number, force: boolean): string {
+  const base = path.join('.chronovisor', 'runs', `${name}-seed${seed}`);
+  if (force || !existsSync(`${base}.db`)) return `${base}.db`;
+  for (let n = 2; ; n++) if (!existsSync(`${base}-${n}.db`)) return `${base}-${n}.db`;
+}
+
 /** `chronovisor run <scenario>`: records a scenario into a run file and summarizes it. */
 export async function run(
   scenarioArg: string,
@@ -39,10 +49,9 @@ export async function run(
     configFile ?? 'the default plugin set',
   );
   orderPlugins(plugins); // a plugin set that cannot run is refused before any file is made
-  const file = options.out ?? path.join('.chronovisor', 'runs', `${scenario.name}-seed${seed}.db`);
+  const file = options.out ?? defaultRunFile(scenario.name, seed, options.force ?? false);
   if (existsSync(file)) {
-    if (!options.force && options.out)
-      throw new CliError(`${file} already exists; pass --force to replace it`);
+    if (!options.force) throw new CliError(`${file} already exists; pass --force to replace it`);
     for (const f of [file, `${file}-wal`, `${file}-shm`]) rmSync(f, { force: true });
   }
   mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
