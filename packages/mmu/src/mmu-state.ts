@@ -252,11 +252,12 @@ export class MmuState implements Projection<MmuSnapshot> {
   private touch(id: number, va: number, write: boolean): void {
     const space = this.space(id);
     const vpn = this.vpn(va);
-    const cached = space.tlb.flagsOf(vpn);
+    const cached = space.tlb.lookup(vpn);
     const mark = write ? Pte.ACCESSED | Pte.DIRTY : Pte.ACCESSED;
-    if (cached >= 0) {
-      space.tlb.hit(vpn, mark);
-      if ((cached & mark) !== mark) this.markTables(space, vpn, mark);
+    if (cached !== undefined) {
+      const before = cached.flags;
+      space.tlb.hitSlot(vpn, cached, mark);
+      if ((before & mark) !== mark) this.markTables(space, vpn, mark);
       return;
     }
     const flags = this.markTables(space, vpn, mark);

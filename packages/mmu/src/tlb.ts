@@ -19,11 +19,13 @@ export interface TlbSnapshot {
   readonly misses: number;
 }
 
-interface Slot {
+/** A cached translation, as the TLB holds it (read it, do not keep it: the TLB reuses slots). */
+export interface TlbSlot {
   frame: number;
   guestFrame: number;
   flags: number;
 }
+type Slot = TlbSlot;
 
 /**
  * A fully associative TLB of one address space (as if tagged by ASID/VMID), caching
@@ -42,30 +44,24 @@ export class Tlb {
     readonly policy: TlbPolicy,
   ) {}
 
-  /** Flags of the cached translation of `vpn`, or -1 on a miss; no side effects. */
-  flagsOf(vpn: number): number {
-    return this.slots.get(vpn)?.flags ?? -1;
+  /** The cached translation of `vpn`, or undefined on a miss; no side effects. One lookup for all its fields. */
+  lookup(vpn: number): TlbSlot | undefined {
+    return this.slots.get(vpn);
   }
 
-  /** Frame of the cached translation of `vpn`, or -1 on a miss; no side effects. */
-  frameOf(vpn: number): number {
-    return this.slots.get(vpn)?.frame ?? -1;
-  }
-
-  /** Guest frame of the cached translation of `vpn` (-1 for a host translation or a miss). */
-  guestFrameOf(vpn: number): number {
-    return this.slots.get(vpn)?.guestFrame ?? -1;
-  }
-
-  /** Counts a hit on `vpn` (which must be cached), marks it used (LRU) and sets `setFlags` in it. */
-  hit(vpn: number, setFlags = 0): void {
-    const slot = this.slots.get(vpn)!;
+  /** Counts a hit on a slot found by {@link lookup}, marks it used (LRU) and sets `setFlags` in it. */
+  hitSlot(vpn: number, slot: TlbSlot, setFlags: number): void {
     this.hits++;
     slot.flags |= setFlags;
     if (this.policy === 'lru') {
       this.slots.delete(vpn);
       this.slots.set(vpn, slot);
     }
+  }
+
+  /** Counts a hit on `vpn` (which must be cached), marks it used (LRU) and sets `setFlags` in it. */
+  hit(vpn: number, setFlags = 0): void {
+    this.hitSlot(vpn, this.slots.get(vpn)!, setFlags);
   }
 
   /** Counts a miss on `vpn` and caches its translation, evicting the front entry when full. */

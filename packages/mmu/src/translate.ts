@@ -47,12 +47,12 @@ export function translatePage(
   access: AccessKind,
   user: boolean,
 ): Translation | Fault {
-  const cached = space.tlb.flagsOf(vpn);
-  if (cached >= 0) {
+  const cached = space.tlb.lookup(vpn);
+  if (cached !== undefined) {
     return permit(
-      cached,
-      space.tlb.frameOf(vpn),
-      space.tlb.guestFrameOf(vpn),
+      cached.flags,
+      cached.frame,
+      cached.guestFrame,
       true,
       access,
       user,
