@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, rmSync, truncateSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -304,6 +305,31 @@ describe('chronovisor', () => {
     expect(mmu).toMatchObject({ name: '@chronovisor/mmu' });
     expect(mmu!.commands).toContain('mmu.map');
     expect(mmu!.events).toContain('mmu.fault.raised');
+  });
+
+  it("signs a run with --sign and checks it against the signer's key with --key", () => {
+    const signer = generateKeyPairSync('ed25519');
+    const other = generateKeyPairSync('ed25519');
+    writeFileSync(file('signer.pem'), signer.privateKey.export({ type: 'pkcs8', format: 'pem' }));
+    writeFileSync(file('signer.pub.pem'), signer.publicKey.export({ type: 'spki', format: 'pem' }));
+    writeFileSync(file('other.pub.pem'), other.publicKey.export({ type: 'spki', format: 'pem' }));
+    expect(
+      chronovisor('run', quickstart, '--out', file('s.db'), '--sign', file('signer.pem')).status,
+    ).toBe(0);
+    const trusted = chronovisor('verify', file('s.db'), '--key', file('signer.pub.pem'), '--json');
+    expect(trusted.status).toBe(0);
+    expect(JSON.parse(trusted.stdout)).toMatchObject({ ok: true, signatures: 'trusted key' });
+    const wrongKey = chronovisor('verify', file('s.db'), '--key', file('other.pub.pem'));
+    expect(wrongKey.status).toBe(1);
+    expect(wrongKey.stdout).toMatch(
+      /✗ The signature of the tree head at \d+ does not verify: records 1 to \d+ cannot be trusted/,
+    );
+    expect(refusedWith('verify', file('s.db'), '--key', file('missing.pem'))).toBe(
+      `error: Key file ${file('missing.pem')} does not exist`,
+    );
+    expect(
+      refusedWith('run', quickstart, '--out', file('t.db'), '--sign', file('signer.pub.pem')),
+    ).toMatch(/is not a private key in PEM/);
   });
 
   it('exits 1, naming the record, when a run was tampered with', () => {

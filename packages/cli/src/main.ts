@@ -36,6 +36,7 @@ function program(exit: (code: number) => void): Command {
     .option('-s, --seed <n>', 'the RNG seed (overrides the config)', integer)
     .option('-o, --out <file>', 'the run file (default .chronovisor/runs/<scenario>-seed<n>.db)')
     .option('-f, --force', 'replace the run file if it exists')
+    .option('--sign <key.pem>', 'sign every tree head with this Ed25519 private key')
     .option('-q, --quiet', 'no progress display')
     .option('--json', 'machine-readable output')
     .addHelpText(
@@ -63,9 +64,18 @@ function program(exit: (code: number) => void): Command {
       "Check a run's audit chain: names the first record or tree head that was tampered with.",
     )
     .argument('<run>', 'a run file')
+    .option(
+      '--key <public.pem>',
+      "the signer's Ed25519 public key, to check the signatures against",
+    )
     .option('--json', 'machine-readable output')
-    .addHelpText('after', '\nExample:\n  chronovisor verify .chronovisor/runs/quickstart-seed1.db')
-    .action((file: string, options: { json?: boolean }) => exit(verify(file, options)));
+    .addHelpText(
+      'after',
+      '\nExample:\n  chronovisor verify .chronovisor/runs/quickstart-seed1.db --key signer.pub.pem',
+    )
+    .action((file: string, options: { json?: boolean; key?: string }) =>
+      exit(verify(file, options)),
+    );
 
   cli
     .command('reexec')

@@ -10,6 +10,7 @@ import { loadPlugins } from '../plugin-loader';
 import { summarize } from '../run-summary';
 import { progressBar } from '../progress-bar';
 import { loadScenario } from '../scenario-loader';
+import { readKey } from '../keys';
 
 /** The options of `chronovisor run`. */
 export interface RunOptions {
@@ -19,6 +20,8 @@ export interface RunOptions {
   readonly force?: boolean;
   readonly json?: boolean;
   readonly quiet?: boolean;
+  /** An Ed25519 private key (PEM file): every tree head of the run is signed with it. */
+  readonly sign?: string;
 }
 
 /**
@@ -56,7 +59,9 @@ export async function run(
   }
   mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
 
+  const signingKey = options.sign ? readKey(options.sign, 'private') : undefined;
   const store = SqliteStore.create(file, {
+    ...(signingKey ? { signingKey } : {}),
     manifest: {
       createdBy: '@chronovisor/cli@1.0.0',
       scenario: scenario.name,
