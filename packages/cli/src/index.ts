@@ -2,5 +2,4 @@ export * from './cli-error';
 export * from './config';
 export { main } from './main';
 export * from './plugin-loader';
-export * from './run-summary';
 export * from './scenario-loader';

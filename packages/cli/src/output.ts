@@ -1,4 +1,5 @@
 import picocolors from 'picocolors';
+import { EXIT } from './cli-error';
 
 // Our own rule, not picocolors' (which also colours whenever CI is set): colour only on a
 // terminal, and never when NO_COLOR is set to anything (no-color.org).
@@ -31,6 +32,21 @@ export const output: Output = {
       ),
     ),
 };
+
+/**
+ * Prints a check's verdict (the whole report as JSON, or one ✓/✗ line) and returns the exit
+ * code: 0 when it passed, 1 when it did not.
+ */
+export function verdict(
+  out: Output,
+  json: boolean | undefined,
+  report: { ok: boolean; message: string },
+): 0 | 1 {
+  if (json) out.json(report);
+  else if (report.ok) out.success(report.message);
+  else out.failure(report.message);
+  return report.ok ? EXIT.ok : EXIT.failed;
+}
 
 /** A plain text table, columns padded to their widest cell. */
 export function table(header: readonly string[], rows: readonly (readonly string[])[]): string {

@@ -8,17 +8,7 @@ import {
   type Store,
 } from '@chronovisor/core';
 import { progressEvery, type Progress } from './progress';
-
-/** Counts that say how a run went. */
-export interface RunSummary {
-  readonly records: number;
-  readonly byType: Readonly<Record<string, number>>;
-  readonly rejections: number;
-  /** Events whose type says a violation (isolation, heap checks…). */
-  readonly violations: number;
-  readonly faults: number;
-  readonly finalDigest?: string;
-}
+import { summarizeRun, type RunSummary } from './run-summary';
 
 /** The first place two runs differ: the records side by side (one may be absent). */
 export interface Divergence {
@@ -74,35 +64,11 @@ export function reexecute(
       break;
     }
   }
-  const summaries = { recorded: summarize(recorded), reexecuted: summarize(into) };
+  const summaries = { recorded: summarizeRun(recorded), reexecuted: summarizeRun(into) };
   const message = divergence
     ? `The runs diverge at seq ${divergence.seq}: recorded ${describe(divergence.recorded)}, re-executed ${describe(divergence.reexecuted)}`
     : `Re-execution reproduced all ${summaries.recorded.records} records`;
   return { identical: !divergence, ...(divergence ? { divergence } : {}), ...summaries, message };
-}
-
-function summarize(store: Store): RunSummary {
-  const byType: Record<string, number> = {};
-  let records = 0;
-  let rejections = 0;
-  let violations = 0;
-  let faults = 0;
-  for (const r of store.read(1)) {
-    records++;
-    byType[r.type] = (byType[r.type] ?? 0) + 1;
-    if (r.kind === 'command' && r.rejection) rejections++;
-    if (r.kind === 'event' && r.type.includes('violat')) violations++;
-    if (r.kind === 'event' && r.type.includes('fault')) faults++;
-  }
-  const last = store.digests().at(-1);
-  return {
-    records,
-    byType,
-    rejections,
-    violations,
-    faults,
-    ...(last ? { finalDigest: last.digest } : {}),
-  };
 }
 
 function describe(record: LogRecord | undefined): string {

@@ -1,6 +1,5 @@
 import { replayState } from '@chronovisor/replay';
-import { EXIT } from '../cli-error';
-import { output, type Output } from '../output';
+import { output, verdict, type Output } from '../output';
 import { progressBar } from '../progress-bar';
 import { openRun } from '../run-plugins';
 
@@ -18,10 +17,7 @@ export function replay(
       onProgress: (done, total) => bar.update(done, total),
     });
     bar.finish();
-    if (options.json) out.json(report);
-    else if (report.ok) out.success(report.message);
-    else out.failure(report.message);
-    return report.ok ? EXIT.ok : EXIT.failed;
+    return verdict(out, options.json, report);
   } finally {
     store.close();
   }

@@ -1,4 +1,5 @@
 import { Simulation, orderPlugins } from '@chronovisor/core';
+import { summarizeRun } from '@chronovisor/replay';
 import { SqliteStore } from '@chronovisor/store';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
@@ -7,7 +8,7 @@ import { CliError, EXIT } from '../cli-error';
 import { DEFAULT_CONFIG, loadConfig } from '../config';
 import { output, table, type Output } from '../output';
 import { loadPlugins } from '../plugin-loader';
-import { summarize } from '../run-summary';
+
 import { progressBar } from '../progress-bar';
 import { loadScenario } from '../scenario-loader';
 import { readKey } from '../keys';
@@ -96,17 +97,25 @@ export async function run(
   const seconds = (performance.now() - started) / 1000;
 
   const reopened = SqliteStore.open(file, { readonly: true });
-  const summary = summarize(reopened);
+  const summary = summarizeRun(reopened);
+  const byPlugin = byPluginOf(summary.byType);
   reopened.close();
   if (options.json) {
-    out.json({ file, seed, seconds, eventsPerSecond: summary.events / seconds, ...summary });
+    out.json({
+      file,
+      seed,
+      seconds,
+      eventsPerSecond: summary.events / seconds,
+      ...summary,
+      byPlugin,
+    });
     return EXIT.ok;
   }
   out.heading(`Recorded ${scenario.name} → ${file}`);
   out.line(
     table(
       ['plugin', 'type', 'records'],
-      Object.entries(summary.byPlugin).flatMap(([plugin, types]) =>
+      Object.entries(byPlugin).flatMap(([plugin, types]) =>
         Object.entries(types)
           .sort(([a], [b]) => (a < b ? -1 : 1))
           .map(([type, n]) => [plugin, type, String(n)]),
@@ -131,4 +140,13 @@ export async function run(
   out.line(`  chronovisor replay ${file}    # rebuild the state, checking every recorded digest`);
   out.line(`  chronovisor verify ${file}    # check the audit chain, record by record`);
   return EXIT.ok;
+}
+
+/** Type counts grouped by plugin (a type's first word), for the summary table. */
+function byPluginOf(
+  byType: Readonly<Record<string, number>>,
+): Record<string, Record<string, number>> {
+  const grouped: Record<string, Record<string, number>> = {};
+  for (const [type, n] of Object.entries(byType)) (grouped[type.split('.')[0]!] ??= {})[type] = n;
+  return grouped;
 }

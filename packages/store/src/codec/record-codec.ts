@@ -155,13 +155,18 @@ function object(out: ByteWriter, v: Record<string, unknown>): void {
   }
 }
 
-/** Reads one record's canonical bytes; the reader ends after them. */
-export function decodeRecord(input: ByteReader): LogRecord {
+function readKind(input: ByteReader): number {
   const at = input.offset;
   const kind = input.byte();
   if (kind !== Kind.Command && kind !== Kind.Rejected && kind !== Kind.Event) {
     throw new DecodeError(at, `Not a record: kind byte ${kind}`);
   }
+  return kind;
+}
+
+/** Reads one record's canonical bytes; the reader ends after them. */
+export function decodeRecord(input: ByteReader): LogRecord {
+  const kind = readKind(input);
   const seq = input.varint();
   const tick = input.varint();
   const actor = input.string();
@@ -260,11 +265,7 @@ function readValue(input: ByteReader, depth: number): unknown {
  * building nothing, and returns its seq: what verification needs, several times faster.
  */
 export function skipRecord(input: ByteReader): number {
-  const at = input.offset;
-  const kind = input.byte();
-  if (kind !== Kind.Command && kind !== Kind.Rejected && kind !== Kind.Event) {
-    throw new DecodeError(at, `Not a record: kind byte ${kind}`);
-  }
+  const kind = readKind(input);
   const seq = input.varint();
   input.varint(); // tick
   input.skip(input.varint()); // actor

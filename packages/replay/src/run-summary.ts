@@ -1,21 +1,21 @@
 import type { Store } from '@chronovisor/core';
 
-/** What a run did, counted from its log. */
+/** Counts that say how a run went. */
 export interface RunSummary {
   readonly records: number;
-  readonly events: number;
   readonly commands: number;
+  readonly events: number;
+  readonly byType: Readonly<Record<string, number>>;
   readonly rejections: number;
+  /** Events whose type says a violation (isolation, heap checks…). */
   readonly violations: number;
   readonly faults: number;
-  /** Records by plugin (the type's first word), then by type. */
-  readonly byPlugin: Record<string, Record<string, number>>;
   readonly finalDigest?: string;
 }
 
-/** Counts a run's records. */
-export function summarize(store: Store): RunSummary {
-  const byPlugin: Record<string, Record<string, number>> = {};
+/** Counts a run's records, by type and by outcome. */
+export function summarizeRun(store: Store): RunSummary {
+  const byType: Record<string, number> = {};
   let records = 0;
   let events = 0;
   let rejections = 0;
@@ -23,9 +23,7 @@ export function summarize(store: Store): RunSummary {
   let faults = 0;
   for (const r of store.read(1)) {
     records++;
-    const plugin = r.type.split('.')[0]!;
-    const types = (byPlugin[plugin] ??= {});
-    types[r.type] = (types[r.type] ?? 0) + 1;
+    byType[r.type] = (byType[r.type] ?? 0) + 1;
     if (r.kind === 'event') {
       events++;
       if (r.type.includes('violat')) violations++;
@@ -35,12 +33,12 @@ export function summarize(store: Store): RunSummary {
   const last = store.digests().at(-1);
   return {
     records,
-    events,
     commands: records - events,
+    events,
+    byType,
     rejections,
     violations,
     faults,
-    byPlugin,
     ...(last ? { finalDigest: last.digest } : {}),
   };
 }
