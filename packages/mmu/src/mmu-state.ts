@@ -54,10 +54,6 @@ export class MmuState implements Projection<MmuSnapshot> {
     return space;
   }
 
-  hasSpace(id: number): boolean {
-    return this.spaces.has(id);
-  }
-
   allSpaces(): readonly AddressSpace[] {
     return [...this.spaces.values()];
   }

@@ -47,16 +47,6 @@ export class PersistentVector<T> {
     chunk.items[index & MASK] = value;
   }
 
-  /** Calls `visit` for every index whose value is not `fill`, in order. */
-  forEachSet(visit: (index: number, value: T) => void): void {
-    this.chunks.forEach((chunk, at) => {
-      if (chunk === undefined) return;
-      chunk.items.forEach((value, i) => {
-        if (value !== this.fill) visit((at << SHIFT) | i, value);
-      });
-    });
-  }
-
   snapshot(): VectorSnapshot<T> {
     return this.chunks.slice();
   }

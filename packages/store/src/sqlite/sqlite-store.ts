@@ -64,6 +64,7 @@ export class SqliteStore implements Store {
   private readonly insertBatch: Database.Statement;
   private readonly insertDigest: Database.Statement;
   private readonly insertHead: Database.Statement;
+  private readonly selectBatch: Database.Statement;
   /** The complete subtrees of the log's Merkle tree over the full batches. */
   private readonly frontier = new Frontier();
   private signingKey?: KeyObject;
@@ -75,6 +76,7 @@ export class SqliteStore implements Store {
     readonly readonly: boolean,
   ) {
     this.db = db;
+    this.selectBatch = db.prepare('SELECT count, bytes FROM batches WHERE first_seq = ?');
     this.insertBatch = db.prepare(
       'INSERT OR REPLACE INTO batches (first_seq, count, bytes, leaves, root) VALUES (?, ?, ?, ?, ?)',
     );
@@ -289,12 +291,16 @@ export class SqliteStore implements Store {
     if (full) this.pending = [];
   }
 
+  /** The stored row of the batch starting at `first`. */
+  private storedBatch(first: number): { count: number; bytes: Buffer } {
+    const row = this.selectBatch.get(first) as { count: number; bytes: Buffer } | undefined;
+    if (!row) throw new StoreError(`${this.path}: the batch from seq ${first} is missing`);
+    return row;
+  }
+
   /** The records of the batch starting at `first`, checked: a corrupt batch names its seqs. */
   private readBatch(first: number): LogRecord[] {
-    const row = this.db
-      .prepare('SELECT count, bytes FROM batches WHERE first_seq = ?')
-      .get(first) as { count: number; bytes: Buffer } | undefined;
-    if (!row) throw new StoreError(`${this.path}: the batch from seq ${first} is missing`);
+    const row = this.storedBatch(first);
     const where = `${this.path}: the batch of seqs ${first} to ${first + row.count - 1}`;
     let bytes: Buffer;
     try {
@@ -406,9 +412,7 @@ export class SqliteStore implements Store {
 
   /** The leaf hashes of a stored batch, recomputed from its records' canonical bytes. */
   private batchLeaves(first: number): Hash[] {
-    const row = this.db.prepare('SELECT bytes FROM batches WHERE first_seq = ?').get(first) as
-      { bytes: Buffer } | undefined;
-    if (!row) throw new StoreError(`${this.path}: the batch from seq ${first} is missing`);
+    const row = this.storedBatch(first);
     const leaves: Hash[] = [];
     for (const { bytes } of canonicalRecords(inflateRawSync(row.bytes)))
       leaves.push(leafHash(bytes));
