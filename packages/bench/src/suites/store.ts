@@ -47,7 +47,6 @@ class AppendFileStore extends NullStore {
     super.append(records);
     for (const r of records) appendFileSync(this.file, `${JSON.stringify(r)}\n`);
   }
-  override appendDigest(_d: StateDigest): void {}
 }
 
 function timed<T>(work: () => T): { result: T; seconds: number } {
