@@ -3,7 +3,6 @@ import {
   Simulation,
   Xoshiro128StarStar,
   type LogRecord,
-  type StateDigest,
   type Store,
 } from '@chronovisor/core';
 import { mmuPlugin } from '@chronovisor/mmu';
