@@ -1,5 +1,5 @@
 import type { EventRecord } from './record';
-import type { CommandArgs, EventData } from './type-maps';
+import type { CommandArgs, CommandValue, EventData } from './type-maps';
 
 /** Token under which plugins bind their command handlers. */
 export const CommandHandler = Symbol.for('@chronovisor/core:CommandHandler');
@@ -21,6 +21,14 @@ export interface CommandContext {
    * it. If the handler throws later, every event it emitted is undone.
    */
   emit<T extends string>(type: T, data: EventData<T>): EventRecord<EventData<T>>;
+  /**
+   * Runs another command now, as part of this one, and returns its value: how a plugin uses
+   * another's published commands (the heap maps its pages with `mmu.map`). The sub-command is
+   * recorded with its own seq, the calling plugin as actor (`plugin:heap`) and this command's seq
+   * as cause. If it is refused, this whole command is refused with its error, even if the
+   * handler catches it: check preconditions through the other plugin's query first.
+   */
+  call<T extends string>(type: T, args: CommandArgs<T>): CommandValue<T>;
 }
 
 /**

@@ -104,7 +104,7 @@ describe('Simulation', () => {
       expect(sim.dispatch('ledger.nonsense', {}).rejection).toEqual({
         error: 'UnknownCommandError',
         message:
-          'No plugin in this set handles command "ledger.nonsense" (known: ledger.post, ledger.undeclared)',
+          'No plugin in this set handles command "ledger.nonsense" (known: ledger.post, ledger.transfer, ledger.undeclared)',
       });
       expect(sim.dispatch('ledger.undeclared', post()).rejection).toEqual({
         error: 'UnknownEventTypeError',
@@ -146,6 +146,62 @@ describe('Simulation', () => {
       });
       expect(records).toHaveLength(3);
       expect(sim.get(Balances).values.has('never')).toBe(false);
+    });
+  });
+
+  describe('sub-commands', () => {
+    it("are recorded in the caller's batch, acted by the calling plugin, caused by the caller", () => {
+      const { sim, published } = setup();
+      const result = sim.dispatch('ledger.transfer', { from: 'a', to: 'b', amount: 5 });
+      const records = [...sim.store.read(1)];
+      expect(records.map((r) => [r.seq, r.kind, r.type, r.actor, r.cause, r.tick])).toEqual([
+        [1, 'command', 'ledger.transfer', 'user', 0, 1],
+        [2, 'command', 'ledger.post', 'plugin:ledger', 1, 1],
+        [3, 'event', 'ledger.account.posted', 'plugin:ledger', 2, 1],
+        [4, 'event', 'ledger.account.posted', 'user', 1, 1],
+        [5, 'command', 'ledger.post', 'plugin:ledger', 1, 1],
+        [6, 'event', 'ledger.account.posted', 'plugin:ledger', 5, 1],
+      ]);
+      expect(published).toEqual(records);
+      expect(result.value).toBe('moved');
+      expect(result.events.map((e) => e.seq)).toEqual([3, 4, 6]);
+      expect([...sim.get(Balances).values]).toEqual([
+        ['a', -5],
+        ['transfers', 1],
+        ['b', 5],
+      ]);
+    });
+
+    it('refuse their caller when refused, even if the caller catches the error', () => {
+      for (const swallow of [false, true]) {
+        const { sim, balances } = setup();
+        const result = sim.dispatch('ledger.transfer', {
+          from: 'a',
+          to: 'poison',
+          amount: 5,
+          swallow,
+        });
+        expect(result).toMatchObject({
+          seq: 1,
+          ok: false,
+          rejection: { error: 'Error', message: 'poisoned posting' },
+        });
+        expect([...sim.store.read(1)].map((r) => [r.seq, r.type])).toEqual([
+          [1, 'ledger.transfer'],
+        ]);
+        expect(balances.values.size).toBe(0);
+        expect(sim.dispatch('ledger.post', post(['c', 1])).seq).toBe(2);
+      }
+    });
+
+    it('trigger reactors with their events, after the whole command', () => {
+      const { sim } = setup();
+      sim.dispatch('ledger.transfer', { from: 'a', to: 'source', amount: 1 });
+      const records = [...sim.store.read(7)];
+      expect(records.map((r) => [r.seq, r.type, r.actor, r.cause])).toEqual([
+        [7, 'ledger.post', 'plugin:ledger', 6],
+        [8, 'ledger.account.posted', 'plugin:ledger', 7],
+      ]);
     });
   });
 

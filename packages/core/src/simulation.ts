@@ -128,6 +128,50 @@ export class Simulation {
     context.records.push(record);
     return record;
   };
+  /** Runs a handler's sub-command (see `CommandContext.call`) inside the caller's batch. */
+  private readonly caller: Caller = (parent, type, rawArgs) => {
+    if (parent.depth >= MAX_CALL_DEPTH)
+      throw new Error(`Sub-commands nest deeper than ${MAX_CALL_DEPTH} (at "${type}"): a cycle?`);
+    const seq = this.nextSeq++;
+    const at = parent.records.length;
+    parent.records.push(PENDING_COMMAND);
+    const actor = `plugin:${parent.type.slice(0, parent.type.indexOf('.'))}`;
+    const context = new EmitContext(
+      this.emitter,
+      this.caller,
+      type,
+      seq,
+      parent.tick,
+      actor,
+      parent.records,
+      parent.depth + 1,
+    );
+    try {
+      const handler = this.handlers.get(type);
+      if (!handler) throw new UnknownCommandError(type, [...this.handlers.keys()]);
+      const args = handler.parse(rawArgs);
+      const value = handler.execute(args, context);
+      if (context.failure !== undefined) throw context.failure;
+      parent.records[at] = {
+        seq,
+        tick: parent.tick,
+        actor,
+        cause: parent.seq,
+        kind: 'command',
+        type,
+        args,
+      };
+      parent.subcommands = true;
+      return value;
+    } catch (error) {
+      // Refused: so is the caller, whatever it does with the error.
+      parent.failure ??= error;
+      throw error;
+    } finally {
+      if (context.touched) parent.touched = true;
+      context.close();
+    }
+  };
   private tail: EventRecord[] = [];
 
   constructor(options: SimulationOptions) {
@@ -231,7 +275,7 @@ export class Simulation {
     this.rng.copyStateTo(this.rngBefore);
     // records[0] is the command, filled in once its outcome is known; the events follow it.
     const records: LogRecord[] = [PENDING_COMMAND];
-    const context = new EmitContext(this.emitter, seq, tick, actor, records);
+    const context = new EmitContext(this.emitter, this.caller, type, seq, tick, actor, records, 0);
     let args = rawArgs;
     let value: unknown;
     try {
@@ -239,6 +283,7 @@ export class Simulation {
       if (!handler) throw new UnknownCommandError(type, [...this.handlers.keys()]);
       args = handler.parse(rawArgs);
       value = handler.execute(args, context);
+      if (context.failure !== undefined) throw context.failure;
     } catch (error) {
       this.undo(seq, context.touched);
       const rejection = toRejection(error);
@@ -252,21 +297,23 @@ export class Simulation {
         args,
         rejection,
       };
-      this.commit([command], 0);
+      this.commit([command]);
       return { seq, ok: false, events: [], rejection };
     } finally {
       context.close();
     }
     records[0] = { seq, tick, actor, cause, kind: 'command', type, args };
     try {
-      this.commit(records, records.length - 1);
+      this.commit(records);
     } catch (error) {
       // The store refused the batch: take the command back out of state and numbering, and let it surface.
       this.undo(seq, true);
       this.nextSeq = seq;
       throw error;
     }
-    const events = records.slice(1) as EventRecord[];
+    const events = (
+      context.subcommands ? records.filter((r) => r.kind === 'event') : records.slice(1)
+    ) as EventRecord[];
     return value === undefined ? { seq, ok: true, events } : { seq, ok: true, events, value };
   }
 
@@ -295,15 +342,18 @@ export class Simulation {
     return record;
   }
 
-  /** Stores, publishes and reacts to a batch: a command (or a reactor failure) and `eventCount` events after it. */
-  private commit(records: readonly LogRecord[], eventCount: number): void {
+  /** Stores, publishes and reacts to a batch: a command with its events and sub-commands, or a reactor failure. */
+  private commit(records: readonly LogRecord[]): void {
     this.store.append(records);
-    const first = records.length - eventCount;
-    for (let i = first; i < records.length; i++) this.tail.push(records[i] as EventRecord);
+    for (let i = 0; i < records.length; i++) {
+      const record = records[i]!;
+      if (record.kind === 'event') this.tail.push(record);
+    }
     if (this.tail.length >= this.rollbackWindow) this.takeCheckpoint();
     if (this.bus$.observed()) for (const record of records) this.bus$.publish(record);
-    for (let i = first; i < records.length; i++) {
-      const event = records[i] as EventRecord;
+    for (let i = 0; i < records.length; i++) {
+      const event = records[i]!;
+      if (event.kind !== 'event') continue;
       const reactors = this.routes.get(event.type)!.reactors;
       for (let r = 0; r < reactors.length; r++) this.react(reactors[r]!, event);
     }
@@ -330,7 +380,7 @@ export class Simulation {
         'core.reaction.failed',
         data,
       );
-      this.commit([failure], 1);
+      this.commit([failure]);
       return;
     }
     for (const reaction of issued) this.reactions.push(reaction);
@@ -362,6 +412,10 @@ export class Simulation {
 }
 
 type Emitter = (context: EmitContext, type: string, data: unknown) => EventRecord;
+type Caller = (parent: EmitContext, type: string, args: unknown) => unknown;
+
+/** Sub-commands calling sub-commands: far deeper than any plugin needs, shallow enough to catch a cycle. */
+const MAX_CALL_DEPTH = 16;
 
 /** Stands in records[0] while a command executes. */
 const PENDING_COMMAND = {} as CommandRecord;
@@ -370,15 +424,23 @@ const PENDING_COMMAND = {} as CommandRecord;
 class EmitContext implements CommandContext {
   /** Set before the first event is applied: from then on a failure must roll the state back. */
   touched = false;
+  /** Set when a sub-command is recorded: the batch then holds commands among its events. */
+  subcommands = false;
+  /** A refused sub-command's error: it refuses this command too, even if the handler caught it. */
+  failure: unknown = undefined;
   private open = true;
 
   constructor(
     private readonly emitter: Emitter,
+    private readonly caller: Caller,
+    /** This command's type. */
+    readonly type: string,
     readonly seq: number,
     readonly tick: number,
     readonly actor: string,
     /** The command's records: its own (filled in at the end), then each event as it is emitted. */
     readonly records: LogRecord[],
+    readonly depth: number,
   ) {}
 
   emit<T extends string>(type: T, data: EventData<T>): EventRecord<EventData<T>> {
@@ -387,6 +449,14 @@ class EmitContext implements CommandContext {
         `Command ${this.seq} has finished executing; it cannot emit "${type}" any more`,
       );
     return this.emitter(this, type, data) as EventRecord<EventData<T>>;
+  }
+
+  call<T extends string>(type: T, args: CommandArgs<T>): CommandValue<T> {
+    if (!this.open)
+      throw new Error(
+        `Command ${this.seq} has finished executing; it cannot call "${type}" any more`,
+      );
+    return this.caller(this, type, args) as CommandValue<T>;
   }
 
   close(): void {

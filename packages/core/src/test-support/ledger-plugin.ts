@@ -74,6 +74,24 @@ const Post = handler('ledger.post', (args, context, rng) => {
   return args.postings.length > 0 ? args.postings.length : undefined;
 });
 
+type TransferArgs = { from: string; to: string; amount: number; swallow?: boolean };
+
+/**
+ * Moves `amount` between accounts through two `ledger.post` sub-commands, emitting its own event
+ * between them; with `swallow`, catches a refused sub-command and carries on (which must not help).
+ */
+const Transfer = handler('ledger.transfer', (raw, context) => {
+  const args = raw as unknown as TransferArgs;
+  context.call('ledger.post', { postings: [{ account: args.from, amount: -args.amount }] });
+  context.emit('ledger.account.posted', { account: 'transfers', amount: 1 });
+  try {
+    context.call('ledger.post', { postings: [{ account: args.to, amount: args.amount }] });
+  } catch (error) {
+    if (!args.swallow) throw error;
+  }
+  return 'moved';
+});
+
 /** Emits an event type nobody declared. */
 const EmitUndeclared = handler('ledger.undeclared', (_args, context) => {
   context.emit('ledger.nothing.happened', {});
@@ -102,7 +120,7 @@ export function ledgerPlugin(): Plugin {
     module: new ContainerModule(({ bind }) => {
       bind(Balances).toSelf().inSingletonScope();
       bind(Projection).toService(Balances);
-      for (const h of [Post, EmitUndeclared]) {
+      for (const h of [Post, Transfer, EmitUndeclared]) {
         bind(h).toSelf().inSingletonScope();
         bind(CommandHandler).toService(h);
       }
