@@ -1,0 +1,204 @@
+import type { CommandContext } from '@chronovisor/core';
+import { MmuQuery } from '@chronovisor/mmu';
+import { inject, injectable } from 'inversify';
+import type { Block, Heap } from './heap';
+import { HeapError } from './heap-error';
+import { HeapConfig } from './heap-options';
+import { HeapState } from './heap-state';
+import { policyNamed, type HeapShape } from './policies';
+import {
+  INFO_BYTES,
+  decodeInfo,
+  encodeInfo,
+  hex,
+  nextCount,
+  packPointer,
+  tagOfCount,
+  type AllocationInfo,
+} from './pointer';
+
+/** Copies and fills go through the MMU in pieces of at most this many bytes (its access bound). */
+const PIECE = 1 << 20;
+
+/**
+ * The dynamic memory manager of US12292828B2, one per address space: it places blocks by the
+ * configured policy, grows the heap through `mmu.map`, and keeps each block's allocation info
+ * (authority + count) in simulated memory at an address derived from the block's start.
+ * Everything it changes, it changes by emitting the heap's events and calling the MMU's commands.
+ */
+@injectable()
+export class Allocator {
+  constructor(
+    @inject(HeapState) private readonly state: HeapState,
+    @inject(HeapConfig) private readonly config: HeapConfig,
+    @inject(MmuQuery) private readonly mmu: MmuQuery,
+  ) {}
+
+  /** The space's heap, created empty on first use. */
+  heapOf(space: number, context: CommandContext): Heap {
+    const heap = this.state.heap(space);
+    if (heap) return heap;
+    const known = this.mmu.spaces().find((s) => s.id === space);
+    if (!known)
+      throw new HeapError(`Space ${space} does not exist; create it with mmu.create-space`);
+    if (known.kind === 'guest')
+      throw new HeapError(
+        `Space ${space} is a guest space, whose pages map guest-physical memory the guest allocates: give the heap a host or VM space`,
+      );
+    const { pageSize, vaLimit } = this.mmu.config;
+    const { base, metaBase, maxBytes, alignment, policy, tagBits, addressBits } = this.config;
+    if (base % pageSize !== 0)
+      throw new HeapError(
+        `The heap base ${hex(base)} is not aligned to the MMU's ${pageSize}-byte pages`,
+      );
+    const metaEnd = metaBase + (maxBytes / alignment) * INFO_BYTES;
+    if (metaEnd > vaLimit)
+      throw new HeapError(
+        `The heap and its allocation info (${hex(base)} to ${hex(metaEnd)}) run past the MMU's ${hex(vaLimit)} address space`,
+      );
+    context.emit('heap.region.created', {
+      space,
+      base,
+      metaBase,
+      policy,
+      tagBits,
+      addressBits,
+      alignment,
+    });
+    return this.state.heap(space)!;
+  }
+
+  /** Allocates `size` bytes aligned to `align` (at least the heap's alignment); returns the tagged pointer. */
+  allocate(heap: Heap, size: number, align: number, context: CommandContext): Block {
+    const policy = policyNamed(heap.policy);
+    const alignment = Math.max(align, heap.alignment);
+    const span = policy.span(size, alignment);
+    let placement = policy.place(heap, span, alignment);
+    while (!placement) {
+      this.grow(heap, span, alignment, context);
+      placement = policy.place(heap, span, alignment);
+    }
+    const { address, from, rest } = placement;
+    const info = this.readInfo(heap, address);
+    const count = nextCount(info.count);
+    const ptr = packPointer(address, tagOfCount(count, heap.tagBits), heap);
+    context.emit('heap.block.allocated', {
+      space: heap.space,
+      ptr,
+      address,
+      size,
+      span,
+      count,
+      from,
+      rest,
+    });
+    this.writeInfo(heap, address, { allocated: true, count }, context);
+    return heap.blocks.get(address)!;
+  }
+
+  /** Frees a block the pointer check has accepted. */
+  release(heap: Heap, block: Block, context: CommandContext): void {
+    const chunk = policyNamed(heap.policy).release(heap, block.address, block.span);
+    const { ptr, address, size, span, count, allocSeq } = block;
+    context.emit('heap.block.freed', {
+      space: heap.space,
+      ptr,
+      address,
+      size,
+      span,
+      count,
+      allocSeq,
+      chunk,
+    });
+    this.writeInfo(heap, address, { allocated: false, count }, context);
+  }
+
+  /** What the info word at a block start says, read through the MMU. */
+  readInfo(heap: Heap, address: number): AllocationInfo {
+    const bytes = this.mmu.read(heap.space, heap.infoAddress(address), INFO_BYTES);
+    if (!bytes)
+      throw new HeapError(
+        `The allocation info of ${hex(address)} at ${hex(heap.infoAddress(address))} in space ${heap.space} is not mapped any more`,
+      );
+    return decodeInfo(bytes);
+  }
+
+  /** Copies `length` bytes from one block to another through the MMU. */
+  copy(heap: Heap, from: number, to: number, length: number, context: CommandContext): void {
+    for (let done = 0; done < length; done += PIECE) {
+      const n = Math.min(PIECE, length - done);
+      const read = context.call('mmu.read', { space: heap.space, va: from + done, length: n });
+      if (!read.ok) throw new HeapError(`Copying ${hex(from + done)} faulted (${read.fault.kind})`);
+      this.write(heap, to + done, read.bytes, false, context);
+    }
+  }
+
+  /** Zeroes `length` bytes through the MMU. */
+  zero(heap: Heap, address: number, length: number, context: CommandContext): void {
+    for (let done = 0; done < length; done += PIECE)
+      this.write(
+        heap,
+        address + done,
+        new Uint8Array(Math.min(PIECE, length - done)),
+        false,
+        context,
+      );
+  }
+
+  private writeInfo(
+    heap: Heap,
+    address: number,
+    info: AllocationInfo,
+    context: CommandContext,
+  ): void {
+    this.write(heap, heap.infoAddress(address), encodeInfo(info), true, context);
+  }
+
+  private write(
+    heap: Heap,
+    va: number,
+    data: Uint8Array,
+    kernel: boolean,
+    context: CommandContext,
+  ): void {
+    const outcome = context.call('mmu.write', { space: heap.space, va, data, kernel });
+    if (!outcome.ok)
+      throw new HeapError(
+        `Writing ${hex(va)} in space ${heap.space} faulted (${outcome.fault.kind})`,
+      );
+  }
+
+  /** Moves the break up as the policy says, mapping the new heap pages and their info pages. */
+  private grow(heap: Heap, span: number, align: number, context: CommandContext): void {
+    const { to, chunk } = policyNamed(heap.policy).grow(heap as HeapShape, span, align);
+    if (to - heap.base > this.config.maxBytes)
+      throw new HeapError(
+        `Out of memory: ${span} more bytes would take the heap of space ${heap.space} past its ${this.config.maxBytes} bytes`,
+      );
+    const from = heap.brk;
+    this.mapUpTo(heap, from, to, context);
+    this.mapUpTo(heap, heap.infoAddress(from), heap.infoAddress(to), context, true);
+    context.emit('heap.region.extended', { space: heap.space, from, to, chunk });
+  }
+
+  /** Maps the pages that `[from, to)` needs beyond those `from` already needed. */
+  private mapUpTo(
+    heap: Heap,
+    from: number,
+    to: number,
+    context: CommandContext,
+    kernel = false,
+  ): void {
+    const pageSize = this.mmu.config.pageSize;
+    const first = Math.ceil(from / pageSize);
+    const end = Math.ceil(to / pageSize);
+    if (end > first)
+      context.call('mmu.map', {
+        space: heap.space,
+        va: first * pageSize,
+        pages: end - first,
+        perms: 'rw-',
+        kernel,
+      });
+  }
+}

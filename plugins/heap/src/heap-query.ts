@@ -1,0 +1,88 @@
+import type { Query } from '@chronovisor/core';
+import { inject, injectable } from 'inversify';
+import { Allocator } from './allocator';
+import type { Block, FreedBlock, HeapCounters } from './heap';
+import type { PolicyName } from './heap-options';
+import { HeapState, type Violation } from './heap-state';
+import { addressOf, tagOf, type AllocationInfo } from './pointer';
+
+/** One heap at a glance. */
+export interface HeapSummary {
+  readonly space: number;
+  readonly policy: PolicyName;
+  readonly tagBits: number;
+  readonly base: number;
+  readonly brk: number;
+  /** Bytes from base to break. */
+  readonly extent: number;
+  readonly liveBytes: number;
+  readonly peakLiveBytes: number;
+  readonly liveBlocks: number;
+  readonly freeBytes: number;
+  readonly freeChunks: number;
+  readonly counters: Readonly<HeapCounters>;
+}
+
+/** The heap's read-only face, for scenarios, other plugins, the debugger and the CLI. */
+@injectable()
+export class HeapQuery implements Query {
+  readonly name = 'heap';
+
+  constructor(
+    @inject(HeapState) private readonly state: HeapState,
+    @inject(Allocator) private readonly allocator: Allocator,
+  ) {}
+
+  /** Every heap, by space. */
+  heaps(): HeapSummary[] {
+    return [...this.state.allHeaps()]
+      .sort((a, b) => a.space - b.space)
+      .map((h) => ({
+        space: h.space,
+        policy: h.policy,
+        tagBits: h.tagBits,
+        base: h.base,
+        brk: h.brk,
+        extent: h.extent,
+        liveBytes: h.liveBytes,
+        peakLiveBytes: h.peakLiveBytes,
+        liveBlocks: h.blocks.size,
+        freeBytes: h.chunks.bytes,
+        freeChunks: h.chunks.count,
+        counters: { ...h.counters },
+      }));
+  }
+
+  heap(space: number): HeapSummary | undefined {
+    return this.heaps().find((h) => h.space === space);
+  }
+
+  /** The live block holding the address a pointer points to (tag ignored). */
+  blockAt(space: number, ptr: number): Block | undefined {
+    const heap = this.state.heap(space);
+    return heap?.blockContaining(addressOf(ptr, heap));
+  }
+
+  /** The live blocks of a space's heap, in address order. */
+  blocks(space: number): Block[] {
+    const heap = this.state.heap(space);
+    return heap ? [...heap.blocks.entries()].map(([, block]) => block) : [];
+  }
+
+  /** Who freed the block a stale pointer points to: the freed block, with the seq of its free. */
+  whoFreed(space: number, ptr: number): FreedBlock | undefined {
+    const heap = this.state.heap(space);
+    return heap?.freedCovering(addressOf(ptr, heap), tagOf(ptr, heap));
+  }
+
+  /** The info word stored for the block start `address`, read through the MMU. */
+  info(space: number, address: number): AllocationInfo | undefined {
+    const heap = this.state.heap(space);
+    return heap ? this.allocator.readInfo(heap, address) : undefined;
+  }
+
+  /** Every violation so far, in order. */
+  violations(): readonly Violation[] {
+    return this.state.violations();
+  }
+}

@@ -1,0 +1,115 @@
+import { digestOf, type EventRecord, type Projection } from '@chronovisor/core';
+import { injectable } from 'inversify';
+import { Heap } from './heap';
+import type {
+  BlockAllocated,
+  BlockFreed,
+  BlockResized,
+  HeapCreated,
+  HeapExtended,
+  ViolationDetected,
+} from './heap-events';
+
+/** A violation as the heap keeps it: the event's seq and payload. */
+export interface Violation extends ViolationDetected {
+  readonly seq: number;
+}
+
+/** What a snapshot of the heaps holds. */
+export interface HeapSnapshot {
+  readonly heaps: ReadonlyMap<number, Heap>;
+  readonly violations: readonly Violation[];
+}
+
+/**
+ * Every space's heap: the heap plugin's projection. Snapshots are copy on write per heap: a
+ * snapshot starts a new generation, and the first change to a heap after it copies that heap.
+ */
+@injectable()
+export class HeapState implements Projection<HeapSnapshot> {
+  readonly name = 'heap';
+  readonly eventTypes = [
+    'heap.region.created',
+    'heap.region.extended',
+    'heap.block.allocated',
+    'heap.block.freed',
+    'heap.block.resized',
+    'heap.violation.detected',
+  ];
+
+  private heaps = new Map<number, Heap>();
+  private violationList: Violation[] = [];
+  private generation = 0;
+  /** True while the containers above are also held by a snapshot. */
+  private shared = false;
+
+  heap(space: number): Heap | undefined {
+    return this.heaps.get(space);
+  }
+
+  allHeaps(): IterableIterator<Heap> {
+    return this.heaps.values();
+  }
+
+  violations(): readonly Violation[] {
+    return this.violationList;
+  }
+
+  apply(event: EventRecord): void {
+    if (this.shared) {
+      this.heaps = new Map(this.heaps);
+      this.violationList = this.violationList.slice();
+      this.shared = false;
+    }
+    switch (event.type) {
+      case 'heap.region.created': {
+        const created = event.data as HeapCreated;
+        this.heaps.set(created.space, new Heap(created, this.generation));
+        return;
+      }
+      case 'heap.region.extended':
+        return this.writable(event).applyExtended(event.data as HeapExtended);
+      case 'heap.block.allocated':
+        return this.writable(event).applyAllocated(event.data as BlockAllocated, event.seq);
+      case 'heap.block.freed':
+        return this.writable(event).applyFreed(event.data as BlockFreed, event.seq);
+      case 'heap.block.resized':
+        return this.writable(event).applyResized(event.data as BlockResized);
+      case 'heap.violation.detected': {
+        const violation = event.data as ViolationDetected;
+        this.writable(event).applyViolation(violation.kind);
+        this.violationList.push({ seq: event.seq, ...violation });
+        return;
+      }
+    }
+  }
+
+  snapshot(): HeapSnapshot {
+    this.generation++;
+    this.shared = true;
+    return { heaps: this.heaps, violations: this.violationList };
+  }
+
+  restore(snapshot: HeapSnapshot): void {
+    this.heaps = snapshot.heaps as Map<number, Heap>;
+    this.violationList = snapshot.violations as Violation[];
+    this.generation++;
+    this.shared = true;
+  }
+
+  digest(): string {
+    const heaps = [...this.heaps.values()].sort((a, b) => a.space - b.space);
+    return digestOf([heaps.map((h) => h.digestInput()), this.violationList.length]);
+  }
+
+  /** The heap an event changes, copied first if a snapshot still holds it. */
+  private writable(event: EventRecord): Heap {
+    const space = (event.data as { space: number }).space;
+    let heap = this.heaps.get(space)!;
+    if (heap.generation !== this.generation) {
+      heap = heap.clone(this.generation);
+      this.heaps.set(space, heap);
+    }
+    return heap;
+  }
+}

@@ -1,0 +1,42 @@
+import { HeapViolation } from './heap-client';
+import { addressOf, decodeInfo, tagOf } from './pointer';
+import { heapMachine } from './test-support/heap-machine';
+
+const bytes = (...values: number[]) => Uint8Array.from(values);
+
+describe('heap plugin', () => {
+  it('allocates tagged pointers, stores and loads through them, and frees', () => {
+    const { heap, query, space } = heapMachine();
+    const p = heap.malloc(24);
+    const layout = { addressBits: 40, tagBits: 8 };
+    expect(addressOf(p, layout)).toBe(2 ** 36);
+    expect(tagOf(p, layout)).toBe(1);
+    heap.store(p + 8, bytes(1, 2, 3));
+    expect([...heap.load(p + 8, 3)]).toEqual([1, 2, 3]);
+    expect(query.info(space, 2 ** 36)).toEqual({ allocated: true, count: 1 });
+    heap.free(p);
+    expect(query.info(space, 2 ** 36)).toEqual({ allocated: false, count: 1 });
+    const q = heap.malloc(16);
+    expect(addressOf(q, layout)).toBe(2 ** 36);
+    expect(tagOf(q, layout)).toBe(2);
+    expect(decodeInfo(bytes(2, 0x80))).toEqual({ allocated: true, count: 2 });
+  });
+
+  it('names the free when a stale pointer writes to reused memory', () => {
+    const { heap, query, sim, eventsAfter } = heapMachine();
+    const p = heap.malloc(32);
+    const before = sim.seq;
+    heap.free(p);
+    const freed = eventsAfter(before).find((e) => e.type === 'heap.block.freed')!;
+    heap.malloc(32);
+    let caught: HeapViolation | undefined;
+    try {
+      heap.store(p + 4, bytes(9));
+    } catch (error) {
+      caught = error as HeapViolation;
+    }
+    expect(caught?.violation).toMatchObject({ kind: 'use-after-free', op: 'store', ptr: p + 4 });
+    expect(caught?.violation.freed?.freeSeq).toBe(freed.seq);
+    expect(query.violations()).toHaveLength(1);
+  });
+});

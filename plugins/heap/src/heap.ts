@@ -1,0 +1,183 @@
+import { AddressMap } from './address-map';
+import { FreeChunks } from './free-chunks';
+import type {
+  BlockAllocated,
+  BlockFreed,
+  BlockResized,
+  HeapCreated,
+  HeapExtended,
+  ViolationKind,
+} from './heap-events';
+import type { PolicyName } from './heap-options';
+import type { HeapShape } from './policies';
+import { INFO_BYTES, tagOfCount } from './pointer';
+
+/** A live block. */
+export interface Block {
+  readonly ptr: number;
+  readonly address: number;
+  readonly size: number;
+  readonly span: number;
+  readonly count: number;
+  readonly allocSeq: number;
+}
+
+/** A block that was freed: what a stale pointer still points to. */
+export interface FreedBlock extends Block {
+  readonly freeSeq: number;
+}
+
+/** Counters of what a heap has done. */
+export interface HeapCounters {
+  allocations: number;
+  frees: number;
+  resizes: number;
+  violations: number;
+}
+
+/** How far back a stale pointer into memory since reused is still traced to its block. */
+const FREED_SEARCH_DEPTH = 64;
+
+/**
+ * One address space's heap: the break, free chunks, live blocks, and the freed blocks stale
+ * pointers may still name. Changed only by the heap's events, through the `apply…` methods.
+ */
+export class Heap implements HeapShape {
+  readonly space: number;
+  readonly base: number;
+  readonly metaBase: number;
+  readonly policy: PolicyName;
+  readonly tagBits: number;
+  readonly addressBits: number;
+  readonly alignment: number;
+  brk: number;
+  chunks = new FreeChunks();
+  blocks = new AddressMap<Block>();
+  /** By start address, then by tag: the last block freed there with that tag. */
+  freed = new AddressMap<ReadonlyMap<number, FreedBlock>>();
+  liveBytes = 0;
+  peakLiveBytes = 0;
+  counters: HeapCounters = { allocations: 0, frees: 0, resizes: 0, violations: 0 };
+
+  constructor(
+    created: HeapCreated,
+    /** The snapshot generation this copy belongs to (see HeapState). */
+    public generation: number,
+  ) {
+    this.space = created.space;
+    this.base = created.base;
+    this.metaBase = created.metaBase;
+    this.policy = created.policy;
+    this.tagBits = created.tagBits;
+    this.addressBits = created.addressBits;
+    this.alignment = created.alignment;
+    this.brk = created.base;
+  }
+
+  /** Bytes from the base to the break: what the heap takes of the address space. */
+  get extent(): number {
+    return this.brk - this.base;
+  }
+
+  /** Where the allocation info of the block starting at `address` lives. */
+  infoAddress(address: number): number {
+    return this.metaBase + ((address - this.base) / this.alignment) * INFO_BYTES;
+  }
+
+  /** The live block whose span holds `address`. */
+  blockContaining(address: number): Block | undefined {
+    const start = this.blocks.floor(address);
+    if (start === undefined) return undefined;
+    const block = this.blocks.get(start)!;
+    return address < start + block.span ? block : undefined;
+  }
+
+  /** The live blocks just below and just above `address` (an overrun's likely source). */
+  neighbours(address: number): Block[] {
+    const out: Block[] = [];
+    const below = this.blocks.floor(address);
+    if (below !== undefined) out.push(this.blocks.get(below)!);
+    const above = this.blocks.ceiling(address + 1);
+    if (above !== undefined) out.push(this.blocks.get(above)!);
+    return out;
+  }
+
+  /** The freed block with `tag` whose bytes held `address`, searching the nearest starts below it. */
+  freedCovering(address: number, tag: number): FreedBlock | undefined {
+    for (let step = 0; step < FREED_SEARCH_DEPTH; step++) {
+      const start = this.freed.below(address, step);
+      if (start === undefined) return undefined;
+      const block = this.freed.get(start)!.get(tag);
+      if (block && address < block.address + Math.max(block.size, 1)) return block;
+    }
+    return undefined;
+  }
+
+  applyExtended({ to, chunk }: HeapExtended): void {
+    this.brk = to;
+    this.chunks.cover(chunk);
+  }
+
+  applyAllocated(event: BlockAllocated, seq: number): void {
+    this.chunks.remove(event.from[0]);
+    for (const piece of event.rest) this.chunks.add(piece);
+    const { ptr, address, size, span, count } = event;
+    this.blocks.set(address, { ptr, address, size, span, count, allocSeq: seq });
+    this.liveBytes += size;
+    if (this.liveBytes > this.peakLiveBytes) this.peakLiveBytes = this.liveBytes;
+    this.counters.allocations++;
+  }
+
+  applyFreed(event: BlockFreed, seq: number): void {
+    const block = this.blocks.get(event.address)!;
+    this.blocks.delete(event.address);
+    this.chunks.cover(event.chunk);
+    this.liveBytes -= block.size;
+    this.counters.frees++;
+    const tags = new Map(this.freed.get(block.address));
+    tags.set(tagOfCount(block.count, this.tagBits), { ...block, freeSeq: seq });
+    this.freed.set(block.address, tags);
+  }
+
+  applyResized(event: BlockResized): void {
+    const block = this.blocks.get(event.address)!;
+    this.blocks.set(event.address, { ...block, size: event.size });
+    this.liveBytes += event.size - event.oldSize;
+    if (this.liveBytes > this.peakLiveBytes) this.peakLiveBytes = this.liveBytes;
+    this.counters.resizes++;
+  }
+
+  applyViolation(_kind: ViolationKind): void {
+    this.counters.violations++;
+  }
+
+  /** A copy for another snapshot generation; block records are immutable, so they are shared. */
+  clone(generation: number): Heap {
+    const copy = Object.create(Heap.prototype) as Heap;
+    Object.assign(copy, this);
+    copy.generation = generation;
+    copy.chunks = this.chunks.clone();
+    copy.blocks = this.blocks.clone();
+    copy.freed = this.freed.clone();
+    copy.counters = { ...this.counters };
+    return copy;
+  }
+
+  /** Everything that defines the heap, in a fixed order, for its digest. */
+  digestInput(): unknown[] {
+    return [
+      this.space,
+      this.base,
+      this.brk,
+      this.liveBytes,
+      this.peakLiveBytes,
+      this.counters,
+      [...this.chunks],
+      [...this.blocks.entries()].map(([, b]) => [b.address, b.size, b.span, b.count, b.allocSeq]),
+      [...this.freed.entries()].map(([address, tags]) => [
+        address,
+        [...tags].sort(([a], [b]) => a - b).map(([tag, f]) => [tag, f.size, f.allocSeq, f.freeSeq]),
+      ]),
+    ];
+  }
+}
