@@ -9,6 +9,7 @@ export { EventBus } from './event-bus';
 export * from './event-type-registry';
 export type { SubscriberError } from './guarded-observable';
 export * from './memory-store';
+export * from './multiset-hash';
 export * from './null-store';
 export * from './of-type';
 export * from './plugin';

@@ -1,6 +1,6 @@
 import type { Generation } from './generation';
 import type { Geometry } from './geometry';
-import { MultisetHash } from './multiset-hash';
+import { MultisetHash } from '@chronovisor/core';
 
 interface Leaf {
   gen: number;

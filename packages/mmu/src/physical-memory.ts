@@ -1,7 +1,6 @@
-import { canonicalJson } from '@chronovisor/core';
 import type { Hash } from 'node:crypto';
 import type { Generation } from './generation';
-import { MultisetHash } from './multiset-hash';
+import { MultisetHash, canonicalJson } from '@chronovisor/core';
 import { PersistentVector, type VectorSnapshot } from './persistent-vector';
 
 /** A named partition: the frames `[base, base + frames)`, which only its spaces allocate from. */

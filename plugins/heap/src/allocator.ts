@@ -7,6 +7,7 @@ import { HeapConfig } from './heap-options';
 import { HeapState } from './heap-state';
 import { policyNamed, type HeapShape } from './policies';
 import {
+  COUNT_MASK,
   INFO_BYTES,
   decodeInfo,
   encodeInfo,
@@ -79,8 +80,7 @@ export class Allocator {
       placement = policy.place(heap, span, alignment);
     }
     const { address, from, rest } = placement;
-    const info = this.readInfo(heap, address);
-    const count = nextCount(info.count);
+    const count = nextCount(this.highestCount(heap, from[0], address + span));
     const ptr = packPointer(address, tagOfCount(count, heap.tagBits), heap);
     context.emit('heap.block.allocated', {
       space: heap.space,
@@ -121,6 +121,28 @@ export class Allocator {
         `The allocation info of ${hex(address)} at ${hex(heap.infoAddress(address))} in space ${heap.space} is not mapped any more`,
       );
     return decodeInfo(bytes);
+  }
+
+  /**
+   * The highest allocation count stored in `[from, to)`: every block that ever started there.
+   * A new block's count is one more, so it differs from the count of every block that held any
+   * of its bytes since (they all lie in the free chunk it is carved from, which starts at
+   * `from`), and a stale pointer into it escapes only once that memory has been allocated 2^k
+   * more times (as Scudo's MTE retagging excludes the previous tag, but for k generations).
+   */
+  private highestCount(heap: Heap, from: number, to: number): number {
+    const length = ((to - from) / heap.alignment) * INFO_BYTES;
+    const bytes = this.mmu.read(heap.space, heap.infoAddress(from), length);
+    if (!bytes)
+      throw new HeapError(
+        `The allocation info of ${hex(from)} in space ${heap.space} is not mapped any more`,
+      );
+    let highest = 0;
+    for (let i = 0; i < length; i += INFO_BYTES) {
+      const count = (bytes[i]! | (bytes[i + 1]! << 8)) & COUNT_MASK;
+      if (count > highest) highest = count;
+    }
+    return highest;
   }
 
   /** Copies `length` bytes from one block to another through the MMU. */

@@ -1,12 +1,17 @@
+import { MultisetHash } from '@chronovisor/core';
 import { AddressMap } from './address-map';
 
 /** A run of free heap memory: `[address, size]`, as events carry it. */
 export type Chunk = readonly [address: number, size: number];
 
+const CHUNK_FACT = 1;
+
 /** The heap's free memory, as chunks in address order. */
 export class FreeChunks {
   private chunks = new AddressMap<number>();
   private total = 0;
+  /** A hash of the chunks, kept as they change, for the heap's digest. */
+  hash = new MultisetHash();
 
   /** Free bytes in all chunks. */
   get bytes(): number {
@@ -39,6 +44,7 @@ export class FreeChunks {
   add([address, size]: Chunk): void {
     this.chunks.set(address, size);
     this.total += size;
+    this.hash.toggle(1, CHUNK_FACT, address, size);
   }
 
   remove(address: number): void {
@@ -46,6 +52,7 @@ export class FreeChunks {
     if (size === undefined) throw new Error(`No free chunk starts at 0x${address.toString(16)}`);
     this.chunks.delete(address);
     this.total -= size;
+    this.hash.toggle(-1, CHUNK_FACT, address, size);
   }
 
   /** Makes `chunk` one free chunk, absorbing every chunk inside it (what a merge leaves). */
@@ -65,6 +72,7 @@ export class FreeChunks {
     const copy = new FreeChunks();
     copy.chunks = this.chunks.clone();
     copy.total = this.total;
+    copy.hash.set(this.hash.value);
     return copy;
   }
 }

@@ -81,6 +81,38 @@ export class HeapQuery implements Query {
     return heap ? this.allocator.readInfo(heap, address) : undefined;
   }
 
+  /**
+   * The chance that the heap's checks stop a stale pointer used now: one from a block allocated
+   * with `count`, freed since, used to free (`free`, also realloc) or to access (`access`).
+   * Memory not allocated again since is always caught (its info says freed). Memory allocated
+   * again carries a count at least one higher per reallocation, so the pointer is certain to be
+   * caught until its memory has been allocated 2^k more times; after that only the tag's k bits
+   * tell the counts apart, and with the number of reallocations spread evenly a stale pointer
+   * slips through once in 2^k.
+   */
+  expectedDetection(
+    space: number,
+    stale: { ptr: number; count: number },
+    use: 'free' | 'access',
+  ): number {
+    const heap = this.state.heap(space);
+    if (!heap) return 1;
+    const address = addressOf(stale.ptr, heap);
+    let now: number | undefined;
+    if (use === 'access') {
+      now = heap.blockContaining(address)?.count;
+    } else {
+      const info =
+        address % heap.alignment === 0 && heap.blocks.has(address)
+          ? this.info(space, address)
+          : undefined;
+      now = info?.allocated ? info.count : undefined;
+    }
+    if (now === undefined) return 1;
+    const reallocations = now - stale.count;
+    return reallocations < 2 ** heap.tagBits ? 1 : 1 - 2 ** -heap.tagBits;
+  }
+
   /** Every violation so far, in order. */
   violations(): readonly Violation[] {
     return this.state.violations();

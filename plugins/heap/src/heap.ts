@@ -1,3 +1,4 @@
+import { MultisetHash } from '@chronovisor/core';
 import { AddressMap } from './address-map';
 import { FreeChunks } from './free-chunks';
 import type {
@@ -35,6 +36,12 @@ export interface HeapCounters {
   violations: number;
 }
 
+/** Freed blocks at one start address, by tag; changed in place only by the generation that made it. */
+type TagMap = Map<number, FreedBlock> & { readonly generation: number };
+
+const BLOCK_FACT = 2;
+const FREED_FACT = 3;
+
 /** How far back a stale pointer into memory since reused is still traced to its block. */
 const FREED_SEARCH_DEPTH = 64;
 
@@ -54,10 +61,12 @@ export class Heap implements HeapShape {
   chunks = new FreeChunks();
   blocks = new AddressMap<Block>();
   /** By start address, then by tag: the last block freed there with that tag. */
-  freed = new AddressMap<ReadonlyMap<number, FreedBlock>>();
+  freed = new AddressMap<TagMap>();
   liveBytes = 0;
   peakLiveBytes = 0;
   counters: HeapCounters = { allocations: 0, frees: 0, resizes: 0, violations: 0 };
+  /** A hash of the live and freed blocks, kept as they change, so a digest is O(1). */
+  private facts = new MultisetHash();
 
   constructor(
     created: HeapCreated,
@@ -122,7 +131,7 @@ export class Heap implements HeapShape {
     this.chunks.remove(event.from[0]);
     for (const piece of event.rest) this.chunks.add(piece);
     const { ptr, address, size, span, count } = event;
-    this.blocks.set(address, { ptr, address, size, span, count, allocSeq: seq });
+    this.setBlock({ ptr, address, size, span, count, allocSeq: seq });
     this.liveBytes += size;
     if (this.liveBytes > this.peakLiveBytes) this.peakLiveBytes = this.liveBytes;
     this.counters.allocations++;
@@ -130,18 +139,28 @@ export class Heap implements HeapShape {
 
   applyFreed(event: BlockFreed, seq: number): void {
     const block = this.blocks.get(event.address)!;
-    this.blocks.delete(event.address);
+    this.deleteBlock(block);
     this.chunks.cover(event.chunk);
     this.liveBytes -= block.size;
     this.counters.frees++;
-    const tags = new Map(this.freed.get(block.address));
-    tags.set(tagOfCount(block.count, this.tagBits), { ...block, freeSeq: seq });
-    this.freed.set(block.address, tags);
+    let tags = this.freed.get(block.address);
+    if (tags?.generation !== this.generation) {
+      // Shared with a snapshot (or new): this generation gets its own copy.
+      tags = Object.assign(new Map(tags), { generation: this.generation });
+      this.freed.set(block.address, tags);
+    }
+    const tag = tagOfCount(block.count, this.tagBits);
+    const older = tags.get(tag);
+    if (older) this.toggleFreed(-1, older);
+    const freed = { ...block, freeSeq: seq };
+    tags.set(tag, freed);
+    this.toggleFreed(1, freed);
   }
 
   applyResized(event: BlockResized): void {
     const block = this.blocks.get(event.address)!;
-    this.blocks.set(event.address, { ...block, size: event.size });
+    this.deleteBlock(block);
+    this.setBlock({ ...block, size: event.size });
     this.liveBytes += event.size - event.oldSize;
     if (this.liveBytes > this.peakLiveBytes) this.peakLiveBytes = this.liveBytes;
     this.counters.resizes++;
@@ -160,10 +179,42 @@ export class Heap implements HeapShape {
     copy.blocks = this.blocks.clone();
     copy.freed = this.freed.clone();
     copy.counters = { ...this.counters };
+    copy.facts = new MultisetHash();
+    copy.facts.set(this.facts.value);
     return copy;
   }
 
-  /** Everything that defines the heap, in a fixed order, for its digest. */
+  private setBlock(block: Block): void {
+    this.blocks.set(block.address, block);
+    this.facts.toggle(
+      1,
+      BLOCK_FACT,
+      block.address,
+      block.size,
+      block.span,
+      block.count,
+      block.allocSeq,
+    );
+  }
+
+  private deleteBlock(block: Block): void {
+    this.blocks.delete(block.address);
+    this.facts.toggle(
+      -1,
+      BLOCK_FACT,
+      block.address,
+      block.size,
+      block.span,
+      block.count,
+      block.allocSeq,
+    );
+  }
+
+  private toggleFreed(sign: 1 | -1, f: FreedBlock): void {
+    this.facts.toggle(sign, FREED_FACT, f.address, f.size, f.span, f.count, f.allocSeq, f.freeSeq);
+  }
+
+  /** Everything that defines the heap, for its digest: O(1), the blocks and chunks being hashed as they change. */
   digestInput(): unknown[] {
     return [
       this.space,
@@ -172,12 +223,8 @@ export class Heap implements HeapShape {
       this.liveBytes,
       this.peakLiveBytes,
       this.counters,
-      [...this.chunks],
-      [...this.blocks.entries()].map(([, b]) => [b.address, b.size, b.span, b.count, b.allocSeq]),
-      [...this.freed.entries()].map(([address, tags]) => [
-        address,
-        [...tags].sort(([a], [b]) => a - b).map(([tag, f]) => [tag, f.size, f.allocSeq, f.freeSeq]),
-      ]),
+      this.chunks.hash.value,
+      this.facts.value,
     ];
   }
 }

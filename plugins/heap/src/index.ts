@@ -17,3 +17,6 @@ export type { Violation } from './heap-state';
 export { addressOf, tagOf, packPointer, type AllocationInfo } from './pointer';
 export { heapPlugin as default } from './heap-plugin';
 export * from './heap-client';
+export * from './trace/inject';
+export * from './trace/run-trace';
+export * from './trace/trace-format';

@@ -13,7 +13,7 @@ export interface PointerLayout {
 export const INFO_BYTES = 2;
 const ALLOCATED = 0x8000;
 /** Counts are kept in 15 bits and wrap from 32767 back to 1 (0 means "never allocated here"). */
-const COUNT_MASK = 0x7fff;
+export const COUNT_MASK = 0x7fff;
 
 export function packPointer(address: number, tag: number, layout: PointerLayout): number {
   return tag * 2 ** layout.addressBits + address;

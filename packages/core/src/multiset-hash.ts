@@ -3,7 +3,7 @@
  * (two independent 32-bit lanes, modulo 2^32), so adding or removing one element costs O(1)
  * and the result does not depend on the order of changes, only on the final set. The MMU keeps
  * one over memory words, one over reference counts and one per page table, so its state digest
- * costs O(spaces), not O(memory). Not a cryptographic hash: it tells equal states from unequal
+ * costs O(spaces), not O(memory); the heap keeps one per heap over its blocks and free chunks. Not a cryptographic hash: it tells equal states from unequal
  * ones (the audit chain, not this, is what resists forgery).
  */
 export class MultisetHash {
@@ -32,6 +32,20 @@ export class MultisetHash {
     else this.remove(kLo, kHi, vLo, vHi);
   }
 
+  /**
+   * Adds (sign 1) or removes (sign -1) a tuple of up to seven safe integers, the first naming
+   * what kind of fact it is: each number's two 32-bit halves are chained through the mix, so
+   * the whole tuple counts, not its parts one by one.
+   */
+  toggle(sign: 1 | -1, kind: number, a: number, b = 0, c = 0, d = 0, e = 0, f = 0): void {
+    const m1 = mix(kind, a >>> 0, high(a), b >>> 0, 0x2545f491);
+    const m2 = mix(m1, high(b), c >>> 0, high(c), 0x61c88647);
+    const m3 = mix(m2, d >>> 0, high(d), e >>> 0, 0x7f4a7c15);
+    const m4 = mix(m3, high(e), f >>> 0, high(f), 0x1b873593);
+    if (sign > 0) this.add(m1, m2, m3, m4);
+    else this.remove(m1, m2, m3, m4);
+  }
+
   get value(): readonly [number, number] {
     return [this.lo, this.hi];
   }
@@ -40,6 +54,8 @@ export class MultisetHash {
     [this.lo, this.hi] = value;
   }
 }
+
+const high = (n: number): number => Math.floor(n / 0x1_0000_0000) >>> 0;
 
 // Bound once: a global lookup per call is slow where globals are proxied (jest's vm contexts).
 const imul = Math.imul;

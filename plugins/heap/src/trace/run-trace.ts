@@ -1,0 +1,202 @@
+import type { CommandResult, EventRecord, Simulation } from '@chronovisor/core';
+import type { BlockFreed, ViolationDetected, ViolationKind } from '../heap-events';
+import { HeapQuery } from '../heap-query';
+import { injectFaults, type InjectedKind, type InjectedOp, type InjectionSpec } from './inject';
+import type { Trace, TraceOp } from './trace-format';
+
+/** An injected fault no check stopped: its command's seq, and the seq of the free that made the pointer stale. */
+export interface Escape {
+  readonly seq: number;
+  readonly freeSeq?: number;
+}
+
+/** How each kind of injected fault fared. */
+export interface InjectionOutcome {
+  readonly injected: number;
+  readonly detected: number;
+  /** The detections the heap's model expects (`HeapQuery.expectedDetection`), summed over the faults. */
+  readonly expected: number;
+  readonly escaped: readonly Escape[];
+}
+
+/** What running a trace found. */
+export interface TraceReport {
+  readonly source: string;
+  readonly format: Trace['format'];
+  readonly policy: string;
+  readonly tagBits: number;
+  /** Trace operations run (injected ones not counted). */
+  readonly ops: number;
+  readonly allocs: number;
+  readonly frees: number;
+  readonly reallocs: number;
+  /** The most bytes live at once (as asked for, not as rounded). */
+  readonly peakLiveBytes: number;
+  /** The most bytes from the heap's base to its break. */
+  readonly peakExtent: number;
+  /** peakLiveBytes / peakExtent (CS:APP's utilization). */
+  readonly utilization: number;
+  /**
+   * Violations on the trace's own operations: false positives for a clean trace, or the
+   * aftermath of an injected fault that escaped (a double free that freed someone else's block).
+   */
+  readonly violations: Readonly<Partial<Record<ViolationKind, number>>>;
+  readonly injected?: Readonly<Record<InjectedKind, InjectionOutcome>>;
+  /** Records the run made. */
+  readonly records: number;
+}
+
+/** The trace's actor in the log; injected faults act as `inject`, so they stand out. */
+const TRACE_ACTOR = 'trace';
+const INJECT_ACTOR = 'inject';
+
+/** A pointer a free of the trace made stale: with its block's count, and the seq of the free. */
+interface Released {
+  readonly ptr: number;
+  readonly count: number;
+  readonly freeSeq?: number;
+}
+
+/**
+ * Runs an allocation trace through the heap plugin of `sim` (which must load the MMU and the
+ * heap): a partition and a space for it, then every operation as a command, with faults injected
+ * if asked. Pure simulation: the caller times it and chooses the store.
+ */
+export function runTrace(
+  sim: Simulation,
+  trace: Trace,
+  options: {
+    inject?: InjectionSpec;
+    frames?: number;
+    onProgress?: (done: number, total: number) => void;
+  } = {},
+): TraceReport {
+  const frames = options.frames ?? 262_144;
+  const setup = (result: CommandResult, doing: string) => {
+    if (!result.ok)
+      throw new Error(`${trace.source}: ${doing} was refused: ${result.rejection!.message}`);
+    return result.value;
+  };
+  setup(
+    sim.dispatch('mmu.create-partition', { name: 'trace', frames }, { actor: TRACE_ACTOR }),
+    'creating its partition',
+  );
+  const space = setup(
+    sim.dispatch('mmu.create-space', { kind: 'host', partition: 'trace' }, { actor: TRACE_ACTOR }),
+    'creating its space',
+  ) as number;
+  const query = sim.get(HeapQuery);
+  const ops: readonly (TraceOp | InjectedOp)[] = options.inject
+    ? injectFaults(trace, options.inject)
+    : trace.ops;
+
+  const pointers = new Map<number, number>();
+  /** By the free's index in the trace. */
+  const released = new Map<number, Released>();
+  const violations: Partial<Record<ViolationKind, number>> = {};
+  const outcome = () => ({ injected: 0, detected: 0, expected: 0, escaped: [] as Escape[] });
+  const injected = {
+    'use-after-free': outcome(),
+    'double-free': outcome(),
+    'invalid-free': outcome(),
+  };
+  const counts = { allocs: 0, frees: 0, reallocs: 0 };
+  let traceIndex = 0;
+
+  const injectFault = (op: InjectedOp): void => {
+    const fault = injected[op.kind];
+    fault.injected++;
+    let result: CommandResult;
+    let stale: Released | undefined;
+    if (op.kind === 'invalid-free') {
+      fault.expected++; // an interior pointer never matches a block start's info
+      result = sim.dispatch(
+        'heap.free',
+        { space, ptr: pointers.get(op.id)! + op.offset },
+        { actor: INJECT_ACTOR },
+      );
+    } else {
+      stale = released.get(op.freeIndex)!;
+      const free = op.kind === 'double-free';
+      fault.expected += query.expectedDetection(space, stale, free ? 'free' : 'access');
+      result = free
+        ? sim.dispatch('heap.free', { space, ptr: stale.ptr }, { actor: INJECT_ACTOR })
+        : sim.dispatch('heap.load', { space, ptr: stale.ptr, length: 1 }, { actor: INJECT_ACTOR });
+    }
+    if (!result.ok)
+      throw new Error(
+        `${trace.source}: an injected ${op.kind} was refused: ${result.rejection!.message}`,
+      );
+    if (violationIn(result.events)) fault.detected++;
+    else
+      fault.escaped.push({
+        seq: result.seq,
+        ...(stale?.freeSeq === undefined ? {} : { freeSeq: stale.freeSeq }),
+      });
+  };
+
+  const runOp = (op: TraceOp): void => {
+    const index = traceIndex++;
+    let result: CommandResult;
+    if (op.op === 'alloc') {
+      counts.allocs++;
+      result = sim.dispatch('heap.malloc', { space, size: op.size }, { actor: TRACE_ACTOR });
+      if (result.ok) pointers.set(op.id, result.value as number);
+    } else if (op.op === 'free') {
+      counts.frees++;
+      const ptr = pointers.get(op.id)!;
+      result = sim.dispatch('heap.free', { space, ptr }, { actor: TRACE_ACTOR });
+      // No freed event only after an injected fault escaped and freed this block already.
+      const freed = result.events.find((e) => e.type === 'heap.block.freed');
+      const count = freed ? (freed.data as BlockFreed).count : 0;
+      released.set(index, { ptr, count, ...(freed ? { freeSeq: freed.seq } : {}) });
+      pointers.delete(op.id);
+    } else {
+      counts.reallocs++;
+      result = sim.dispatch(
+        'heap.realloc',
+        { space, ptr: pointers.get(op.id)!, size: op.size },
+        { actor: TRACE_ACTOR },
+      );
+      const value = result.value as { ok: boolean; ptr?: number } | undefined;
+      if (value?.ok) pointers.set(op.id, value.ptr!);
+    }
+    if (!result.ok)
+      throw new Error(
+        `${trace.source}:${op.line}: ${op.op} was refused: ${result.rejection!.message}`,
+      );
+    const violation = violationIn(result.events);
+    if (violation) violations[violation.kind] = (violations[violation.kind] ?? 0) + 1;
+  };
+
+  for (let i = 0; i < ops.length; i++) {
+    const op = ops[i]!;
+    if (op.op === 'inject') injectFault(op);
+    else runOp(op);
+    if (options.onProgress && (i & 1023) === 0) options.onProgress(i, ops.length);
+  }
+
+  const heap = query.heap(space);
+  const peakLiveBytes = heap?.peakLiveBytes ?? 0;
+  const peakExtent = heap?.extent ?? 0;
+  return {
+    source: trace.source,
+    format: trace.format,
+    policy: heap?.policy ?? 'none',
+    tagBits: heap?.tagBits ?? 0,
+    ops: trace.ops.length,
+    ...counts,
+    peakLiveBytes,
+    peakExtent,
+    utilization: peakExtent === 0 ? 1 : peakLiveBytes / peakExtent,
+    violations,
+    ...(options.inject ? { injected } : {}),
+    records: sim.seq,
+  };
+}
+
+function violationIn(events: readonly EventRecord[]): ViolationDetected | undefined {
+  for (const event of events)
+    if (event.type === 'heap.violation.detected') return event.data as ViolationDetected;
+  return undefined;
+}
