@@ -75,12 +75,17 @@ export class Allocator {
     const alignment = Math.max(align, heap.alignment);
     const span = policy.span(size, alignment);
     let placement = policy.place(heap, span, alignment);
-    while (!placement) {
+    // Buddy doubles the heap at most once per address bit; more growing means a policy bug.
+    for (let grown = 0; !placement; grown++) {
+      if (grown > 64)
+        throw new Error(
+          `Policy ${policy.name} grew the heap 64 times without room for ${span} bytes`,
+        );
       this.grow(heap, span, alignment, context);
       placement = policy.place(heap, span, alignment);
     }
     const { address, from, rest } = placement;
-    const count = nextCount(this.highestCount(heap, from[0], address + span));
+    const count = this.newCount(heap, from[0], address, span);
     const ptr = packPointer(address, tagOfCount(count, heap.tagBits), heap);
     context.emit('heap.block.allocated', {
       space: heap.space,
@@ -121,6 +126,19 @@ export class Allocator {
         `The allocation info of ${hex(address)} at ${hex(heap.infoAddress(address))} in space ${heap.space} is not mapped any more`,
       );
     return decodeInfo(bytes);
+  }
+
+  /**
+   * The count of a block placed at `address`, carved from a chunk starting at `chunkStart`: one
+   * above every count its memory had (see `highestCount`), and then, like Scudo's odd/even
+   * tagging, past the tags of the live blocks on either side, so a linear overflow into a
+   * neighbour is always caught.
+   */
+  private newCount(heap: Heap, chunkStart: number, address: number, span: number): number {
+    let count = nextCount(this.highestCount(heap, chunkStart, address + span));
+    const neighbours = heap.adjacent(address).map((b) => tagOfCount(b.count, heap.tagBits));
+    while (neighbours.includes(tagOfCount(count, heap.tagBits))) count = nextCount(count);
+    return count;
   }
 
   /**

@@ -42,6 +42,8 @@ type TagMap = Map<number, FreedBlock> & { readonly generation: number };
 const BLOCK_FACT = 2;
 const FREED_FACT = 3;
 
+/** How many blocks below an address an overrun is traced back to. */
+const OVERRUN_REACH = 4;
 /** How far back a stale pointer into memory since reused is still traced to its block. */
 const FREED_SEARCH_DEPTH = 64;
 
@@ -101,11 +103,19 @@ export class Heap implements HeapShape {
     return address < start + block.span ? block : undefined;
   }
 
-  /** The live blocks just below and just above `address` (an overrun's likely source). */
-  neighbours(address: number): Block[] {
+  /** The live blocks on either side of a free `address`: those a new block there must be told apart from. */
+  adjacent(address: number): Block[] {
+    return this.nearby(address, 1);
+  }
+
+  /** The `reach` live blocks starting below `address` and the one above: an overrun's likely sources. */
+  nearby(address: number, reach = OVERRUN_REACH): Block[] {
     const out: Block[] = [];
-    const below = this.blocks.floor(address);
-    if (below !== undefined) out.push(this.blocks.get(below)!);
+    for (let step = 0; step < reach; step++) {
+      const below = this.blocks.below(address - 1, step);
+      if (below === undefined) break;
+      out.push(this.blocks.get(below)!);
+    }
     const above = this.blocks.ceiling(address + 1);
     if (above !== undefined) out.push(this.blocks.get(above)!);
     return out;

@@ -75,10 +75,12 @@ export function checkAccess(
         : fail('out-of-bounds', { info, block: report(block) });
     }
   }
+  // As HWASan reports: a live neighbour with the pointer's tag means an overrun, else a freed
+  // block that had it means a use after free.
+  const overrun = heap.nearby(address).find((b) => tagOfCount(b.count, heap.tagBits) === tag);
+  if (overrun) return fail('out-of-bounds', { block: report(overrun) });
   const freed = heap.freedCovering(address, tag);
   if (freed) return fail('use-after-free', { freed: report(freed), ...blockReport(block) });
-  const overrun = heap.neighbours(address).find((b) => tagOfCount(b.count, heap.tagBits) === tag);
-  if (overrun) return fail('out-of-bounds', { block: report(overrun) });
   return fail('forged-pointer', blockReport(block));
 }
 
