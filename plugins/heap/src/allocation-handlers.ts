@@ -86,7 +86,7 @@ export class ReallocHandler extends HeapHandler<ReallocArgs, ReallocOutcome> {
       });
       return { ok: true, ptr };
     }
-    const moved = this.allocator.allocate(heap, size, 1, context);
+    const moved = this.allocator.allocate(heap, size, 1, context, block);
     if (block.size > 0)
       this.allocator.copy(heap, block.address, moved.address, block.size, context);
     this.allocator.release(heap, block, context);

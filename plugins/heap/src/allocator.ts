@@ -70,7 +70,13 @@ export class Allocator {
   }
 
   /** Allocates `size` bytes aligned to `align` (at least the heap's alignment); returns the tagged pointer. */
-  allocate(heap: Heap, size: number, align: number, context: CommandContext): Block {
+  allocate(
+    heap: Heap,
+    size: number,
+    align: number,
+    context: CommandContext,
+    replaces?: Block,
+  ): Block {
     const policy = policyNamed(heap.policy);
     const alignment = Math.max(align, heap.alignment);
     const span = policy.span(size, alignment);
@@ -96,6 +102,7 @@ export class Allocator {
       count,
       from,
       rest,
+      ...(replaces ? { replaces: replaces.address } : {}),
     });
     this.writeInfo(heap, address, { allocated: true, count }, context);
     return heap.blocks.get(address)!;

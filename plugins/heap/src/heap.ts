@@ -143,7 +143,10 @@ export class Heap implements HeapShape {
     const { ptr, address, size, span, count } = event;
     this.setBlock({ ptr, address, size, span, count, allocSeq: seq });
     this.liveBytes += size;
-    if (this.liveBytes > this.peakLiveBytes) this.peakLiveBytes = this.liveBytes;
+    // A realloc's move holds both blocks for the copy; the program's payload is the new one.
+    const replaced = event.replaces === undefined ? 0 : this.blocks.get(event.replaces)!.size;
+    if (this.liveBytes - replaced > this.peakLiveBytes)
+      this.peakLiveBytes = this.liveBytes - replaced;
     this.counters.allocations++;
   }
 

@@ -82,8 +82,10 @@ function parseWeeAlloc(lines: readonly string[], source: string): Trace {
 function parseMallocLab(lines: readonly string[], source: string): Trace {
   const header: number[] = [];
   let i = 0;
+  let headerLine = 1;
   for (; i < lines.length && header.length < 4; i++) {
     for (const token of lines[i]!.trim().split(/\s+/).filter(Boolean)) {
+      headerLine = i + 1;
       if (!/^\d+$/.test(token))
         throw new TraceError(
           source,
@@ -96,7 +98,7 @@ function parseMallocLab(lines: readonly string[], source: string): Trace {
   if (header.length !== 4)
     throw new TraceError(
       source,
-      i,
+      headerLine,
       `expected four header numbers (heap size, ids, ops, weight), found ${header.length}`,
     );
   const [, ids, count] = header as [number, number, number, number];
