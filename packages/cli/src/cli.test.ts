@@ -1,39 +1,13 @@
 import { spawnSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, rmSync, truncateSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { truncateSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import Database from 'better-sqlite3';
 import { SqliteStore } from '@chronovisor/store';
+import { bin, binHarness, root } from './test-support/bin-harness';
 
-// The real bin, in a child process, as a user runs it (npm test builds lib/ first).
-const root = path.join(__dirname, '..', '..', '..');
-const bin = path.join(root, 'packages', 'cli', 'bin', 'chronovisor.js');
 const quickstart = path.join(root, 'examples', 'quickstart');
-
-function chronovisor(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const result = spawnSync(process.execPath, [bin, ...args], {
-    cwd: dir,
-    encoding: 'utf8',
-    env: { ...process.env, NO_COLOR: '1' },
-  });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
-}
-
-let dir: string;
-beforeEach(() => {
-  dir = mkdtempSync(path.join(tmpdir(), 'chronovisor-cli-'));
-});
-afterEach(() => rmSync(dir, { recursive: true, force: true }));
-
-const file = (name: string) => path.join(dir, name);
-
-/** Runs a command that must be refused as bad input; returns its one error line. */
-function refusedWith(...args: string[]): string {
-  const result = chronovisor(...args);
-  expect(result.status).toBe(2);
-  return result.stderr.trim();
-}
+const { chronovisor, refusedWith, file, dir: tempDir } = binHarness();
 
 describe('chronovisor', () => {
   jest.setTimeout(60_000);
@@ -271,7 +245,7 @@ describe('chronovisor', () => {
     // `script` gives the command a pseudo-terminal, as a user's shell would.
     const onTerminal = (command: string, env: NodeJS.ProcessEnv = {}) =>
       spawnSync('script', ['-qec', command, '/dev/null'], {
-        cwd: dir,
+        cwd: tempDir(),
         encoding: 'utf8',
         env: { ...process.env, ...env },
       }).stdout;
@@ -284,7 +258,7 @@ describe('chronovisor', () => {
     expect(onTerminal(`${run} --quiet`)).not.toContain('recording 16,384');
     // Not a terminal: no colour even where CI is set (which picocolors alone would colour).
     const piped = spawnSync(process.execPath, [bin, 'verify', file('tty.db')], {
-      cwd: dir,
+      cwd: tempDir(),
       encoding: 'utf8',
       env: { ...process.env, CI: 'true', NO_COLOR: '' },
     });

@@ -1,5 +1,5 @@
 import { ChronovisorError } from '@chronovisor/core';
-import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { colours as pc } from './output';
 import { EXIT } from './cli-error';
 import { inspect } from './commands/inspect';
@@ -8,6 +8,7 @@ import { reexec } from './commands/reexec';
 import { replay } from './commands/replay';
 import { run } from './commands/run';
 import { stats } from './commands/stats';
+import { parseInjection, trace } from './commands/trace';
 import { exportRun, importRun } from './commands/transfer';
 import { verify } from './commands/verify';
 
@@ -90,6 +91,39 @@ function program(exit: (code: number) => void): Command {
     .action((file: string, options: { config?: string; json?: boolean }) =>
       exit(reexec(file, options)),
     );
+
+  cli
+    .command('trace')
+    .description(
+      'Run an allocation trace through the heap plugin and report utilization and violations.',
+    )
+    .argument('<file>', 'a trace: wee_alloc lines (Alloc(n), / Free(i),) or a CS:APP .rep file')
+    .addOption(
+      new Option('-p, --policy <policy>', 'the allocation policy (default best-fit)').choices([
+        'first-fit',
+        'best-fit',
+        'segregated',
+        'buddy',
+      ]),
+    )
+    .option('-k, --tag-bits <k>', 'tag bits in each pointer (default 8)', integer)
+    .option(
+      '--inject <faults>',
+      'inject faults: uaf=N,double-free=M,invalid-free=K,seed=S',
+      parseInjection,
+    )
+    .option(
+      '-o, --out <file>',
+      'the run file (default .chronovisor/runs/<trace>-<policy>-seed<n>.db)',
+    )
+    .option('-f, --force', 'replace the run file if it exists')
+    .option('-q, --quiet', 'no progress display')
+    .option('--json', 'machine-readable output')
+    .addHelpText(
+      'after',
+      '\nExample:\n  chronovisor trace plugins/heap/fixtures/alloc-traces/find.trace --policy buddy --inject uaf=100,seed=1',
+    )
+    .action((file: string, options: Parameters<typeof trace>[1]) => exit(trace(file, options)));
 
   cli
     .command('export')

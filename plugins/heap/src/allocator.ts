@@ -75,7 +75,7 @@ export class Allocator {
     size: number,
     align: number,
     context: CommandContext,
-    replaces?: Block,
+    { ref, replaces }: { ref?: number | undefined; replaces?: Block } = {},
   ): Block {
     const policy = policyNamed(heap.policy);
     const alignment = Math.max(align, heap.alignment);
@@ -102,6 +102,7 @@ export class Allocator {
       count,
       from,
       rest,
+      ...(ref === undefined ? {} : { ref }),
       ...(replaces ? { replaces: replaces.address } : {}),
     });
     this.writeInfo(heap, address, { allocated: true, count }, context);

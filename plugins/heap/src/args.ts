@@ -12,12 +12,52 @@ type Field =
   | { readonly kind: 'bytes' };
 
 export const spaceField: Field = { kind: 'integer', min: 1, max: 2 ** 32, what: 'a space id' };
-export const pointerField: Field = {
+const pointerField: Field = {
   kind: 'integer',
   min: 0,
   max: Number.MAX_SAFE_INTEGER,
   what: 'a pointer',
+  optional: true,
 };
+/** A name the caller gives a pointer (a program's variable), so commands survive another policy's addresses. */
+export const refField: Field = {
+  kind: 'integer',
+  min: 0,
+  max: Number.MAX_SAFE_INTEGER,
+  what: 'a ref',
+  optional: true,
+};
+const offsetField: Field = {
+  kind: 'integer',
+  min: 0,
+  max: 2 ** 30,
+  what: 'a byte offset',
+  optional: true,
+};
+
+/** Where a pointer comes from: given as is, or the one held in a ref, plus an offset. */
+export type PointerOperand =
+  | { readonly ptr: number; readonly ref?: undefined; readonly offset?: undefined }
+  | { readonly ptr?: undefined; readonly ref: number; readonly offset?: number };
+
+/** Fields of a command that takes a pointer: `ptr`, or `ref` with an optional `offset`. */
+export const pointerFields = { ptr: pointerField, ref: refField, offset: offsetField };
+
+/** {@link checkArgs} for a command with a pointer operand: exactly one of `ptr` and `ref`. */
+export function checkPointerArgs<A extends PointerOperand>(
+  type: string,
+  raw: unknown,
+  fields: Readonly<Record<string, Field>>,
+): A {
+  const args = checkArgs<A>(type, raw, { ...fields, ...pointerFields });
+  if ((args.ptr === undefined) === (args.ref === undefined))
+    throw new ValidationError(`command ${type}`, ['args: expected either ptr or ref']);
+  if (args.ptr !== undefined && args.offset !== undefined)
+    throw new ValidationError(`command ${type}`, [
+      'args.offset: only goes with ref (add it to ptr instead)',
+    ]);
+  return args;
+}
 /** The largest single request: 1 GiB, the default heap size. */
 export const sizeField: Field = { kind: 'integer', min: 0, max: 2 ** 30, what: 'a byte count' };
 export const lengthField: Field = { kind: 'integer', min: 1, max: 1 << 20, what: 'a byte count' };

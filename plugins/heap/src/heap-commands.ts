@@ -1,4 +1,5 @@
 import type { FaultRaised } from '@chronovisor/mmu';
+import type { PointerOperand } from './args';
 import type { ViolationDetected } from './heap-events';
 
 /** A free, realloc, load or store that a bad pointer stopped, or that faulted in the MMU. */
@@ -13,12 +14,12 @@ export type StoreOutcome = { readonly ok: true } | Refusal;
 
 declare module '@chronovisor/core' {
   interface CommandMap {
-    'heap.malloc': { space: number; size: number; align?: number };
-    'heap.calloc': { space: number; count: number; size: number };
-    'heap.realloc': { space: number; ptr: number; size: number };
-    'heap.free': { space: number; ptr: number };
-    'heap.load': { space: number; ptr: number; length: number };
-    'heap.store': { space: number; ptr: number; data: Uint8Array };
+    'heap.malloc': { space: number; size: number; align?: number; ref?: number };
+    'heap.calloc': { space: number; count: number; size: number; ref?: number };
+    'heap.realloc': PointerOperand & { space: number; size: number };
+    'heap.free': PointerOperand & { space: number };
+    'heap.load': PointerOperand & { space: number; length: number };
+    'heap.store': PointerOperand & { space: number; data: Uint8Array };
   }
   interface CommandValueMap {
     'heap.malloc': number;

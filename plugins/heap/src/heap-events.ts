@@ -37,6 +37,8 @@ export interface BlockAllocated {
   /** The free chunk the block was carved from, and what is left of it. */
   readonly from: Chunk;
   readonly rest: readonly Chunk[];
+  /** The ref that holds the pointer from now on, if the caller named one. */
+  readonly ref?: number;
   /** For realloc's move: the block this one replaces (freed right after the copy). */
   readonly replaces?: number;
 }

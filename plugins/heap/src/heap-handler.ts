@@ -1,7 +1,9 @@
 import type { CommandContext, CommandHandler } from '@chronovisor/core';
 import { inject, injectable } from 'inversify';
 import { Allocator } from './allocator';
+import type { PointerOperand } from './args';
 import type { Heap } from './heap';
+import { HeapError } from './heap-error';
 import type { Refusal } from './heap-commands';
 import type { Verdict } from './pointer-check';
 
@@ -21,6 +23,17 @@ export abstract class HeapHandler<A, R> implements CommandHandler<A, R> {
     this.allocator.readInfo(heap, address);
 
   constructor(@inject(Allocator) protected readonly allocator: Allocator) {}
+
+  /** The pointer an operand names: given, or held in a ref (plus its offset). */
+  protected pointer(heap: Heap, operand: PointerOperand): number {
+    if (operand.ptr !== undefined) return operand.ptr;
+    const ptr = heap.refs.get(operand.ref);
+    if (ptr === undefined)
+      throw new HeapError(
+        `Ref ${operand.ref} holds no pointer in space ${heap.space}: allocate with it first`,
+      );
+    return ptr + (operand.offset ?? 0);
+  }
 
   /** Records the violation a failed check found, and returns it as the command's outcome. */
   protected refuse(verdict: Verdict & { ok: false }, context: CommandContext): Refusal {

@@ -41,6 +41,7 @@ type TagMap = Map<number, FreedBlock> & { readonly generation: number };
 
 const BLOCK_FACT = 2;
 const FREED_FACT = 3;
+const REF_FACT = 4;
 
 /** How many blocks below an address an overrun is traced back to. */
 const OVERRUN_REACH = 4;
@@ -64,6 +65,8 @@ export class Heap implements HeapShape {
   blocks = new AddressMap<Block>();
   /** By start address, then by tag: the last block freed there with that tag. */
   freed = new AddressMap<TagMap>();
+  /** What each ref holds: the last pointer allocated into it (still there after a free, as in C). */
+  refs = new Map<number, number>();
   liveBytes = 0;
   peakLiveBytes = 0;
   counters: HeapCounters = { allocations: 0, frees: 0, resizes: 0, violations: 0 };
@@ -142,6 +145,12 @@ export class Heap implements HeapShape {
     for (const piece of event.rest) this.chunks.add(piece);
     const { ptr, address, size, span, count } = event;
     this.setBlock({ ptr, address, size, span, count, allocSeq: seq });
+    if (event.ref !== undefined) {
+      const held = this.refs.get(event.ref);
+      if (held !== undefined) this.facts.toggle(-1, REF_FACT, event.ref, held);
+      this.refs.set(event.ref, ptr);
+      this.facts.toggle(1, REF_FACT, event.ref, ptr);
+    }
     this.liveBytes += size;
     // A realloc's move holds both blocks for the copy; the program's payload is the new one.
     const replaced = event.replaces === undefined ? 0 : this.blocks.get(event.replaces)!.size;
@@ -191,6 +200,7 @@ export class Heap implements HeapShape {
     copy.chunks = this.chunks.clone();
     copy.blocks = this.blocks.clone();
     copy.freed = this.freed.clone();
+    copy.refs = new Map(this.refs);
     copy.counters = { ...this.counters };
     copy.facts = new MultisetHash();
     copy.facts.set(this.facts.value);

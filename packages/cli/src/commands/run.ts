@@ -1,8 +1,6 @@
 import { Simulation, orderPlugins } from '@chronovisor/core';
 import { summarizeRun } from '@chronovisor/replay';
 import { SqliteStore } from '@chronovisor/store';
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
-import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { CliError, EXIT } from '../cli-error';
 import { DEFAULT_CONFIG, loadConfig } from '../config';
@@ -10,29 +8,15 @@ import { output, table, type Output } from '../output';
 import { loadPlugins } from '../plugin-loader';
 
 import { progressBar } from '../progress-bar';
+import { createRunFile, type RunFileOptions } from '../run-file';
 import { loadScenario } from '../scenario-loader';
-import { readKey } from '../keys';
 
 /** The options of `chronovisor run`. */
-export interface RunOptions {
+export interface RunOptions extends RunFileOptions {
   readonly config?: string;
   readonly seed?: number;
-  readonly out?: string;
-  readonly force?: boolean;
   readonly json?: boolean;
   readonly quiet?: boolean;
-  /** An Ed25519 private key (PEM file): every tree head of the run is signed with it. */
-  readonly sign?: string;
-}
-
-/**
- * `.chronovisor/runs/<scenario>-seed<n>.db`, or with `-2`, `-3`… when that is taken: a run is
- * never replaced unless asked (`--force` replaces the first).
- */
-function defaultRunFile(name: string, seed: number, force: boolean): string {
-  const base = path.join('.chronovisor', 'runs', `${name}-seed${seed}`);
-  if (force || !existsSync(`${base}.db`)) return `${base}.db`;
-  for (let n = 2; ; n++) if (!existsSync(`${base}-${n}.db`)) return `${base}-${n}.db`;
 }
 
 /** `chronovisor run <scenario>`: records a scenario into a run file and summarizes it. */
@@ -53,23 +37,10 @@ export async function run(
     configFile ?? 'the default plugin set',
   );
   orderPlugins(plugins); // a plugin set that cannot run is refused before any file is made
-  const file = options.out ?? defaultRunFile(scenario.name, seed, options.force ?? false);
-  if (existsSync(file)) {
-    if (!options.force) throw new CliError(`${file} already exists; pass --force to replace it`);
-    for (const f of [file, `${file}-wal`, `${file}-shm`]) rmSync(f, { force: true });
-  }
-  mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-
-  const signingKey = options.sign ? readKey(options.sign, 'private') : undefined;
-  const store = SqliteStore.create(file, {
-    ...(signingKey ? { signingKey } : {}),
-    manifest: {
-      createdBy: '@chronovisor/cli@1.0.0',
-      scenario: scenario.name,
-      seed,
-      plugins: manifest,
-      digestInterval: config.digestInterval ?? null,
-    },
+  const { file, store } = createRunFile(options, scenario.name, seed, {
+    scenario: scenario.name,
+    plugins: manifest,
+    digestInterval: config.digestInterval ?? null,
   });
   const started = performance.now();
   try {

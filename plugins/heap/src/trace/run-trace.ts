@@ -50,8 +50,9 @@ export interface TraceReport {
 const TRACE_ACTOR = 'trace';
 const INJECT_ACTOR = 'inject';
 
-/** A pointer a free of the trace made stale: with its block's count, and the seq of the free. */
+/** A pointer a free of the trace made stale: its ref, its block's count, and the seq of the free. */
 interface Released {
+  readonly ref: number;
   readonly ptr: number;
   readonly count: number;
   readonly freeSeq?: number;
@@ -90,7 +91,9 @@ export function runTrace(
     ? injectFaults(trace, options.inject)
     : trace.ops;
 
-  const pointers = new Map<number, number>();
+  // Each allocation's pointer lives in a ref of its own (its op's index), and commands name refs,
+  // not addresses: so the run re-executes under another policy, whose addresses differ.
+  const refs = new Map<number, number>();
   /** By the free's index in the trace. */
   const released = new Map<number, Released>();
   const violations: Partial<Record<ViolationKind, number>> = {};
@@ -112,7 +115,7 @@ export function runTrace(
       fault.expected++; // an interior pointer never matches a block start's info
       result = sim.dispatch(
         'heap.free',
-        { space, ptr: pointers.get(op.id)! + op.offset },
+        { space, ref: refs.get(op.id)!, offset: op.offset },
         { actor: INJECT_ACTOR },
       );
     } else {
@@ -120,8 +123,8 @@ export function runTrace(
       const free = op.kind === 'double-free';
       fault.expected += query.expectedDetection(space, stale, free ? 'free' : 'access');
       result = free
-        ? sim.dispatch('heap.free', { space, ptr: stale.ptr }, { actor: INJECT_ACTOR })
-        : sim.dispatch('heap.load', { space, ptr: stale.ptr, length: 1 }, { actor: INJECT_ACTOR });
+        ? sim.dispatch('heap.free', { space, ref: stale.ref }, { actor: INJECT_ACTOR })
+        : sim.dispatch('heap.load', { space, ref: stale.ref, length: 1 }, { actor: INJECT_ACTOR });
     }
     if (!result.ok)
       throw new Error(
@@ -140,26 +143,32 @@ export function runTrace(
     let result: CommandResult;
     if (op.op === 'alloc') {
       counts.allocs++;
-      result = sim.dispatch('heap.malloc', { space, size: op.size }, { actor: TRACE_ACTOR });
-      if (result.ok) pointers.set(op.id, result.value as number);
+      refs.set(op.id, index);
+      result = sim.dispatch(
+        'heap.malloc',
+        { space, size: op.size, ref: index },
+        { actor: TRACE_ACTOR },
+      );
     } else if (op.op === 'free') {
       counts.frees++;
-      const ptr = pointers.get(op.id)!;
-      result = sim.dispatch('heap.free', { space, ptr }, { actor: TRACE_ACTOR });
+      const ref = refs.get(op.id)!;
+      result = sim.dispatch('heap.free', { space, ref }, { actor: TRACE_ACTOR });
       // No freed event only after an injected fault escaped and freed this block already.
       const freed = result.events.find((e) => e.type === 'heap.block.freed');
-      const count = freed ? (freed.data as BlockFreed).count : 0;
-      released.set(index, { ptr, count, ...(freed ? { freeSeq: freed.seq } : {}) });
-      pointers.delete(op.id);
+      const block = freed?.data as BlockFreed | undefined;
+      released.set(index, {
+        ref,
+        ptr: block?.ptr ?? 0,
+        count: block?.count ?? 0,
+        ...(freed ? { freeSeq: freed.seq } : {}),
+      });
     } else {
       counts.reallocs++;
       result = sim.dispatch(
         'heap.realloc',
-        { space, ptr: pointers.get(op.id)!, size: op.size },
+        { space, ref: refs.get(op.id)!, size: op.size },
         { actor: TRACE_ACTOR },
       );
-      const value = result.value as { ok: boolean; ptr?: number } | undefined;
-      if (value?.ok) pointers.set(op.id, value.ptr!);
     }
     if (!result.ok)
       throw new Error(
