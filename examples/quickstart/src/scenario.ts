@@ -1,12 +1,14 @@
 import { Xoshiro128StarStar, type Simulation } from '@chronovisor/core';
 import { MemoryClient } from '@chronovisor/mmu';
+import { HeapClient } from '@chronovisor/plugin-heap';
 
 const PAGE = 4096;
 
 /**
- * The quickstart, on the MMU (each plugin that lands adds its part): two partitions, a VM with
- * a guest process (two-stage translation), a host process forked copy-on-write, a migration by
- * remapping, and an isolation violation, then a burst of recorded memory traffic.
+ * The quickstart (each plugin that lands adds its part): two partitions, a VM with a guest
+ * process (two-stage translation), a host process forked copy-on-write, a migration by
+ * remapping, a tagged heap catching a use after free, and an isolation violation, then a burst
+ * of recorded memory traffic.
  */
 export default function quickstart(sim: Simulation): void {
   const ok = <V>(
@@ -78,6 +80,19 @@ export default function quickstart(sim: Simulation): void {
       { from: child, va: 0x1000_0000, pages: 32, to: target, toVa: 0x2000_0000 },
       { actor: 'host:migrator' },
     ),
+  );
+
+  // A heap in the first process (US12292828B2): tagged pointers, allocation info kept out of
+  // band, and a write through a stale pointer stopped and traced back to the free behind it.
+  const heap = new HeapClient(sim, parent, 'host:init');
+  const nodes = Array.from({ length: 8 }, (_, i) => heap.malloc(48 + 16 * i));
+  heap.store(nodes[3]!, Uint8Array.of(1, 2, 3, 4));
+  heap.free(nodes[3]!);
+  heap.malloc(96); // takes the freed block's memory
+  sim.dispatch(
+    'heap.store',
+    { space: parent, ptr: nodes[3]!, data: Uint8Array.of(9) },
+    { actor: 'host:init' },
   );
 
   // An isolation violation: the host tries to map the VM's memory without it being exported.

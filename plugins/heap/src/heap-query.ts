@@ -2,6 +2,7 @@ import type { Query } from '@chronovisor/core';
 import { inject, injectable } from 'inversify';
 import { Allocator } from './allocator';
 import type { Block, FreedBlock, HeapCounters } from './heap';
+import type { ViolationKind } from './heap-events';
 import type { PolicyName } from './heap-options';
 import { HeapState, type Violation } from './heap-state';
 import { addressOf, tagOf, type AllocationInfo } from './pointer';
@@ -111,6 +112,13 @@ export class HeapQuery implements Query {
     if (now === undefined) return 1;
     const reallocations = now - stale.count;
     return reallocations < 2 ** heap.tagBits ? 1 : 1 - 2 ** -heap.tagBits;
+  }
+
+  /** The heaps at a glance and the violations by kind (what `chronovisor inspect` shows). */
+  stats(): { heaps: HeapSummary[]; violations: Partial<Record<ViolationKind, number>> } {
+    const violations: Partial<Record<ViolationKind, number>> = {};
+    for (const v of this.state.violations()) violations[v.kind] = (violations[v.kind] ?? 0) + 1;
+    return { heaps: this.heaps(), violations };
   }
 
   /** Every violation so far, in order. */
