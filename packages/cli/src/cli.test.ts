@@ -188,6 +188,7 @@ describe('chronovisor', () => {
               name: '@chronovisor/mmu',
               options: { frames: 4096, tlb: { entries: 4, policy: 'fifo' } },
             },
+            '@chronovisor/plugin-heap',
           ],
           seed: 1,
         }),
@@ -218,7 +219,8 @@ describe('chronovisor', () => {
         byActor: Record<string, number>;
         overTime: { records: number }[];
       };
-      expect(counts.byPlugin).toEqual({ mmu: counts.records });
+      expect(Object.keys(counts.byPlugin).sort()).toEqual(['heap', 'mmu']);
+      expect(counts.byPlugin.heap! + counts.byPlugin.mmu!).toBe(counts.records);
       expect(Object.keys(counts.byActor)).toEqual(
         expect.arrayContaining(['vmm', 'vm:1/proc:1', 'host:snoop']),
       );
