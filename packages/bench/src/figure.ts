@@ -7,6 +7,8 @@ export interface Figure {
   readonly baseline: { readonly name: string; readonly value: number };
   /** value / baseline.value */
   readonly ratio: number;
+  /** A line of context printed under the figure (the run behind it). */
+  readonly detail?: string;
   /** What the issue asks for, if anything, and whether this run met it. */
   readonly aim?: { readonly text: string; readonly met: boolean };
 }

@@ -5,6 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Figure } from './figure';
 import { coreSuite } from './suites/core';
+import { heapSuite } from './suites/heap';
 import { mmuSuite } from './suites/mmu';
 import { storeSuite } from './suites/store';
 
@@ -12,6 +13,7 @@ const suites: Record<string, () => Figure[]> = {
   core: coreSuite,
   mmu: mmuSuite,
   store: storeSuite,
+  heap: heapSuite,
 };
 
 function format(value: number): string {
@@ -29,6 +31,7 @@ function print(f: Figure): void {
     `      ${format(f.baseline.value).padStart(14)} ${f.unit}  baseline: ${f.baseline.name}`,
   );
   console.log(`      ratio ${ratio}`);
+  if (f.detail) console.log(`      ${f.detail}`);
   if (f.aim) console.log(`      aim: ${f.aim.text}: ${f.aim.met ? 'met' : 'NOT MET'}`);
 }
 

@@ -30,3 +30,10 @@ export function measureRate<S>(options: {
   const sorted = [...rates].sort((a, b) => a - b);
   return { perSecond: sorted[Math.floor(sorted.length / 2)]!, rounds: rates };
 }
+
+/** Runs `work` once and times it: for work too long to repeat (a million records to SQLite). */
+export function timed<T>(work: () => T): { result: T; seconds: number } {
+  const start = performance.now();
+  const result = work();
+  return { result, seconds: (performance.now() - start) / 1000 };
+}

@@ -12,8 +12,8 @@ import { createHash } from 'node:crypto';
 import { appendFileSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { figure, type Figure } from '../figure';
+import { timed } from '../measure';
 
 const COMMANDS = 500_000; // about a million records: each access is a command and its event
 const plugins = [mmuPlugin({ frames: 4096 })];
@@ -46,12 +46,6 @@ class AppendFileStore extends NullStore {
     super.append(records);
     for (const r of records) appendFileSync(this.file, `${JSON.stringify(r)}\n`);
   }
-}
-
-function timed<T>(work: () => T): { result: T; seconds: number } {
-  const start = performance.now();
-  const result = work();
-  return { result, seconds: (performance.now() - start) / 1000 };
 }
 
 /**
