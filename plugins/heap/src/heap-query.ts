@@ -1,6 +1,7 @@
 import type { Query } from '@chronovisor/core';
 import { inject, injectable } from 'inversify';
 import { Allocator } from './allocator';
+import type { Chunk } from './free-chunks';
 import type { Block, FreedBlock, HeapCounters } from './heap';
 import type { ViolationKind } from './heap-events';
 import type { PolicyName } from './heap-options';
@@ -68,6 +69,12 @@ export class HeapQuery implements Query {
   blocks(space: number): Block[] {
     const heap = this.state.heap(space);
     return heap ? [...heap.blocks.entries()].map(([, block]) => block) : [];
+  }
+
+  /** The free chunks of a space's heap, `[address, size]`, in address order. */
+  freeChunks(space: number): Chunk[] {
+    const heap = this.state.heap(space);
+    return heap ? [...heap.chunks] : [];
   }
 
   /** Who freed the block a stale pointer points to: the freed block, with the seq of its free. */

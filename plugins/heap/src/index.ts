@@ -1,6 +1,7 @@
 import './heap-commands';
 
 export type { Block, FreedBlock, HeapCounters } from './heap';
+export type { Chunk } from './free-chunks';
 export type {
   FreeOutcome,
   LoadOutcome,
