@@ -165,7 +165,7 @@ export class Simulation {
       return value;
     } catch (error) {
       // Refused: so is the caller, whatever it does with the error.
-      parent.failure ??= error;
+      parent.failure ??= error instanceof Error ? error : new Error(String(error));
       throw error;
     } finally {
       if (context.touched) parent.touched = true;
@@ -427,7 +427,7 @@ class EmitContext implements CommandContext {
   /** Set when a sub-command is recorded: the batch then holds commands among its events. */
   subcommands = false;
   /** A refused sub-command's error: it refuses this command too, even if the handler caught it. */
-  failure: unknown = undefined;
+  failure: Error | undefined = undefined;
   private open = true;
 
   constructor(

@@ -5,7 +5,7 @@ import type { Block, Heap } from './heap';
 import { HeapError } from './heap-error';
 import { HeapConfig } from './heap-options';
 import { HeapState } from './heap-state';
-import { policyNamed, type HeapShape } from './policies';
+import { policyNamed } from './policies';
 import {
   COUNT_MASK,
   INFO_BYTES,
@@ -218,7 +218,7 @@ export class Allocator {
 
   /** Moves the break up as the policy says, mapping the new heap pages and their info pages. */
   private grow(heap: Heap, span: number, align: number, context: CommandContext): void {
-    const { to, chunk } = policyNamed(heap.policy).grow(heap as HeapShape, span, align);
+    const { to, chunk } = policyNamed(heap.policy).grow(heap, span, align);
     if (to - heap.base > this.config.maxBytes)
       throw new HeapError(
         `Out of memory: ${span} more bytes would take the heap of space ${heap.space} past its ${this.config.maxBytes} bytes`,

@@ -73,9 +73,12 @@ function growExactly(heap: HeapShape, span: number, align: number): Growth {
   return { to, chunk: coalesce(heap, heap.brk, to - heap.brk) };
 }
 
+/** The request rounded up to the alignment (at least one granule, so every block has an address of its own). */
+const alignedSpan = (size: number, align: number): number => alignUp(Math.max(size, 1), align);
+
 const firstFit: Policy = {
   name: 'first-fit',
-  span: (size, align) => alignUp(Math.max(size, 1), align),
+  span: alignedSpan,
   place(heap, span, align) {
     for (const chunk of heap.chunks) {
       const address = fitIn(chunk, span, align);
@@ -104,7 +107,7 @@ function bestFitPlace(heap: HeapShape, span: number, align: number): Placement |
 
 const bestFit: Policy = {
   name: 'best-fit',
-  span: firstFit.span,
+  span: alignedSpan,
   place: bestFitPlace,
   release: coalesce,
   grow: growExactly,
