@@ -40,3 +40,21 @@ describe('heap plugin', () => {
     expect(query.violations()).toHaveLength(1);
   });
 });
+
+describe('the README example', () => {
+  it('gives the pointers it shows and the violation it names', () => {
+    const { heap, query, sim, space } = heapMachine({ policy: 'best-fit', tagBits: 8 });
+    const p = heap.malloc(64);
+    expect(p).toBe(0x11000000000);
+    heap.free(p);
+    expect(heap.malloc(64)).toBe(0x21000000000);
+    sim.dispatch('heap.store', { space, ptr: p, data: Uint8Array.of(1) });
+    const [violation] = query.violations();
+    expect(violation).toMatchObject({
+      kind: 'use-after-free',
+      freed: { ptr: p },
+      block: { ptr: 0x21000000000 },
+    });
+    expect(query.whoFreed(space, p)?.freeSeq).toBe(violation!.freed!.freeSeq);
+  });
+});
