@@ -1,6 +1,6 @@
 import type { CommandContext } from '@chronovisor/core';
 import { injectFromBase, injectable } from 'inversify';
-import { bytesField, checkPointerArgs, lengthField, spaceField, type PointerOperand } from './args';
+import { bytesField, pointerArgs, lengthField, spaceField, type PointerOperand } from './args';
 import type { LoadOutcome, StoreOutcome } from './heap-commands';
 import { HeapHandler } from './heap-handler';
 import { addressOf } from './pointer';
@@ -17,9 +17,7 @@ export class LoadHandler extends HeapHandler<LoadArgs, LoadOutcome> {
   readonly description =
     'Read `length` bytes through the heap pointer `ptr` (or `ref` + `offset`) in `space`, after checking it.';
 
-  parse(args: unknown): LoadArgs {
-    return checkPointerArgs(this.type, args, { space: spaceField, length: lengthField });
-  }
+  readonly parse = pointerArgs<LoadArgs>(this.type, { space: spaceField, length: lengthField });
 
   execute(args: LoadArgs, context: CommandContext): LoadOutcome {
     const { space, length } = args;
@@ -39,8 +37,13 @@ export class StoreHandler extends HeapHandler<StoreArgs, StoreOutcome> {
   readonly description =
     'Write `data` through the heap pointer `ptr` (or `ref` + `offset`) in `space`, after checking it.';
 
+  private readonly check = pointerArgs<StoreArgs>(this.type, {
+    space: spaceField,
+    data: bytesField,
+  });
+
   parse(args: unknown): StoreArgs {
-    const a = checkPointerArgs<StoreArgs>(this.type, args, { space: spaceField, data: bytesField });
+    const a = this.check(args);
     return { ...a, data: a.data.slice() }; // the log keeps what was written
   }
 

@@ -3,7 +3,7 @@ import { injectFromBase, injectable } from 'inversify';
 import {
   alignField,
   checkArgs,
-  checkPointerArgs,
+  pointerArgs,
   refField,
   sizeField,
   spaceField,
@@ -84,9 +84,7 @@ export class ReallocHandler extends HeapHandler<ReallocArgs, ReallocOutcome> {
   readonly description =
     'Resize the block at `ptr` (or held in `ref`) in `space` to `size` bytes, in place or by moving it; returns the new pointer.';
 
-  parse(args: unknown): ReallocArgs {
-    return checkPointerArgs(this.type, args, { space: spaceField, size: sizeField });
-  }
+  readonly parse = pointerArgs<ReallocArgs>(this.type, { space: spaceField, size: sizeField });
 
   execute(args: ReallocArgs, context: CommandContext): ReallocOutcome {
     const { space, size, ref } = args;
@@ -127,9 +125,7 @@ export class FreeHandler extends HeapHandler<FreeArgs, FreeOutcome> {
   readonly description =
     'Free the block at `ptr` (or held in `ref`) in `space`; a bad pointer is reported, not obeyed.';
 
-  parse(args: unknown): FreeArgs {
-    return checkPointerArgs(this.type, args, { space: spaceField });
-  }
+  readonly parse = pointerArgs<FreeArgs>(this.type, { space: spaceField });
 
   execute(args: FreeArgs, context: CommandContext): FreeOutcome {
     if (args.ptr === 0) return { ok: true }; // free(NULL) does nothing

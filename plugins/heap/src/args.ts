@@ -43,20 +43,25 @@ export type PointerOperand =
 /** Fields of a command that takes a pointer: `ptr`, or `ref` with an optional `offset`. */
 export const pointerFields = { ptr: pointerField, ref: refField, offset: offsetField };
 
-/** {@link checkArgs} for a command with a pointer operand: exactly one of `ptr` and `ref`. */
-export function checkPointerArgs<A extends PointerOperand>(
+/**
+ * A parser for a command with a pointer operand: {@link checkArgs} over `fields` plus `ptr`,
+ * `ref` and `offset`, with exactly one of `ptr` and `ref`. The fields are merged once, here.
+ */
+export function pointerArgs<A extends PointerOperand>(
   type: string,
-  raw: unknown,
   fields: Readonly<Record<string, Field>>,
-): A {
-  const args = checkArgs<A>(type, raw, { ...fields, ...pointerFields });
-  if ((args.ptr === undefined) === (args.ref === undefined))
-    throw new ValidationError(`command ${type}`, ['args: expected either ptr or ref']);
-  if (args.ptr !== undefined && args.offset !== undefined)
-    throw new ValidationError(`command ${type}`, [
-      'args.offset: only goes with ref (add it to ptr instead)',
-    ]);
-  return args;
+): (raw: unknown) => A {
+  const all = { ...fields, ...pointerFields };
+  return (raw) => {
+    const args = checkArgs<A>(type, raw, all);
+    if ((args.ptr === undefined) === (args.ref === undefined))
+      throw new ValidationError(`command ${type}`, ['args: expected either ptr or ref']);
+    if (args.ptr !== undefined && args.offset !== undefined)
+      throw new ValidationError(`command ${type}`, [
+        'args.offset: only goes with ref (add it to ptr instead)',
+      ]);
+    return args;
+  };
 }
 /** The largest single request: 1 GiB, the default heap size. */
 export const sizeField: Field = { kind: 'integer', min: 0, max: 2 ** 30, what: 'a byte count' };
