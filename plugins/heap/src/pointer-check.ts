@@ -22,12 +22,7 @@ export function checkRelease(
   op: 'free' | 'realloc',
   readInfo: InfoReader,
 ): Verdict {
-  const address = addressOf(ptr, heap);
-  const tag = tagOf(ptr, heap);
-  const fail = (kind: ViolationKind, extra: Partial<ViolationDetected> = {}): Verdict => ({
-    ok: false,
-    violation: { space: heap.space, kind, op, ptr, address, tag, ...extra },
-  });
+  const { address, tag, fail } = probe(heap, ptr, { op });
   const stale: ViolationKind = op === 'free' ? 'double-free' : 'stale-realloc';
   if (address < heap.base || address >= heap.brk || address % heap.alignment !== 0) {
     return fail('invalid-free', blockReport(heap.blockContaining(address)));
@@ -60,12 +55,7 @@ export function checkAccess(
   op: 'load' | 'store',
   readInfo: InfoReader,
 ): Verdict {
-  const address = addressOf(ptr, heap);
-  const tag = tagOf(ptr, heap);
-  const fail = (kind: ViolationKind, extra: Partial<ViolationDetected> = {}): Verdict => ({
-    ok: false,
-    violation: { space: heap.space, kind, op, ptr, address, length, tag, ...extra },
-  });
+  const { address, tag, fail } = probe(heap, ptr, { op, length });
   const block = heap.blockContaining(address);
   if (block) {
     const info = readInfo(heap, block.address);
@@ -82,6 +72,17 @@ export function checkAccess(
   const freed = heap.freedCovering(address, tag);
   if (freed) return fail('use-after-free', { freed: report(freed), ...blockReport(block) });
   return fail('forged-pointer', blockReport(block));
+}
+
+/** A pointer taken apart, and how to report what is wrong with it. */
+function probe(heap: Heap, ptr: number, operation: Pick<ViolationDetected, 'op' | 'length'>) {
+  const address = addressOf(ptr, heap);
+  const tag = tagOf(ptr, heap);
+  const fail = (kind: ViolationKind, extra: Partial<ViolationDetected> = {}): Verdict => ({
+    ok: false,
+    violation: { space: heap.space, kind, ...operation, ptr, address, tag, ...extra },
+  });
+  return { address, tag, fail };
 }
 
 function report(block: Block | FreedBlock): BlockReport {
