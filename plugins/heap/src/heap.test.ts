@@ -58,3 +58,39 @@ describe('the README example', () => {
     expect(query.whoFreed(space, p)?.freeSeq).toBe(violation!.freed!.freeSeq);
   });
 });
+
+describe('refusals', () => {
+  it('refuses what it cannot do, naming why, and changes nothing', () => {
+    const { sim, space, query } = heapMachine({ maxBytes: 8192 }, 64);
+    const refused = (type: string, args: unknown) => {
+      const result = sim.dispatch(type, args as never);
+      expect(result.ok).toBe(false);
+      return result.rejection!.message;
+    };
+    expect(refused('heap.malloc', { space, size: -1 })).toBe(
+      'Invalid command heap.malloc: args.size: expected a byte count (an integer from 0 to 1073741824)',
+    );
+    expect(refused('heap.free', { space, ptr: 1, ref: 2 })).toBe(
+      'Invalid command heap.free: args: expected either ptr or ref',
+    );
+    expect(refused('heap.free', { space, ref: 7 })).toMatch(/^Ref 7 holds no pointer in space 1/);
+    expect(refused('heap.malloc', { space, size: 10_000 })).toMatch(
+      /^Out of memory: 10000 more bytes would take the heap of space 1 past its 8192 bytes/,
+    );
+    expect(refused('heap.malloc', { space: 9, size: 8 })).toMatch(/^Space 9 does not exist/);
+    const vm = sim.dispatch('mmu.create-space', { kind: 'vm', partition: 'p0' }).value!;
+    const guest = sim.dispatch('mmu.create-space', { kind: 'guest', vm }).value!;
+    expect(refused('heap.malloc', { space: guest, size: 8 })).toMatch(/is a guest space/);
+    expect(query.heaps().map((h) => h.counters.allocations)).toEqual([]);
+  });
+
+  it('takes back a whole allocation when the MMU refuses its pages', () => {
+    const { sim, space, query, heap } = heapMachine({}, 3); // 3 frames: one heap page, one info page, one spare
+    heap.malloc(4000);
+    const seq = sim.seq;
+    const result = sim.dispatch('heap.malloc', { space, size: 8192 });
+    expect(result.rejection?.message).toMatch(/no free frames|free frame|frames/);
+    expect([...sim.store.read(seq + 1)]).toHaveLength(1); // only the refused command
+    expect(query.heap(space)).toMatchObject({ liveBlocks: 1, extent: 4000 });
+  });
+});
