@@ -1,0 +1,2 @@
+export * from './breakpoint';
+export * from './timeline';

@@ -1,0 +1,152 @@
+import {
+  Projector,
+  type LogRecord,
+  type Plugin,
+  type ProjectorSnapshot,
+  type Store,
+} from '@chronovisor/core';
+import type { ServiceIdentifier } from 'inversify';
+import type { Breakpoint } from './breakpoint';
+
+/** How a {@link Timeline} trades memory for seek time. */
+export interface TimelineOptions {
+  /** The run's seed (projections never draw from it, but the plugin set is built with it). */
+  readonly seed?: number;
+  /** Records between in-memory snapshots, taken as the timeline first passes them; default 50,000. */
+  readonly snapshotEvery?: number;
+}
+
+/** Records read per step when scanning backwards. */
+const BACKWARD_WINDOW = 4096;
+
+/**
+ * A recorded run as a place to move around in: the state after any record, reached by restoring
+ * the nearest snapshot at or before it and folding the events from there (never more than
+ * `snapshotEvery` records), stepping either way, and running forwards or backwards to the next
+ * record a breakpoint or watchpoint matches. Position 0 is the state before the first record.
+ */
+export class Timeline {
+  /** The last record's seq. */
+  readonly head: number;
+  private readonly projector: Projector;
+  private readonly every: number;
+  /** Snapshots by position, in order; the first is position 0. */
+  private readonly snapshots: { readonly seq: number; readonly snapshot: ProjectorSnapshot }[];
+  private position = 0;
+
+  constructor(
+    private readonly store: Store,
+    plugins: readonly Plugin[],
+    options: TimelineOptions = {},
+  ) {
+    this.head = store.head();
+    this.every = options.snapshotEvery ?? 50_000;
+    this.projector = new Projector(plugins, options.seed ?? 0);
+    this.snapshots = [{ seq: 0, snapshot: this.projector.snapshot() }];
+  }
+
+  /** Where the timeline stands: the seq of the last record applied (0 before the first). */
+  get seq(): number {
+    return this.position;
+  }
+
+  /** Moves to the state right after record `seq` (clamped to the run); returns where it is. */
+  seek(seq: number): number {
+    const target = Math.max(0, Math.min(this.head, Math.floor(seq)));
+    if (target < this.position || target - this.position > this.every) {
+      const nearest = this.nearestSnapshot(target);
+      if (nearest.seq > this.position || target < this.position) {
+        this.projector.restore(nearest.snapshot);
+        this.position = nearest.seq;
+      }
+    }
+    if (target > this.position)
+      for (const record of this.store.read(this.position + 1, target)) this.apply(record);
+    return this.position;
+  }
+
+  /** Moves `n` records forwards (or backwards, when negative). */
+  step(n = 1): number {
+    return this.seek(this.position + n);
+  }
+
+  /** Runs forwards to the next record `breakpoint` matches and stops after it; at the end, undefined. */
+  continue(breakpoint: Breakpoint): LogRecord | undefined {
+    if (this.position >= this.head) return undefined;
+    for (const record of this.store.read(this.position + 1)) {
+      this.apply(record);
+      if (breakpoint(record)) return record;
+    }
+    return undefined;
+  }
+
+  /** Runs backwards to the previous record `breakpoint` matches and stops after it; at the start, undefined (at 0). */
+  reverseContinue(breakpoint: Breakpoint): LogRecord | undefined {
+    for (let hi = this.position - 1; hi >= 1; hi -= BACKWARD_WINDOW) {
+      const window = [...this.store.read(Math.max(1, hi - BACKWARD_WINDOW + 1), hi)];
+      for (let i = window.length - 1; i >= 0; i--) {
+        if (breakpoint(window[i]!)) {
+          this.seek(window[i]!.seq);
+          return window[i];
+        }
+      }
+    }
+    this.seek(0);
+    return undefined;
+  }
+
+  /** The record at `seq`, if the run has it. */
+  record(seq: number): LogRecord | undefined {
+    if (seq < 1 || seq > this.head) return undefined;
+    for (const record of this.store.read(seq, seq)) return record;
+    return undefined;
+  }
+
+  /** The current record and the records that caused it, back to a command from outside. */
+  where(): LogRecord[] {
+    const chain: LogRecord[] = [];
+    for (let record = this.record(this.position); record; record = this.record(record.cause)) {
+      chain.push(record);
+      if (record.cause === 0) break;
+    }
+    return chain;
+  }
+
+  /** The state digest at the current position. */
+  digest(): string {
+    return this.projector.digest();
+  }
+
+  projectionDigests(): Record<string, string> {
+    return this.projector.projectionDigests();
+  }
+
+  /** A plugin's query (or any service) reading the state at the current position. */
+  get<T>(token: ServiceIdentifier<T>): T {
+    return this.projector.get(token);
+  }
+
+  /** How many snapshots the timeline holds. */
+  get snapshotCount(): number {
+    return this.snapshots.length;
+  }
+
+  private apply(record: LogRecord): void {
+    if (record.kind === 'event') this.projector.apply(record);
+    this.position = record.seq;
+    if (this.position % this.every === 0 && this.snapshots.at(-1)!.seq < this.position)
+      this.snapshots.push({ seq: this.position, snapshot: this.projector.snapshot() });
+  }
+
+  /** The last snapshot at or before `seq` (they are taken in order, so binary search works). */
+  private nearestSnapshot(seq: number): { seq: number; snapshot: ProjectorSnapshot } {
+    let lo = 0;
+    let hi = this.snapshots.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >>> 1;
+      if (this.snapshots[mid]!.seq <= seq) lo = mid;
+      else hi = mid - 1;
+    }
+    return this.snapshots[lo]!;
+  }
+}
