@@ -63,7 +63,7 @@ describe('refusals', () => {
   it('refuses what it cannot do, naming why, and changes nothing', () => {
     const { sim, space, query } = heapMachine({ maxBytes: 8192 }, 64);
     const refused = (type: string, args: unknown) => {
-      const result = sim.dispatch(type, args as never);
+      const result = sim.dispatch(type, args);
       expect(result.ok).toBe(false);
       return result.rejection!.message;
     };
