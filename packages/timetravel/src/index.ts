@@ -1,2 +1,4 @@
 export * from './breakpoint';
 export * from './timeline';
+export * from './diff';
+export * from './provenance';

@@ -7,6 +7,9 @@ import {
 } from '@chronovisor/core';
 import type { ServiceIdentifier } from 'inversify';
 import type { Breakpoint } from './breakpoint';
+import { summarizeChanges, type RunDiff } from './diff';
+import { history, lastWrite, provenance, type Access, type Origin } from './provenance';
+import { scanBackward } from './scan';
 
 /** How a {@link Timeline} trades memory for seek time. */
 export interface TimelineOptions {
@@ -15,9 +18,6 @@ export interface TimelineOptions {
   /** Records between in-memory snapshots, taken as the timeline first passes them; default 50,000. */
   readonly snapshotEvery?: number;
 }
-
-/** Records read per step when scanning backwards. */
-const BACKWARD_WINDOW = 4096;
 
 /**
  * A recorded run as a place to move around in: the state after any record, reached by restoring
@@ -82,17 +82,37 @@ export class Timeline {
 
   /** Runs backwards to the previous record `breakpoint` matches and stops after it; at the start, undefined (at 0). */
   reverseContinue(breakpoint: Breakpoint): LogRecord | undefined {
-    for (let hi = this.position - 1; hi >= 1; hi -= BACKWARD_WINDOW) {
-      const window = [...this.store.read(Math.max(1, hi - BACKWARD_WINDOW + 1), hi)];
-      for (let i = window.length - 1; i >= 0; i--) {
-        if (breakpoint(window[i]!)) {
-          this.seek(window[i]!.seq);
-          return window[i];
-        }
-      }
-    }
-    this.seek(0);
-    return undefined;
+    const found = scanBackward(this.store, this.position - 1, breakpoint);
+    this.seek(found?.seq ?? 0);
+    return found;
+  }
+
+  /** The last write to byte `va` of `space` up to here. */
+  lastWrite(space: number, va: number): Access | undefined {
+    return lastWrite(this.store, space, va, this.position);
+  }
+
+  /** Where byte `va` of `space` came from, as of here: its last write, and what that copied, back. */
+  why(space: number, va: number): Origin[] {
+    return provenance(this.store, space, va, this.position);
+  }
+
+  /** Every access to byte `va` of `space` in the whole run. */
+  history(space: number, va: number): Access[] {
+    return history(this.store, space, va);
+  }
+
+  /** What changed between two points (the timeline comes back to where it was). */
+  diff(from: number, to: number): RunDiff {
+    const back = this.position;
+    const [a, b] = [Math.min(from, to), Math.max(from, to)];
+    this.seek(a);
+    const before = this.projectionDigests();
+    this.seek(b);
+    const after = this.projectionDigests();
+    this.seek(back);
+    const projections = Object.keys(after).filter((name) => before[name] !== after[name]);
+    return { from: a, to: b, projections, ...summarizeChanges(this.store, a, b) };
   }
 
   /** The record at `seq`, if the run has it. */
