@@ -2,6 +2,7 @@ import { ChronovisorError } from '@chronovisor/core';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { colours as pc } from './output';
 import { EXIT } from './cli-error';
+import { debug } from './commands/debug';
 import { inspect } from './commands/inspect';
 import { plugins } from './commands/plugins';
 import { reexec } from './commands/reexec';
@@ -124,6 +125,22 @@ function program(exit: (code: number) => void): Command {
       '\nExample:\n  chronovisor trace plugins/heap/fixtures/alloc-traces/find.trace --policy buddy --inject uaf=100,seed=1',
     )
     .action((file: string, options: Parameters<typeof trace>[1]) => exit(trace(file, options)));
+
+  cli
+    .command('debug')
+    .description(
+      'Travel in time through a run: seek, step, run backwards to watchpoints, trace bytes.',
+    )
+    .argument('<run>', 'a run file')
+    .option('-e, --eval <commands>', 'run these debugger commands, separated by ";", and exit')
+    .option('--json', 'with --eval: the answers as JSON')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  chronovisor debug my-run.db\n  chronovisor debug my-run.db --eval "watch 1:0x1000 8; goto end; rcontinue; where" --json',
+    )
+    .action(async (file: string, options: { eval?: string; json?: boolean }) =>
+      exit(await debug(file, options)),
+    );
 
   cli
     .command('export')

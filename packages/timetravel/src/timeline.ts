@@ -146,6 +146,11 @@ export class Timeline {
     return this.projector.get(token);
   }
 
+  /** Every service bound to a token, such as every plugin's query. */
+  getAll<T>(token: ServiceIdentifier<T>): T[] {
+    return this.projector.getAll(token);
+  }
+
   /** How many snapshots the timeline holds. */
   get snapshotCount(): number {
     return this.snapshots.length;

@@ -110,6 +110,9 @@ export async function run(
   out.line('Next:');
   out.line(`  chronovisor replay ${file}    # rebuild the state, checking every recorded digest`);
   out.line(`  chronovisor verify ${file}    # check the audit chain, record by record`);
+  out.line(
+    `  chronovisor debug ${file}     # travel in time: seek, step, run backwards to watchpoints`,
+  );
   return EXIT.ok;
 }
 

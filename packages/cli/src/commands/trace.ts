@@ -155,6 +155,7 @@ export function trace(file: string, options: TraceOptions, out: Output = output)
   if (!clean) out.failure(`The trace's own operations raised violations: ${violations}`);
   out.line('Next:');
   out.line(`  chronovisor replay ${runFile}    # rebuild the heap from the log`);
+  out.line(`  chronovisor debug ${runFile}     # break heap.violation.detected, rcontinue, why …`);
   out.line(
     `  chronovisor reexec ${runFile} --config other-policy.json    # the same trace, another policy`,
   );

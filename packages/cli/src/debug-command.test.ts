@@ -1,0 +1,74 @@
+import { spawnSync } from 'node:child_process';
+import * as path from 'node:path';
+import { bin, binHarness, root } from './test-support/bin-harness';
+
+const { chronovisor, refusedWith, file, dir } = binHarness();
+const example = path.join(root, 'examples', 'use-after-free');
+
+describe('chronovisor debug', () => {
+  jest.setTimeout(60_000);
+
+  it('runs scripted commands: watchpoints in reverse, where, why, memory, diff and bookmarks', () => {
+    expect(chronovisor('run', example, '--out', file('uaf.db')).status).toBe(0);
+    const result = chronovisor(
+      'debug',
+      file('uaf.db'),
+      '--eval',
+      'break heap.violation.detected; goto end; rcontinue; where; watch 1:0x1000000000 4; rcontinue; why 1:0x1000000000; x/4xb 1:0x1000000000; diff 0 30; bookmark stale the late write; bookmarks; goto start; continue',
+      '--json',
+    );
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    const answers = JSON.parse(result.stdout) as {
+      command: string;
+      value: Record<string, unknown>;
+    }[];
+    const value = (command: string) => answers.find((a) => a.command === command)!.value;
+    expect(value('rcontinue')).toMatchObject({ seq: 30, breakpoint: 1 });
+    expect(
+      (value('where').chain as { type: string; actor: string }[]).map((r) => [r.type, r.actor]),
+    ).toEqual([
+      ['heap.violation.detected', 'server:admin'],
+      ['heap.store', 'server:admin'],
+    ]);
+    // Backwards from the violation to the last write of the session's first word: bob's login.
+    expect(answers[5]!.value).toMatchObject({ seq: 28, breakpoint: 2 });
+    expect(value('why 1:0x1000000000')).toMatchObject({
+      chain: [{ write: { seq: 28 }, command: { type: 'heap.store', actor: 'server:login' } }],
+    });
+    expect(value('x/4xb 1:0x1000000000')).toMatchObject({ bytes: [2, 0, 0, 0] });
+    expect(value('diff 0 30')).toMatchObject({ projections: ['mmu', 'heap'] });
+    expect(value('bookmarks')).toEqual([{ name: 'stale', seq: 28, note: 'the late write' }]);
+    // Forwards from the start, the first write there is alice's login.
+    expect(answers.at(-1)!.value).toMatchObject({ seq: 17, breakpoint: 2 });
+    // Bookmarks live outside the audit chain: the run still verifies.
+    expect(chronovisor('verify', file('uaf.db')).status).toBe(0);
+  });
+
+  it('answers a REPL on stdin, keeping going after a bad command', () => {
+    expect(chronovisor('run', example, '--out', file('uaf.db')).status).toBe(0);
+    const session = spawnSync(process.execPath, [bin, 'debug', file('uaf.db')], {
+      cwd: dir(),
+      encoding: 'utf8',
+      env: { ...process.env, NO_COLOR: '1' },
+      input: 'help\nstep 5\nwhere\nnonsense\ngoto end\ninfo spaces\nquit\n',
+    });
+    expect(session.status).toBe(0);
+    expect(session.stdout).toContain('Debugging');
+    expect(session.stdout).toContain('rcontinue — backwards');
+    expect(session.stdout).toContain('seq 5: command heap.malloc by server:login');
+    expect(session.stdout).toContain('✗ Unknown debugger command "nonsense" (try help)');
+    expect(session.stdout).toContain('(seq 33)');
+    expect(session.stdout).toContain('"kind": "host"');
+  });
+
+  it('refuses a bad scripted command with exit code 2, naming it', () => {
+    expect(chronovisor('run', example, '--out', file('uaf.db')).status).toBe(0);
+    expect(refusedWith('debug', file('uaf.db'), '--eval', 'goto 3; x/4 1:0x10')).toBe(
+      'error: x: expected x/<n>xb <space>:<addr>',
+    );
+    expect(refusedWith('debug', file('uaf.db'), '--eval', 'watch 0x10')).toBe(
+      'error: expected watch <space>:<addr> [len], with an address like 1:0x1000',
+    );
+  });
+});

@@ -1,0 +1,314 @@
+import { Query, type LogRecord } from '@chronovisor/core';
+import { MmuQuery } from '@chronovisor/mmu';
+import {
+  matching,
+  watching,
+  type Breakpoint,
+  type RecordPattern,
+  type Timeline,
+  type WatchKind,
+} from '@chronovisor/timetravel';
+import { CliError } from './cli-error';
+
+/** What one debugger command answered: a value for `--json`, and text for people. */
+export interface Answer {
+  readonly command: string;
+  readonly value: unknown;
+  readonly text: string;
+}
+
+interface ActiveBreakpoint {
+  readonly id: number;
+  readonly description: string;
+  readonly test: Breakpoint;
+}
+
+/** The commands, for `help` and tab completion. */
+export const DEBUG_COMMANDS: Readonly<Record<string, string>> = {
+  goto: 'goto <seq>|start|end — the state right after a record',
+  step: 'step [n] — n records forwards (default 1)',
+  rstep: 'rstep [n] — n records backwards',
+  continue: 'continue — forwards to the next breakpoint or watchpoint (or the end)',
+  rcontinue: 'rcontinue — backwards to the previous one (or the start)',
+  break: 'break <type or prefix.> [actor=<a>] [<field>=<value>…] — stop at matching records',
+  watch: 'watch <space>:<addr> [len] — stop at writes to the range',
+  rwatch: 'rwatch <space>:<addr> [len] — stop at reads',
+  awatch: 'awatch <space>:<addr> [len] — stop at reads and writes',
+  delete: 'delete <n>|all — remove breakpoints',
+  info: 'info breakpoints|spaces|frames|tlb <space>|<query> — what is there now',
+  x: 'x/<n>xb <space>:<addr> — memory now, as hex bytes',
+  where: 'where — the current record and the commands that caused it',
+  why: 'why <space>:<addr> — where that byte came from: its writes, through copies',
+  history: 'history <space>:<addr> — every access to that byte in the run',
+  diff: 'diff <a> <b> — what changed between two seqs',
+  bookmark: 'bookmark <name> [note] — name the current seq in the run file',
+  bookmarks: 'bookmarks — the run’s bookmarks',
+  help: 'help — this list',
+};
+
+const hex = (n: number) => `0x${n.toString(16)}`;
+
+/**
+ * The debugger's command language over a {@link Timeline}, modelled on gdb and rr: one line in,
+ * one answer out. The REPL and `--eval` both drive it.
+ */
+export class DebugSession {
+  private readonly breakpoints: ActiveBreakpoint[] = [];
+  private nextId = 1;
+
+  constructor(
+    private readonly timeline: Timeline,
+    private readonly bookmarks: {
+      list(): { name: string; seq: number; note: string }[];
+      add(name: string, seq: number, note: string): void;
+    },
+  ) {}
+
+  /** Runs one command line; a bad one throws a CliError naming what is wrong. */
+  execute(line: string): Answer {
+    const [word = '', ...args] = line.trim().split(/\s+/);
+    const [name, format] = word.split('/') as [string, string | undefined];
+    const answer = (value: unknown, text: string): Answer => ({
+      command: line.trim(),
+      value,
+      text,
+    });
+    const t = this.timeline;
+    switch (name) {
+      case 'goto': {
+        const to =
+          args[0] === 'end' ? t.head : args[0] === 'start' ? 0 : this.number(args[0], 'goto <seq>');
+        return this.position(answer, t.seek(to));
+      }
+      case 'step':
+      case 'rstep': {
+        const n = args[0] === undefined ? 1 : this.number(args[0], `${name} [n]`);
+        return this.position(answer, t.step(name === 'step' ? n : -n));
+      }
+      case 'continue':
+      case 'c':
+      case 'rcontinue':
+      case 'rc': {
+        const forwards = name === 'continue' || name === 'c';
+        const any: Breakpoint = (r) => this.breakpoints.some((b) => b.test(r));
+        const hit = forwards ? t.continue(any) : t.reverseContinue(any);
+        const by = hit && this.breakpoints.find((b) => b.test(hit));
+        const text = hit
+          ? `stopped by #${by!.id} (${by!.description})\n${this.describe(hit)}`
+          : `reached the ${forwards ? 'end' : 'start'} of the run (seq ${t.seq})`;
+        return answer({ seq: t.seq, breakpoint: by?.id ?? null, record: hit ?? null }, text);
+      }
+      case 'break':
+        return this.add(answer, this.pattern(args), `break ${args.join(' ')}`);
+      case 'watch':
+      case 'rwatch':
+      case 'awatch': {
+        const kind: WatchKind = name === 'watch' ? 'write' : name === 'rwatch' ? 'read' : 'access';
+        const { space, va } = this.address(args[0], `${name} <space>:<addr> [len]`);
+        const length =
+          args[1] === undefined ? 1 : this.number(args[1], `${name} <space>:<addr> [len]`);
+        return this.add(
+          answer,
+          watching(space, va, length, kind),
+          `${name} ${space}:${hex(va)} ${length}`,
+        );
+      }
+      case 'delete': {
+        if (args[0] === 'all') this.breakpoints.length = 0;
+        else {
+          const id = this.number(args[0], 'delete <n>|all');
+          const at = this.breakpoints.findIndex((b) => b.id === id);
+          if (at < 0) throw new CliError(`No breakpoint #${id}`);
+          this.breakpoints.splice(at, 1);
+        }
+        return answer(
+          { breakpoints: this.breakpoints.length },
+          `${this.breakpoints.length} breakpoints left`,
+        );
+      }
+      case 'info':
+        return this.info(answer, args);
+      case 'x': {
+        const count = Number(/^(\d+)xb$/.exec(format ?? '')?.[1] ?? NaN);
+        if (!Number.isSafeInteger(count) || count < 1)
+          throw new CliError('x: expected x/<n>xb <space>:<addr>');
+        const { space, va } = this.address(args[0], 'x/<n>xb <space>:<addr>');
+        const bytes = t.get(MmuQuery).read(space, va, count);
+        if (!bytes)
+          return answer(
+            { space, va, bytes: null },
+            `${space}:${hex(va)}: not mapped at seq ${t.seq}`,
+          );
+        const lines: string[] = [];
+        for (let i = 0; i < bytes.length; i += 16)
+          lines.push(
+            `${space}:${hex(va + i)}: ${[...bytes.subarray(i, i + 16)].map((b) => b.toString(16).padStart(2, '0')).join(' ')}`,
+          );
+        return answer({ space, va, bytes: [...bytes] }, lines.join('\n'));
+      }
+      case 'where': {
+        const chain = t.where();
+        return answer(
+          { seq: t.seq, chain },
+          chain.length === 0
+            ? 'at the start (seq 0)'
+            : chain.map((r, i) => `${i === 0 ? '' : '  caused by '}${this.describe(r)}`).join('\n'),
+        );
+      }
+      case 'why': {
+        const { space, va } = this.address(args[0], 'why <space>:<addr>');
+        const chain = t.why(space, va);
+        const text =
+          chain.length === 0
+            ? `${space}:${hex(va)} has not been written by seq ${t.seq}`
+            : chain
+                .map(
+                  (o) =>
+                    `written at seq ${o.write.seq} by ${o.command.actor} (${o.command.type} at seq ${o.command.seq})` +
+                    (o.copiedFrom
+                      ? `, copying from ${o.copiedFrom.space}:${hex(o.copiedFrom.va)} read at seq ${o.copiedFrom.read.seq}`
+                      : ''),
+                )
+                .join('\n');
+        return answer({ space, va, chain }, text);
+      }
+      case 'history': {
+        const { space, va } = this.address(args[0], 'history <space>:<addr>');
+        const accesses = t.history(space, va);
+        return answer(
+          { space, va, accesses },
+          accesses.length === 0
+            ? 'never accessed'
+            : accesses.map((a) => `seq ${a.seq}: ${a.kind} by ${a.actor}`).join('\n'),
+        );
+      }
+      case 'diff': {
+        const diff = t.diff(
+          this.number(args[0], 'diff <a> <b>'),
+          this.number(args[1], 'diff <a> <b>'),
+        );
+        const text = [
+          `seq ${diff.from} → ${diff.to}: ${diff.projections.length === 0 ? 'no state changed' : `changed: ${diff.projections.join(', ')}`}`,
+          ...Object.entries(diff.byType).map(([type, n]) => `  ${n} ${type}`),
+          ...diff.written
+            .slice(0, 20)
+            .map((w) => `  wrote ${w.space}:${hex(w.va)} (${w.length} bytes)`),
+        ].join('\n');
+        return answer(diff, text);
+      }
+      case 'bookmark': {
+        if (!args[0]) throw new CliError('bookmark: expected bookmark <name> [note]');
+        this.bookmarks.add(args[0], t.seq, args.slice(1).join(' '));
+        return answer({ name: args[0], seq: t.seq }, `bookmark ${args[0]} at seq ${t.seq}`);
+      }
+      case 'bookmarks': {
+        const list = this.bookmarks.list();
+        return answer(
+          list,
+          list.length === 0
+            ? 'no bookmarks'
+            : list.map((b) => `${b.name}: seq ${b.seq}${b.note ? ` — ${b.note}` : ''}`).join('\n'),
+        );
+      }
+      case 'help':
+        return answer(DEBUG_COMMANDS, Object.values(DEBUG_COMMANDS).join('\n'));
+      default:
+        throw new CliError(`Unknown debugger command "${word}" (try help)`);
+    }
+  }
+
+  private position(answer: (v: unknown, t: string) => Answer, seq: number): Answer {
+    const record = this.timeline.record(seq);
+    return answer(
+      { seq, record: record ?? null },
+      record ? this.describe(record) : 'at the start (seq 0)',
+    );
+  }
+
+  private add(
+    answer: (v: unknown, t: string) => Answer,
+    test: Breakpoint,
+    description: string,
+  ): Answer {
+    const id = this.nextId++;
+    this.breakpoints.push({ id, description, test });
+    return answer({ id, description }, `#${id}: ${description}`);
+  }
+
+  private info(answer: (v: unknown, t: string) => Answer, args: string[]): Answer {
+    const t = this.timeline;
+    const what = args[0];
+    if (what === 'breakpoints' || what === 'break') {
+      const list = this.breakpoints.map(({ id, description }) => ({ id, description }));
+      return answer(
+        list,
+        list.length === 0
+          ? 'no breakpoints'
+          : list.map((b) => `#${b.id}: ${b.description}`).join('\n'),
+      );
+    }
+    const mmu = t.get(MmuQuery);
+    if (what === 'spaces') return answer(mmu.spaces(), JSON.stringify(mmu.spaces(), null, 2));
+    if (what === 'frames')
+      return answer(mmu.partitions(), JSON.stringify(mmu.partitions(), null, 2));
+    if (what === 'tlb') {
+      const space = this.number(args[1], 'info tlb <space>');
+      return answer(mmu.tlb(space), JSON.stringify(mmu.tlb(space), null, 2));
+    }
+    const query = t.getAll<Query & { stats?: () => unknown }>(Query).find((q) => q.name === what);
+    if (!query || typeof query.stats !== 'function')
+      throw new CliError(
+        `info: expected breakpoints, spaces, frames, tlb <space> or a plugin's query (${t
+          .getAll<Query>(Query)
+          .map((q) => q.name)
+          .join(', ')})`,
+      );
+    const stats = query.stats();
+    return answer(stats, JSON.stringify(stats, null, 2));
+  }
+
+  /** `<type or prefix.> [actor=…] [field=value…]`; values that look like numbers are numbers. */
+  private pattern(args: string[]): Breakpoint {
+    if (args.length === 0)
+      throw new CliError('break: expected break <type or prefix.> [actor=<a>] [<field>=<value>…]');
+    const pattern: { -readonly [K in keyof RecordPattern]: RecordPattern[K] } & {
+      fields?: Record<string, unknown>;
+    } = {};
+    for (const arg of args) {
+      const eq = arg.indexOf('=');
+      if (eq < 0) pattern.type = arg;
+      else if (arg.slice(0, eq) === 'actor') pattern.actor = arg.slice(eq + 1);
+      else {
+        const raw = arg.slice(eq + 1);
+        const n = Number(raw);
+        (pattern.fields ??= {})[arg.slice(0, eq)] = raw !== '' && Number.isFinite(n) ? n : raw;
+      }
+    }
+    return matching(pattern);
+  }
+
+  private address(arg: string | undefined, usage: string): { space: number; va: number } {
+    const match = /^(\d+):(0x[0-9a-fA-F]+|\d+)$/.exec(arg ?? '');
+    if (!match) throw new CliError(`expected ${usage}, with an address like 1:0x1000`);
+    return { space: Number(match[1]), va: Number(match[2]) };
+  }
+
+  private number(arg: string | undefined, usage: string): number {
+    const n = Number(arg);
+    if (arg === undefined || !Number.isSafeInteger(n) || n < 0)
+      throw new CliError(`expected ${usage}`);
+    return n;
+  }
+
+  private describe(record: LogRecord): string {
+    const payload = record.kind === 'event' ? record.data : record.args;
+    const json = JSON.stringify(payload, (_k, v: unknown) =>
+      v instanceof Uint8Array
+        ? `<${v.length} bytes>`
+        : typeof v === 'number' && v > 0xffff
+          ? hex(v)
+          : v,
+    );
+    return `seq ${record.seq}: ${record.kind} ${record.type} by ${record.actor} (cause ${record.cause}, tick ${record.tick}) ${json}`;
+  }
+}
