@@ -7,6 +7,8 @@ export interface Figure {
   readonly baseline: { readonly name: string; readonly value: number };
   /** value / baseline.value */
   readonly ratio: number;
+  /** For times and sizes: smaller is better, and the ratio reads as "× faster" or "× smaller". */
+  readonly lowerIsBetter?: boolean;
   /** A line of context printed under the figure (the run behind it). */
   readonly detail?: string;
   /** What the issue asks for, if anything, and whether this run met it. */

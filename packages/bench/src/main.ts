@@ -8,12 +8,14 @@ import { coreSuite } from './suites/core';
 import { heapSuite } from './suites/heap';
 import { mmuSuite } from './suites/mmu';
 import { storeSuite } from './suites/store';
+import { timetravelSuite } from './suites/timetravel';
 
 const suites: Record<string, () => Figure[]> = {
   core: coreSuite,
   mmu: mmuSuite,
   store: storeSuite,
   heap: heapSuite,
+  timetravel: timetravelSuite,
 };
 
 function format(value: number): string {
@@ -21,10 +23,9 @@ function format(value: number): string {
 }
 
 function print(f: Figure): void {
-  const ratio =
-    f.ratio >= 1
-      ? `${f.ratio.toFixed(2)}×`
-      : `${f.ratio.toFixed(3)}× (${(1 / f.ratio).toFixed(1)}× slower)`;
+  const better = f.lowerIsBetter ? f.ratio <= 1 : f.ratio >= 1;
+  const factor = f.ratio >= 1 ? f.ratio : 1 / f.ratio;
+  const ratio = `${f.ratio.toFixed(f.ratio >= 1 ? 2 : 3)}× (${factor.toFixed(1)}× ${better ? 'better' : 'worse'})`;
   console.log(`  ${f.name}`);
   console.log(`      ${format(f.value).padStart(14)} ${f.unit}`);
   console.log(
