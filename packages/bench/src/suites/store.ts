@@ -140,6 +140,7 @@ export function storeSuite(): Figure[] {
         name: 'bytes per record on disk',
         value: onDisk,
         unit: 'bytes/record',
+        lowerIsBetter: true,
         baseline: { name: 'NDJSON export', value: statSync(ndjson).size / records },
         aim: { text: '≤ 32 bytes/record', met: onDisk <= 32 },
       }),
