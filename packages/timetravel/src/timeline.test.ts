@@ -77,6 +77,24 @@ describe('Timeline', () => {
     );
   });
 
+  it('adapts the interval to replay cost and keeps to its snapshot budget, seeking exactly all the same', () => {
+    for (const options of [
+      { foldBudgetMs: 0 },
+      { foldBudgetMs: 0, maxSnapshots: 3 },
+      { snapshotEvery: 10, maxSnapshots: 4 },
+    ]) {
+      const timeline = new Timeline(store, plugins(), { seed: 5, ...options });
+      timeline.seek(records.length);
+      expect(timeline.snapshotCount).toBeGreaterThan(1);
+      expect(timeline.snapshotCount).toBeLessThanOrEqual(options.maxSnapshots ?? 2048);
+      const rng = new Xoshiro128StarStar(options.maxSnapshots ?? 1);
+      for (let i = 0; i < 50; i++) {
+        const at = timeline.seek(rng.nextInt(0, records.length));
+        expect(timeline.digest()).toBe(digests[at]);
+      }
+    }
+  });
+
   it('agrees with the recorded digests', () => {
     const timeline = new Timeline(store, plugins(), { seed: 5, snapshotEvery: 100 });
     for (const { seq, digest } of store.digests()) {

@@ -6,6 +6,7 @@ import {
   type Store,
 } from '@chronovisor/core';
 import type { ServiceIdentifier } from 'inversify';
+import { performance } from 'node:perf_hooks';
 import type { Breakpoint } from './breakpoint';
 import { summarizeChanges, type RunDiff } from './diff';
 import { history, lastWrite, provenance, type Access, type Origin } from './provenance';
@@ -15,23 +16,42 @@ import { scanBackward } from './scan';
 export interface TimelineOptions {
   /** The run's seed (projections never draw from it, but the plugin set is built with it). */
   readonly seed?: number;
-  /** Records between in-memory snapshots, taken as the timeline first passes them; default 50,000. */
+  /**
+   * Records between snapshots, taken as the timeline first passes them. Without it the interval
+   * adapts to the cost of replay: a snapshot whenever folding since the last one took
+   * `foldBudgetMs`, so costly stretches of the run get denser snapshots.
+   */
   readonly snapshotEvery?: number;
+  /** With an adaptive interval: the replay time a seek may need past its snapshot; default 4 ms. */
+  readonly foldBudgetMs?: number;
+  /**
+   * The most snapshots to hold (the memory budget, in snapshots): past it, every other one is
+   * dropped and the interval doubles; default 2,048.
+   */
+  readonly maxSnapshots?: number;
 }
+
+/** Records applied between looks at the clock, with an adaptive interval. */
+const CHECK_EVERY = 256;
 
 /**
  * A recorded run as a place to move around in: the state after any record, reached by restoring
- * the nearest snapshot at or before it and folding the events from there (never more than
- * `snapshotEvery` records), stepping either way, and running forwards or backwards to the next
+ * the nearest snapshot at or before it and folding the events from there (about `foldBudgetMs`
+ * of replay, or `snapshotEvery` records), stepping either way, and running forwards or backwards to the next
  * record a breakpoint or watchpoint matches. Position 0 is the state before the first record.
  */
 export class Timeline {
   /** The last record's seq. */
   readonly head: number;
   private readonly projector: Projector;
-  private readonly every: number;
+  private every: number | undefined;
+  private budgetMs: number;
+  private readonly maxSnapshots: number;
+  /** When folding since the last snapshot (or since this fold began) started. */
+  private foldStart = 0;
+  private sinceCheck = 0;
   /** Snapshots by position, in order; the first is position 0. */
-  private readonly snapshots: { readonly seq: number; readonly snapshot: ProjectorSnapshot }[];
+  private snapshots: { readonly seq: number; readonly snapshot: ProjectorSnapshot }[];
   private position = 0;
 
   constructor(
@@ -40,7 +60,9 @@ export class Timeline {
     options: TimelineOptions = {},
   ) {
     this.head = store.head();
-    this.every = options.snapshotEvery ?? 50_000;
+    this.every = options.snapshotEvery;
+    this.budgetMs = options.foldBudgetMs ?? 4;
+    this.maxSnapshots = Math.max(2, options.maxSnapshots ?? 2048);
     this.projector = new Projector(plugins, options.seed ?? 0);
     this.snapshots = [{ seq: 0, snapshot: this.projector.snapshot() }];
   }
@@ -53,15 +75,15 @@ export class Timeline {
   /** Moves to the state right after record `seq` (clamped to the run); returns where it is. */
   seek(seq: number): number {
     const target = Math.max(0, Math.min(this.head, Math.floor(seq)));
-    if (target < this.position || target - this.position > this.every) {
-      const nearest = this.nearestSnapshot(target);
-      if (nearest.seq > this.position || target < this.position) {
-        this.projector.restore(nearest.snapshot);
-        this.position = nearest.seq;
-      }
+    const nearest = this.nearestSnapshot(target);
+    if (target < this.position || nearest.seq > this.position) {
+      this.projector.restore(nearest.snapshot);
+      this.position = nearest.seq;
     }
-    if (target > this.position)
+    if (target > this.position) {
+      this.foldStart = performance.now();
       for (const record of this.store.read(this.position + 1, target)) this.apply(record);
+    }
     return this.position;
   }
 
@@ -73,6 +95,7 @@ export class Timeline {
   /** Runs forwards to the next record `breakpoint` matches and stops after it; at the end, undefined. */
   continue(breakpoint: Breakpoint): LogRecord | undefined {
     if (this.position >= this.head) return undefined;
+    this.foldStart = performance.now();
     for (const record of this.store.read(this.position + 1)) {
       this.apply(record);
       if (breakpoint(record)) return record;
@@ -159,8 +182,25 @@ export class Timeline {
   private apply(record: LogRecord): void {
     if (record.kind === 'event') this.projector.apply(record);
     this.position = record.seq;
-    if (this.position % this.every === 0 && this.snapshots.at(-1)!.seq < this.position)
-      this.snapshots.push({ seq: this.position, snapshot: this.projector.snapshot() });
+    if (this.snapshots.at(-1)!.seq >= this.position) return; // snapshots only go past the last
+    if (this.every !== undefined) {
+      if (this.position % this.every === 0) this.takeSnapshot();
+    } else if (++this.sinceCheck >= CHECK_EVERY) {
+      // Reading the clock costs more than applying a small event: look every few hundred.
+      this.sinceCheck = 0;
+      if (performance.now() - this.foldStart >= this.budgetMs) this.takeSnapshot();
+    }
+  }
+
+  private takeSnapshot(): void {
+    this.snapshots.push({ seq: this.position, snapshot: this.projector.snapshot() });
+    this.foldStart = performance.now();
+    if (this.snapshots.length > this.maxSnapshots) {
+      // Over budget: keep every other snapshot (the first included) and space new ones twice as far.
+      this.snapshots = this.snapshots.filter((_, i) => i % 2 === 0);
+      this.budgetMs *= 2;
+      if (this.every !== undefined) this.every *= 2;
+    }
   }
 
   /** The last snapshot at or before `seq` (they are taken in order, so binary search works). */
