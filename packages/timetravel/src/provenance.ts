@@ -1,5 +1,5 @@
 import type { LogRecord, Store } from '@chronovisor/core';
-import { scanBackward } from './scan';
+import { recordAt, scanBackward } from './scan';
 
 /** One recorded access to memory: an MMU read or write event. */
 export interface Access {
@@ -129,10 +129,4 @@ function outsideCommand(store: Store, seq: number): Origin['command'] {
   let record = recordAt(store, seq)!;
   while (record.cause !== 0) record = recordAt(store, record.cause)!;
   return { seq: record.seq, type: record.type, actor: record.actor };
-}
-
-function recordAt(store: Store, seq: number): LogRecord | undefined {
-  if (seq < 1) return undefined;
-  for (const record of store.read(seq, seq)) return record;
-  return undefined;
 }

@@ -15,3 +15,10 @@ export function scanBackward(
   }
   return undefined;
 }
+
+/** The record at `seq`, if the log has it. */
+export function recordAt(store: Store, seq: number): LogRecord | undefined {
+  if (seq < 1 || seq > store.head()) return undefined;
+  for (const record of store.read(seq, seq)) return record;
+  return undefined;
+}

@@ -10,7 +10,7 @@ import { performance } from 'node:perf_hooks';
 import type { Breakpoint } from './breakpoint';
 import { summarizeChanges, type RunDiff } from './diff';
 import { history, lastWrite, provenance, type Access, type Origin } from './provenance';
-import { scanBackward } from './scan';
+import { recordAt, scanBackward } from './scan';
 
 /** How a {@link Timeline} trades memory for seek time. */
 export interface TimelineOptions {
@@ -140,9 +140,7 @@ export class Timeline {
 
   /** The record at `seq`, if the run has it. */
   record(seq: number): LogRecord | undefined {
-    if (seq < 1 || seq > this.head) return undefined;
-    for (const record of this.store.read(seq, seq)) return record;
-    return undefined;
+    return recordAt(this.store, seq);
   }
 
   /** The current record and the records that caused it, back to a command from outside. */

@@ -7,7 +7,6 @@ import { HeapConfig } from './heap-options';
 import { HeapState } from './heap-state';
 import { policyNamed } from './policies';
 import {
-  COUNT_MASK,
   INFO_BYTES,
   decodeInfo,
   encodeInfo,
@@ -128,12 +127,7 @@ export class Allocator {
 
   /** What the info word at a block start says, read through the MMU. */
   readInfo(heap: Heap, address: number): AllocationInfo {
-    const bytes = this.mmu.read(heap.space, heap.infoAddress(address), INFO_BYTES);
-    if (!bytes)
-      throw new HeapError(
-        `The allocation info of ${hex(address)} at ${hex(heap.infoAddress(address))} in space ${heap.space} is not mapped any more`,
-      );
-    return decodeInfo(bytes);
+    return decodeInfo(this.infoWords(heap, address, heap.alignment));
   }
 
   /**
@@ -157,18 +151,25 @@ export class Allocator {
    * more times (as Scudo's MTE retagging excludes the previous tag, but for k generations).
    */
   private highestCount(heap: Heap, from: number, to: number): number {
-    const length = ((to - from) / heap.alignment) * INFO_BYTES;
-    const bytes = this.mmu.read(heap.space, heap.infoAddress(from), length);
-    if (!bytes)
-      throw new HeapError(
-        `The allocation info of ${hex(from)} in space ${heap.space} is not mapped any more`,
-      );
+    const words = this.infoWords(heap, from, to - from);
     let highest = 0;
-    for (let i = 0; i < length; i += INFO_BYTES) {
-      const count = (bytes[i]! | (bytes[i + 1]! << 8)) & COUNT_MASK;
-      if (count > highest) highest = count;
-    }
+    for (let i = 0; i < words.length; i += INFO_BYTES)
+      highest = Math.max(highest, decodeInfo(words, i).count);
     return highest;
+  }
+
+  /** The info words of the block starts in `[from, from + bytes)`, read through the MMU. */
+  private infoWords(heap: Heap, from: number, bytes: number): Uint8Array {
+    const words = this.mmu.read(
+      heap.space,
+      heap.infoAddress(from),
+      (bytes / heap.alignment) * INFO_BYTES,
+    );
+    if (!words)
+      throw new HeapError(
+        `The allocation info of ${hex(from)} at ${hex(heap.infoAddress(from))} in space ${heap.space} is not mapped any more`,
+      );
+    return words;
   }
 
   /** Copies `length` bytes from one block to another through the MMU. */

@@ -106,16 +106,8 @@ export class HeapQuery implements Query {
     const heap = this.state.heap(space);
     if (!heap) return 1;
     const address = addressOf(stale.ptr, heap);
-    let now: number | undefined;
-    if (use === 'access') {
-      now = heap.blockContaining(address)?.count;
-    } else {
-      const info =
-        address % heap.alignment === 0 && heap.blocks.has(address)
-          ? this.info(space, address)
-          : undefined;
-      now = info?.allocated ? info.count : undefined;
-    }
+    // The block a free would check (one starting there) or an access would (one holding it).
+    const now = (use === 'free' ? heap.blocks.get(address) : heap.blockContaining(address))?.count;
     if (now === undefined) return 1;
     const reallocations = now - stale.count;
     return reallocations < 2 ** heap.tagBits ? 1 : 1 - 2 ** -heap.tagBits;

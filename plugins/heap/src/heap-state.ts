@@ -77,7 +77,7 @@ export class HeapState implements Projection<HeapSnapshot> {
         return this.writable(event).applyResized(event.data as BlockResized);
       case 'heap.violation.detected': {
         const violation = event.data as ViolationDetected;
-        this.writable(event).applyViolation(violation.kind);
+        this.writable(event).applyViolation();
         this.violationList.push({ seq: event.seq, ...violation });
         return;
       }

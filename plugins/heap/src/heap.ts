@@ -7,7 +7,6 @@ import type {
   BlockResized,
   HeapCreated,
   HeapExtended,
-  ViolationKind,
 } from './heap-events';
 import type { PolicyName } from './heap-options';
 import type { HeapShape } from './policies';
@@ -188,7 +187,7 @@ export class Heap implements HeapShape {
     this.counters.resizes++;
   }
 
-  applyViolation(_kind: ViolationKind): void {
+  applyViolation(): void {
     this.counters.violations++;
   }
 

@@ -13,7 +13,7 @@ export interface PointerLayout {
 export const INFO_BYTES = 2;
 const ALLOCATED = 0x8000;
 /** Counts are kept in 15 bits and wrap from 32767 back to 1 (0 means "never allocated here"). */
-export const COUNT_MASK = 0x7fff;
+const COUNT_MASK = 0x7fff;
 
 export function packPointer(address: number, tag: number, layout: PointerLayout): number {
   return tag * 2 ** layout.addressBits + address;
@@ -49,8 +49,9 @@ export function encodeInfo(info: AllocationInfo): Uint8Array {
   return Uint8Array.of(word & 0xff, word >>> 8);
 }
 
-export function decodeInfo(bytes: Uint8Array): AllocationInfo {
-  const word = bytes[0]! | (bytes[1]! << 8);
+/** The info word at `offset` of `bytes` (little-endian, as the MMU stores it). */
+export function decodeInfo(bytes: Uint8Array, offset = 0): AllocationInfo {
+  const word = bytes[offset]! | (bytes[offset + 1]! << 8);
   return { allocated: (word & ALLOCATED) !== 0, count: word & COUNT_MASK };
 }
 

@@ -45,6 +45,18 @@ function memoryInUse(): number {
   return heapUsed + external;
 }
 
+/** How long each of SEEKS random seeks took, in ms, sorted. */
+function seekLatencies(timeline: Timeline, rng: Xoshiro128StarStar): number[] {
+  const latencies: number[] = [];
+  for (let i = 0; i < SEEKS; i++) {
+    const target = rng.nextInt(0, timeline.head);
+    const start = performance.now();
+    timeline.seek(target);
+    latencies.push(performance.now() - start);
+  }
+  return latencies.sort((a, b) => a - b);
+}
+
 const percentile = (sorted: readonly number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
 
@@ -69,14 +81,7 @@ export function timetravelSuite(): Figure[] {
       collectGarbage();
       const snapshotBytes = memoryInUse() - heapBefore;
       const rng = new Xoshiro128StarStar(9);
-      const latencies: number[] = [];
-      for (let i = 0; i < SEEKS; i++) {
-        const target = rng.nextInt(0, records);
-        const start = performance.now();
-        timeline.seek(target);
-        latencies.push(performance.now() - start);
-      }
-      latencies.sort((a, b) => a - b);
+      const latencies = seekLatencies(timeline, rng);
       const naive: number[] = [];
       for (let i = 0; i < 3; i++) {
         const target = rng.nextInt(records >> 1, records);
@@ -88,14 +93,7 @@ export function timetravelSuite(): Figure[] {
       naive.sort((a, b) => a - b);
       const adaptive = new Timeline(store, plugins(), { seed: 1 }); // one per ~4 ms of replay
       adaptive.seek(records);
-      const adaptiveLatencies: number[] = [];
-      for (let i = 0; i < SEEKS; i++) {
-        const target = rng.nextInt(0, records);
-        const start = performance.now();
-        adaptive.seek(target);
-        adaptiveLatencies.push(performance.now() - start);
-      }
-      adaptiveLatencies.sort((a, b) => a - b);
+      const adaptiveLatencies = seekLatencies(adaptive, rng);
       const fileBytes = statSync(file).size;
       const p99 = percentile(latencies, 0.99);
       return [

@@ -1,6 +1,7 @@
 import { Simulation, orderPlugins } from '@chronovisor/core';
 import {
   TraceError,
+  heapOptionsSchema,
   parseTrace,
   runTrace,
   type InjectionSpec,
@@ -79,7 +80,8 @@ export function trace(file: string, options: TraceOptions, out: Output = output)
   );
   orderPlugins(plugins);
   const seed = options.inject?.seed ?? 0;
-  const name = `${path.basename(file).replace(/\.[^.]*$/, '')}-${options.policy ?? 'best-fit'}`;
+  const { policy } = heapOptionsSchema.parse(heapOptions); // checked again, with the message, by the plugin
+  const name = `${path.basename(file).replace(/\.[^.]*$/, '')}-${policy}`;
   const { file: runFile, store } = createRunFile(options, name, seed, {
     trace: path.resolve(file),
     plugins: manifest,
