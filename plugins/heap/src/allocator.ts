@@ -1,6 +1,7 @@
 import type { CommandContext } from '@chronovisor/core';
 import { MmuQuery } from '@chronovisor/mmu';
 import { inject, injectable } from 'inversify';
+import type { Chunk } from './free-chunks';
 import type { Block, Heap } from './heap';
 import { HeapError } from './heap-error';
 import { HeapConfig } from './heap-options';
@@ -90,7 +91,8 @@ export class Allocator {
       placement = policy.place(heap, span, alignment);
     }
     const { address, from, rest } = placement;
-    const count = this.newCount(heap, from[0], address, span);
+    const highest = this.highestCount(heap, from[0], address + span);
+    const count = this.newCount(heap, highest, address);
     const ptr = packPointer(address, tagOfCount(count, heap.tagBits), heap);
     context.emit('heap.block.allocated', {
       space: heap.space,
@@ -105,7 +107,30 @@ export class Allocator {
       ...(replaces ? { replaces: replaces.address } : {}),
     });
     this.writeInfo(heap, address, { allocated: true, count }, context);
+    this.carryHistory(heap, rest, address + span, highest, context);
     return heap.blocks.get(address)!;
+  }
+
+  /**
+   * Free pieces left after a new block start where no word recorded the blocks that used to
+   * cover them: those started earlier in the chunk. Each such piece's first word takes the
+   * chunk's highest count (unallocated), so `highestCount` over a piece still sees every block
+   * that held its bytes. Without it, a stale pointer into the tail of a freed block matched a
+   * later block carved at that tail with a fresh count. (Pieces further on, buddy's upper
+   * halves, are aligned to their size: no earlier block reached into them but through the
+   * first piece's range, which the scan covers.)
+   */
+  private carryHistory(
+    heap: Heap,
+    rest: readonly Chunk[],
+    end: number,
+    highest: number,
+    context: CommandContext,
+  ): void {
+    for (const [start] of rest) {
+      if (start < end || this.readInfo(heap, start).count >= highest) continue;
+      this.writeInfo(heap, start, { allocated: false, count: highest }, context);
+    }
   }
 
   /** Frees a block the pointer check has accepted. */
@@ -131,13 +156,12 @@ export class Allocator {
   }
 
   /**
-   * The count of a block placed at `address`, carved from a chunk starting at `chunkStart`: one
-   * above every count its memory had (see `highestCount`), and then, like Scudo's odd/even
-   * tagging, past the tags of the live blocks on either side, so a linear overflow into a
-   * neighbour is always caught.
+   * The count of a block placed at `address`: one above `highest`, every count its memory had
+   * (see `highestCount`), and then, like Scudo's odd/even tagging, past the tags of the live
+   * blocks on either side, so a linear overflow into a neighbour is always caught.
    */
-  private newCount(heap: Heap, chunkStart: number, address: number, span: number): number {
-    let count = nextCount(this.highestCount(heap, chunkStart, address + span));
+  private newCount(heap: Heap, highest: number, address: number): number {
+    let count = nextCount(highest);
     const neighbours = heap.adjacent(address).map((b) => tagOfCount(b.count, heap.tagBits));
     while (neighbours.includes(tagOfCount(count, heap.tagBits))) count = nextCount(count);
     return count;
@@ -146,8 +170,9 @@ export class Allocator {
   /**
    * The highest allocation count stored in `[from, to)`: every block that ever started there.
    * A new block's count is one more, so it differs from the count of every block that held any
-   * of its bytes since (they all lie in the free chunk it is carved from, which starts at
-   * `from`), and a stale pointer into it escapes only once that memory has been allocated 2^k
+   * of its bytes since (they started in the free chunk it is carved from, which starts at
+   * `from`, or before it, and then the chunk's first word carries their count: see
+   * `carryHistory`), and a stale pointer into it escapes only once that memory has been allocated 2^k
    * more times (as Scudo's MTE retagging excludes the previous tag, but for k generations).
    */
   private highestCount(heap: Heap, from: number, to: number): number {
