@@ -65,6 +65,13 @@ export interface Projection<S = unknown> {
   restore(snapshot: S): void;
   /** A hash of the state: equal states, equal digests (see `digestOf`). */
   digest(): string;
+  /**
+   * For snapshots kept in a file (a time-travel index): the snapshot as structured-clone data
+   * (plain objects, arrays, Maps, Sets, typed arrays, bigints), and back. Leave both out when the
+   * snapshot already is such data; class instances would lose their prototypes in the file.
+   */
+  snapshotToData?(snapshot: S): unknown;
+  snapshotFromData?(data: unknown): S;
 }
 
 /** What a reactor may do: issue commands, run after the current one, in order. */

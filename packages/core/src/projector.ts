@@ -81,4 +81,30 @@ export class Projector {
     this.clock.tick = snapshot.tick;
     this.projections.forEach((p, i) => p.restore(snapshot.projections[i]));
   }
+
+  /** A snapshot as structured-clone data, to keep in a file (see `Projection.snapshotToData`). */
+  snapshotToData(snapshot: ProjectorSnapshot): ProjectorSnapshot {
+    return {
+      tick: snapshot.tick,
+      projections: this.projections.map((p, i) => {
+        const state = snapshot.projections[i];
+        return p.snapshotToData ? p.snapshotToData(state) : state;
+      }),
+    };
+  }
+
+  /** The snapshot that {@link Projector.snapshotToData} made data of. */
+  snapshotFromData(data: ProjectorSnapshot): ProjectorSnapshot {
+    if (data.projections.length !== this.projections.length)
+      throw new Error(
+        `The snapshot holds ${data.projections.length} projections; this plugin set has ${this.projections.length}`,
+      );
+    return {
+      tick: data.tick,
+      projections: this.projections.map((p, i) => {
+        const state = data.projections[i];
+        return p.snapshotFromData ? p.snapshotFromData(state) : state;
+      }),
+    };
+  }
 }

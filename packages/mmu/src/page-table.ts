@@ -1,14 +1,14 @@
-import type { Generation } from './generation';
+import type { Generation, Stamp } from './generation';
 import type { Geometry } from './geometry';
 import { MultisetHash } from '@chronovisor/core';
 
 interface Leaf {
-  gen: number;
+  gen: Stamp;
   readonly ptes: Float64Array;
 }
 
 interface Inner {
-  gen: number;
+  gen: Stamp;
   readonly children: (Node | undefined)[];
 }
 
@@ -66,7 +66,7 @@ export class PageTable {
 
   /** Sets the entry for a virtual page number (0 clears it), copying shared nodes on the way. */
   set(vpn: number, pte: number): void {
-    const gen = this.generation.value;
+    const gen = this.generation.stamp;
     if (this.root.gen !== gen) this.root = this.copy(this.root);
     let node = this.root;
     const last = this.geometry.levels - 1;
@@ -121,14 +121,14 @@ export class PageTable {
   }
 
   private newNode(leaf: boolean): Node {
-    const gen = this.generation.value;
+    const gen = this.generation.stamp;
     return leaf
       ? { gen, ptes: new Float64Array(this.fanout) }
       : { gen, children: new Array<Node | undefined>(this.fanout) };
   }
 
   private copy(node: Node): Node {
-    const gen = this.generation.value;
+    const gen = this.generation.stamp;
     return 'ptes' in node
       ? { gen, ptes: node.ptes.slice() }
       : { gen, children: node.children.slice() };

@@ -1,11 +1,11 @@
-import type { Generation } from './generation';
+import type { Generation, Stamp } from './generation';
 
 const SHIFT = 9;
 const CHUNK = 1 << SHIFT;
 const MASK = CHUNK - 1;
 
 interface Chunk<T> {
-  gen: number;
+  gen: Stamp;
   readonly items: T[];
 }
 
@@ -36,7 +36,7 @@ export class PersistentVector<T> {
   set(index: number, value: T): void {
     const at = index >>> SHIFT;
     let chunk = this.chunks[at];
-    const gen = this.generation.value;
+    const gen = this.generation.stamp;
     if (chunk === undefined) {
       chunk = { gen, items: new Array<T>(CHUNK).fill(this.fill) };
       this.chunks[at] = chunk;

@@ -5,6 +5,7 @@ export * from './merkle/hashes';
 export * from './merkle/merkle-tree';
 export * from './merkle/verify';
 export * from './sqlite/sqlite-store';
+export * from './sqlite/snapshot-shelf';
 export { FORMAT } from './sqlite/schema';
 export * from './audit/tree-head';
 export * from './audit/verify-run';

@@ -10,6 +10,7 @@ import { performance } from 'node:perf_hooks';
 import type { Breakpoint } from './breakpoint';
 import { summarizeChanges, type RunDiff } from './diff';
 import { history, lastWrite, provenance, type Access, type Origin } from './provenance';
+import type { KeptSnapshots } from './kept-snapshots';
 import { recordAt, scanBackward } from './scan';
 
 /** How a {@link Timeline} trades memory for seek time. */
@@ -29,6 +30,15 @@ export interface TimelineOptions {
    * dropped and the interval doubles; default 2,048.
    */
   readonly maxSnapshots?: number;
+  /** Snapshots kept in the run file (see `indexRun`): seeks start from them as from its own. */
+  readonly kept?: KeptSnapshots;
+}
+
+/** A snapshot the timeline can restore: taken as it went, or kept in the file (loaded on first use). */
+interface Entry {
+  readonly seq: number;
+  snapshot: ProjectorSnapshot | undefined;
+  readonly kept: boolean;
 }
 
 /** Records applied between looks at the clock, with an adaptive interval. */
@@ -51,8 +61,11 @@ export class Timeline {
   private foldStart = 0;
   private sinceCheck = 0;
   /** Snapshots by position, in order; the first is position 0. */
-  private snapshots: { readonly seq: number; readonly snapshot: ProjectorSnapshot }[];
+  private snapshots: Entry[];
+  /** Where the next snapshot after the position stands (Infinity past the last). */
+  private nextSnapshot = Infinity;
   private position = 0;
+  private readonly kept: KeptSnapshots | undefined;
 
   constructor(
     private readonly store: Store,
@@ -64,7 +77,14 @@ export class Timeline {
     this.budgetMs = options.foldBudgetMs ?? 4;
     this.maxSnapshots = Math.max(2, options.maxSnapshots ?? 2048);
     this.projector = new Projector(plugins, options.seed ?? 0);
-    this.snapshots = [{ seq: 0, snapshot: this.projector.snapshot() }];
+    this.kept = options.kept;
+    this.snapshots = [
+      { seq: 0, snapshot: this.projector.snapshot(), kept: false },
+      ...(this.kept?.seqs ?? [])
+        .filter((seq) => seq > 0 && seq <= this.head)
+        .map((seq) => ({ seq, snapshot: undefined, kept: true })),
+    ];
+    this.nextSnapshot = this.snapshots[1]?.seq ?? Infinity;
   }
 
   /** Where the timeline stands: the seq of the last record applied (0 before the first). */
@@ -75,10 +95,12 @@ export class Timeline {
   /** Moves to the state right after record `seq` (clamped to the run); returns where it is. */
   seek(seq: number): number {
     const target = Math.max(0, Math.min(this.head, Math.floor(seq)));
-    const nearest = this.nearestSnapshot(target);
+    const at = this.nearestSnapshot(target);
+    const nearest = this.snapshots[at]!;
     if (target < this.position || nearest.seq > this.position) {
-      this.projector.restore(nearest.snapshot);
+      this.restore(nearest);
       this.position = nearest.seq;
+      this.nextSnapshot = this.snapshots[at + 1]?.seq ?? Infinity;
     }
     if (target > this.position) {
       this.foldStart = performance.now();
@@ -180,7 +202,13 @@ export class Timeline {
   private apply(record: LogRecord): void {
     if (record.kind === 'event') this.projector.apply(record);
     this.position = record.seq;
-    if (this.snapshots.at(-1)!.seq >= this.position) return; // snapshots only go past the last
+    if (this.position >= this.nextSnapshot) {
+      // Passing a snapshot we have: a seek past here starts from it, so the fold cost restarts.
+      this.nextSnapshot = this.snapshots[this.nearestSnapshot(this.position) + 1]?.seq ?? Infinity;
+      this.foldStart = performance.now();
+      this.sinceCheck = 0;
+      return;
+    }
     if (this.every !== undefined) {
       if (this.position % this.every === 0) this.takeSnapshot();
     } else if (++this.sinceCheck >= CHECK_EVERY) {
@@ -191,18 +219,34 @@ export class Timeline {
   }
 
   private takeSnapshot(): void {
-    this.snapshots.push({ seq: this.position, snapshot: this.projector.snapshot() });
+    const entry = { seq: this.position, snapshot: this.projector.snapshot(), kept: false };
+    this.snapshots.splice(this.nearestSnapshot(this.position) + 1, 0, entry);
     this.foldStart = performance.now();
     if (this.snapshots.length > this.maxSnapshots) {
-      // Over budget: keep every other snapshot (the first included) and space new ones twice as far.
-      this.snapshots = this.snapshots.filter((_, i) => i % 2 === 0);
+      // Over budget: keep every other snapshot taken (the first included) and space new ones
+      // twice as far; kept ones stay listed but let go of what they loaded (the file has it).
+      this.snapshots = this.snapshots.filter((e, i) => e.kept || i % 2 === 0);
+      for (const e of this.snapshots) if (e.kept) e.snapshot = undefined;
       this.budgetMs *= 2;
       if (this.every !== undefined) this.every *= 2;
+      this.nextSnapshot = this.snapshots[this.nearestSnapshot(this.position) + 1]?.seq ?? Infinity;
     }
   }
 
-  /** The last snapshot at or before `seq` (they are taken in order, so binary search works). */
-  private nearestSnapshot(seq: number): { seq: number; snapshot: ProjectorSnapshot } {
+  /** Restores a snapshot, loading a kept one first (and checking it gives the digest recorded with it). */
+  private restore(entry: Entry): void {
+    if (entry.snapshot) return this.projector.restore(entry.snapshot);
+    const { snapshot, digest } = this.kept!.load(entry.seq, this.projector);
+    this.projector.restore(snapshot);
+    if (this.projector.digest() !== digest)
+      throw new Error(
+        `The snapshot kept at seq ${entry.seq} does not give the state recorded with it: rebuild the index (chronovisor index)`,
+      );
+    entry.snapshot = snapshot;
+  }
+
+  /** The index of the last snapshot at or before `seq` (they are in order, so binary search works). */
+  private nearestSnapshot(seq: number): number {
     let lo = 0;
     let hi = this.snapshots.length - 1;
     while (lo < hi) {
@@ -210,6 +254,6 @@ export class Timeline {
       if (this.snapshots[mid]!.seq <= seq) lo = mid;
       else hi = mid - 1;
     }
-    return this.snapshots[lo]!;
+    return lo;
   }
 }

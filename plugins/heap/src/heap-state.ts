@@ -1,6 +1,6 @@
 import { digestOf, type EventRecord, type Projection } from '@chronovisor/core';
 import { injectable } from 'inversify';
-import { Heap } from './heap';
+import { Heap, type HeapData } from './heap';
 import type {
   BlockAllocated,
   BlockFreed,
@@ -18,6 +18,12 @@ export interface Violation extends ViolationDetected {
 /** What a snapshot of the heaps holds. */
 export interface HeapSnapshot {
   readonly heaps: ReadonlyMap<number, Heap>;
+  readonly violations: readonly Violation[];
+}
+
+/** A heap snapshot as plain data, to keep in a file. */
+export interface HeapSnapshotData {
+  readonly heaps: readonly HeapData[];
   readonly violations: readonly Violation[];
 }
 
@@ -95,6 +101,23 @@ export class HeapState implements Projection<HeapSnapshot> {
     this.violationList = snapshot.violations as Violation[];
     this.generation++;
     this.shared = true;
+  }
+
+  snapshotToData(snapshot: HeapSnapshot): HeapSnapshotData {
+    return {
+      heaps: [...snapshot.heaps.values()].map((heap) => heap.toData()),
+      violations: snapshot.violations,
+    };
+  }
+
+  snapshotFromData(data: unknown): HeapSnapshot {
+    const { heaps, violations } = data as HeapSnapshotData;
+    // A generation no live heap has: the first change after restoring copies, as after any restore.
+    const generation = -1;
+    return {
+      heaps: new Map(heaps.map((h) => [h.created.space, Heap.fromData(h, generation)])),
+      violations,
+    };
   }
 
   digest(): string {

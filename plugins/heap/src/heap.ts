@@ -1,6 +1,6 @@
 import { MultisetHash } from '@chronovisor/core';
 import { AddressMap } from './address-map';
-import { FreeChunks } from './free-chunks';
+import { FreeChunks, type Chunk } from './free-chunks';
 import type {
   BlockAllocated,
   BlockFreed,
@@ -33,6 +33,19 @@ export interface HeapCounters {
   frees: number;
   resizes: number;
   violations: number;
+}
+
+/** A heap as plain data (see {@link Heap.toData}). */
+export interface HeapData {
+  readonly created: HeapCreated;
+  readonly brk: number;
+  readonly chunks: readonly Chunk[];
+  readonly blocks: readonly Block[];
+  readonly freed: readonly FreedBlock[];
+  readonly refs: readonly (readonly [ref: number, ptr: number])[];
+  readonly liveBytes: number;
+  readonly peakLiveBytes: number;
+  readonly counters: HeapCounters;
 }
 
 /** Freed blocks at one start address, by tag; changed in place only by the generation that made it. */
@@ -189,6 +202,44 @@ export class Heap implements HeapShape {
 
   applyViolation(): void {
     this.counters.violations++;
+  }
+
+  /** The heap as plain data, for a snapshot kept in a file. */
+  toData(): HeapData {
+    const { space, base, metaBase, policy, tagBits, addressBits, alignment } = this;
+    return {
+      created: { space, base, metaBase, policy, tagBits, addressBits, alignment },
+      brk: this.brk,
+      chunks: [...this.chunks],
+      blocks: [...this.blocks.entries()].map(([, block]) => block),
+      freed: [...this.freed.entries()].flatMap(([, tags]) => [...tags.values()]),
+      refs: [...this.refs],
+      liveBytes: this.liveBytes,
+      peakLiveBytes: this.peakLiveBytes,
+      counters: { ...this.counters },
+    };
+  }
+
+  /** The heap {@link Heap.toData} made data of; its hashes are rebuilt from the facts. */
+  static fromData(data: HeapData, generation: number): Heap {
+    const heap = new Heap(data.created, generation);
+    heap.brk = data.brk;
+    for (const chunk of data.chunks) heap.chunks.add(chunk);
+    for (const block of data.blocks) heap.setBlock(block);
+    for (const freed of data.freed) {
+      let tags = heap.freed.get(freed.address);
+      if (!tags) heap.freed.set(freed.address, (tags = Object.assign(new Map(), { generation })));
+      tags.set(tagOfCount(freed.count, heap.tagBits), freed);
+      heap.toggleFreed(1, freed);
+    }
+    for (const [ref, ptr] of data.refs) {
+      heap.refs.set(ref, ptr);
+      heap.facts.toggle(1, REF_FACT, ref, ptr);
+    }
+    heap.liveBytes = data.liveBytes;
+    heap.peakLiveBytes = data.peakLiveBytes;
+    heap.counters = { ...data.counters };
+    return heap;
   }
 
   /** A copy for another snapshot generation; block records are immutable, so they are shared. */

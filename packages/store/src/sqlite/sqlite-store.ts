@@ -19,6 +19,7 @@ import { batchedTree } from '../merkle/batched-tree';
 import { MerkleTree } from '../merkle/merkle-tree';
 import type { TreeHead } from '../audit/tree-head';
 import { RecordIndex } from './record-index';
+import { SnapshotShelf } from './snapshot-shelf';
 import { FORMAT, SCHEMA } from './schema';
 
 /** Records per stored batch: one row, one compressed blob, one transaction when it fills. */
@@ -354,6 +355,13 @@ export class SqliteStore implements Store {
       seq: number;
       note: string;
     }[];
+  }
+
+  // ---- kept snapshots ----------------------------------------------------------------------
+
+  /** The snapshots of the run's state kept in its file, for time travel (see `chronovisor index`). */
+  get snapshots(): SnapshotShelf {
+    return new SnapshotShelf(this.db, this.path, this.readonly);
   }
 
   // ---- the audit tree ----------------------------------------------------------------------
