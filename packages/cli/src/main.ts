@@ -3,6 +3,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { colours as pc } from './output';
 import { EXIT } from './cli-error';
 import { debug } from './commands/debug';
+import { index } from './commands/index-run';
 import { inspect } from './commands/inspect';
 import { plugins } from './commands/plugins';
 import { reexec } from './commands/reexec';
@@ -140,6 +141,22 @@ function program(exit: (code: number) => void): Command {
     )
     .action(async (file: string, options: { eval?: string; json?: boolean }) =>
       exit(await debug(file, options)),
+    );
+
+  cli
+    .command('index')
+    .description(
+      "Keep snapshots of a run's state in its file, so debugging it seeks from the nearest one.",
+    )
+    .argument('<run>', 'a run file')
+    .option('--every <records>', 'records between snapshots (default: the run cut in 128)', integer)
+    .option('--json', 'machine-readable output')
+    .addHelpText(
+      'after',
+      '\nExample:\n  chronovisor index my-run.db && chronovisor debug my-run.db',
+    )
+    .action((file: string, options: { every?: number; json?: boolean }) =>
+      exit(index(file, options)),
     );
 
   cli

@@ -1,5 +1,6 @@
 import { SqliteStore } from '@chronovisor/store';
-import type { Plugin } from '@chronovisor/core';
+import { canonicalJson, type Plugin } from '@chronovisor/core';
+import { createHash } from 'node:crypto';
 import { CliError } from './cli-error';
 import { DEFAULT_CONFIG, loadConfig } from './config';
 import { loadPlugins, type ManifestPlugin } from './plugin-loader';
@@ -10,13 +11,16 @@ export interface RunManifest {
   readonly seed: number;
 }
 
-/** Opens a run read-only, with the plugin set and seed its manifest records. */
-export function openRun(file: string): {
+/** Opens a run (read-only unless asked), with the plugin set and seed its manifest records. */
+export function openRun(
+  file: string,
+  { writable = false }: { writable?: boolean } = {},
+): {
   store: SqliteStore;
   manifest: RunManifest;
   plugins: Plugin[];
 } {
-  const store = SqliteStore.open(file, { readonly: true });
+  const store = SqliteStore.open(file, { readonly: !writable });
   const manifest = store.manifest() as Partial<RunManifest>;
   if (!Array.isArray(manifest.plugins)) {
     store.close();
@@ -44,4 +48,19 @@ export function configuredPlugins(configFile: string | undefined): {
     ...loadPlugins(config.plugins, dir, configFile ?? 'the default plugin set'),
     seed: config.seed,
   };
+}
+
+/**
+ * What snapshots of a run's state depend on: its plugins (name, version, options) and seed. Kept
+ * snapshots made under another key are not used.
+ */
+export function snapshotKey(manifest: RunManifest): string {
+  const plugins = manifest.plugins.map(({ name, version, options }) => ({
+    name,
+    version,
+    options,
+  }));
+  return createHash('sha256')
+    .update(canonicalJson({ plugins, seed: manifest.seed }))
+    .digest('hex');
 }

@@ -1,10 +1,10 @@
 import { SqliteStore } from '@chronovisor/store';
-import { Timeline } from '@chronovisor/timetravel';
+import { KeptSnapshots, Timeline } from '@chronovisor/timetravel';
 import * as readline from 'node:readline';
 import { CliError, EXIT } from '../cli-error';
 import { DEBUG_COMMANDS, DebugSession, type Answer } from '../debug-session';
 import { output, type Output } from '../output';
-import { openRun } from '../run-plugins';
+import { openRun, snapshotKey } from '../run-plugins';
 
 /**
  * `chronovisor debug <run.db>`: the time-travel debugger. With `--eval "cmd; cmd; …"` it runs
@@ -17,7 +17,8 @@ export async function debug(
 ): Promise<number> {
   const { store, manifest, plugins } = openRun(file);
   try {
-    const timeline = new Timeline(store, plugins, { seed: manifest.seed });
+    const kept = new KeptSnapshots(store.snapshots, snapshotKey(manifest));
+    const timeline = new Timeline(store, plugins, { seed: manifest.seed, kept });
     const session = new DebugSession(timeline, {
       list: () => store.bookmarks(),
       add: (name, seq, note) => {
@@ -31,7 +32,7 @@ export async function debug(
     });
     if (options.eval !== undefined)
       return evaluate(session, options.eval, options.json ?? false, out);
-    await repl(session, timeline, file, out);
+    await repl(session, timeline, file, kept.seqs.length, out);
     return EXIT.ok;
   } finally {
     store.close();
@@ -53,7 +54,13 @@ function evaluate(session: DebugSession, script: string, json: boolean, out: Out
   return EXIT.ok;
 }
 
-function repl(session: DebugSession, timeline: Timeline, file: string, out: Output): Promise<void> {
+function repl(
+  session: DebugSession,
+  timeline: Timeline,
+  file: string,
+  kept: number,
+  out: Output,
+): Promise<void> {
   const names = [...Object.keys(DEBUG_COMMANDS), 'quit'];
   const rl = readline.createInterface({
     input: process.stdin,
@@ -64,7 +71,9 @@ function repl(session: DebugSession, timeline: Timeline, file: string, out: Outp
       return [hits.length > 0 ? hits : names, line];
     },
   });
-  out.line(`Debugging ${file}: ${timeline.head} records, at seq 0. Type help for the commands.`);
+  out.line(
+    `Debugging ${file}: ${timeline.head} records, at seq 0${kept ? `, ${kept} snapshots kept in the file` : ''}. Type help for the commands.`,
+  );
   const prompt = () => {
     rl.setPrompt(`(seq ${timeline.seq}) `);
     rl.prompt();
