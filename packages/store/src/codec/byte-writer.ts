@@ -56,8 +56,23 @@ export class ByteWriter {
     this.length += data.length;
   }
 
-  /** A string as its UTF-8 byte length then bytes; ASCII, the common case, without an encoder call. */
+  /** A string as its UTF-8 byte length then bytes; short ones, the common case, from a cache. */
   string(value: string): void {
+    const known = encodedStrings.get(value);
+    if (known !== undefined) {
+      this.ensure(known.length);
+      // By hand: for a few bytes a loop beats the call into TypedArray#set.
+      for (let i = 0; i < known.length; i++) this.bytes[this.length++] = known[i]!;
+      return;
+    }
+    const start = this.length;
+    this.uncachedString(value);
+    if (value.length <= CACHED_STRING_LENGTH && encodedStrings.size < CACHED_STRINGS)
+      encodedStrings.set(value, this.bytes.slice(start, this.length));
+  }
+
+  /** ASCII without an encoder call. */
+  private uncachedString(value: string): void {
     const n = value.length;
     this.ensure(n * 3 + 8);
     let ascii = true;
@@ -77,3 +92,11 @@ export class ByteWriter {
     this.raw(encoded);
   }
 }
+
+/*
+ * Records repeat a few short strings (types, actors, object keys, enum values) millions of times:
+ * their encodings are kept, process-wide, up to a bound so that varied strings cannot grow it.
+ */
+const CACHED_STRING_LENGTH = 32;
+const CACHED_STRINGS = 4096;
+const encodedStrings = new Map<string, Uint8Array>();

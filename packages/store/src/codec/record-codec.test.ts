@@ -85,6 +85,35 @@ describe('the canonical record encoding', () => {
     expect(hex(recordBytes(a))).toBe(hex(recordBytes(b)));
   });
 
+  it('spells an object the same whatever order its keys came in, however many there are', () => {
+    // Keys in order and under 128 take the fast path; the rest are sorted: both must agree.
+    const key = fc.oneof(fc.string({ maxLength: 4 }), fc.nat({ max: 300 }).map(String));
+    const entries = fc.uniqueArray(fc.tuple(key, fc.oneof(fc.nat(), fc.constant(undefined))), {
+      selector: ([k]) => k,
+      maxLength: 200,
+    });
+    const command = (args: Record<string, unknown>): LogRecord => ({
+      seq: 1,
+      tick: 0,
+      actor: 'a',
+      cause: 0,
+      kind: 'command',
+      type: 't',
+      args,
+    });
+    fc.assert(
+      fc.property(entries, (list) => {
+        const sorted = list.filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : 1));
+        const want = recordBytes(command(Object.fromEntries(sorted)));
+        expect(hex(recordBytes(command(Object.fromEntries(list))))).toBe(hex(want));
+        expect(hex(recordBytes(command(Object.fromEntries([...list].reverse()))))).toBe(hex(want));
+        const args = (decode(want) as { args: Record<string, unknown> }).args;
+        expect(Object.entries(args).sort(([a], [b]) => (a < b ? -1 : 1))).toEqual(sorted);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('round-trips any record of plain data exactly', () => {
     const plain = fc.letrec((tie) => ({
       value: fc.oneof(

@@ -133,8 +133,33 @@ function value(out: ByteWriter, v: unknown): void {
 function object(out: ByteWriter, v: Record<string, unknown>): void {
   const proto: unknown = Object.getPrototypeOf(v);
   if (proto !== Object.prototype && proto !== null) throw new NotPlainData();
+  // Fast path, no key array: most objects hold under 128 keys already in order, so the count
+  // fits the byte kept for it and the keys go out as they come; otherwise, start again sorted.
+  const start = out.length;
+  out.byte(Tag.Object);
+  const countAt = out.length;
+  out.byte(0);
+  let count = 0;
+  let previous = '';
+  for (const key in v) {
+    const item = v[key];
+    if (item === undefined) continue;
+    if ((count > 0 && key <= previous) || count === 0x7f) {
+      out.length = start;
+      sortedObject(out, v);
+      return;
+    }
+    out.string(key);
+    value(out, item);
+    previous = key;
+    count++;
+  }
+  out.bytes[countAt] = count;
+}
+
+function sortedObject(out: ByteWriter, v: Record<string, unknown>): void {
   const keys = Object.keys(v);
-  // Insertion sort: objects in records have a handful of keys, usually already in order.
+  // Insertion sort: objects in records have a handful of keys, usually nearly in order.
   let count = 0;
   for (let i = 0; i < keys.length; i++) {
     const key = keys[i]!;

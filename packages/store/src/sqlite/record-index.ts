@@ -1,18 +1,22 @@
 import type { LogRecord } from '@chronovisor/core';
 import type Database from 'better-sqlite3';
 
-const ROWS_PER_STATEMENT = 128;
+/** What a batch row keeps for the `records` view: its first tick and a JSON row per record. */
+export interface BatchIndex {
+  readonly firstTick: number;
+  readonly json: string;
+}
 
 /**
- * The rows behind the `records` view: one per record, its type and actor stored once each in
- * `names`. Written with each batch, in the batch's transaction, from the records in memory, so
- * the index is always as complete as the log and costs no decoding.
+ * The index behind the `records` view: with each batch, a JSON array holding, per record,
+ * `[type id × 4 + flags, actor id, seq − cause, tick − the batch's first tick]`, its type and actor
+ * strings stored once each in `names`. One text per batch instead of one row per record: the
+ * view expands it with `json_each`, so the stock `sqlite3` shell still sees one row per record,
+ * while recording pays one string, not a thousand inserts, and the file ~13 bytes a record, not ~18.
  */
 export class RecordIndex {
   private readonly names = new Map<string, number>();
   private readonly addName: Database.Statement;
-  private readonly insert: Database.Statement;
-  private readonly insertMany: Database.Statement;
 
   constructor(db: Database.Database) {
     for (const row of db.prepare('SELECT id, name FROM names').all() as {
@@ -22,39 +26,19 @@ export class RecordIndex {
       this.names.set(row.name, row.id);
     }
     this.addName = db.prepare('INSERT INTO names (id, name) VALUES (?, ?)');
-    const sql = (rows: number) =>
-      `INSERT OR REPLACE INTO record_index (seq, type, actor, cause_back, tick, flags) VALUES ${Array(rows).fill('(?, ?, ?, ?, ?, ?)').join(', ')}`;
-    this.insert = db.prepare(sql(1));
-    // Many rows per statement: crossing into SQLite once per row is what an insert mostly costs.
-    this.insertMany = db.prepare(sql(ROWS_PER_STATEMENT));
   }
 
-  /** Indexes records; call inside the transaction that stores them. */
-  add(records: readonly LogRecord[]): void {
-    const values: number[] = [];
-    let i = 0;
-    for (; i + ROWS_PER_STATEMENT <= records.length; i += ROWS_PER_STATEMENT) {
-      values.length = 0;
-      for (let k = i; k < i + ROWS_PER_STATEMENT; k++) this.row(records[k]!, values);
-      this.insertMany.run(values);
+  /** The index of a batch; call inside the transaction that stores it (new names are written). */
+  describe(records: readonly LogRecord[]): BatchIndex {
+    const firstTick = records[0]?.tick ?? 0;
+    let json = '[';
+    for (let i = 0; i < records.length; i++) {
+      const r = records[i]!;
+      const flags = r.kind === 'event' ? 1 : r.rejection ? 2 : 0;
+      const causeBack = r.cause === 0 ? 0 : r.seq - r.cause;
+      json += `${i === 0 ? '' : ','}[${this.id(r.type) * 4 + flags},${this.id(r.actor)},${causeBack},${r.tick - firstTick}]`;
     }
-    for (; i < records.length; i++) {
-      values.length = 0;
-      this.insert.run(this.row(records[i]!, values));
-    }
-  }
-
-  private row(r: LogRecord, values: number[]): number[] {
-    const flags = r.kind === 'event' ? 1 : r.rejection ? 2 : 0;
-    values.push(
-      r.seq,
-      this.id(r.type),
-      this.id(r.actor),
-      r.cause === 0 ? 0 : r.seq - r.cause,
-      r.tick,
-      flags,
-    );
-    return values;
+    return { firstTick, json: `${json}]` };
   }
 
   private id(name: string): number {

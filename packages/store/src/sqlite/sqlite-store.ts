@@ -8,13 +8,15 @@ import {
 import Database from 'better-sqlite3';
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import { inflateRawSync } from 'node:zlib';
 import { ByteReader, DecodeError } from '../codec/byte-reader';
 import { ByteWriter } from '../codec/byte-writer';
 import { canonicalRecords, decodeRecord, encodeRecord } from '../codec/record-codec';
 import { signTreeHead } from '../audit/tree-head';
 import { Frontier } from '../merkle/frontier';
 import { leafHash, type Hash } from '../merkle/hashes';
+import { BatchSealer } from './batch-sealer';
+import type { BatchSeal } from './batch-seal';
 import { batchedTree } from '../merkle/batched-tree';
 import { MerkleTree } from '../merkle/merkle-tree';
 import type { TreeHead } from '../audit/tree-head';
@@ -25,8 +27,7 @@ import { FORMAT, SCHEMA } from './schema';
 /** Records per stored batch: one row, one compressed blob, one transaction when it fills. */
 export const BATCH_SIZE = 1024;
 
-/** Bytes of each record's leaf hash kept per record: enough to name an altered record. */
-export const LEAF_PREFIX_BYTES = 4;
+export { LEAF_PREFIX_BYTES } from './batch-seal';
 
 /** How to create a run file. */
 export interface CreateOptions {
@@ -55,6 +56,9 @@ export class SqliteStore implements Store {
   private last = 0;
   /** Records appended since the last full batch: rewritten as one row at each flush until full. */
   private pending: LogRecord[] = [];
+  /** Full batches handed to the sealer and not yet committed, oldest first. */
+  private readonly sealing: LogRecord[][] = [];
+  private sealer?: BatchSealer;
   private readonly writer = new ByteWriter();
   private stateDigests: StateDigest[] = [];
   /** Digests not yet written: they go in with the batch holding their seq, never before it. */
@@ -79,7 +83,7 @@ export class SqliteStore implements Store {
     this.db = db;
     this.selectBatch = db.prepare('SELECT count, bytes FROM batches WHERE first_seq = ?');
     this.insertBatch = db.prepare(
-      'INSERT OR REPLACE INTO batches (first_seq, count, bytes, leaves, root) VALUES (?, ?, ?, ?, ?)',
+      'INSERT OR REPLACE INTO batches (first_seq, count, bytes, leaves, root, first_tick, records) VALUES (?, ?, ?, ?, ?, ?, ?)',
     );
     this.insertDigest = db.prepare(
       'INSERT OR REPLACE INTO digests (seq, digest, projections) VALUES (?, ?, ?)',
@@ -183,7 +187,13 @@ export class SqliteStore implements Store {
     this.last = checkContinuity(this.last, records);
     for (const record of records) {
       this.pending.push(record);
-      if (this.pending.length === BATCH_SIZE) this.writePending();
+      if (this.pending.length === BATCH_SIZE) {
+        this.seal(this.pending);
+        this.sealing.push(this.pending);
+        this.pending = [];
+        // One batch sealing on the other thread while this one fills the next: commits lag a batch.
+        while (this.sealing.length > 1) this.commit(this.sealing.shift()!, this.sealer!.take());
+      }
     }
   }
 
@@ -193,6 +203,7 @@ export class SqliteStore implements Store {
 
   *read(from: number, to = this.last): Iterable<LogRecord> {
     if (from < 1) throw new StoreError(`Cannot read from seq ${from}: seqs start at 1`);
+    this.commitSealing();
     const end = Math.min(to, this.last);
     const firstBatch = Math.floor((from - 1) / BATCH_SIZE) * BATCH_SIZE + 1;
     const rows = this.db
@@ -237,7 +248,10 @@ export class SqliteStore implements Store {
   /** Writes the batch still filling, so everything appended so far survives a crash. */
   flush(): void {
     if (this.readonly || this.closed) return;
-    if (this.pending.length > 0) this.writePending();
+    this.commitSealing();
+    if (this.pending.length === 0) return;
+    this.seal(this.pending);
+    this.commit(this.pending, this.sealer!.take());
   }
 
   /** Flushes and marks the run closed cleanly. */
@@ -247,39 +261,54 @@ export class SqliteStore implements Store {
       this.flush();
       this.setMeta('open', '0');
     }
+    this.sealer?.close();
     this.closed = true;
     this.db.close();
   }
 
-  /**
-   * Commits the batch still filling: its records, their leaf hashes and root, the digests it
-   * covers, and the new tree head, in one transaction, so a crash leaves all of it or none.
-   */
-  private writePending(): void {
-    const first = this.pending[0]!.seq;
-    const count = this.pending.length;
+  /** Hands a batch's canonical bytes to the sealer (hashes and deflate, on another thread). */
+  private seal(records: readonly LogRecord[]): void {
     const writer = this.writer;
     writer.reset();
-    const leaves: Hash[] = [];
-    const prefixes = Buffer.alloc(count * LEAF_PREFIX_BYTES);
-    for (let i = 0; i < count; i++) {
-      const start = writer.length;
-      encodeRecord(writer, this.pending[i]!);
-      const leaf = leafHash(writer.bytes.subarray(start, writer.length));
-      leaf.copy(prefixes, i * LEAF_PREFIX_BYTES, 0, LEAF_PREFIX_BYTES);
-      leaves.push(leaf);
+    const ends = new Uint32Array(records.length);
+    for (let i = 0; i < records.length; i++) {
+      encodeRecord(writer, records[i]!);
+      ends[i] = writer.length;
     }
-    const bytes = deflateRawSync(writer.bytes.subarray(0, writer.length), { level: 1 });
-    const batchRoot = MerkleTree.of(leaves).root();
+    this.sealer ??= new BatchSealer();
+    this.sealer.submit(writer.bytes.slice(0, writer.length), ends);
+  }
+
+  /** Commits the full batches still being sealed. */
+  private commitSealing(): void {
+    while (this.sealing.length > 0) this.commit(this.sealing.shift()!, this.sealer!.take());
+  }
+
+  /**
+   * Commits a sealed batch: its records, their leaf hashes and root, the digests it covers, and
+   * the new tree head, in one transaction, so a crash leaves all of it or none. A batch still
+   * filling is written again, whole, at each flush until it is full.
+   */
+  private commit(records: readonly LogRecord[], seal: BatchSeal): void {
+    const first = records[0]!.seq;
+    const count = records.length;
     const full = count === BATCH_SIZE;
-    if (full) this.frontier.push(batchRoot, BATCH_SIZE);
+    if (full) this.frontier.push(seal.root, BATCH_SIZE);
     const size = first + count - 1;
-    const headRoot = full ? this.frontier.root() : this.frontier.root(batchRoot);
+    const headRoot = full ? this.frontier.root() : this.frontier.root(seal.root);
     const signature = this.signingKey ? signTreeHead(size, headRoot, this.signingKey) : null;
     const digests = this.pendingDigests.filter((d) => d.seq <= size);
     this.db.transaction(() => {
-      this.insertBatch.run(first, count, bytes, prefixes, batchRoot);
-      this.index.add(this.pending);
+      const index = this.index.describe(records);
+      this.insertBatch.run(
+        first,
+        count,
+        asBuffer(seal.bytes),
+        asBuffer(seal.leaves),
+        seal.root,
+        index.firstTick,
+        index.json,
+      );
       for (const d of digests)
         this.insertDigest.run(
           d.seq,
@@ -289,7 +318,6 @@ export class SqliteStore implements Store {
       this.insertHead.run(size, headRoot, signature);
     })();
     if (digests.length > 0) this.pendingDigests = this.pendingDigests.filter((d) => d.seq > size);
-    if (full) this.pending = [];
   }
 
   /** The stored row of the batch starting at `first`. */
@@ -435,4 +463,9 @@ export class SqliteStore implements Store {
     if (this.closed) throw new StoreError(`${this.path} is closed`);
     if (this.readonly) throw new StoreError(`${this.path} is open read-only`);
   }
+}
+
+/** A Buffer over the same bytes, as the SQLite driver binds blobs from Buffers. */
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
 }

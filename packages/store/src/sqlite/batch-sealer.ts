@@ -1,0 +1,123 @@
+import { StoreError } from '@chronovisor/core';
+import { existsSync } from 'node:fs';
+import * as path from 'node:path';
+import {
+  MessageChannel,
+  Worker,
+  receiveMessageOnPort,
+  type MessagePort,
+} from 'node:worker_threads';
+import { sealBatch, type BatchSeal } from './batch-seal';
+import type { SealChannel, SealRequest } from './seal-worker';
+
+/** How long a recording waits on a seal before it calls the sealing thread lost. */
+const STALL_MS = 120_000;
+
+/**
+ * Seals batches in submission order, on the sealing thread when there is one: hashing each
+ * record (SHA-256 costs ~1 µs a call in Node, twice a record with the tree's nodes) and deflating
+ * is most of what recording costs, and it runs there while this thread goes on simulating.
+ * `take()` blocks (Atomics.wait) until the oldest submitted batch is sealed: a simulation never
+ * yields to the event loop, so replies are read synchronously from the port.
+ */
+export class BatchSealer {
+  private readonly channel?: { port: MessagePort; replies: Int32Array };
+  private submitted = 0;
+  private taken = 0;
+  /** Seals made on this thread, when there is no sealing thread. */
+  private readonly inline: BatchSeal[] = [];
+
+  constructor() {
+    const worker = sealingThread.join();
+    if (!worker) return;
+    const { port1, port2 } = new MessageChannel();
+    const replies = new Int32Array(new SharedArrayBuffer(4));
+    worker.postMessage({ port: port2, replies } satisfies SealChannel, [port2]);
+    this.channel = { port: port1, replies };
+  }
+
+  /** Whether batches are sealed on the sealing thread (else on this one). */
+  get threaded(): boolean {
+    return this.channel !== undefined;
+  }
+
+  /** Batches submitted and not yet taken. */
+  get inFlight(): number {
+    return this.submitted - this.taken;
+  }
+
+  /** Queues a batch (records' canonical bytes, and where each ends); the sealer keeps both. */
+  submit(encoded: Uint8Array, ends: Uint32Array): void {
+    this.submitted++;
+    if (!this.channel) {
+      this.inline.push(sealBatch(encoded, ends));
+      return;
+    }
+    const request: SealRequest = { encoded, ends };
+    this.channel.port.postMessage(request, [
+      encoded.buffer as ArrayBuffer,
+      ends.buffer as ArrayBuffer,
+    ]);
+  }
+
+  /** The seal of the oldest batch not yet taken, waiting for it if need be. */
+  take(): BatchSeal {
+    if (this.taken === this.submitted) throw new StoreError('No batch is being sealed');
+    const target = ++this.taken;
+    if (!this.channel) return this.inline.shift()!;
+    const { port, replies } = this.channel;
+    for (let seen = Atomics.load(replies, 0); seen < target; seen = Atomics.load(replies, 0)) {
+      if (Atomics.wait(replies, 0, seen, STALL_MS) === 'timed-out')
+        throw new StoreError(`The batch sealing thread has not answered for ${STALL_MS / 1000} s`);
+    }
+    const reply = receiveMessageOnPort(port)?.message as
+      { bytes: Uint8Array; leaves: Uint8Array; root: Uint8Array } | { error: string } | undefined;
+    if (!reply) throw new StoreError('The batch sealing thread counted a reply it did not send');
+    if ('error' in reply) throw new StoreError(`Sealing a batch failed: ${reply.error}`);
+    return {
+      bytes: reply.bytes,
+      leaves: reply.leaves,
+      root: Buffer.from(reply.root.buffer, reply.root.byteOffset, reply.root.length),
+    };
+  }
+
+  /** Lets the port go; batches not taken are dropped. */
+  close(): void {
+    if (!this.channel) return;
+    this.channel.port.close();
+    sealingThread.leave();
+  }
+}
+
+/**
+ * The process's sealing thread, shared by the recordings open at once and stopped when the last
+ * one closes; it never keeps the process alive. None where its code cannot be found.
+ */
+const sealingThread = {
+  worker: undefined as Worker | undefined,
+  users: 0,
+
+  join(): Worker | undefined {
+    this.worker ??= startSealingThread();
+    if (this.worker) this.users++;
+    return this.worker;
+  },
+
+  leave(): void {
+    if (--this.users > 0 || !this.worker) return;
+    void this.worker.terminate();
+    this.worker = undefined;
+  },
+};
+
+function startSealingThread(): Worker | undefined {
+  const compiled = path.join(__dirname, 'seal-worker.js');
+  // Run from TypeScript sources (tests, ts-node): the thread loads its source through ts-node.
+  const source = path.join(__dirname, 'seal-worker.ts');
+  let worker: Worker | undefined;
+  if (existsSync(compiled)) worker = new Worker(compiled);
+  else if (existsSync(source))
+    worker = new Worker(source, { execArgv: ['--require', 'ts-node/register/transpile-only'] });
+  worker?.unref();
+  return worker;
+}
