@@ -1,4 +1,4 @@
-import type { LogRecord } from './record';
+import type { EventRecord, LogRecord } from './record';
 import { StoreError, checkContinuity, type StateDigest, type Store } from './store';
 
 /** Keeps a run in memory: for tests, scratch runs and benchmarks of everything but storage. */
@@ -17,6 +17,10 @@ export class MemoryStore implements Store {
     if (from < 1) throw new StoreError(`Cannot read from seq ${from}: seqs start at 1`);
     const end = Math.min(to, this.records.length);
     for (let seq = from; seq <= end; seq++) yield this.records[seq - 1]!;
+  }
+
+  *readEvents(from: number, to?: number): Iterable<EventRecord> {
+    for (const record of this.read(from, to)) if (record.kind === 'event') yield record;
   }
 
   head(): number {

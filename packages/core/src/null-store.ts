@@ -1,4 +1,4 @@
-import type { LogRecord } from './record';
+import type { EventRecord, LogRecord } from './record';
 import { StoreError, checkContinuity, type StateDigest, type Store } from './store';
 
 /**
@@ -14,6 +14,10 @@ export class NullStore implements Store {
 
   read(from: number): Iterable<LogRecord> {
     throw new StoreError(`A NullStore keeps no records: cannot read from seq ${from}`);
+  }
+
+  readEvents(from: number): Iterable<EventRecord> {
+    return this.read(from) as Iterable<EventRecord>;
   }
 
   head(): number {

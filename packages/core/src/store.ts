@@ -1,5 +1,5 @@
 import { ChronovisorError } from './errors';
-import type { LogRecord } from './record';
+import type { EventRecord, LogRecord } from './record';
 
 /** Token of the store a simulation records into. */
 export const Store = Symbol.for('@chronovisor/core:Store');
@@ -21,6 +21,11 @@ export interface Store {
   append(records: readonly LogRecord[]): void;
   /** The records with `from <= seq <= to` (to the end when `to` is absent), in order. */
   read(from: number, to?: number): Iterable<LogRecord>;
+  /**
+   * The events among those records: all that folding state needs (commands change nothing), so a
+   * store may skip decoding the commands.
+   */
+  readEvents(from: number, to?: number): Iterable<EventRecord>;
   /** Seq of the last record; 0 when the log is empty. */
   head(): number;
   /** Records a state digest; its seq must not be past the head. */

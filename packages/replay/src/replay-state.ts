@@ -37,7 +37,6 @@ export function replayState(
   const tick = progressEvery(options.onProgress, total);
   let next = 0;
   let events = 0;
-  let records = 0;
   const check = (d: StateDigest): DigestMismatch | undefined => {
     const replayed = projector.digest();
     if (replayed === d.digest) return undefined;
@@ -49,20 +48,26 @@ export function replayState(
       : [];
     return { seq: d.seq, recorded: d.digest, replayed, projections: projections.sort() };
   };
-  for (const record of store.read(1)) {
-    if (record.kind === 'event') {
-      projector.apply(record);
-      events++;
-    }
-    records++;
-    tick(records);
-    while (next < digests.length && digests[next]!.seq === record.seq) {
+  // Commands change no state: only events are read, and a digest is checked once every event
+  // up to its seq is applied.
+  const checkUpTo = (seq: number): DigestMismatch | undefined => {
+    for (; next < digests.length && digests[next]!.seq <= seq; next++) {
       const mismatch = check(digests[next]!);
-      if (mismatch) return report(records, events, next, projector.digest(), mismatch);
-      next++;
+      if (mismatch) return mismatch;
     }
+    return undefined;
+  };
+  for (const event of store.readEvents(1)) {
+    const mismatch = checkUpTo(event.seq - 1);
+    if (mismatch) return report(mismatch.seq, events, next, projector.digest(), mismatch);
+    projector.apply(event);
+    events++;
+    tick(event.seq);
   }
-  return report(records, events, next, projector.digest());
+  tick(total);
+  const mismatch = checkUpTo(total);
+  if (mismatch) return report(mismatch.seq, events, next, projector.digest(), mismatch);
+  return report(total, events, next, projector.digest());
 }
 
 function report(

@@ -41,10 +41,14 @@ export function indexRun(
     ...encoder.encode(projector.snapshotToData(projector.snapshot())),
   });
   function* snapshots(): Generator<ShelvedSnapshot> {
-    for (const record of store.read(1)) {
-      if (record.kind === 'event') projector.apply(record);
-      if (record.seq % every === 0 || record.seq === head) yield keep(record.seq);
+    // Only events change state; a snapshot goes at each multiple of `every` and at the head.
+    let at = every;
+    for (const event of store.readEvents(1)) {
+      for (; at < event.seq; at += every) yield keep(at);
+      projector.apply(event);
     }
+    for (; at < head; at += every) yield keep(at);
+    if (head > 0) yield keep(head);
   }
   const { count, bytes } = shelf.replace(options.key, snapshots());
   return { snapshots: count, bytes, every };

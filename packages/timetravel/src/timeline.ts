@@ -104,7 +104,9 @@ export class Timeline {
     }
     if (target > this.position) {
       this.foldStart = performance.now();
-      for (const record of this.store.read(this.position + 1, target)) this.apply(record);
+      // Commands change no state: a seek folds only the events, and skips decoding the rest.
+      for (const event of this.store.readEvents(this.position + 1, target)) this.apply(event);
+      this.position = target;
     }
     return this.position;
   }
@@ -201,6 +203,7 @@ export class Timeline {
 
   private apply(record: LogRecord): void {
     if (record.kind === 'event') this.projector.apply(record);
+    const before = this.position;
     this.position = record.seq;
     if (this.position >= this.nextSnapshot) {
       // Passing a snapshot we have: a seek past here starts from it, so the fold cost restarts.
@@ -210,7 +213,9 @@ export class Timeline {
       return;
     }
     if (this.every !== undefined) {
-      if (this.position % this.every === 0) this.takeSnapshot();
+      // Past a multiple of `every` (records between are commands when a seek skips them).
+      if (Math.floor(this.position / this.every) > Math.floor(before / this.every))
+        this.takeSnapshot();
     } else if (++this.sinceCheck >= CHECK_EVERY) {
       // Reading the clock costs more than applying a small event: look every few hundred.
       this.sinceCheck = 0;

@@ -189,6 +189,11 @@ function readKind(input: ByteReader): number {
   return kind;
 }
 
+/** Whether the record the reader is at is an event (so a reader after events may skip the rest). */
+export function atEvent(input: ByteReader): boolean {
+  return input.bytes[input.offset] === Kind.Event;
+}
+
 /** Reads one record's canonical bytes; the reader ends after them. */
 export function decodeRecord(input: ByteReader): LogRecord {
   const kind = readKind(input);

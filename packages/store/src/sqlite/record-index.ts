@@ -9,45 +9,56 @@ export interface BatchIndex {
 
 /**
  * The index behind the `records` view: with each batch, a JSON array holding, per record,
- * `[type id × 4 + flags, actor id, seq − cause, tick − the batch's first tick]`, its type and actor
- * strings stored once each in `names`. One text per batch instead of one row per record: the
- * view expands it with `json_each`, so the stock `sqlite3` shell still sees one row per record,
- * while recording pays one string, not a thousand inserts, and the file ~13 bytes a record, not ~18.
+ * `[record kind id, seq − cause, tick − the batch's first tick]`, where a record kind (kind,
+ * rejected, type, actor: few distinct ones in a run) is a row of `record_kinds`. One text per
+ * batch rather than one row per record: the view expands it with `json_each`, so the stock
+ * `sqlite3` shell still sees one row per record, while recording pays one string, not a thousand
+ * inserts, and the file ~10 bytes a record, not ~18.
  */
 export class RecordIndex {
-  private readonly names = new Map<string, number>();
-  private readonly addName: Database.Statement;
+  private readonly kinds = new Map<string, number>();
+  private readonly addKind: Database.Statement;
 
   constructor(db: Database.Database) {
-    for (const row of db.prepare('SELECT id, name FROM names').all() as {
+    const rows = db.prepare('SELECT id, kind, rejected, type, actor FROM record_kinds').all() as {
       id: number;
-      name: string;
-    }[]) {
-      this.names.set(row.name, row.id);
-    }
-    this.addName = db.prepare('INSERT INTO names (id, name) VALUES (?, ?)');
+      kind: 'command' | 'event';
+      rejected: number;
+      type: string;
+      actor: string;
+    }[];
+    for (const row of rows)
+      this.kinds.set(kindKey(row.kind, row.rejected, row.type, row.actor), row.id);
+    this.addKind = db.prepare(
+      'INSERT INTO record_kinds (id, kind, rejected, type, actor) VALUES (?, ?, ?, ?, ?)',
+    );
   }
 
-  /** The index of a batch; call inside the transaction that stores it (new names are written). */
+  /** The index of a batch; call inside the transaction that stores it (new kinds are written). */
   describe(records: readonly LogRecord[]): BatchIndex {
     const firstTick = records[0]?.tick ?? 0;
     let json = '[';
     for (let i = 0; i < records.length; i++) {
       const r = records[i]!;
-      const flags = r.kind === 'event' ? 1 : r.rejection ? 2 : 0;
       const causeBack = r.cause === 0 ? 0 : r.seq - r.cause;
-      json += `${i === 0 ? '' : ','}[${this.id(r.type) * 4 + flags},${this.id(r.actor)},${causeBack},${r.tick - firstTick}]`;
+      json += `${i === 0 ? '' : ','}[${this.kindOf(r)},${causeBack},${r.tick - firstTick}]`;
     }
     return { firstTick, json: `${json}]` };
   }
 
-  private id(name: string): number {
-    let known = this.names.get(name);
-    if (known === undefined) {
-      known = this.names.size + 1;
-      this.names.set(name, known);
-      this.addName.run(known, name);
+  private kindOf(r: LogRecord): number {
+    const rejected = r.kind === 'command' && r.rejection ? 1 : 0;
+    const key = kindKey(r.kind, rejected, r.type, r.actor);
+    let id = this.kinds.get(key);
+    if (id === undefined) {
+      id = this.kinds.size + 1;
+      this.kinds.set(key, id);
+      this.addKind.run(id, r.kind, rejected, r.type, r.actor);
     }
-    return known;
+    return id;
   }
 }
+
+// Type names are dotted identifiers and kinds two words, so a tab cannot be ambiguous here.
+const kindKey = (kind: string, rejected: number, type: string, actor: string) =>
+  `${kind}\t${rejected}\t${type}\t${actor}`;

@@ -10,14 +10,15 @@ export const FORMAT = 6;
  *   encoding concatenated and deflated (raw DEFLATE); `first_seq` and `count` say which.
  *   `leaves` holds the first 4 bytes of each record's Merkle leaf hash (to name an altered record)
  *   and `root` the Merkle root of the batch's records (a complete subtree of the log's tree).
- *   `first_tick` and `records` (JSON, one `[type id × 4 + flags, actor id, seq − cause,
- *   tick − first_tick]` per record) are the index behind the `records` view.
+ *   `first_tick` and `records` (JSON, one `[record kind id, seq − cause, tick − first_tick]` per
+ *   record; a cause of 0 is written 0) are the index behind the `records` view.
  * - `heads`: the signed tree heads: after each commit, the RFC 6962 root of the first `size`
  *   records, and its Ed25519 signature when the run was recorded with a key (the public key is
  *   in `meta`).
+ * - `record_kinds`: each distinct (kind, rejected, type, actor) of the run, once.
  * - `records`: a view of one row per record (seq, kind, type, actor, cause, tick, rejected),
- *   expanding each batch's `records` JSON with `json_each` and naming its ids from `names` (type
- *   and actor strings, stored once each): `SELECT type, count(*) FROM records GROUP BY type`.
+ *   expanding each batch's `records` JSON with `json_each` and its kind ids from `record_kinds`:
+ *   `SELECT type, count(*) FROM records GROUP BY type`.
  * - `digests`: state digests recorded during the run, by seq, with each projection's digest (JSON).
  * - `bookmarks`: named points of the run (a seq) with a note, for people travelling through it.
  */
@@ -33,25 +34,25 @@ CREATE TABLE batches (
   records TEXT NOT NULL
 );
 CREATE TABLE heads (size INTEGER PRIMARY KEY, root BLOB NOT NULL, signature BLOB);
-CREATE TABLE names (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
+CREATE TABLE record_kinds (
+  id INTEGER PRIMARY KEY,
+  kind TEXT NOT NULL,
+  rejected INTEGER NOT NULL,
+  type TEXT NOT NULL,
+  actor TEXT NOT NULL
+);
 CREATE VIEW records AS
-  SELECT seq,
-    CASE code & 1 WHEN 1 THEN 'event' ELSE 'command' END AS kind,
-    t.name AS type,
-    a.name AS actor,
+  SELECT seq, k.kind, k.type, k.actor,
     CASE cause_back WHEN 0 THEN 0 ELSE seq - cause_back END AS cause,
-    tick,
-    (code & 2) / 2 AS rejected
+    tick, k.rejected
   FROM (
     SELECT b.first_seq + r.key AS seq,
-      json_extract(r.value, '$[0]') AS code,
-      json_extract(r.value, '$[1]') AS actor_id,
-      json_extract(r.value, '$[2]') AS cause_back,
-      b.first_tick + json_extract(r.value, '$[3]') AS tick
+      json_extract(r.value, '$[0]') AS kind_id,
+      json_extract(r.value, '$[1]') AS cause_back,
+      b.first_tick + json_extract(r.value, '$[2]') AS tick
     FROM batches b, json_each(b.records) r
   )
-  JOIN names t ON t.id = code >> 2
-  JOIN names a ON a.id = actor_id;
+  JOIN record_kinds k ON k.id = kind_id;
 CREATE TABLE digests (seq INTEGER PRIMARY KEY, digest TEXT NOT NULL, projections TEXT);
 CREATE TABLE bookmarks (name TEXT PRIMARY KEY, seq INTEGER NOT NULL, note TEXT NOT NULL DEFAULT '');
 `;

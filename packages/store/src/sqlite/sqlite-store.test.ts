@@ -38,7 +38,7 @@ describe('SqliteStore', () => {
     reopened.close();
   });
 
-  it('reads any range, across batch boundaries and the batch still filling', () => {
+  it('reads any range, or its events, across batch boundaries and the batch still filling', () => {
     const store = SqliteStore.create(file());
     runWorkload(store, 1500);
     const all = [...store.read(1)];
@@ -50,7 +50,12 @@ describe('SqliteStore', () => {
       [store.head() - 5, store.head() + 10],
     ] as const) {
       expect([...store.read(from, to)]).toEqual(all.slice(from - 1, Math.min(to, store.head())));
+      expect([...store.readEvents(from, to)]).toEqual(
+        all.slice(from - 1, Math.min(to, store.head())).filter((r) => r.kind === 'event'),
+      );
     }
+    store.flush(); // the batch still filling is now both in the file and in memory
+    expect([...store.readEvents(1)]).toEqual(all.filter((r) => r.kind === 'event'));
     store.close();
   });
 

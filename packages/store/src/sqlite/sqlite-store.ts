@@ -1,6 +1,7 @@
 import {
   StoreError,
   checkContinuity,
+  type EventRecord,
   type LogRecord,
   type StateDigest,
   type Store,
@@ -11,7 +12,13 @@ import { existsSync } from 'node:fs';
 import { inflateRawSync } from 'node:zlib';
 import { ByteReader, DecodeError } from '../codec/byte-reader';
 import { ByteWriter } from '../codec/byte-writer';
-import { canonicalRecords, decodeRecord, encodeRecord } from '../codec/record-codec';
+import {
+  atEvent,
+  canonicalRecords,
+  decodeRecord,
+  encodeRecord,
+  skipRecord,
+} from '../codec/record-codec';
 import { signTreeHead } from '../audit/tree-head';
 import { Frontier } from '../merkle/frontier';
 import { leafHash, type Hash } from '../merkle/hashes';
@@ -201,7 +208,16 @@ export class SqliteStore implements Store {
     return this.last;
   }
 
-  *read(from: number, to = this.last): Iterable<LogRecord> {
+  read(from: number, to = this.last): Iterable<LogRecord> {
+    return this.scan(from, to, false);
+  }
+
+  /** The events among records `from` to `to`: commands are skipped without being decoded. */
+  readEvents(from: number, to = this.last): Iterable<EventRecord> {
+    return this.scan(from, to, true) as Iterable<EventRecord>;
+  }
+
+  private *scan(from: number, to: number, eventsOnly: boolean): Iterable<LogRecord> {
     if (from < 1) throw new StoreError(`Cannot read from seq ${from}: seqs start at 1`);
     this.commitSealing();
     const end = Math.min(to, this.last);
@@ -213,20 +229,21 @@ export class SqliteStore implements Store {
       .iterate(firstBatch, end) as Iterable<{ first_seq: number }>;
     const stored: number[] = [];
     for (const row of rows) stored.push(row.first_seq);
-    let next = from;
+    // The last seq given: the batch still filling is both stored (once flushed) and pending.
+    let given = from - 1;
     for (const first of stored) {
-      for (const record of this.readBatch(first)) {
-        if (record.seq < next) continue;
+      for (const record of this.readBatch(first, eventsOnly)) {
+        if (record.seq <= given) continue;
         if (record.seq > end) return;
-        next++;
+        given = record.seq;
         yield record;
       }
     }
     // The tail not yet written to the file.
     for (const record of this.pending) {
-      if (record.seq < next) continue;
+      if (record.seq <= given || (eventsOnly && record.kind !== 'event')) continue;
       if (record.seq > end) return;
-      next++;
+      given = record.seq;
       yield record;
     }
   }
@@ -327,8 +344,11 @@ export class SqliteStore implements Store {
     return row;
   }
 
-  /** The records of the batch starting at `first`, checked: a corrupt batch names its seqs. */
-  private readBatch(first: number): LogRecord[] {
+  /**
+   * The records of the batch starting at `first` (or only its events: the commands' structure
+   * is checked, not decoded), checked: a corrupt batch names its seqs.
+   */
+  private readBatch(first: number, eventsOnly = false): LogRecord[] {
     const row = this.storedBatch(first);
     const where = `${this.path}: the batch of seqs ${first} to ${first + row.count - 1}`;
     let bytes: Buffer;
@@ -344,9 +364,11 @@ export class SqliteStore implements Store {
     const records: LogRecord[] = [];
     for (let i = 0; i < row.count; i++) {
       const seq = first + i;
-      let record: LogRecord;
+      let record: LogRecord | undefined;
+      let at: number;
       try {
-        record = decodeRecord(input);
+        if (eventsOnly && !atEvent(input)) at = skipRecord(input);
+        else at = (record = decodeRecord(input)).seq;
       } catch (error) {
         if (error instanceof DecodeError)
           throw new StoreError(`${where} is corrupt at seq ${seq}: ${error.message}`, {
@@ -354,9 +376,9 @@ export class SqliteStore implements Store {
           });
         throw error;
       }
-      if (record.seq !== seq)
-        throw new StoreError(`${where} is corrupt at seq ${seq}: it holds seq ${record.seq} there`);
-      records.push(record);
+      if (at !== seq)
+        throw new StoreError(`${where} is corrupt at seq ${seq}: it holds seq ${at} there`);
+      if (record) records.push(record);
     }
     if (!input.done)
       throw new StoreError(`${where} is corrupt: it holds more than its ${row.count} records`);
