@@ -72,6 +72,27 @@ describe('chronovisor debug', () => {
     );
   });
 
+  it('keeps its snapshots to a memory budget, and says what they hold', () => {
+    expect(chronovisor('run', example, '--out', file('uaf.db')).status).toBe(0);
+    expect(chronovisor('index', file('uaf.db'), '--every', '5').status).toBe(0);
+    const script = 'goto end; goto 12; info snapshots; x/4xb 1:0x1000000000';
+    const roomy = chronovisor('debug', file('uaf.db'), '--eval', script, '--json');
+    const tight = chronovisor('debug', file('uaf.db'), '--memory', '0', '--eval', script, '--json');
+    expect(tight.stderr).toBe('');
+    type Answers = { command: string; value: { bytes?: number } }[];
+    const [a, b] = [JSON.parse(roomy.stdout) as Answers, JSON.parse(tight.stdout) as Answers];
+    // Roomy, the snapshots loaded from the file stay; tight, they are let go once used.
+    expect(a[2]!.value.bytes).toBeGreaterThan(8 * 1024);
+    expect(b[2]!.value.bytes).toBeLessThan(1024);
+    expect(b.at(-1)).toEqual(a.at(-1)); // the same memory, whatever the budget
+    expect(
+      chronovisor('debug', file('uaf.db'), '--memory', '2GiB', '--eval', 'goto end').status,
+    ).toBe(0);
+    expect(refusedWith('debug', file('uaf.db'), '--memory', 'lots')).toContain(
+      'expected a size such as 512MiB',
+    );
+  });
+
   it('answers a REPL on stdin, keeping going after a bad command', () => {
     expect(chronovisor('run', example, '--out', file('uaf.db')).status).toBe(0);
     const session = spawnSync(process.execPath, [bin, 'debug', file('uaf.db')], {

@@ -35,7 +35,7 @@ export const DEBUG_COMMANDS: Readonly<Record<string, string>> = {
   rwatch: 'rwatch <space>:<addr> [len] — stop at reads',
   awatch: 'awatch <space>:<addr> [len] — stop at reads and writes',
   delete: 'delete <n>|all — remove breakpoints',
-  info: 'info breakpoints|spaces|frames|tlb <space>|<query> — what is there now',
+  info: 'info breakpoints|spaces|frames|tlb <space>|snapshots|<query> — what is there now',
   x: 'x/<n>xb <space>:<addr> — memory now, as hex bytes',
   where: 'where — the current record and the commands that caused it',
   why: 'why <space>:<addr> — where that byte came from: its writes, through copies',
@@ -247,6 +247,11 @@ export class DebugSession {
           : list.map((b) => `#${b.id}: ${b.description}`).join('\n'),
       );
     }
+    if (what === 'snapshots') {
+      const value = { count: t.snapshotCount, bytes: t.snapshotBytes() };
+      const mib = (value.bytes / 2 ** 20).toFixed(1);
+      return answer(value, `${value.count} snapshots, holding ${mib} MiB beyond the current state`);
+    }
     const mmu = t.get(MmuQuery);
     if (what === 'spaces') return answer(mmu.spaces(), JSON.stringify(mmu.spaces(), null, 2));
     if (what === 'frames')
@@ -258,7 +263,7 @@ export class DebugSession {
     const query = t.getAll<Query & { stats?: () => unknown }>(Query).find((q) => q.name === what);
     if (!query || typeof query.stats !== 'function')
       throw new CliError(
-        `info: expected breakpoints, spaces, frames, tlb <space> or a plugin's query (${t
+        `info: expected breakpoints, spaces, frames, tlb <space>, snapshots or a plugin's query (${t
           .getAll<Query>(Query)
           .map((q) => q.name)
           .join(', ')})`,

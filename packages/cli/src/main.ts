@@ -21,6 +21,15 @@ const integer = (value: string): number => {
   return n;
 };
 
+const UNITS: Record<string, number> = { b: 1, k: 2 ** 10, m: 2 ** 20, g: 2 ** 30 };
+
+/** A size in bytes: `1073741824`, `512MiB`, `64k`, `2G` (K, M and G counted in powers of 1,024). */
+const byteSize = (value: string): number => {
+  const match = /^(\d+(?:\.\d+)?)\s*(?:([kmg])(?:i?b)?|b)?$/i.exec(value.trim());
+  if (!match) throw new InvalidArgumentError('expected a size such as 512MiB, 2GiB or 65536');
+  return Math.floor(Number(match[1]) * UNITS[(match[2] ?? 'b').toLowerCase()]!);
+};
+
 function program(exit: (code: number) => void): Command {
   const cli = new Command('chronovisor')
     .description('An event-sourced simulator of virtual memory and virtualization mechanisms.')
@@ -135,11 +144,16 @@ function program(exit: (code: number) => void): Command {
     .argument('<run>', 'a run file')
     .option('-e, --eval <commands>', 'run these debugger commands, separated by ";", and exit')
     .option('--json', 'with --eval: the answers as JSON')
+    .option(
+      '--memory <size>',
+      'the most memory snapshots may hold beyond the current state (default 1GiB)',
+      byteSize,
+    )
     .addHelpText(
       'after',
-      '\nExamples:\n  chronovisor debug my-run.db\n  chronovisor debug my-run.db --eval "watch 1:0x1000 8; goto end; rcontinue; where" --json',
+      '\nExamples:\n  chronovisor debug my-run.db\n  chronovisor debug my-run.db --memory 256MiB\n  chronovisor debug my-run.db --eval "watch 1:0x1000 8; goto end; rcontinue; where" --json',
     )
-    .action(async (file: string, options: { eval?: string; json?: boolean }) =>
+    .action(async (file: string, options: { eval?: string; json?: boolean; memory?: number }) =>
       exit(await debug(file, options)),
     );
 

@@ -72,6 +72,11 @@ export interface Projection<S = unknown> {
    */
   snapshotToData?(snapshot: S): unknown;
   snapshotFromData?(data: unknown): S;
+  /**
+   * For a time-travel memory budget: the bytes these snapshots hold that the live state does not
+   * (an estimate; what several share counts once). Leave it out when snapshots are small.
+   */
+  retainedBytes?(snapshots: readonly S[]): number;
 }
 
 /** What a reactor may do: issue commands, run after the current one, in order. */

@@ -73,6 +73,15 @@ export class Projector {
     return this.container.getAll<T>(token, { optional: true });
   }
 
+  /** The bytes these snapshots hold beyond the live state, as the projections that can tell estimate. */
+  retainedBytes(snapshots: readonly ProjectorSnapshot[]): number {
+    let bytes = 0;
+    this.projections.forEach((p, i) => {
+      if (p.retainedBytes) bytes += p.retainedBytes(snapshots.map((s) => s.projections[i]));
+    });
+    return bytes;
+  }
+
   snapshot(): ProjectorSnapshot {
     return { tick: this.clock.tick, projections: this.projections.map((p) => p.snapshot()) };
   }

@@ -7,6 +7,7 @@ import {
 import { inject, injectable } from 'inversify';
 import { createHash } from 'node:crypto';
 import type { AddressSpace, AddressSpaceSnapshot } from './address-space';
+import { Footprint, arrayBytes } from './footprint';
 import { Generation } from './generation';
 import { MmuConfig } from './mmu-config';
 import type * as E from './mmu-events';
@@ -331,6 +332,28 @@ export class MmuState implements Projection<MmuSnapshot> {
       space.faults = s.faults;
     }
     this.nextSpace = snapshot.nextSpace;
+  }
+
+  /**
+   * What these snapshots hold that the live state does not: frame buffers, directory chunks and
+   * page-table nodes they alone keep (each counted once however many share it), and their TLBs.
+   */
+  retainedBytes(snapshots: readonly MmuSnapshot[]): number {
+    const footprint = new Footprint();
+    PhysicalMemory.measure(this.memory.snapshot(), footprint);
+    for (const space of this.spaces.values()) PageTable.measure(space.table.snapshot(), footprint);
+    footprint.reset();
+    for (const snapshot of snapshots) {
+      PhysicalMemory.measure(snapshot.memory, footprint);
+      for (const space of snapshot.spaces) {
+        PageTable.measure(space.table, footprint);
+        footprint.add(
+          space.tlb,
+          arrayBytes(space.tlb.entries.length) + 64 * space.tlb.entries.length,
+        );
+      }
+    }
+    return footprint.bytes;
   }
 
   /** O(spaces × TLB entries): memory and tables keep running hashes of their contents. */

@@ -1,6 +1,7 @@
 import type { Generation, Stamp } from './generation';
 import type { Geometry } from './geometry';
 import { MultisetHash } from '@chronovisor/core';
+import { arrayBytes, typedArrayBytes, type Footprint } from './footprint';
 
 interface Leaf {
   gen: Stamp;
@@ -108,6 +109,19 @@ export class PageTable {
       });
     };
     walk(this.root, 0, 0);
+  }
+
+  /** Counts, into `footprint`, the nodes of a snapshot not met before (shared subtrees are skipped whole). */
+  static measure(snapshot: PageTableSnapshot, footprint: Footprint): void {
+    const walk = (node: Node): void => {
+      if ('ptes' in node) {
+        footprint.add(node, typedArrayBytes(node.ptes));
+        return;
+      }
+      if (!footprint.add(node, arrayBytes(node.children.length))) return;
+      for (const child of node.children) if (child !== undefined) walk(child);
+    };
+    walk(snapshot.root);
   }
 
   snapshot(): PageTableSnapshot {

@@ -1,6 +1,7 @@
 import type { Hash } from 'node:crypto';
 import type { Generation } from './generation';
 import { MultisetHash, canonicalJson } from '@chronovisor/core';
+import { arrayBytes, typedArrayBytes, type Footprint } from './footprint';
 import { PersistentVector, type VectorSnapshot } from './persistent-vector';
 
 /** A named partition: the frames `[base, base + frames)`, which only its spaces allocate from. */
@@ -277,6 +278,18 @@ export class PhysicalMemory {
     this.exports = new Map(snapshot.exports);
     this.words.set(snapshot.wordsHash);
     this.refsHash.set(snapshot.refsHash);
+  }
+
+  /** Counts, into `footprint`, the frame buffers and directory chunks of a snapshot not met before. */
+  static measure(snapshot: PhysicalMemorySnapshot, footprint: Footprint): void {
+    footprint.add(snapshot.bytes, arrayBytes(snapshot.bytes.length));
+    for (const chunk of snapshot.bytes) {
+      if (chunk === undefined || !footprint.add(chunk, arrayBytes(chunk.items.length))) continue;
+      for (const bytes of chunk.items) if (bytes) footprint.add(bytes, typedArrayBytes(bytes));
+    }
+    footprint.add(snapshot.refs, arrayBytes(snapshot.refs.length));
+    for (const chunk of snapshot.refs)
+      if (chunk) footprint.add(chunk, arrayBytes(chunk.items.length));
   }
 
   /** Feeds the memory's state to a hash: partitions, shares, reference counts and contents, in O(partitions + shares). */

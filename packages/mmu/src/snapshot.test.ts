@@ -54,4 +54,36 @@ describe('MMU snapshots', () => {
       ]);
     }
   });
+
+  it('tell what they hold beyond the live state: the frames changed since, each counted once', () => {
+    const m = machine({ frames: 1024 });
+    m.ok(m.sim.dispatch('mmu.create-partition', { name: 'host', frames: 1024 }));
+    const space = m.ok(m.sim.dispatch('mmu.create-space', { kind: 'host', partition: 'host' }));
+    m.ok(m.sim.dispatch('mmu.map', { space, va: 0, pages: 1024 }));
+    for (let i = 0; i < 1024; i++) m.memory.writeU8(space, i * 4096, 1);
+    const state = m.sim.get(MmuState);
+    const frames = (n: number) => n * (4096 + 160);
+    const slack = 64 * 1024; // directory chunks, a leaf of the page table (A/D bits), the TLB
+    const first = state.snapshot();
+    // Nothing changed since: it shares every frame with the live state.
+    expect(state.retainedBytes([first])).toBeLessThan(slack);
+    for (let i = 0; i < 10; i++) m.memory.writeU8(space, i * 4096 + 1, 2);
+    const second = state.snapshot();
+    for (let i = 5; i < 25; i++) m.memory.writeU8(space, i * 4096 + 2, 3);
+    const held = (snapshots: Parameters<MmuState['retainedBytes']>[0]) => {
+      const bytes = state.retainedBytes(snapshots);
+      return { min: bytes - slack, max: bytes };
+    };
+    // The first holds the old versions of frames 0-9 (changed since) and of frames 10-24.
+    expect(held([first]).max).toBeGreaterThanOrEqual(frames(25));
+    expect(held([first]).min).toBeLessThanOrEqual(frames(25));
+    // The second holds frames 5-24 as they were before the last writes (0-4 it shares with now).
+    expect(held([second]).max).toBeGreaterThanOrEqual(frames(20));
+    expect(held([second]).min).toBeLessThanOrEqual(frames(20));
+    // Together: frames 0-9 in two versions (5-9 differ between them), 10-24 once, shared.
+    expect(held([first, second]).max).toBeGreaterThanOrEqual(frames(30));
+    expect(held([first, second]).min).toBeLessThanOrEqual(frames(30));
+    expect(state.retainedBytes([first, second, first])).toBe(state.retainedBytes([first, second]));
+    expect(state.retainedBytes([])).toBe(0);
+  });
 });

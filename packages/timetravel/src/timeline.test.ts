@@ -95,6 +95,29 @@ describe('Timeline', () => {
     }
   });
 
+  it('keeps the memory its snapshots hold under a budget in bytes, seeking exactly all the same', () => {
+    const budget = 512 * 1024; // a few copies of the run's 32 pages
+    const unbounded = new Timeline(store, plugins(), { seed: 5, snapshotEvery: 8 });
+    unbounded.seek(records.length);
+    expect(unbounded.snapshotBytes()).toBeGreaterThan(3 * budget); // so the budget has work to do
+    const timeline = new Timeline(store, plugins(), {
+      seed: 5,
+      snapshotEvery: 8,
+      memoryBudget: budget,
+    });
+    timeline.seek(records.length);
+    expect(timeline.snapshotBytes()).toBeLessThanOrEqual(budget);
+    expect(timeline.snapshotCount).toBeGreaterThan(2);
+    expect(timeline.snapshotCount).toBeLessThan(unbounded.snapshotCount);
+    const rng = new Xoshiro128StarStar(9);
+    for (let i = 0; i < 50; i++) {
+      const at = timeline.seek(rng.nextInt(0, records.length));
+      expect(timeline.digest()).toBe(digests[at]);
+      expect(timeline.snapshotBytes()).toBeLessThanOrEqual(budget);
+    }
+    expect(() => new Timeline(store, plugins(), { memoryBudget: -1 })).toThrow(/memory budget/);
+  });
+
   it('agrees with the recorded digests', () => {
     const timeline = new Timeline(store, plugins(), { seed: 5, snapshotEvery: 100 });
     for (const { seq, digest } of store.digests()) {

@@ -26,10 +26,16 @@ export interface TimelineOptions {
   /** With an adaptive interval: the replay time a seek may need past its snapshot; default 4 ms. */
   readonly foldBudgetMs?: number;
   /**
-   * The most snapshots to hold (the memory budget, in snapshots): past it, every other one is
-   * dropped and the interval doubles; default 2,048.
+   * The most snapshots to hold: past it, every other one is dropped and the interval doubles;
+   * default 2,048.
    */
   readonly maxSnapshots?: number;
+  /**
+   * The most memory, in bytes, the snapshots may hold beyond the live state (as the projections
+   * estimate it: frames, table nodes and chunks that only snapshots keep): past it, every other
+   * snapshot is dropped and the interval doubles, until they fit; default 1 GiB.
+   */
+  readonly memoryBudget?: number;
   /** Snapshots kept in the run file (see `indexRun`): seeks start from them as from its own. */
   readonly kept?: KeptSnapshots;
 }
@@ -57,6 +63,11 @@ export class Timeline {
   private every: number | undefined;
   private budgetMs: number;
   private readonly maxSnapshots: number;
+  private readonly memoryBudget: number;
+  /** How many snapshots there will be when their memory is next measured, within a move. */
+  private measureAt = 0;
+  /** Whether snapshots were taken since their memory was last measured. */
+  private unmeasured = false;
   /** When folding since the last snapshot (or since this fold began) started. */
   private foldStart = 0;
   private sinceCheck = 0;
@@ -76,6 +87,9 @@ export class Timeline {
     this.every = options.snapshotEvery;
     this.budgetMs = options.foldBudgetMs ?? 4;
     this.maxSnapshots = Math.max(2, options.maxSnapshots ?? 2048);
+    this.memoryBudget = options.memoryBudget ?? 2 ** 30;
+    if (!(this.memoryBudget >= 0))
+      throw new RangeError(`A memory budget is a number of bytes, not ${options.memoryBudget}`);
     this.projector = new Projector(plugins, options.seed ?? 0);
     this.kept = options.kept;
     this.snapshots = [
@@ -108,6 +122,7 @@ export class Timeline {
       for (const event of this.store.readEvents(this.position + 1, target)) this.apply(event);
       this.position = target;
     }
+    if (this.unmeasured) this.keepToMemoryBudget();
     return this.position;
   }
 
@@ -120,11 +135,15 @@ export class Timeline {
   continue(breakpoint: Breakpoint): LogRecord | undefined {
     if (this.position >= this.head) return undefined;
     this.foldStart = performance.now();
-    for (const record of this.store.read(this.position + 1)) {
-      this.apply(record);
-      if (breakpoint(record)) return record;
+    try {
+      for (const record of this.store.read(this.position + 1)) {
+        this.apply(record);
+        if (breakpoint(record)) return record;
+      }
+      return undefined;
+    } finally {
+      if (this.unmeasured) this.keepToMemoryBudget();
     }
-    return undefined;
   }
 
   /** Runs backwards to the previous record `breakpoint` matches and stops after it; at the start, undefined (at 0). */
@@ -227,22 +246,52 @@ export class Timeline {
     const entry = { seq: this.position, snapshot: this.projector.snapshot(), kept: false };
     this.snapshots.splice(this.nearestSnapshot(this.position) + 1, 0, entry);
     this.foldStart = performance.now();
-    if (this.snapshots.length > this.maxSnapshots) {
-      // Over budget: keep every other snapshot taken (the first included) and space new ones
-      // twice as far; kept ones stay listed but let go of what they loaded (the file has it).
-      this.snapshots = this.snapshots.filter((e, i) => e.kept || i % 2 === 0);
-      for (const e of this.snapshots) if (e.kept) e.snapshot = undefined;
-      this.budgetMs *= 2;
-      if (this.every !== undefined) this.every *= 2;
-      this.nextSnapshot = this.snapshots[this.nearestSnapshot(this.position) + 1]?.seq ?? Infinity;
-    }
+    if (this.snapshots.length > this.maxSnapshots) this.thin();
+    this.unmeasured = true;
+    if (this.snapshots.length >= this.measureAt) this.keepToMemoryBudget();
   }
 
-  /** Restores a snapshot, loading a kept one first (and checking it gives the digest recorded with it). */
+  /**
+   * Thins the snapshots until what they hold fits the memory budget. Measuring walks everything
+   * they hold, so it runs once at the end of a move that took snapshots, and within a long one
+   * each time their number grows by an eighth: a small share of the cost of taking them.
+   */
+  private keepToMemoryBudget(): void {
+    while (this.measure() > this.memoryBudget && this.thin());
+    this.unmeasured = false;
+    this.measureAt = this.snapshots.length + Math.max(8, this.snapshots.length >>> 3);
+  }
+
+  /**
+   * Keeps every other snapshot taken (the first included) and spaces new ones twice as far; kept
+   * ones stay listed but let go of what they loaded (the file has it). False when none could go.
+   */
+  private thin(): boolean {
+    const before = this.snapshots.length;
+    this.snapshots = this.snapshots.filter((e, i) => e.kept || i % 2 === 0);
+    for (const e of this.snapshots) if (e.kept) e.snapshot = undefined;
+    this.budgetMs *= 2;
+    if (this.every !== undefined) this.every *= 2;
+    this.nextSnapshot = this.snapshots[this.nearestSnapshot(this.position) + 1]?.seq ?? Infinity;
+    return this.snapshots.length < before;
+  }
+
+  /** Measures what the snapshots in memory hold beyond the live state, in bytes. */
+  private measure(): number {
+    const held = this.snapshots.flatMap((e) => (e.snapshot ? [e.snapshot] : []));
+    return this.projector.retainedBytes(held);
+  }
+
+  /** The memory the snapshots hold beyond the live state, in bytes (an estimate; see `memoryBudget`). */
+  snapshotBytes(): number {
+    return this.measure();
+  }
+
   private restore(entry: Entry): void {
     if (entry.snapshot) return this.projector.restore(entry.snapshot);
     const { snapshot, digest } = this.kept!.load(entry.seq, this.projector);
     this.projector.restore(snapshot);
+    this.unmeasured = true; // what it loaded counts against the memory budget
     if (this.projector.digest() !== digest)
       throw new Error(
         `The snapshot kept at seq ${entry.seq} does not give the state recorded with it: rebuild the index (chronovisor index)`,

@@ -12,13 +12,17 @@ import { openRun, snapshotKey } from '../run-plugins';
  */
 export async function debug(
   file: string,
-  options: { eval?: string; json?: boolean },
+  options: { eval?: string; json?: boolean; memory?: number },
   out: Output = output,
 ): Promise<number> {
   const { store, manifest, plugins } = openRun(file);
   try {
     const kept = new KeptSnapshots(store.snapshots, snapshotKey(manifest));
-    const timeline = new Timeline(store, plugins, { seed: manifest.seed, kept });
+    const timeline = new Timeline(store, plugins, {
+      seed: manifest.seed,
+      kept,
+      ...(options.memory === undefined ? {} : { memoryBudget: options.memory }),
+    });
     const session = new DebugSession(timeline, {
       list: () => store.bookmarks(),
       add: (name, seq, note) => {

@@ -1,0 +1,29 @@
+/**
+ * Adds up the memory of objects met for the first time: walking a list of snapshots after the
+ * live state, what it counts is what the snapshots hold that nothing else does (persistent
+ * structures share everything unchanged, so identity says what is shared). Sizes are estimates
+ * of V8's layout: they are for a memory budget, not an allocator.
+ */
+export class Footprint {
+  private readonly seen = new Set<object>();
+  bytes = 0;
+
+  /** Counts `object` unless met before; true when it was new (so the caller walks inside it). */
+  add(object: object, bytes: number): boolean {
+    if (this.seen.has(object)) return false;
+    this.seen.add(object);
+    this.bytes += bytes;
+    return true;
+  }
+
+  /** Keeps what was met, forgets the count: call after walking the live state. */
+  reset(): void {
+    this.bytes = 0;
+  }
+}
+
+/** An array of `length` slots, with its object header. */
+export const arrayBytes = (length: number): number => 32 + 8 * length;
+
+/** A typed array and its buffer (kept outside the JavaScript heap). */
+export const typedArrayBytes = (array: ArrayBufferView): number => 160 + array.byteLength;
