@@ -73,10 +73,16 @@ export interface Projection<S = unknown> {
   snapshotToData?(snapshot: S): unknown;
   snapshotFromData?(data: unknown): S;
   /**
-   * For a time-travel memory budget: the bytes these snapshots hold that the live state does not
-   * (an estimate; what several share counts once). Leave it out when snapshots are small.
+   * For a time-travel memory budget: the memory these snapshots hold together, in bytes (an
+   * estimate; what several share counts once). Leave both out when snapshots are small.
    */
-  retainedBytes?(snapshots: readonly S[]): number;
+  snapshotBytes?(snapshots: readonly S[]): number;
+  /**
+   * With `snapshotBytes`: bytes of state made so far, a running count. A snapshot adds at most
+   * what was made since the last one taken or restored, so a budget is measured only when that
+   * could pass it.
+   */
+  allocatedBytes?(): number;
 }
 
 /** What a reactor may do: issue commands, run after the current one, in order. */

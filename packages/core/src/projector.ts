@@ -73,12 +73,19 @@ export class Projector {
     return this.container.getAll<T>(token, { optional: true });
   }
 
-  /** The bytes these snapshots hold beyond the live state, as the projections that can tell estimate. */
-  retainedBytes(snapshots: readonly ProjectorSnapshot[]): number {
+  /** The memory these snapshots hold together, as the projections that can tell estimate it. */
+  snapshotBytes(snapshots: readonly ProjectorSnapshot[]): number {
     let bytes = 0;
     this.projections.forEach((p, i) => {
-      if (p.retainedBytes) bytes += p.retainedBytes(snapshots.map((s) => s.projections[i]));
+      if (p.snapshotBytes) bytes += p.snapshotBytes(snapshots.map((s) => s.projections[i]));
     });
+    return bytes;
+  }
+
+  /** Bytes of state the projections have made so far (a running count; see `snapshotBytes`). */
+  allocatedBytes(): number {
+    let bytes = 0;
+    for (const p of this.projections) bytes += p.allocatedBytes?.() ?? 0;
     return bytes;
   }
 

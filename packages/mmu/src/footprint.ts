@@ -1,8 +1,8 @@
 /**
- * Adds up the memory of objects met for the first time: walking a list of snapshots after the
- * live state, what it counts is what the snapshots hold that nothing else does (persistent
- * structures share everything unchanged, so identity says what is shared). Sizes are estimates
- * of V8's layout: they are for a memory budget, not an allocator.
+ * Adds up the memory of objects met for the first time: walking several snapshots of persistent
+ * structures, which share everything unchanged, it counts what they hold together, each shared
+ * object once (identity says what is shared). Sizes are estimates of V8's layout: for a memory
+ * budget, not an allocator.
  */
 export class Footprint {
   private readonly seen = new Set<object>();
@@ -14,11 +14,6 @@ export class Footprint {
     this.seen.add(object);
     this.bytes += bytes;
     return true;
-  }
-
-  /** Keeps what was met, forgets the count: call after walking the live state. */
-  reset(): void {
-    this.bytes = 0;
   }
 }
 

@@ -14,6 +14,11 @@ export type Stamp = { readonly generation: number };
 export class Generation {
   value = 1;
   stamp: Stamp = { generation: 1 };
+  /**
+   * Bytes of structures made so far (frames, chunks, table nodes, copies of them): a running
+   * count, for a time-travel memory budget (see `MmuState.allocatedBytes`).
+   */
+  allocatedBytes = 0;
 
   next(): void {
     this.value++;

@@ -311,6 +311,7 @@ export class MmuState implements Projection<MmuSnapshot> {
       })),
       nextSpace: this.nextSpace,
     };
+    for (const { tlb } of snapshot.spaces) this.generation.allocatedBytes += tlbBytes(tlb);
     this.generation.next();
     return snapshot;
   }
@@ -335,22 +336,25 @@ export class MmuState implements Projection<MmuSnapshot> {
   }
 
   /**
-   * What these snapshots hold that the live state does not: frame buffers, directory chunks and
-   * page-table nodes they alone keep (each counted once however many share it), and their TLBs.
+   * Bytes of structures made so far (frames, chunks, table nodes, their copies, snapshots'
+   * directories and TLBs): a snapshot taken now holds at most this much that the snapshots taken
+   * or restored before it do not hold, since the last of them.
    */
-  retainedBytes(snapshots: readonly MmuSnapshot[]): number {
+  allocatedBytes(): number {
+    return this.generation.allocatedBytes;
+  }
+
+  /**
+   * The memory these snapshots hold together: frame buffers, directory chunks, page-table nodes
+   * and TLBs, each counted once however many snapshots (or the live state) share it.
+   */
+  snapshotBytes(snapshots: readonly MmuSnapshot[]): number {
     const footprint = new Footprint();
-    PhysicalMemory.measure(this.memory.snapshot(), footprint);
-    for (const space of this.spaces.values()) PageTable.measure(space.table.snapshot(), footprint);
-    footprint.reset();
     for (const snapshot of snapshots) {
       PhysicalMemory.measure(snapshot.memory, footprint);
       for (const space of snapshot.spaces) {
         PageTable.measure(space.table, footprint);
-        footprint.add(
-          space.tlb,
-          arrayBytes(space.tlb.entries.length) + 64 * space.tlb.entries.length,
-        );
+        footprint.add(space.tlb, tlbBytes(space.tlb));
       }
     }
     return footprint.bytes;
@@ -381,3 +385,7 @@ export class MmuState implements Projection<MmuSnapshot> {
     return hash.digest('hex');
   }
 }
+
+/** A TLB snapshot's entries: an array of small objects. */
+const tlbBytes = (tlb: { readonly entries: readonly unknown[] }): number =>
+  arrayBytes(tlb.entries.length) + 64 * tlb.entries.length;

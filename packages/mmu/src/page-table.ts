@@ -111,7 +111,7 @@ export class PageTable {
     walk(this.root, 0, 0);
   }
 
-  /** Counts, into `footprint`, the nodes of a snapshot not met before (shared subtrees are skipped whole). */
+  /** Counts, into `footprint`, the nodes of a snapshot not met yet (shared subtrees are skipped whole). */
   static measure(snapshot: PageTableSnapshot, footprint: Footprint): void {
     const walk = (node: Node): void => {
       if ('ptes' in node) {
@@ -136,15 +136,21 @@ export class PageTable {
 
   private newNode(leaf: boolean): Node {
     const gen = this.generation.stamp;
-    return leaf
+    const node = leaf
       ? { gen, ptes: new Float64Array(this.fanout) }
       : { gen, children: new Array<Node | undefined>(this.fanout) };
+    this.generation.allocatedBytes += leaf ? typedArrayBytes(node.ptes!) : arrayBytes(this.fanout);
+    return node;
   }
 
   private copy(node: Node): Node {
     const gen = this.generation.stamp;
-    return 'ptes' in node
-      ? { gen, ptes: node.ptes.slice() }
-      : { gen, children: node.children.slice() };
+    if ('ptes' in node) {
+      const ptes = node.ptes.slice();
+      this.generation.allocatedBytes += typedArrayBytes(ptes);
+      return { gen, ptes };
+    }
+    this.generation.allocatedBytes += arrayBytes(node.children.length);
+    return { gen, children: node.children.slice() };
   }
 }

@@ -1,3 +1,4 @@
+import { arrayBytes } from './footprint';
 import type { Generation, Stamp } from './generation';
 
 const SHIFT = 9;
@@ -37,17 +38,17 @@ export class PersistentVector<T> {
     const at = index >>> SHIFT;
     let chunk = this.chunks[at];
     const gen = this.generation.stamp;
-    if (chunk === undefined) {
-      chunk = { gen, items: new Array<T>(CHUNK).fill(this.fill) };
+    if (chunk === undefined || chunk.gen !== gen) {
+      const items = chunk ? chunk.items.slice() : new Array<T>(CHUNK).fill(this.fill);
+      chunk = { gen, items };
       this.chunks[at] = chunk;
-    } else if (chunk.gen !== gen) {
-      chunk = { gen, items: chunk.items.slice() };
-      this.chunks[at] = chunk;
+      this.generation.allocatedBytes += arrayBytes(CHUNK);
     }
     chunk.items[index & MASK] = value;
   }
 
   snapshot(): VectorSnapshot<T> {
+    this.generation.allocatedBytes += arrayBytes(this.chunks.length);
     return this.chunks.slice();
   }
 

@@ -240,15 +240,15 @@ export class PhysicalMemory {
   private writable(frame: number): Uint8Array {
     const gen = this.generation.value;
     let bytes = this.bytes.get(frame);
-    if (bytes === undefined) {
-      bytes = new Uint8Array(this.pageSize);
+    if (bytes === undefined || this.bufferGen[frame] !== gen) {
+      if (bytes === undefined) bytes = new Uint8Array(this.pageSize);
+      else {
+        bytes = bytes.slice();
+        this.framesCopied++;
+      }
       this.bytes.set(frame, bytes);
       this.bufferGen[frame] = gen;
-    } else if (this.bufferGen[frame] !== gen) {
-      bytes = bytes.slice();
-      this.bytes.set(frame, bytes);
-      this.bufferGen[frame] = gen;
-      this.framesCopied++;
+      this.generation.allocatedBytes += typedArrayBytes(bytes);
     }
     return bytes;
   }
@@ -280,7 +280,7 @@ export class PhysicalMemory {
     this.refsHash.set(snapshot.refsHash);
   }
 
-  /** Counts, into `footprint`, the frame buffers and directory chunks of a snapshot not met before. */
+  /** Counts, into `footprint`, the frame buffers and directory chunks of a snapshot not met yet. */
   static measure(snapshot: PhysicalMemorySnapshot, footprint: Footprint): void {
     footprint.add(snapshot.bytes, arrayBytes(snapshot.bytes.length));
     for (const chunk of snapshot.bytes) {

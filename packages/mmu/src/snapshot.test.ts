@@ -1,4 +1,5 @@
-import { MmuState } from './mmu-state';
+import fc from 'fast-check';
+import { MmuState, type MmuSnapshot } from './mmu-state';
 import { machine } from './test-support/machine';
 
 describe('MMU snapshots', () => {
@@ -55,7 +56,7 @@ describe('MMU snapshots', () => {
     }
   });
 
-  it('tell what they hold beyond the live state: the frames changed since, each counted once', () => {
+  it('tell what they hold together: every frame they keep, each version counted once', () => {
     const m = machine({ frames: 1024 });
     m.ok(m.sim.dispatch('mmu.create-partition', { name: 'host', frames: 1024 }));
     const space = m.ok(m.sim.dispatch('mmu.create-space', { kind: 'host', partition: 'host' }));
@@ -63,27 +64,66 @@ describe('MMU snapshots', () => {
     for (let i = 0; i < 1024; i++) m.memory.writeU8(space, i * 4096, 1);
     const state = m.sim.get(MmuState);
     const frames = (n: number) => n * (4096 + 160);
-    const slack = 64 * 1024; // directory chunks, a leaf of the page table (A/D bits), the TLB
+    const slack = 64 * 1024; // directories, chunks, the page table, the TLB
+    const within = (bytes: number, expected: number) => {
+      expect(bytes).toBeGreaterThanOrEqual(expected);
+      expect(bytes).toBeLessThanOrEqual(expected + slack);
+    };
     const first = state.snapshot();
-    // Nothing changed since: it shares every frame with the live state.
-    expect(state.retainedBytes([first])).toBeLessThan(slack);
+    within(state.snapshotBytes([first]), frames(1024));
     for (let i = 0; i < 10; i++) m.memory.writeU8(space, i * 4096 + 1, 2);
     const second = state.snapshot();
+    // The second shares all but the ten frames written between them with the first.
+    within(state.snapshotBytes([first, second]), frames(1034));
+    const both = state.snapshotBytes([first, second]);
+    // What the live state does next changes nothing they hold.
     for (let i = 5; i < 25; i++) m.memory.writeU8(space, i * 4096 + 2, 3);
-    const held = (snapshots: Parameters<MmuState['retainedBytes']>[0]) => {
-      const bytes = state.retainedBytes(snapshots);
-      return { min: bytes - slack, max: bytes };
-    };
-    // The first holds the old versions of frames 0-9 (changed since) and of frames 10-24.
-    expect(held([first]).max).toBeGreaterThanOrEqual(frames(25));
-    expect(held([first]).min).toBeLessThanOrEqual(frames(25));
-    // The second holds frames 5-24 as they were before the last writes (0-4 it shares with now).
-    expect(held([second]).max).toBeGreaterThanOrEqual(frames(20));
-    expect(held([second]).min).toBeLessThanOrEqual(frames(20));
-    // Together: frames 0-9 in two versions (5-9 differ between them), 10-24 once, shared.
-    expect(held([first, second]).max).toBeGreaterThanOrEqual(frames(30));
-    expect(held([first, second]).min).toBeLessThanOrEqual(frames(30));
-    expect(state.retainedBytes([first, second, first])).toBe(state.retainedBytes([first, second]));
-    expect(state.retainedBytes([])).toBe(0);
+    state.restore(first);
+    expect(state.snapshotBytes([first, second])).toBe(both);
+    expect(state.snapshotBytes([first, second, first])).toBe(both);
+    expect(state.snapshotBytes([])).toBe(0);
+  });
+
+  it('grow, with each snapshot taken, by no more than what was made since the last taken or restored', () => {
+    // The memory budget of time travel measures only when this bound could pass it.
+    const op = fc.oneof(
+      fc.record({ write: fc.nat({ max: 63 }), at: fc.nat({ max: 4095 }) }),
+      fc.constant({ snapshot: true }),
+      fc.record({ restore: fc.nat() }),
+      fc.record({ unmap: fc.nat({ max: 63 }) }),
+      fc.record({ map: fc.nat({ max: 63 }) }),
+    );
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 60 }), (ops) => {
+        const m = machine({ frames: 128 });
+        m.ok(m.sim.dispatch('mmu.create-partition', { name: 'host', frames: 128 }));
+        const space = m.ok(m.sim.dispatch('mmu.create-space', { kind: 'host', partition: 'host' }));
+        m.ok(m.sim.dispatch('mmu.map', { space, va: 0, pages: 64 }));
+        const state = m.sim.get(MmuState);
+        const snapshots: MmuSnapshot[] = [];
+        let held = 0;
+        let mark = 0; // what was made when the last snapshot was taken or restored
+        for (const o of ops) {
+          if ('snapshot' in o) {
+            snapshots.push(state.snapshot());
+            const now = state.snapshotBytes(snapshots);
+            expect(now).toBeLessThanOrEqual(held + state.allocatedBytes() - mark);
+            [held, mark] = [now, state.allocatedBytes()];
+            continue;
+          }
+          if ('write' in o) {
+            const data = Uint8Array.of(1 + (o.at & 0x7f));
+            m.sim.dispatch('mmu.write', { space, va: o.write * 4096 + o.at, data });
+          } else if ('restore' in o && snapshots.length > 0) {
+            state.restore(snapshots[o.restore % snapshots.length]!);
+            mark = state.allocatedBytes();
+          } else if ('unmap' in o)
+            m.sim.dispatch('mmu.unmap', { space, va: o.unmap * 4096, pages: 1 });
+          else if ('map' in o) m.sim.dispatch('mmu.map', { space, va: o.map * 4096, pages: 1 });
+          expect(state.snapshotBytes(snapshots)).toBe(held); // the live state moves, they do not
+        }
+      }),
+      { numRuns: 150 },
+    );
   });
 });

@@ -64,10 +64,13 @@ export class Timeline {
   private budgetMs: number;
   private readonly maxSnapshots: number;
   private readonly memoryBudget: number;
-  /** How many snapshots there will be when their memory is next measured, within a move. */
-  private measureAt = 0;
-  /** Whether snapshots were taken since their memory was last measured. */
-  private unmeasured = false;
+  /**
+   * The most the snapshots can hold now: what they held when last measured, plus what each
+   * snapshot taken since can add (the state made since the last one taken or restored).
+   */
+  private heldAtMost = 0;
+  /** The projections' count of state made, when a snapshot was last taken or restored. */
+  private madeAtMark = 0;
   /** When folding since the last snapshot (or since this fold began) started. */
   private foldStart = 0;
   private sinceCheck = 0;
@@ -99,6 +102,7 @@ export class Timeline {
         .map((seq) => ({ seq, snapshot: undefined, kept: true })),
     ];
     this.nextSnapshot = this.snapshots[1]?.seq ?? Infinity;
+    this.heldAtMost = this.madeAtMark = this.projector.allocatedBytes();
   }
 
   /** Where the timeline stands: the seq of the last record applied (0 before the first). */
@@ -122,7 +126,7 @@ export class Timeline {
       for (const event of this.store.readEvents(this.position + 1, target)) this.apply(event);
       this.position = target;
     }
-    if (this.unmeasured) this.keepToMemoryBudget();
+    this.keepToMemoryBudget();
     return this.position;
   }
 
@@ -142,7 +146,7 @@ export class Timeline {
       }
       return undefined;
     } finally {
-      if (this.unmeasured) this.keepToMemoryBudget();
+      this.keepToMemoryBudget();
     }
   }
 
@@ -245,21 +249,22 @@ export class Timeline {
   private takeSnapshot(): void {
     const entry = { seq: this.position, snapshot: this.projector.snapshot(), kept: false };
     this.snapshots.splice(this.nearestSnapshot(this.position) + 1, 0, entry);
+    const made = this.projector.allocatedBytes();
+    this.heldAtMost += made - this.madeAtMark;
+    this.madeAtMark = made;
     this.foldStart = performance.now();
     if (this.snapshots.length > this.maxSnapshots) this.thin();
-    this.unmeasured = true;
-    if (this.snapshots.length >= this.measureAt) this.keepToMemoryBudget();
+    this.keepToMemoryBudget();
   }
 
   /**
-   * Thins the snapshots until what they hold fits the memory budget. Measuring walks everything
-   * they hold, so it runs once at the end of a move that took snapshots, and within a long one
-   * each time their number grows by an eighth: a small share of the cost of taking them.
+   * Thins the snapshots when what they hold could pass the memory budget. Measuring walks all
+   * they hold, so it waits until the most they can hold passes the budget; thinning then goes to
+   * 7/8 of it, so the next measure is some way off.
    */
   private keepToMemoryBudget(): void {
-    while (this.measure() > this.memoryBudget && this.thin());
-    this.unmeasured = false;
-    this.measureAt = this.snapshots.length + Math.max(8, this.snapshots.length >>> 3);
+    if (this.heldAtMost <= this.memoryBudget) return;
+    while (this.measure() > (this.memoryBudget * 7) / 8 && this.thin());
   }
 
   /**
@@ -279,19 +284,25 @@ export class Timeline {
   /** Measures what the snapshots in memory hold beyond the live state, in bytes. */
   private measure(): number {
     const held = this.snapshots.flatMap((e) => (e.snapshot ? [e.snapshot] : []));
-    return this.projector.retainedBytes(held);
+    return (this.heldAtMost = this.projector.snapshotBytes(held));
   }
 
-  /** The memory the snapshots hold beyond the live state, in bytes (an estimate; see `memoryBudget`). */
+  /** The memory the snapshots hold, in bytes (an estimate; see `memoryBudget`). */
   snapshotBytes(): number {
     return this.measure();
   }
 
   private restore(entry: Entry): void {
+    this.restoreState(entry);
+    this.madeAtMark = this.projector.allocatedBytes();
+  }
+
+  private restoreState(entry: Entry): void {
     if (entry.snapshot) return this.projector.restore(entry.snapshot);
     const { snapshot, digest } = this.kept!.load(entry.seq, this.projector);
     this.projector.restore(snapshot);
-    this.unmeasured = true; // what it loaded counts against the memory budget
+    // What it loaded is held from now on: no bound on it but measuring.
+    this.heldAtMost = Infinity;
     if (this.projector.digest() !== digest)
       throw new Error(
         `The snapshot kept at seq ${entry.seq} does not give the state recorded with it: rebuild the index (chronovisor index)`,
