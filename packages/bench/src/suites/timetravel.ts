@@ -140,6 +140,9 @@ export function timetravelSuite(): Figure[] {
       const fileBytes = statSync(file).size;
       // What the live state alone takes at the end (only the empty start is kept): not snapshots'.
       const liveBytes = firstPass(store, records, { memoryBudget: 0 }).bytes;
+      // Measured while no other timeline is alive, so nothing else is collected meanwhile.
+      const capped = firstPass(store, records, { memoryBudget: fileBytes / 4 });
+      const cappedBytes = capped.bytes - liveBytes;
       const fixed = firstPass(store, records, { snapshotEvery: SNAPSHOT_EVERY });
       const timeline = fixed.timeline;
       const snapshotBytes = fixed.bytes - liveBytes;
@@ -158,8 +161,6 @@ export function timetravelSuite(): Figure[] {
       adaptive.seek(records);
       const adaptiveLatencies = seekLatencies(adaptive, rng);
       const p99 = percentile(latencies, 0.99);
-      const capped = firstPass(store, records, { memoryBudget: fileBytes / 4 });
-      const cappedBytes = capped.bytes - liveBytes;
       const cappedLatencies = seekLatencies(capped.timeline, rng);
       const cappedP99 = percentile(cappedLatencies, 0.99);
       const reopened = reopenWithKeptSnapshots(file, records, rng);
