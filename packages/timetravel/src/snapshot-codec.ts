@@ -141,7 +141,9 @@ export class SnapshotEncoder {
         const kept = new Uint8Array(1 + bytes.length);
         kept[0] = kind;
         kept.set(bytes, 1);
-        buffers.push([id, deflateRawSync(kept)]);
+        // Level 1: memory frames are most of an index's bytes; the default level took twice the
+        // time to make them 12% smaller.
+        buffers.push([id, deflateRawSync(kept, { level: 1 })]);
       }
       out.byte(Tag.Shared);
       out.varint(id);
