@@ -119,5 +119,10 @@ function startSealingThread(): Worker | undefined {
   else if (existsSync(source))
     worker = new Worker(source, { execArgv: ['--require', 'ts-node/register/transpile-only'] });
   worker?.unref();
+  // A thread that failed to start is not reused (a recording waiting on it fails by STALL_MS),
+  // and its error does not bring the process down.
+  worker?.on('error', () => {
+    if (sealingThread.worker === worker) sealingThread.worker = undefined;
+  });
   return worker;
 }
