@@ -48,6 +48,8 @@ export class HeapState implements Projection<HeapSnapshot> {
   private generation = 0;
   /** True while the containers above are also held by a snapshot. */
   private shared = false;
+  /** State made so far, in bytes (an estimate; see `allocatedBytes`). */
+  private made = 0;
 
   heap(space: number): Heap | undefined {
     return this.heaps.get(space);
@@ -62,15 +64,20 @@ export class HeapState implements Projection<HeapSnapshot> {
   }
 
   apply(event: EventRecord): void {
+    // An event adds a few map entries at most; copies are counted where they are made.
+    this.made += EVENT_BYTES;
     if (this.shared) {
       this.heaps = new Map(this.heaps);
       this.violationList = this.violationList.slice();
       this.shared = false;
+      this.made += containerBytes(this.heaps, this.violationList);
     }
     switch (event.type) {
       case 'heap.region.created': {
         const created = event.data as HeapCreated;
-        this.heaps.set(created.space, new Heap(created, this.generation));
+        const heap = new Heap(created, this.generation);
+        this.heaps.set(created.space, heap);
+        this.made += heap.footprint;
         return;
       }
       case 'heap.region.extended':
@@ -120,6 +127,32 @@ export class HeapState implements Projection<HeapSnapshot> {
     };
   }
 
+  /**
+   * The memory these snapshots hold together: each heap copy and each list once, however many
+   * snapshots share it (block records, shared by all copies, left out).
+   */
+  snapshotBytes(snapshots: readonly HeapSnapshot[]): number {
+    const seen = new Set<object>();
+    let bytes = 0;
+    for (const { heaps, violations } of snapshots) {
+      if (seen.has(heaps)) continue;
+      seen.add(heaps);
+      bytes += containerBytes(heaps, seen.has(violations) ? [] : violations);
+      seen.add(violations);
+      for (const heap of heaps.values()) {
+        if (seen.has(heap)) continue;
+        seen.add(heap);
+        bytes += heap.footprint;
+      }
+    }
+    return bytes;
+  }
+
+  /** State made so far, in bytes: heap copies, copied lists, and a bound on what each event adds. */
+  allocatedBytes(): number {
+    return this.made;
+  }
+
   digest(): string {
     const heaps = [...this.heaps.values()].sort((a, b) => a.space - b.space);
     return digestOf([heaps.map((h) => h.digestInput()), this.violationList.length]);
@@ -132,7 +165,17 @@ export class HeapState implements Projection<HeapSnapshot> {
     if (heap.generation !== this.generation) {
       heap = heap.clone(this.generation);
       this.heaps.set(space, heap);
+      this.made += heap.footprint;
     }
     return heap;
   }
 }
+
+/** The most state one event adds: a block, a freed entry with its tag map, chunks, a ref. */
+const EVENT_BYTES = 512;
+
+/** The map of heaps and the list of violations a snapshot holds. */
+const containerBytes = (
+  heaps: ReadonlyMap<number, Heap>,
+  violations: readonly Violation[],
+): number => 64 + heaps.size * 64 + violations.length * 8;

@@ -57,6 +57,10 @@ const REF_FACT = 4;
 
 /** How many blocks below an address an overrun is traced back to. */
 const OVERRUN_REACH = 4;
+/** A heap's fixed part, and each entry of its maps (a sorted key, a Map entry): V8 estimates. */
+const HEAP_BYTES = 1024;
+const ENTRY_BYTES = 64;
+
 /** How far back a stale pointer into memory since reused is still traced to its block. */
 const FREED_SEARCH_DEPTH = 64;
 
@@ -240,6 +244,15 @@ export class Heap implements HeapShape {
     heap.peakLiveBytes = data.peakLiveBytes;
     heap.counters = { ...data.counters };
     return heap;
+  }
+
+  /**
+   * About the memory this copy's own containers take (block records are shared between copies
+   * and not counted): for a time-travel memory budget.
+   */
+  get footprint(): number {
+    const entries = this.blocks.size + this.freed.size + this.chunks.count + this.refs.size;
+    return HEAP_BYTES + entries * ENTRY_BYTES;
   }
 
   /** A copy for another snapshot generation; block records are immutable, so they are shared. */

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { heapPlugin } from './heap-plugin';
 import { HeapQuery } from './heap-query';
+import { HeapState, type HeapSnapshot } from './heap-state';
 import { runTrace } from './trace/run-trace';
 import { parseTrace } from './trace/trace-format';
 
@@ -49,5 +50,33 @@ describe('heap state from the log', () => {
       events.slice(half).forEach((e) => projector.apply(e));
       expect(projector.digest()).toBe(atEnd);
     }
+  });
+
+  it('tells what its snapshots hold, growing with each by no more than the state made since', () => {
+    const projector = new Projector(plugins(), 2);
+    const state = projector.get(HeapState);
+    const snapshots: HeapSnapshot[] = [];
+    let held = 0;
+    let mark = state.allocatedBytes(); // what was made when a snapshot was last taken or restored
+    let step = 0;
+    for (const event of events) {
+      projector.apply(event);
+      if (++step % 97 !== 0) continue;
+      const here = state.snapshot();
+      snapshots.push(here);
+      const now = state.snapshotBytes(snapshots);
+      expect(now).toBeLessThanOrEqual(held + state.allocatedBytes() - mark);
+      expect(now).toBeGreaterThan(held); // the heap changed since the last one
+      [held, mark] = [now, state.allocatedBytes()];
+      if (step % 3 === 0) {
+        // Away to an older one and back (events go on from here): what they hold is unmoved.
+        state.restore(snapshots[(step >> 3) % snapshots.length]!);
+        expect(state.snapshotBytes(snapshots)).toBe(held);
+        state.restore(here);
+        mark = state.allocatedBytes();
+      }
+    }
+    expect(snapshots.length).toBeGreaterThan(10);
+    expect(state.snapshotBytes([...snapshots, ...snapshots])).toBe(held);
   });
 });
