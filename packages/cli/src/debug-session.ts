@@ -250,7 +250,7 @@ export class DebugSession {
     if (what === 'snapshots') {
       const value = { count: t.snapshotCount, bytes: t.snapshotBytes() };
       const mib = (value.bytes / 2 ** 20).toFixed(1);
-      return answer(value, `${value.count} snapshots, holding ${mib} MiB beyond the current state`);
+      return answer(value, `${value.count} snapshots, holding ${mib} MiB`);
     }
     const mmu = t.get(MmuQuery);
     if (what === 'spaces') return answer(mmu.spaces(), JSON.stringify(mmu.spaces(), null, 2));

@@ -146,7 +146,7 @@ function program(exit: (code: number) => void): Command {
     .option('--json', 'with --eval: the answers as JSON')
     .option(
       '--memory <size>',
-      'the most memory snapshots may hold beyond the current state (default 1GiB)',
+      'the most memory the snapshots may hold, the current state aside (default 1GiB)',
       byteSize,
     )
     .addHelpText(

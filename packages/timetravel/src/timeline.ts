@@ -31,9 +31,10 @@ export interface TimelineOptions {
    */
   readonly maxSnapshots?: number;
   /**
-   * The most memory, in bytes, the snapshots may hold beyond the live state (as the projections
-   * estimate it: frames, table nodes and chunks that only snapshots keep): past it, every other
-   * snapshot is dropped and the interval doubles, until they fit; default 1 GiB.
+   * The most memory, in bytes, the snapshots may hold together (as the projections estimate it:
+   * frames, table nodes, chunks, heaps, each counted once however many snapshots share it; the
+   * live state comes on top): past it, every other snapshot is dropped and the interval doubles,
+   * down to 7/8 of it; default 1 GiB.
    */
   readonly memoryBudget?: number;
   /** Snapshots kept in the run file (see `indexRun`): seeks start from them as from its own. */
@@ -281,7 +282,7 @@ export class Timeline {
     return this.snapshots.length < before;
   }
 
-  /** Measures what the snapshots in memory hold beyond the live state, in bytes. */
+  /** Measures what the snapshots in memory hold together, in bytes. */
   private measure(): number {
     const held = this.snapshots.flatMap((e) => (e.snapshot ? [e.snapshot] : []));
     return (this.heldAtMost = this.projector.snapshotBytes(held));
