@@ -87,6 +87,25 @@ function firstPass(store: Store, records: number, options: TimelineOptions) {
   return { timeline, bytes: memoryInUse() - before, seconds: pass.seconds };
 }
 
+/** A run of `workload` recorded into a new file in `dir`, open to read. */
+function recordedRun(dir: string, name: string, workload: Workload) {
+  const file = path.join(dir, name);
+  const writer = SqliteStore.create(file);
+  const records = record(writer, workload);
+  writer.close();
+  const fileBytes = statSync(file).size;
+  return { file, records, fileBytes, store: SqliteStore.open(file, { readonly: true }) };
+}
+
+/**
+ * What the live state alone takes at the end (a timeline keeping only the empty start), and a
+ * timeline held to 25% of the run file, each measured while no other timeline is alive.
+ */
+function cappedPass(store: Store, records: number, fileBytes: number) {
+  const liveBytes = firstPass(store, records, { memoryBudget: 0 }).bytes;
+  return { liveBytes, capped: firstPass(store, records, { memoryBudget: fileBytes / 4 }) };
+}
+
 /** How long each of SEEKS random seeks took, in ms, sorted. */
 function seekLatencies(timeline: Timeline, rng: Xoshiro128StarStar): number[] {
   const latencies: number[] = [];
@@ -145,15 +164,9 @@ function reopenWithKeptSnapshots(file: string, records: number, rng: Xoshiro128S
  * and held to 25% of the run file, what they hold and how fast seeks are.
  */
 function localitySection(dir: string): Figure[] {
-  const file = path.join(dir, 'local.db');
-  const writer = SqliteStore.create(file);
-  const records = record(writer, local);
-  writer.close();
-  const store = SqliteStore.open(file, { readonly: true });
+  const { store, records, fileBytes } = recordedRun(dir, 'local.db', local);
   try {
-    const fileBytes = statSync(file).size;
-    const liveBytes = firstPass(store, records, { memoryBudget: 0 }).bytes;
-    const capped = firstPass(store, records, { memoryBudget: fileBytes / 4 });
+    const { liveBytes, capped } = cappedPass(store, records, fileBytes);
     const cappedLatencies = seekLatencies(capped.timeline, new Xoshiro128StarStar(9));
     const adaptive = firstPass(store, records, {});
     const adaptiveLatencies = seekLatencies(adaptive.timeline, new Xoshiro128StarStar(9));
@@ -208,17 +221,9 @@ const percentile = (sorted: readonly number[], p: number) =>
 export function timetravelSuite(): Figure[] {
   const dir = mkdtempSync(path.join(tmpdir(), 'chronovisor-bench-tt-'));
   try {
-    const file = path.join(dir, 'run.db');
-    const writer = SqliteStore.create(file);
-    const records = record(writer);
-    writer.close();
-    const store = SqliteStore.open(file, { readonly: true });
+    const { file, store, records, fileBytes } = recordedRun(dir, 'run.db', uniform);
     try {
-      const fileBytes = statSync(file).size;
-      // What the live state alone takes at the end (only the empty start is kept): not snapshots'.
-      const liveBytes = firstPass(store, records, { memoryBudget: 0 }).bytes;
-      // Measured while no other timeline is alive, so nothing else is collected meanwhile.
-      const capped = firstPass(store, records, { memoryBudget: fileBytes / 4 });
+      const { liveBytes, capped } = cappedPass(store, records, fileBytes);
       const cappedBytes = capped.bytes - liveBytes;
       const fixed = firstPass(store, records, { snapshotEvery: SNAPSHOT_EVERY });
       const timeline = fixed.timeline;
