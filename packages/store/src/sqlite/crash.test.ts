@@ -1,7 +1,10 @@
+import { Projector } from '@chronovisor/core';
+import { mmuPlugin } from '@chronovisor/mmu';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { verifyRun } from '../audit/verify-run';
 import { BATCH_SIZE, SqliteStore } from './sqlite-store';
 
 let dir: string;
@@ -44,7 +47,7 @@ describe('a run killed with SIGKILL while recording', () => {
   jest.setTimeout(60_000);
 
   it.each([2_500, 7_000, 16_000])(
-    'opens, says it was not closed, and holds every committed batch (killed past %i records)',
+    'opens, says it was not closed, holds every committed batch, verifies and replays (killed past %i records)',
     async (records) => {
       const file = path.join(dir, `killed-${records}.db`);
       await recordThenKill(file, records);
@@ -59,6 +62,18 @@ describe('a run killed with SIGKILL while recording', () => {
       const seqs = [...store.read(1)].map((r) => r.seq);
       expect(seqs).toEqual(Array.from({ length: store.status.records }, (_, i) => i + 1));
       expect(store.digests().every((d) => d.seq <= store.head())).toBe(true);
+      // It verifies, every record under a tree head...
+      expect(verifyRun(file)).toMatchObject({ ok: true, records: store.status.records });
+      // ...and replays: the recorder's plugin set folds its events to every digest it recorded.
+      const projector = new Projector([mmuPlugin({ frames: 256 })], 7);
+      const digests = [...store.digests()];
+      expect(digests.length).toBeGreaterThan(1);
+      for (const event of store.readEvents(1)) {
+        while (digests.length > 0 && digests[0]!.seq < event.seq)
+          expect(projector.digest()).toBe(digests.shift()!.digest);
+        projector.apply(event);
+      }
+      for (const d of digests) expect(projector.digest()).toBe(d.digest);
       store.close();
     },
   );
