@@ -4,6 +4,7 @@ export * from './canonical-json';
 export * from './clock';
 export * from './contributions';
 export * from './digest';
+export * from './footprint';
 export * from './errors';
 export { EventBus } from './event-bus';
 export * from './event-type-registry';

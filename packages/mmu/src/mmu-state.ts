@@ -1,5 +1,7 @@
 import {
   ChronovisorError,
+  Footprint,
+  arrayBytes,
   canonicalJson,
   type EventRecord,
   type Projection,
@@ -7,7 +9,6 @@ import {
 import { inject, injectable } from 'inversify';
 import { createHash } from 'node:crypto';
 import type { AddressSpace, AddressSpaceSnapshot } from './address-space';
-import { Footprint, arrayBytes } from './footprint';
 import { Generation } from './generation';
 import { MmuConfig } from './mmu-config';
 import type * as E from './mmu-events';

@@ -1,7 +1,6 @@
 import type { Generation, Stamp } from './generation';
 import type { Geometry } from './geometry';
-import { MultisetHash } from '@chronovisor/core';
-import { arrayBytes, typedArrayBytes, type Footprint } from './footprint';
+import { MultisetHash, arrayBytes, typedArrayBytes, type Footprint } from '@chronovisor/core';
 
 interface Leaf {
   gen: Stamp;

@@ -1,4 +1,4 @@
-import { arrayBytes } from './footprint';
+import { arrayBytes } from '@chronovisor/core';
 import type { Generation, Stamp } from './generation';
 
 const SHIFT = 9;

@@ -1,7 +1,12 @@
 import type { Hash } from 'node:crypto';
 import type { Generation } from './generation';
-import { MultisetHash, canonicalJson } from '@chronovisor/core';
-import { arrayBytes, typedArrayBytes, type Footprint } from './footprint';
+import {
+  MultisetHash,
+  arrayBytes,
+  canonicalJson,
+  typedArrayBytes,
+  type Footprint,
+} from '@chronovisor/core';
 import { PersistentVector, type VectorSnapshot } from './persistent-vector';
 
 /** A named partition: the frames `[base, base + frames)`, which only its spaces allocate from. */

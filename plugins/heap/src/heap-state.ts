@@ -1,4 +1,10 @@
-import { digestOf, type EventRecord, type Projection } from '@chronovisor/core';
+import {
+  Footprint,
+  arrayBytes,
+  digestOf,
+  type EventRecord,
+  type Projection,
+} from '@chronovisor/core';
 import { injectable } from 'inversify';
 import { Heap, type HeapData } from './heap';
 import type {
@@ -70,7 +76,7 @@ export class HeapState implements Projection<HeapSnapshot> {
       this.heaps = new Map(this.heaps);
       this.violationList = this.violationList.slice();
       this.shared = false;
-      this.made += containerBytes(this.heaps, this.violationList);
+      this.made += mapBytes(this.heaps) + arrayBytes(this.violationList.length);
     }
     switch (event.type) {
       case 'heap.region.created': {
@@ -132,20 +138,13 @@ export class HeapState implements Projection<HeapSnapshot> {
    * snapshots share it (block records, shared by all copies, left out).
    */
   snapshotBytes(snapshots: readonly HeapSnapshot[]): number {
-    const seen = new Set<object>();
-    let bytes = 0;
+    const footprint = new Footprint();
     for (const { heaps, violations } of snapshots) {
-      if (seen.has(heaps)) continue;
-      seen.add(heaps);
-      bytes += containerBytes(heaps, seen.has(violations) ? [] : violations);
-      seen.add(violations);
-      for (const heap of heaps.values()) {
-        if (seen.has(heap)) continue;
-        seen.add(heap);
-        bytes += heap.footprint;
-      }
+      footprint.add(violations, arrayBytes(violations.length));
+      if (!footprint.add(heaps, mapBytes(heaps))) continue;
+      for (const heap of heaps.values()) footprint.add(heap, heap.footprint);
     }
-    return bytes;
+    return footprint.bytes;
   }
 
   /** State made so far, in bytes: heap copies, copied lists, and a bound on what each event adds. */
@@ -174,8 +173,5 @@ export class HeapState implements Projection<HeapSnapshot> {
 /** The most state one event adds: a block, a freed entry with its tag map, chunks, a ref. */
 const EVENT_BYTES = 512;
 
-/** The map of heaps and the list of violations a snapshot holds. */
-const containerBytes = (
-  heaps: ReadonlyMap<number, Heap>,
-  violations: readonly Violation[],
-): number => 64 + heaps.size * 64 + violations.length * 8;
+/** The map of heaps a snapshot holds (the heaps aside). */
+const mapBytes = (heaps: ReadonlyMap<number, Heap>): number => 32 + heaps.size * 64;

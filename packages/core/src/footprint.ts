@@ -1,8 +1,8 @@
 /**
  * Adds up the memory of objects met for the first time: walking several snapshots of persistent
  * structures, which share everything unchanged, it counts what they hold together, each shared
- * object once (identity says what is shared). Sizes are estimates of V8's layout: for a memory
- * budget, not an allocator.
+ * object once (identity says what is shared). For a projection's `snapshotBytes`; sizes are
+ * estimates of V8's layout, for a memory budget, not an allocator.
  */
 export class Footprint {
   private readonly seen = new Set<object>();
