@@ -8,9 +8,9 @@ export const LEAF_PREFIX_BYTES = 4;
 /** What a batch of encoded records is stored as: the costly, self-contained part of a commit. */
 export interface BatchSeal {
   /** The records' canonical bytes, concatenated and deflated (raw DEFLATE). */
-  readonly bytes: Uint8Array;
+  readonly bytes: Buffer;
   /** The first {@link LEAF_PREFIX_BYTES} bytes of each record's leaf hash. */
-  readonly leaves: Uint8Array;
+  readonly leaves: Buffer;
   /** The RFC 6962 root of the batch's records. */
   readonly root: Hash;
 }
@@ -24,7 +24,7 @@ export function sealBatch(encoded: Uint8Array, ends: Uint32Array): BatchSeal {
   // The tree's right edge, leaf by leaf: the batch root, in n - 1 node hashes. (Not MerkleTree,
   // which would load @chronovisor/core into the sealing thread for its errors.)
   const tree = new Frontier();
-  const prefixes = new Uint8Array(ends.length * LEAF_PREFIX_BYTES);
+  const prefixes = Buffer.alloc(ends.length * LEAF_PREFIX_BYTES);
   let start = 0;
   for (let i = 0; i < ends.length; i++) {
     const leaf = leafHash(encoded.subarray(start, ends[i]));

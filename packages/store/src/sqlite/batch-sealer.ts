@@ -74,10 +74,11 @@ export class BatchSealer {
       { bytes: Uint8Array; leaves: Uint8Array; root: Uint8Array } | { error: string } | undefined;
     if (!reply) throw new StoreError('The batch sealing thread counted a reply it did not send');
     if ('error' in reply) throw new StoreError(`Sealing a batch failed: ${reply.error}`);
+    // Typed arrays come through a port as plain Uint8Arrays: Buffers again, over the same bytes.
     return {
-      bytes: reply.bytes,
-      leaves: reply.leaves,
-      root: Buffer.from(reply.root.buffer, reply.root.byteOffset, reply.root.length),
+      bytes: asBuffer(reply.bytes),
+      leaves: asBuffer(reply.leaves),
+      root: asBuffer(reply.root),
     };
   }
 
@@ -126,3 +127,6 @@ function startSealingThread(): Worker | undefined {
   });
   return worker;
 }
+
+const asBuffer = (bytes: Uint8Array): Buffer =>
+  Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);

@@ -20,10 +20,10 @@ parentPort?.on('message', ({ port, replies }: SealChannel) => {
   port.on('message', ({ encoded, ends }: SealRequest) => {
     try {
       const seal = sealBatch(encoded, ends);
-      // An exact copy to move rather than clone: zlib's output may be a view into a larger buffer.
-      const bytes = new Uint8Array(seal.bytes);
-      const reply = { bytes, leaves: seal.leaves, root: new Uint8Array(seal.root) };
-      port.postMessage(reply, [bytes.buffer, seal.leaves.buffer as ArrayBuffer]);
+      // Exact copies to move rather than clone: a Buffer may be a view into a larger pool.
+      const [bytes, leaves] = [new Uint8Array(seal.bytes), new Uint8Array(seal.leaves)];
+      const reply = { bytes, leaves, root: new Uint8Array(seal.root) };
+      port.postMessage(reply, [bytes.buffer, leaves.buffer]);
     } catch (error) {
       port.postMessage({ error: (error as Error).message });
     }

@@ -320,8 +320,8 @@ export class SqliteStore implements Store {
       this.insertBatch.run(
         first,
         count,
-        asBuffer(seal.bytes),
-        asBuffer(seal.leaves),
+        seal.bytes,
+        seal.leaves,
         seal.root,
         index.firstTick,
         index.json,
@@ -485,9 +485,4 @@ export class SqliteStore implements Store {
     if (this.closed) throw new StoreError(`${this.path} is closed`);
     if (this.readonly) throw new StoreError(`${this.path} is open read-only`);
   }
-}
-
-/** A Buffer over the same bytes, as the SQLite driver binds blobs from Buffers. */
-function asBuffer(bytes: Uint8Array): Buffer {
-  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
 }
