@@ -83,6 +83,18 @@ export interface Projection<S = unknown> {
    * could pass it.
    */
   allocatedBytes?(): number;
+  /**
+   * Snapshots will be held many at a time (a timeline's): from now on each may build on the one
+   * taken or restored before it, holding only what changed since, as long as restoring it stays
+   * cheap. Leave out when snapshots share well already.
+   */
+  incrementalSnapshots?(): void;
+  /**
+   * For a memory budget, with incremental snapshots: lets go of part of what these snapshots
+   * hold that can be rebuilt from the rest (restoring them then costs more). False when nothing
+   * could go.
+   */
+  shed?(snapshots: readonly S[]): boolean;
 }
 
 /** What a reactor may do: issue commands, run after the current one, in order. */

@@ -89,6 +89,20 @@ export class Projector {
     return bytes;
   }
 
+  /** Asks every projection for snapshots that build on each other (see `Projection.incrementalSnapshots`). */
+  incrementalSnapshots(): void {
+    for (const p of this.projections) p.incrementalSnapshots?.();
+  }
+
+  /** Lets the projections shed what these snapshots can rebuild; false when none could (see `Projection.shed`). */
+  shed(snapshots: readonly ProjectorSnapshot[]): boolean {
+    let shed = false;
+    this.projections.forEach((p, i) => {
+      if (p.shed?.(snapshots.map((s) => s.projections[i]))) shed = true;
+    });
+    return shed;
+  }
+
   snapshot(): ProjectorSnapshot {
     return { tick: this.clock.tick, projections: this.projections.map((p) => p.snapshot()) };
   }

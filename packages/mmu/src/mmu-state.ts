@@ -336,6 +336,16 @@ export class MmuState implements Projection<MmuSnapshot> {
     this.nextSpace = snapshot.nextSpace;
   }
 
+  /** Snapshots from now on hold the memory's writes since the one before (see `PhysicalMemory.keepJournal`). */
+  incrementalSnapshots(): void {
+    this.memory.keepJournal();
+  }
+
+  /** Lets every other key these snapshots build on go of its frames (see `PhysicalMemory.shed`). */
+  shed(snapshots: readonly MmuSnapshot[]): boolean {
+    return PhysicalMemory.shed(snapshots.map((s) => s.memory));
+  }
+
   /**
    * Bytes of structures made so far (frames, chunks, table nodes, their copies, snapshots'
    * directories and TLBs): a snapshot taken now holds at most this much that the snapshots taken

@@ -7,7 +7,20 @@ import {
   typedArrayBytes,
   type Footprint,
 } from '@chronovisor/core';
+import {
+  MemoryJournal,
+  patchBytes,
+  replayPatch,
+  type MemoryPatch,
+  type PatchTarget,
+} from './memory-journal';
 import { PersistentVector, type VectorSnapshot } from './persistent-vector';
+
+/**
+ * Patch bytes after which an incremental snapshot is a key: a restore replays at most this much
+ * (~4 ms here), unless keys are shed to keep to a memory budget.
+ */
+const KEY_AFTER = 4 * 2 ** 20;
 
 /** A named partition: the frames `[base, base + frames)`, which only its spaces allocate from. */
 export interface Partition {
@@ -16,9 +29,15 @@ export interface Partition {
   readonly frames: number;
 }
 
-/** A captured physical memory. */
+/**
+ * A captured physical memory. A key snapshot holds the frames; with incremental snapshots, one may
+ * instead build on the snapshot before it (`base`) with what changed since (`patch`), and a key
+ * that builds on another may let go of its frames later (`shed`).
+ */
 export interface PhysicalMemorySnapshot {
-  readonly bytes: VectorSnapshot<Uint8Array | undefined>;
+  bytes: VectorSnapshot<Uint8Array | undefined> | undefined;
+  readonly base?: PhysicalMemorySnapshot;
+  readonly patch?: MemoryPatch;
   readonly refs: VectorSnapshot<number>;
   readonly partitions: readonly Partition[];
   readonly used: ReadonlyMap<string, number>;
@@ -37,8 +56,20 @@ export interface PhysicalMemorySnapshot {
 export class PhysicalMemory {
   private readonly bytes: PersistentVector<Uint8Array | undefined>;
   private readonly refs: PersistentVector<number>;
-  /** Generation in which each frame's buffer was made; an older buffer may belong to a snapshot. */
+  /**
+   * Advances when a snapshot takes the frames' buffers (a key) and on restore: a buffer made in an
+   * earlier one (`bufferGen`) may belong to a snapshot, so it is copied before it changes.
+   */
+  private framesGen = 1;
   private readonly bufferGen: Uint32Array;
+  /** With incremental snapshots: what memory went through since the last snapshot taken or restored. */
+  private journal: MemoryJournal | undefined;
+  /** The snapshot taken or restored last: the next one builds on it. */
+  private base: PhysicalMemorySnapshot | undefined;
+  /** Patch bytes a restore of the live state would replay since its key. */
+  private patchedSinceKey = 0;
+  /** Bytes of frame buffers made since the last key: what the next key would hold of its own. */
+  private madeSinceKey = 0;
   /** Of every non-zero 32-bit word of memory, by word index: memory's digest, kept up to date. */
   private readonly words = new MultisetHash();
   /** Of every (frame, reference count) with a count above zero. */
@@ -62,6 +93,18 @@ export class PhysicalMemory {
     this.refs = new PersistentVector<number>(frameCount, 0, generation);
     this.bufferGen = new Uint32Array(frameCount);
     this.wordsPerFrame = pageSize / 4;
+  }
+
+  /**
+   * From now on, snapshots build on each other: most hold only a patch (the writes since the one
+   * before, ~8 bytes each beyond the data) instead of sharing frames copied on write, whose 4 KiB
+   * a single byte written costs; a key, holding the frames, comes once the patches since the last
+   * one would cost more to replay than {@link KEY_AFTER} or than the frames it would hold.
+   */
+  keepJournal(): void {
+    if (this.journal) return;
+    this.journal = new MemoryJournal();
+    this.base = undefined; // what came before went unrecorded: the next snapshot is a key
   }
 
   // ---- partitions -------------------------------------------------------------------------
@@ -152,6 +195,7 @@ export class PhysicalMemory {
     if (count > 0) this.refsHash.addPair(frame, count, 1);
     if (count === 0) {
       this.adjustUsed(frame, -1);
+      if (this.materialized(frame)) this.journal?.drop(frame);
       this.drop(frame);
       this.exports.delete(frame);
     }
@@ -193,6 +237,7 @@ export class PhysicalMemory {
     const frame = Math.floor(pa / this.pageSize);
     const at = pa - frame * this.pageSize;
     const bytes = this.writable(frame);
+    this.journal?.write(frame, at, data);
     const firstWord = at >>> 2;
     const lastWord = (at + data.length - 1) >>> 2;
     this.hashWords(frame, bytes, firstWord, lastWord, -1);
@@ -203,6 +248,7 @@ export class PhysicalMemory {
   /** Copies one frame's bytes into another, a fresh one (a copy-on-write break). */
   copyFrame(from: number, to: number): void {
     const source = this.bytes.get(from);
+    this.journal?.copy(from, to);
     this.drop(to);
     if (source === undefined) return;
     const bytes = this.writable(to);
@@ -243,9 +289,10 @@ export class PhysicalMemory {
 
   /** The frame's own buffer, made or copied first if a snapshot may hold the current one. */
   private writable(frame: number): Uint8Array {
-    const gen = this.generation.value;
+    const gen = this.framesGen;
     let bytes = this.bytes.get(frame);
     if (bytes === undefined || this.bufferGen[frame] !== gen) {
+      this.madeSinceKey += this.pageSize;
       if (bytes === undefined) bytes = new Uint8Array(this.pageSize);
       else {
         bytes = bytes.slice();
@@ -261,8 +308,7 @@ export class PhysicalMemory {
   // ---- snapshots and digests --------------------------------------------------------------
 
   snapshot(): PhysicalMemorySnapshot {
-    return {
-      bytes: this.bytes.snapshot(),
+    const state = {
       refs: this.refs.snapshot(),
       partitions: this.partitions,
       // Small maps (one entry per partition, per exported frame): copied rather than made persistent.
@@ -272,10 +318,44 @@ export class PhysicalMemory {
       wordsHash: this.words.value,
       refsHash: this.refsHash.value,
     };
+    let snapshot: PhysicalMemorySnapshot;
+    if (this.journal === undefined || this.base === undefined) {
+      this.journal?.clear();
+      snapshot = { bytes: this.takeFrames(), ...state };
+    } else {
+      const patch = this.journal.take();
+      this.generation.allocatedBytes += patchBytes(patch);
+      this.patchedSinceKey += patch.ops.byteLength + patch.data.byteLength;
+      const key = this.patchedSinceKey >= Math.min(KEY_AFTER, this.madeSinceKey);
+      snapshot = { bytes: key ? this.takeFrames() : undefined, base: this.base, patch, ...state };
+    }
+    this.base = snapshot;
+    return snapshot;
+  }
+
+  /** The frames, for a key snapshot: from now on, a buffer is copied before it changes. */
+  private takeFrames(): VectorSnapshot<Uint8Array | undefined> {
+    this.framesGen++;
+    this.patchedSinceKey = 0;
+    this.madeSinceKey = 0;
+    return this.bytes.snapshot();
   }
 
   restore(snapshot: PhysicalMemorySnapshot): void {
-    this.bytes.restore(snapshot.bytes);
+    // The nearest key at or before the snapshot, then the patches from it, oldest first.
+    const patches: MemoryPatch[] = [];
+    let key = snapshot;
+    let patched = 0;
+    while (key.bytes === undefined) {
+      patches.push(key.patch!);
+      patched += key.patch!.ops.byteLength + key.patch!.data.byteLength;
+      key = key.base!;
+    }
+    this.bytes.restore(key.bytes);
+    this.framesGen++;
+    this.madeSinceKey = 0;
+    for (let i = patches.length - 1; i >= 0; i--) replayPatch(patches[i]!, this.patchTarget);
+    this.patchedSinceKey = patched;
     this.refs.restore(snapshot.refs);
     this.partitions = [...snapshot.partitions];
     this.used = new Map(snapshot.used);
@@ -283,18 +363,65 @@ export class PhysicalMemory {
     this.exports = new Map(snapshot.exports);
     this.words.set(snapshot.wordsHash);
     this.refsHash.set(snapshot.refsHash);
+    this.journal?.clear();
+    this.base = snapshot;
   }
 
-  /** Counts, into `footprint`, the frame buffers and directory chunks of a snapshot not met yet. */
+  /** Replays a patch's operations onto the frames; the memory hash is set after, from the snapshot. */
+  private readonly patchTarget: PatchTarget = {
+    write: (frame, at, data, start, length) => {
+      const bytes = this.writable(frame);
+      if (length <= 16) for (let i = 0; i < length; i++) bytes[at + i] = data[start + i]!;
+      else bytes.set(data.subarray(start, start + length), at);
+    },
+    copy: (from, to) => {
+      const source = this.bytes.get(from);
+      if (source === undefined) this.bytes.set(to, undefined);
+      else this.writable(to).set(source);
+    },
+    drop: (frame) => this.bytes.set(frame, undefined),
+  };
+
+  /**
+   * Counts, into `footprint`, what a snapshot holds not met yet: the patches back along its bases
+   * (each holds the one before) and the frame buffers and directory chunks of keys.
+   */
   static measure(snapshot: PhysicalMemorySnapshot, footprint: Footprint): void {
-    footprint.add(snapshot.bytes, arrayBytes(snapshot.bytes.length));
-    for (const chunk of snapshot.bytes) {
-      if (chunk === undefined || !footprint.add(chunk, arrayBytes(chunk.items.length))) continue;
-      for (const bytes of chunk.items) if (bytes) footprint.add(bytes, typedArrayBytes(bytes));
+    for (
+      let s: PhysicalMemorySnapshot | undefined = snapshot;
+      s !== undefined && footprint.add(s, 0);
+      s = s.base
+    ) {
+      if (s.patch) {
+        footprint.add(s.patch.ops, typedArrayBytes(s.patch.ops));
+        footprint.add(s.patch.data, typedArrayBytes(s.patch.data));
+      }
+      footprint.add(s.refs, arrayBytes(s.refs.length));
+      for (const chunk of s.refs) if (chunk) footprint.add(chunk, arrayBytes(chunk.items.length));
+      if (s.bytes === undefined) continue;
+      footprint.add(s.bytes, arrayBytes(s.bytes.length));
+      for (const chunk of s.bytes) {
+        if (chunk === undefined || !footprint.add(chunk, arrayBytes(chunk.items.length))) continue;
+        for (const bytes of chunk.items) if (bytes) footprint.add(bytes, typedArrayBytes(bytes));
+      }
     }
-    footprint.add(snapshot.refs, arrayBytes(snapshot.refs.length));
-    for (const chunk of snapshot.refs)
-      if (chunk) footprint.add(chunk, arrayBytes(chunk.items.length));
+  }
+
+  /**
+   * Lets every other key that builds on another snapshot (of those these snapshots hold, back
+   * along their bases) go of its frames: restoring through it then replays its patch from the key
+   * before. False when none could.
+   */
+  static shed(snapshots: readonly PhysicalMemorySnapshot[]): boolean {
+    const seen = new Set<PhysicalMemorySnapshot>();
+    const keys: PhysicalMemorySnapshot[] = [];
+    for (const snapshot of snapshots)
+      for (let s: PhysicalMemorySnapshot | undefined = snapshot; s && !seen.has(s); s = s.base) {
+        seen.add(s);
+        if (s.bytes !== undefined && s.base !== undefined) keys.push(s);
+      }
+    for (let i = keys.length === 1 ? 0 : 1; i < keys.length; i += 2) keys[i]!.bytes = undefined;
+    return keys.length > 0;
   }
 
   /** Feeds the memory's state to a hash: partitions, shares, reference counts and contents, in O(partitions + shares). */

@@ -95,6 +95,7 @@ export class Timeline {
     if (!(this.memoryBudget >= 0))
       throw new RangeError(`A memory budget is a number of bytes, not ${options.memoryBudget}`);
     this.projector = new Projector(plugins, options.seed ?? 0);
+    this.projector.incrementalSnapshots();
     this.kept = options.kept;
     this.snapshots = [
       { seq: 0, snapshot: this.projector.snapshot(), kept: false },
@@ -265,7 +266,8 @@ export class Timeline {
    */
   private keepToMemoryBudget(): void {
     if (this.heldAtMost <= this.memoryBudget) return;
-    while (this.measure() > (this.memoryBudget * 7) / 8 && this.thin());
+    // Shedding first: it costs restores some replay, where thinning costs seeks a longer fold.
+    while (this.measure() > (this.memoryBudget * 7) / 8 && (this.shed() || this.thin()));
   }
 
   /**
@@ -282,10 +284,17 @@ export class Timeline {
     return this.snapshots.length < before;
   }
 
+  private shed(): boolean {
+    return this.projector.shed(this.heldSnapshots());
+  }
+
+  private heldSnapshots(): ProjectorSnapshot[] {
+    return this.snapshots.flatMap((e) => (e.snapshot ? [e.snapshot] : []));
+  }
+
   /** Measures what the snapshots in memory hold together, in bytes. */
   private measure(): number {
-    const held = this.snapshots.flatMap((e) => (e.snapshot ? [e.snapshot] : []));
-    return (this.heldAtMost = this.projector.snapshotBytes(held));
+    return (this.heldAtMost = this.projector.snapshotBytes(this.heldSnapshots()));
   }
 
   /** The memory the snapshots hold, in bytes (an estimate; see `memoryBudget`). */
