@@ -79,8 +79,8 @@ export interface Projection<S = unknown> {
   snapshotBytes?(snapshots: readonly S[]): number;
   /**
    * With `snapshotBytes`: bytes of state made so far, a running count. A snapshot adds at most
-   * what was made since the last one taken or restored, so a budget is measured only when that
-   * could pass it.
+   * what was made since the last one was taken, or since the last restore began (restoring may
+   * make state), so a budget is measured only when that could pass it.
    */
   allocatedBytes?(): number;
   /**

@@ -343,7 +343,7 @@ export class MmuState implements Projection<MmuSnapshot> {
 
   /** Lets every other key these snapshots build on go of its frames (see `PhysicalMemory.shed`). */
   shed(snapshots: readonly MmuSnapshot[]): boolean {
-    return PhysicalMemory.shed(snapshots.map((s) => s.memory));
+    return this.memory.shed(snapshots.map((s) => s.memory));
   }
 
   /**
@@ -361,6 +361,7 @@ export class MmuState implements Projection<MmuSnapshot> {
    */
   snapshotBytes(snapshots: readonly MmuSnapshot[]): number {
     const footprint = new Footprint();
+    this.memory.measureBase(footprint);
     for (const snapshot of snapshots) {
       PhysicalMemory.measure(snapshot.memory, footprint);
       for (const space of snapshot.spaces) {

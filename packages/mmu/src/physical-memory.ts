@@ -1,5 +1,5 @@
 import type { Hash } from 'node:crypto';
-import type { Generation } from './generation';
+import { Generation } from './generation';
 import {
   MultisetHash,
   arrayBytes,
@@ -20,7 +20,7 @@ import { PersistentVector, type VectorSnapshot } from './persistent-vector';
  * Patch bytes after which an incremental snapshot is a key: a restore replays at most this much
  * (~4 ms here), unless keys are shed to keep to a memory budget.
  */
-const KEY_AFTER = 4 * 2 ** 20;
+const KEY_AFTER = 256 * 2 ** 10;
 
 /** A named partition: the frames `[base, base + frames)`, which only its spaces allocate from. */
 export interface Partition {
@@ -57,19 +57,26 @@ export class PhysicalMemory {
   private readonly bytes: PersistentVector<Uint8Array | undefined>;
   private readonly refs: PersistentVector<number>;
   /**
-   * Advances when a snapshot takes the frames' buffers (a key) and on restore: a buffer made in an
-   * earlier one (`bufferGen`) may belong to a snapshot, so it is copied before it changes.
+   * The frames' own generation, which advances only when a snapshot takes their buffers (a key)
+   * and on restore: a buffer (see `bufferGen`) or directory chunk made in an earlier one may
+   * belong to a snapshot, so it is copied before it changes. What it counts as made since is
+   * what the next key would hold of its own.
    */
-  private framesGen = 1;
+  private readonly frames = new Generation();
   private readonly bufferGen: Uint32Array;
   /** With incremental snapshots: what memory went through since the last snapshot taken or restored. */
   private journal: MemoryJournal | undefined;
   /** The snapshot taken or restored last: the next one builds on it. */
   private base: PhysicalMemorySnapshot | undefined;
+  /** Frames whose buffer was made since the last key or restore: no snapshot holds those buffers. */
+  private owned: number[] = [];
+  /**
+   * Buffers a restore took back from the live state: the frames it copies next are copied into
+   * them. Allocating thousands of 4 KiB buffers per restore cost more than replaying its patches.
+   */
+  private spare: Uint8Array[] = [];
   /** Patch bytes a restore of the live state would replay since its key. */
   private patchedSinceKey = 0;
-  /** Bytes of frame buffers made since the last key: what the next key would hold of its own. */
-  private madeSinceKey = 0;
   /** Of every non-zero 32-bit word of memory, by word index: memory's digest, kept up to date. */
   private readonly words = new MultisetHash();
   /** Of every (frame, reference count) with a count above zero. */
@@ -89,7 +96,7 @@ export class PhysicalMemory {
     readonly pageSize: number,
     private readonly generation: Generation,
   ) {
-    this.bytes = new PersistentVector<Uint8Array | undefined>(frameCount, undefined, generation);
+    this.bytes = new PersistentVector<Uint8Array | undefined>(frameCount, undefined, this.frames);
     this.refs = new PersistentVector<number>(frameCount, 0, generation);
     this.bufferGen = new Uint32Array(frameCount);
     this.wordsPerFrame = pageSize / 4;
@@ -289,18 +296,20 @@ export class PhysicalMemory {
 
   /** The frame's own buffer, made or copied first if a snapshot may hold the current one. */
   private writable(frame: number): Uint8Array {
-    const gen = this.framesGen;
+    const gen = this.frames.value;
     let bytes = this.bytes.get(frame);
     if (bytes === undefined || this.bufferGen[frame] !== gen) {
-      this.madeSinceKey += this.pageSize;
-      if (bytes === undefined) bytes = new Uint8Array(this.pageSize);
+      const spare = this.spare.pop();
+      if (bytes === undefined) bytes = spare?.fill(0) ?? new Uint8Array(this.pageSize);
       else {
-        bytes = bytes.slice();
+        if (spare) spare.set(bytes);
+        bytes = spare ?? bytes.slice();
         this.framesCopied++;
       }
       this.bytes.set(frame, bytes);
       this.bufferGen[frame] = gen;
-      this.generation.allocatedBytes += typedArrayBytes(bytes);
+      this.owned.push(frame);
+      this.frames.allocatedBytes += typedArrayBytes(bytes);
     }
     return bytes;
   }
@@ -326,7 +335,7 @@ export class PhysicalMemory {
       const patch = this.journal.take();
       this.generation.allocatedBytes += patchBytes(patch);
       this.patchedSinceKey += patch.ops.byteLength + patch.data.byteLength;
-      const key = this.patchedSinceKey >= Math.min(KEY_AFTER, this.madeSinceKey);
+      const key = this.patchedSinceKey >= Math.min(KEY_AFTER, this.frames.allocatedBytes);
       snapshot = { bytes: key ? this.takeFrames() : undefined, base: this.base, patch, ...state };
     }
     this.base = snapshot;
@@ -335,10 +344,15 @@ export class PhysicalMemory {
 
   /** The frames, for a key snapshot: from now on, a buffer is copied before it changes. */
   private takeFrames(): VectorSnapshot<Uint8Array | undefined> {
-    this.framesGen++;
+    const frames = this.bytes.snapshot();
+    // Buffers and chunks count as made when a key takes them: until then no snapshot holds them,
+    // and a restore may drop them unheld.
+    this.generation.allocatedBytes += this.frames.allocatedBytes;
+    this.frames.allocatedBytes = 0;
+    this.frames.next();
+    this.owned = [];
     this.patchedSinceKey = 0;
-    this.madeSinceKey = 0;
-    return this.bytes.snapshot();
+    return frames;
   }
 
   restore(snapshot: PhysicalMemorySnapshot): void {
@@ -351,9 +365,10 @@ export class PhysicalMemory {
       patched += key.patch!.ops.byteLength + key.patch!.data.byteLength;
       key = key.base!;
     }
+    this.reclaimOwned();
     this.bytes.restore(key.bytes);
-    this.framesGen++;
-    this.madeSinceKey = 0;
+    this.frames.next();
+    this.frames.allocatedBytes = 0;
     for (let i = patches.length - 1; i >= 0; i--) replayPatch(patches[i]!, this.patchTarget);
     this.patchedSinceKey = patched;
     this.refs.restore(snapshot.refs);
@@ -365,6 +380,17 @@ export class PhysicalMemory {
     this.refsHash.set(snapshot.refsHash);
     this.journal?.clear();
     this.base = snapshot;
+  }
+
+  /** Takes the live state's own buffers as spares, before a restore lets go of them. */
+  private reclaimOwned(): void {
+    for (const frame of this.owned) {
+      const bytes = this.bytes.get(frame);
+      if (bytes === undefined || this.bufferGen[frame] !== this.frames.value) continue;
+      this.bufferGen[frame] = 0; // once, though the frame may be listed twice
+      if (this.spare.length < this.frameCount) this.spare.push(bytes);
+    }
+    this.owned = [];
   }
 
   /** Replays a patch's operations onto the frames; the memory hash is set after, from the snapshot. */
@@ -408,11 +434,20 @@ export class PhysicalMemory {
   }
 
   /**
+   * Counts, into `footprint`, what the snapshot the next one will build on holds: with
+   * incremental snapshots, the live state keeps it (and what it builds on) even once dropped.
+   */
+  measureBase(footprint: Footprint): void {
+    if (this.journal && this.base) PhysicalMemory.measure(this.base, footprint);
+  }
+
+  /**
    * Lets every other key that builds on another snapshot (of those these snapshots hold, back
    * along their bases) go of its frames: restoring through it then replays its patch from the key
-   * before. False when none could.
+   * before. The live state lets go of its base too when none of them needs it (the next snapshot
+   * is a key), so what only dropped snapshots held can go. False when no key could shed.
    */
-  static shed(snapshots: readonly PhysicalMemorySnapshot[]): boolean {
+  shed(snapshots: readonly PhysicalMemorySnapshot[]): boolean {
     const seen = new Set<PhysicalMemorySnapshot>();
     const keys: PhysicalMemorySnapshot[] = [];
     for (const snapshot of snapshots)
@@ -421,6 +456,7 @@ export class PhysicalMemory {
         if (s.bytes !== undefined && s.base !== undefined) keys.push(s);
       }
     for (let i = keys.length === 1 ? 0 : 1; i < keys.length; i += 2) keys[i]!.bytes = undefined;
+    if (this.base && !seen.has(this.base)) this.base = undefined;
     return keys.length > 0;
   }
 

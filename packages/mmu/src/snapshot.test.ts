@@ -138,6 +138,7 @@ describe('MMU snapshots', () => {
         length: fc.oneof(fc.integer({ min: 1, max: 9 }), fc.integer({ min: 200, max: 600 })),
         value: fc.integer({ min: 1, max: 255 }),
       }),
+      fc.record({ fill: fc.nat({ max: 3 }), value: fc.integer({ min: 1, max: 255 }) }),
       fc.constant({ snapshot: true }),
       fc.constant({ snapshot: true }),
       fc.record({ restore: fc.nat() }),
@@ -172,12 +173,15 @@ describe('MMU snapshots', () => {
             [held, mark] = [now, state.allocatedBytes()];
           } else if ('restore' in o && taken.length > 0) {
             const t = taken[o.restore % taken.length]!;
+            mark = state.allocatedBytes(); // a restore makes frames the next snapshot may hold
             state.restore(t.snapshot);
-            mark = state.allocatedBytes();
             expect(capture()).toEqual({ digest: t.digest, memory: t.memory });
           } else if ('shed' in o) {
             state.shed(taken.map((t) => t.snapshot));
             held = state.snapshotBytes(taken.map((t) => t.snapshot));
+          } else if ('fill' in o) {
+            const data = new Uint8Array(4096).fill(o.value);
+            m.sim.dispatch('mmu.write', { space, va: o.fill * 4096, data });
           } else if ('write' in o) {
             const data = new Uint8Array(Math.min(o.length, 4096 - o.at)).fill(o.value);
             m.sim.dispatch('mmu.write', { space, va: o.write * 4096 + o.at, data });
@@ -223,6 +227,32 @@ describe('MMU snapshots', () => {
     expect(physical()).toEqual(atEnd);
     expect(m.query.read(child, 6 * 4096, 2)).toEqual(Uint8Array.of(9, 1));
     expect(m.query.read(space, 6 * 4096, 2)).toEqual(Uint8Array.of(9, 0));
+  });
+
+  it('built on each other, grow by no more than what was made since a restore began', () => {
+    // Restoring a patch replays it into frames of the live state's own; a key taken next holds them.
+    const m = machine({ frames: 48 });
+    m.ok(m.sim.dispatch('mmu.create-partition', { name: 'host', frames: 48 }));
+    const space = m.ok(m.sim.dispatch('mmu.create-space', { kind: 'host', partition: 'host' }));
+    m.ok(m.sim.dispatch('mmu.map', { space, va: 0, pages: 16 }));
+    const state = m.sim.get(MmuState);
+    state.incrementalSnapshots();
+    const start = state.snapshot();
+    for (let page = 0; page < 4; page++) m.memory.writeU8(space, page * 4096, 7);
+    const patched = state.snapshot();
+    state.restore(start);
+    const held = state.snapshotBytes([start, patched]);
+    const mark = state.allocatedBytes();
+    state.restore(patched);
+    for (let page = 0; page < 8; page++)
+      m.ok(
+        m.sim.dispatch('mmu.write', { space, va: (page & 3) * 4096, data: new Uint8Array(4096) }),
+      );
+    const key = state.snapshot();
+    expect(key.memory.bytes).toBeDefined();
+    expect(state.snapshotBytes([start, patched, key])).toBeLessThanOrEqual(
+      held + state.allocatedBytes() - mark,
+    );
   });
 
   it('built on each other, hold a write as its bytes and a few more, not as a frame', () => {

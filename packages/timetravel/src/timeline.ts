@@ -267,21 +267,30 @@ export class Timeline {
   private keepToMemoryBudget(): void {
     if (this.heldAtMost <= this.memoryBudget) return;
     // Shedding first: it costs restores some replay, where thinning costs seeks a longer fold.
-    while (this.measure() > (this.memoryBudget * 7) / 8 && (this.shed() || this.thin()));
+    // After a thinning, projections shed again: they may let go of what only dropped ones held.
+    while (this.measure() > (this.memoryBudget * 7) / 8) {
+      if (this.shed()) continue;
+      if (!this.thin()) break;
+    }
   }
 
   /**
    * Keeps every other snapshot taken (the first included) and spaces new ones twice as far; kept
-   * ones stay listed but let go of what they loaded (the file has it). False when none could go.
+   * ones stay listed but let go of what they loaded (the file has it). False when nothing went.
    */
   private thin(): boolean {
     const before = this.snapshots.length;
     this.snapshots = this.snapshots.filter((e, i) => e.kept || i % 2 === 0);
-    for (const e of this.snapshots) if (e.kept) e.snapshot = undefined;
+    let released = false;
+    for (const e of this.snapshots)
+      if (e.kept && e.snapshot) {
+        e.snapshot = undefined;
+        released = true;
+      }
     this.budgetMs *= 2;
     if (this.every !== undefined) this.every *= 2;
     this.nextSnapshot = this.snapshots[this.nearestSnapshot(this.position) + 1]?.seq ?? Infinity;
-    return this.snapshots.length < before;
+    return released || this.snapshots.length < before;
   }
 
   private shed(): boolean {
@@ -303,8 +312,11 @@ export class Timeline {
   }
 
   private restore(entry: Entry): void {
+    // Before: what restoring makes (frames an incremental snapshot's patches are replayed into)
+    // is live state the next snapshot may hold.
+    const made = this.projector.allocatedBytes();
     this.restoreState(entry);
-    this.madeAtMark = this.projector.allocatedBytes();
+    this.madeAtMark = made;
   }
 
   private restoreState(entry: Entry): void {
