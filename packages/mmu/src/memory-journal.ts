@@ -3,7 +3,7 @@ import { typedArrayBytes } from '@chronovisor/core';
 /**
  * What physical memory's bytes went through between two snapshots, in order: writes (frame,
  * offset, the bytes), frame copies and frames dropped. Replaying it onto the first state gives
- * the second; a write costs 8 bytes here plus its data, about what the log spends on it.
+ * the second; a small write costs 4 bytes here plus its data, less than the log spends on it.
  */
 export interface MemoryPatch {
   readonly ops: Uint32Array;
@@ -18,13 +18,16 @@ export interface PatchTarget {
   drop(frame: number): void;
 }
 
-// An operation is the frame, then a tag word: its kind in the top two bits. A short write keeps
-// its length (1–255) in the low byte and its offset above (pages are at most 2 MiB: 21 bits).
-const SHORT_WRITE = 0;
-const LONG_WRITE = 1; // offset in the tag, length in the word after
-const COPY = 2; // source frame in the word after
-const DROP = 3;
+// Each operation starts with a tag word, its kind in the top two bits. The write of at most 8
+// bytes to a low frame (most of them) is that word alone: its length − 1 in three bits, then the
+// frame and the offset, which takes the page's bits. Other writes put their offset and, when
+// under 256, their length in the tag, then the frame (and a longer length) in words after.
+const COMPACT = 0;
+const WRITE = 1;
+const COPY = 2; // then the target frame and the source frame
+const DROP = 3; // then the frame
 const KIND_SHIFT = 30;
+const COMPACT_LENGTH_SHIFT = 27;
 
 /** Records operations into a {@link MemoryPatch}; its buffers grow by doubling and are reused. */
 export class MemoryJournal {
@@ -32,6 +35,13 @@ export class MemoryJournal {
   private opsLength = 0;
   private data = new Uint8Array(8192);
   private dataLength = 0;
+  /** Frames below this fit a compact write's tag. */
+  private readonly compactFrames: number;
+
+  /** `offsetBits`: log2 of the page size (at most 21). */
+  constructor(private readonly offsetBits: number) {
+    this.compactFrames = 2 ** (COMPACT_LENGTH_SHIFT - offsetBits);
+  }
 
   /** Bytes the patch taken now would hold. */
   get bytes(): number {
@@ -41,8 +51,16 @@ export class MemoryJournal {
   write(frame: number, at: number, bytes: Uint8Array): void {
     const length = bytes.length;
     if (length === 0) return;
-    if (length < 256) this.op(frame, (SHORT_WRITE << KIND_SHIFT) | (at << 8) | length);
-    else this.op(frame, (LONG_WRITE << KIND_SHIFT) | at, length);
+    this.reserve(3);
+    if (length <= 8 && frame < this.compactFrames)
+      this.ops[this.opsLength++] =
+        ((length - 1) << COMPACT_LENGTH_SHIFT) | (frame << this.offsetBits) | at;
+    else {
+      const short = length < 256;
+      this.ops[this.opsLength++] = (WRITE << KIND_SHIFT) | ((short ? length : 0) << 22) | at;
+      this.ops[this.opsLength++] = frame;
+      if (!short) this.ops[this.opsLength++] = length;
+    }
     if (this.dataLength + length > this.data.length) {
       const grown = new Uint8Array(Math.max(this.data.length * 2, this.dataLength + length));
       grown.set(this.data.subarray(0, this.dataLength));
@@ -55,11 +73,16 @@ export class MemoryJournal {
   }
 
   copy(from: number, to: number): void {
-    this.op(to, (COPY << KIND_SHIFT) >>> 0, from);
+    this.reserve(3);
+    this.ops[this.opsLength++] = COPY << KIND_SHIFT;
+    this.ops[this.opsLength++] = to;
+    this.ops[this.opsLength++] = from;
   }
 
   drop(frame: number): void {
-    this.op(frame, (DROP << KIND_SHIFT) >>> 0);
+    this.reserve(2);
+    this.ops[this.opsLength++] = DROP << KIND_SHIFT;
+    this.ops[this.opsLength++] = frame;
   }
 
   /** The operations since the last take (or clear), as a patch of their own; starts afresh. */
@@ -77,46 +100,45 @@ export class MemoryJournal {
     this.dataLength = 0;
   }
 
-  private op(frame: number, tag: number, extra?: number): void {
-    if (this.opsLength + 3 > this.ops.length) {
-      const grown = new Uint32Array(this.ops.length * 2);
-      grown.set(this.ops);
-      this.ops = grown;
+  /** Sends a patch's operations to `target`, in the order they happened. */
+  replay({ ops, data }: MemoryPatch, target: PatchTarget): void {
+    const offsetMask = 2 ** this.offsetBits - 1;
+    const frameMask = this.compactFrames - 1;
+    let d = 0;
+    for (let i = 0; i < ops.length;) {
+      const tag = ops[i++]!;
+      switch (tag >>> KIND_SHIFT) {
+        case COMPACT: {
+          const length = ((tag >>> COMPACT_LENGTH_SHIFT) & 7) + 1;
+          target.write((tag >>> this.offsetBits) & frameMask, tag & offsetMask, data, d, length);
+          d += length;
+          break;
+        }
+        case WRITE: {
+          const frame = ops[i++]!;
+          const length = (tag >>> 22) & 0xff || ops[i++]!;
+          target.write(frame, tag & 0x3fffff, data, d, length);
+          d += length;
+          break;
+        }
+        case COPY:
+          target.copy(ops[i + 1]!, ops[i]!);
+          i += 2;
+          break;
+        default:
+          target.drop(ops[i++]!);
+      }
     }
-    this.ops[this.opsLength++] = frame;
-    this.ops[this.opsLength++] = tag;
-    if (extra !== undefined) this.ops[this.opsLength++] = extra;
+  }
+
+  private reserve(words: number): void {
+    if (this.opsLength + words <= this.ops.length) return;
+    const grown = new Uint32Array(this.ops.length * 2);
+    grown.set(this.ops);
+    this.ops = grown;
   }
 }
 
 /** Bytes a patch holds (its two arrays). */
 export const patchBytes = (patch: MemoryPatch): number =>
   typedArrayBytes(patch.ops) + typedArrayBytes(patch.data);
-
-/** Sends a patch's operations to `target`, in the order they happened. */
-export function replayPatch({ ops, data }: MemoryPatch, target: PatchTarget): void {
-  let d = 0;
-  for (let i = 0; i < ops.length;) {
-    const frame = ops[i++]!;
-    const tag = ops[i++]!;
-    switch (tag >>> KIND_SHIFT) {
-      case SHORT_WRITE: {
-        const length = tag & 0xff;
-        target.write(frame, (tag >>> 8) & 0x3fffff, data, d, length);
-        d += length;
-        break;
-      }
-      case LONG_WRITE: {
-        const length = ops[i++]!;
-        target.write(frame, tag & 0x3fffffff, data, d, length);
-        d += length;
-        break;
-      }
-      case COPY:
-        target.copy(ops[i++]!, frame);
-        break;
-      default:
-        target.drop(frame);
-    }
-  }
-}

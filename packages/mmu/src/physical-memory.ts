@@ -7,13 +7,7 @@ import {
   typedArrayBytes,
   type Footprint,
 } from '@chronovisor/core';
-import {
-  MemoryJournal,
-  patchBytes,
-  replayPatch,
-  type MemoryPatch,
-  type PatchTarget,
-} from './memory-journal';
+import { MemoryJournal, patchBytes, type MemoryPatch, type PatchTarget } from './memory-journal';
 import { PersistentVector, type VectorSnapshot } from './persistent-vector';
 
 /**
@@ -110,7 +104,7 @@ export class PhysicalMemory {
    */
   keepJournal(): void {
     if (this.journal) return;
-    this.journal = new MemoryJournal();
+    this.journal = new MemoryJournal(Math.log2(this.pageSize));
     this.base = undefined; // what came before went unrecorded: the next snapshot is a key
   }
 
@@ -369,7 +363,8 @@ export class PhysicalMemory {
     this.bytes.restore(key.bytes);
     this.frames.next();
     this.frames.allocatedBytes = 0;
-    for (let i = patches.length - 1; i >= 0; i--) replayPatch(patches[i]!, this.patchTarget);
+    const journal = this.journal ?? new MemoryJournal(Math.log2(this.pageSize));
+    for (let i = patches.length - 1; i >= 0; i--) journal.replay(patches[i]!, this.patchTarget);
     this.patchedSinceKey = patched;
     this.refs.restore(snapshot.refs);
     this.partitions = [...snapshot.partitions];
