@@ -3,12 +3,27 @@ import fc from 'fast-check';
 import { MmuState, type MmuSnapshot } from './mmu-state';
 import { machine } from './test-support/machine';
 
+/** A machine of `frames` frames, all in partition `host`, with `pages` of one space mapped from 0. */
+function mapped(frames: number, pages: number) {
+  const m = machine({ frames });
+  m.ok(m.sim.dispatch('mmu.create-partition', { name: 'host', frames }));
+  const space = m.ok(m.sim.dispatch('mmu.create-space', { kind: 'host', partition: 'host' }));
+  m.ok(m.sim.dispatch('mmu.map', { space, va: 0, pages }));
+  return { ...m, space };
+}
+
+/** The same, its snapshots built on each other (as a timeline asks). */
+function incremental(frames: number, pages: number) {
+  const m = mapped(frames, pages);
+  const state = m.sim.get(MmuState);
+  state.incrementalSnapshots();
+  return { ...m, state };
+}
+
 describe('MMU snapshots', () => {
   it('copy one frame, not the memory, after a single-byte write in 64 MiB', () => {
-    const m = machine({ frames: 16_384 }); // 64 MiB of 4 KiB frames
-    m.ok(m.sim.dispatch('mmu.create-partition', { name: 'host', frames: 16_384 }));
-    const space = m.ok(m.sim.dispatch('mmu.create-space', { kind: 'host', partition: 'host' }));
-    m.ok(m.sim.dispatch('mmu.map', { space, va: 0, pages: 16_384 }));
+    const m = mapped(16_384, 16_384); // 64 MiB of 4 KiB frames
+    const space = m.space;
     // Materialize every frame, so the snapshot has 64 MiB it could copy.
     const page = new Uint8Array(4096).fill(0x5a);
     for (let i = 0; i < 16_384; i++)
@@ -58,10 +73,8 @@ describe('MMU snapshots', () => {
   });
 
   it('tell what they hold together: every frame they keep, each version counted once', () => {
-    const m = machine({ frames: 1024 });
-    m.ok(m.sim.dispatch('mmu.create-partition', { name: 'host', frames: 1024 }));
-    const space = m.ok(m.sim.dispatch('mmu.create-space', { kind: 'host', partition: 'host' }));
-    m.ok(m.sim.dispatch('mmu.map', { space, va: 0, pages: 1024 }));
+    const m = mapped(1024, 1024);
+    const space = m.space;
     for (let i = 0; i < 1024; i++) m.memory.writeU8(space, i * 4096, 1);
     const state = m.sim.get(MmuState);
     const frames = (n: number) => n * (4096 + 160);
@@ -96,10 +109,8 @@ describe('MMU snapshots', () => {
     );
     fc.assert(
       fc.property(fc.array(op, { maxLength: 60 }), (ops) => {
-        const m = machine({ frames: 128 });
-        m.ok(m.sim.dispatch('mmu.create-partition', { name: 'host', frames: 128 }));
-        const space = m.ok(m.sim.dispatch('mmu.create-space', { kind: 'host', partition: 'host' }));
-        m.ok(m.sim.dispatch('mmu.map', { space, va: 0, pages: 64 }));
+        const m = mapped(128, 64);
+        const space = m.space;
         const state = m.sim.get(MmuState);
         const snapshots: MmuSnapshot[] = [];
         let held = 0;
@@ -149,10 +160,8 @@ describe('MMU snapshots', () => {
     );
     fc.assert(
       fc.property(fc.array(op, { maxLength: 80 }), (ops) => {
-        const m = machine({ frames: FRAMES });
-        m.ok(m.sim.dispatch('mmu.create-partition', { name: 'host', frames: FRAMES }));
-        let space = m.ok(m.sim.dispatch('mmu.create-space', { kind: 'host', partition: 'host' }));
-        m.ok(m.sim.dispatch('mmu.map', { space, va: 0, pages: 16 }));
+        const m = mapped(FRAMES, 16);
+        let space = m.space;
         const state = m.sim.get(MmuState);
         state.incrementalSnapshots();
         const taken: { snapshot: MmuSnapshot; digest: string; memory: string }[] = [];
@@ -205,12 +214,8 @@ describe('MMU snapshots', () => {
   });
 
   it('built on each other, give back a frame freed between them zeroed, and one copied as it was', () => {
-    const m = machine({ frames: 48 });
-    m.ok(m.sim.dispatch('mmu.create-partition', { name: 'host', frames: 48 }));
-    const space = m.ok(m.sim.dispatch('mmu.create-space', { kind: 'host', partition: 'host' }));
-    m.ok(m.sim.dispatch('mmu.map', { space, va: 0, pages: 16 }));
-    const state = m.sim.get(MmuState);
-    state.incrementalSnapshots();
+    const m = incremental(48, 16);
+    const { space, state } = m;
     const start = state.snapshot();
     m.memory.writeU8(space, 6 * 4096, 9);
     const child = m.ok(m.sim.dispatch('mmu.fork', { space }));
@@ -231,12 +236,8 @@ describe('MMU snapshots', () => {
 
   it('built on each other, grow by no more than what was made since a restore began', () => {
     // Restoring a patch replays it into frames of the live state's own; a key taken next holds them.
-    const m = machine({ frames: 48 });
-    m.ok(m.sim.dispatch('mmu.create-partition', { name: 'host', frames: 48 }));
-    const space = m.ok(m.sim.dispatch('mmu.create-space', { kind: 'host', partition: 'host' }));
-    m.ok(m.sim.dispatch('mmu.map', { space, va: 0, pages: 16 }));
-    const state = m.sim.get(MmuState);
-    state.incrementalSnapshots();
+    const m = incremental(48, 16);
+    const { space, state } = m;
     const start = state.snapshot();
     for (let page = 0; page < 4; page++) m.memory.writeU8(space, page * 4096, 7);
     const patched = state.snapshot();
@@ -257,10 +258,8 @@ describe('MMU snapshots', () => {
 
   it('built on each other, hold a write as its bytes and a few more, not as a frame', () => {
     const held = (incremental: boolean) => {
-      const m = machine({ frames: 1024 });
-      m.ok(m.sim.dispatch('mmu.create-partition', { name: 'host', frames: 1024 }));
-      const space = m.ok(m.sim.dispatch('mmu.create-space', { kind: 'host', partition: 'host' }));
-      m.ok(m.sim.dispatch('mmu.map', { space, va: 0, pages: 1024 }));
+      const m = mapped(1024, 1024);
+      const space = m.space;
       const state = m.sim.get(MmuState);
       if (incremental) state.incrementalSnapshots();
       const snapshots = [state.snapshot()];
