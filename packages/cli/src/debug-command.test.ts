@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { bin, binHarness, root } from './test-support/bin-harness';
 
@@ -69,6 +70,37 @@ describe('chronovisor debug', () => {
     expect(chronovisor('verify', file('uaf.db')).status).toBe(0);
     expect(refusedWith('index', file('uaf.db'), '--every', '0')).toContain(
       '--every must be at least 1 record',
+    );
+  });
+
+  it('seeks from snapshots `chronovisor run --index` keeps as it records', () => {
+    const recorded = chronovisor(
+      'run',
+      example,
+      '--out',
+      file('kept.db'),
+      '--index',
+      '6',
+      '--json',
+    );
+    expect(recorded.stderr).toBe('');
+    const { kept, records } = JSON.parse(recorded.stdout) as {
+      kept: { snapshots: number; every: number };
+      records: number;
+    };
+    expect(kept).toMatchObject({ snapshots: Math.ceil(records / 6), every: 6 });
+    const script = 'goto end; info snapshots';
+    const withKept = JSON.parse(
+      chronovisor('debug', file('kept.db'), '--eval', script, '--json').stdout,
+    ) as { value: { count: number } }[];
+    expect(withKept[1]!.value.count).toBeGreaterThan(kept.snapshots); // the start, and its own
+    expect(chronovisor('verify', file('kept.db')).status).toBe(0);
+    expect(refusedWith('run', example, '--out', file('k2.db'), '--index', '0')).toContain(
+      '--index must be at least 1 record',
+    );
+    expect(existsSync(file('k2.db'))).toBe(false); // refused before recording anything
+    expect(refusedWith('run', example, '--out', file('k3.db'), '--index', 'often')).toContain(
+      'expected a non-negative integer',
     );
   });
 

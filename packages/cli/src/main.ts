@@ -49,11 +49,16 @@ function program(exit: (code: number) => void): Command {
     .option('-o, --out <file>', 'the run file (default .chronovisor/runs/<scenario>-seed<n>.db)')
     .option('-f, --force', 'replace the run file if it exists')
     .option('--sign <key.pem>', 'sign every tree head with this Ed25519 private key')
+    .option(
+      '--index [every]',
+      'then keep snapshots in the file for debug, as chronovisor index does (every N records)',
+      integer,
+    )
     .option('-q, --quiet', 'no progress display')
     .option('--json', 'machine-readable output')
     .addHelpText(
       'after',
-      '\nExample:\n  chronovisor run examples/quickstart --seed 7 --out quickstart.db',
+      '\nExample:\n  chronovisor run examples/quickstart --seed 7 --out quickstart.db --index',
     )
     .action(async (scenario: string, options: Parameters<typeof run>[1]) =>
       exit(await run(scenario, options)),

@@ -1,10 +1,45 @@
-import { indexRun } from '@chronovisor/timetravel';
+import { indexRun, type IndexSummary } from '@chronovisor/timetravel';
 import { statSync } from 'node:fs';
 import { CliError, EXIT } from '../cli-error';
 import { output, type Output } from '../output';
 import { openRun, snapshotKey } from '../run-plugins';
 
 const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+
+/** What keeping snapshots in a run file did, and the file's size after. */
+export interface KeptSummary extends IndexSummary {
+  readonly fileBytes: number;
+}
+
+/**
+ * Folds the run once and keeps snapshots of its state in the file, every `every` records (by
+ * default the run cut in 128): what `chronovisor index` and `chronovisor run --index` do.
+ */
+export function keepSnapshots(file: string, every?: number): KeptSummary {
+  checkEvery(every, '--every');
+  const { store, manifest, plugins } = openRun(file, { writable: true });
+  try {
+    const summary = indexRun(store, store.snapshots, plugins, {
+      key: snapshotKey(manifest),
+      seed: manifest.seed,
+      ...(every === undefined ? {} : { every }),
+    });
+    store.close();
+    return { ...summary, fileBytes: statSync(file).size };
+  } finally {
+    store.close();
+  }
+}
+
+/** Refuses a spacing of snapshots under one record, naming the option that gave it. */
+export function checkEvery(every: number | undefined, option: string): void {
+  if (every !== undefined && every < 1)
+    throw new CliError(`${option} must be at least 1 record, not ${every}`);
+}
+
+/** One line on what {@link keepSnapshots} kept. */
+export const describeKept = (file: string, kept: KeptSummary): string =>
+  `Kept ${kept.snapshots} snapshots in ${file}, one every ${kept.every.toLocaleString('en-US')} records: ${mib(kept.bytes)} beside the log (the file is now ${mib(kept.fileBytes)}).`;
 
 /**
  * `chronovisor index <run.db>`: folds the run once and keeps snapshots of its state in the file,
@@ -15,24 +50,8 @@ export function index(
   options: { every?: number; json?: boolean },
   out: Output = output,
 ): number {
-  if (options.every !== undefined && options.every < 1)
-    throw new CliError(`--every must be at least 1 record, not ${options.every}`);
-  const { store, manifest, plugins } = openRun(file, { writable: true });
-  try {
-    const summary = indexRun(store, store.snapshots, plugins, {
-      key: snapshotKey(manifest),
-      seed: manifest.seed,
-      ...(options.every === undefined ? {} : { every: options.every }),
-    });
-    store.close();
-    const fileBytes = statSync(file).size;
-    if (options.json) out.json({ ...summary, fileBytes });
-    else
-      out.line(
-        `Kept ${summary.snapshots} snapshots in ${file}, one every ${summary.every.toLocaleString('en-US')} records: ${mib(summary.bytes)} beside the log (the file is now ${mib(fileBytes)}).`,
-      );
-    return EXIT.ok;
-  } finally {
-    store.close();
-  }
+  const kept = keepSnapshots(file, options.every);
+  if (options.json) out.json(kept);
+  else out.line(describeKept(file, kept));
+  return EXIT.ok;
 }

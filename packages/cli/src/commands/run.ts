@@ -8,6 +8,7 @@ import { output, table, type Output } from '../output';
 import { loadPlugins } from '../plugin-loader';
 
 import { progressBar } from '../progress-bar';
+import { checkEvery, describeKept, keepSnapshots } from './index-run';
 import { createRunFile, type RunFileOptions } from '../run-file';
 import { loadScenario } from '../scenario-loader';
 
@@ -17,6 +18,8 @@ export interface RunOptions extends RunFileOptions {
   readonly seed?: number;
   readonly json?: boolean;
   readonly quiet?: boolean;
+  /** Keep snapshots in the file once recorded (`true`: the run cut in 128; a number: records apart). */
+  readonly index?: boolean | number;
 }
 
 /** `chronovisor run <scenario>`: records a scenario into a run file and summarizes it. */
@@ -25,6 +28,7 @@ export async function run(
   options: RunOptions,
   out: Output = output,
 ): Promise<number> {
+  if (typeof options.index === 'number') checkEvery(options.index, '--index');
   const scenario = loadScenario(scenarioArg);
   const configFile = options.config ?? scenario.config;
   const { config, dir } = configFile
@@ -66,6 +70,10 @@ export async function run(
   }
   store.close();
   const seconds = (performance.now() - started) / 1000;
+  const kept =
+    options.index === undefined || options.index === false
+      ? undefined
+      : keepSnapshots(file, options.index === true ? undefined : options.index);
 
   const reopened = SqliteStore.open(file, { readonly: true });
   const summary = summarizeRun(reopened);
@@ -79,6 +87,7 @@ export async function run(
       eventsPerSecond: summary.events / seconds,
       ...summary,
       byPlugin,
+      ...(kept ? { kept } : {}),
     });
     return EXIT.ok;
   }
@@ -107,6 +116,7 @@ export async function run(
       ],
     ),
   );
+  if (kept) out.line(describeKept(file, kept));
   out.line('Next:');
   out.line(`  chronovisor replay ${file}    # rebuild the state, checking every recorded digest`);
   out.line(`  chronovisor verify ${file}    # check the audit chain, record by record`);
