@@ -1,8 +1,8 @@
 import {
   ChronovisorError,
   Footprint,
-  arrayBytes,
   canonicalJson,
+  typedArrayBytes,
   type EventRecord,
   type Projection,
 } from '@chronovisor/core';
@@ -15,7 +15,7 @@ import type * as E from './mmu-events';
 import { PageTable } from './page-table';
 import { PhysicalMemory, type PhysicalMemorySnapshot } from './physical-memory';
 import { PERMISSIONS, Pte, makePte, pteFlags, pteFrame, withFlags } from './pte';
-import { Tlb } from './tlb';
+import { Tlb, type TlbSnapshot } from './tlb';
 import { combine } from './translate';
 
 /** A command the MMU refuses: an unknown space, a misaligned or overlapping range, no free frames. */
@@ -378,7 +378,8 @@ export class MmuState implements Projection<MmuSnapshot> {
     hash.update(canonicalJson(this.config));
     this.memory.hashInto(hash);
     for (const space of [...this.spaces.values()].sort((a, b) => a.id - b.id)) {
-      const { entries, hits, misses } = space.tlb.snapshot();
+      const { hits, misses } = space.tlb;
+      const entries = space.tlb.entries();
       hash.update(
         canonicalJson([
           space.id,
@@ -398,6 +399,5 @@ export class MmuState implements Projection<MmuSnapshot> {
   }
 }
 
-/** A TLB snapshot's entries: an array of small objects. */
-const tlbBytes = (tlb: { readonly entries: readonly unknown[] }): number =>
-  arrayBytes(tlb.entries.length) + 64 * tlb.entries.length;
+/** A TLB snapshot: its packed entries and the object around them. */
+const tlbBytes = (tlb: TlbSnapshot): number => 64 + typedArrayBytes(tlb.entries);

@@ -12,9 +12,12 @@ export interface TlbEntry {
   readonly flags: number;
 }
 
-/** A captured TLB: its entries in eviction order (next victim first) and its counters. */
+/**
+ * A captured TLB: its entries in eviction order (next victim first), packed four numbers each
+ * (vpn, frame, guest frame, flags: a timeline holds hundreds of these), and its counters.
+ */
 export interface TlbSnapshot {
-  readonly entries: readonly TlbEntry[];
+  readonly entries: Float64Array;
   readonly hits: number;
   readonly misses: number;
 }
@@ -111,13 +114,26 @@ export class Tlb {
   }
 
   snapshot(): TlbSnapshot {
-    return { entries: this.entries(), hits: this.hits, misses: this.misses };
+    const entries = new Float64Array(this.slots.size * 4);
+    let i = 0;
+    for (const [vpn, { frame, guestFrame, flags }] of this.slots) {
+      entries[i++] = vpn;
+      entries[i++] = frame;
+      entries[i++] = guestFrame;
+      entries[i++] = flags;
+    }
+    return { entries, hits: this.hits, misses: this.misses };
   }
 
   restore(snapshot: TlbSnapshot): void {
     this.slots.clear();
-    for (const { vpn, frame, guestFrame, flags } of snapshot.entries)
-      this.slots.set(vpn, { frame, guestFrame, flags });
+    const entries = snapshot.entries;
+    for (let i = 0; i < entries.length; i += 4)
+      this.slots.set(entries[i]!, {
+        frame: entries[i + 1]!,
+        guestFrame: entries[i + 2]!,
+        flags: entries[i + 3]!,
+      });
     this.hits = snapshot.hits;
     this.misses = snapshot.misses;
   }
