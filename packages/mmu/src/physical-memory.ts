@@ -98,9 +98,9 @@ export class PhysicalMemory {
 
   /**
    * From now on, snapshots build on each other: most hold only a patch (the writes since the one
-   * before, ~8 bytes each beyond the data) instead of sharing frames copied on write, whose 4 KiB
-   * a single byte written costs; a key, holding the frames, comes once the patches since the last
-   * one would cost more to replay than {@link KEY_AFTER} or than the frames it would hold.
+   * before, 4 bytes a small one beyond its data) instead of sharing frames copied on write, whose
+   * 4 KiB a single byte written costs; a key, holding the frames, comes once the patches since
+   * the last one pass {@link KEY_AFTER} or what the key itself would hold, if less.
    */
   keepJournal(): void {
     if (this.journal) return;
