@@ -40,7 +40,7 @@ export class MemoryJournal {
 
   /** `offsetBits`: log2 of the page size (at most 21). */
   constructor(private readonly offsetBits: number) {
-    this.compactFrames = 2 ** (COMPACT_LENGTH_SHIFT - offsetBits);
+    this.compactFrames = compactFrameLimit(offsetBits);
   }
 
   /** Bytes the patch taken now would hold. */
@@ -100,37 +100,6 @@ export class MemoryJournal {
     this.dataLength = 0;
   }
 
-  /** Sends a patch's operations to `target`, in the order they happened. */
-  replay({ ops, data }: MemoryPatch, target: PatchTarget): void {
-    const offsetMask = 2 ** this.offsetBits - 1;
-    const frameMask = this.compactFrames - 1;
-    let d = 0;
-    for (let i = 0; i < ops.length;) {
-      const tag = ops[i++]!;
-      switch (tag >>> KIND_SHIFT) {
-        case COMPACT: {
-          const length = ((tag >>> COMPACT_LENGTH_SHIFT) & 7) + 1;
-          target.write((tag >>> this.offsetBits) & frameMask, tag & offsetMask, data, d, length);
-          d += length;
-          break;
-        }
-        case WRITE: {
-          const frame = ops[i++]!;
-          const length = (tag >>> 22) & 0xff || ops[i++]!;
-          target.write(frame, tag & 0x3fffff, data, d, length);
-          d += length;
-          break;
-        }
-        case COPY:
-          target.copy(ops[i + 1]!, ops[i]!);
-          i += 2;
-          break;
-        default:
-          target.drop(ops[i++]!);
-      }
-    }
-  }
-
   private reserve(words: number): void {
     if (this.opsLength + words <= this.ops.length) return;
     const grown = new Uint32Array(this.ops.length * 2);
@@ -138,6 +107,51 @@ export class MemoryJournal {
     this.ops = grown;
   }
 }
+
+/** Frames below this fit a compact write's tag, with pages of 2^`offsetBits` bytes. */
+const compactFrameLimit = (offsetBits: number): number => 2 ** (COMPACT_LENGTH_SHIFT - offsetBits);
+
+/**
+ * Sends a patch's operations to `target`, in the order they happened; `offsetBits` as the
+ * journal that recorded it had. Needs no journal: restoring replays without recording.
+ */
+export function replayPatch(
+  { ops, data }: MemoryPatch,
+  offsetBits: number,
+  target: PatchTarget,
+): void {
+  const offsetMask = 2 ** offsetBits - 1;
+  const frameMask = compactFrameLimit(offsetBits) - 1;
+  let d = 0;
+  for (let i = 0; i < ops.length;) {
+    const tag = ops[i++]!;
+    switch (tag >>> KIND_SHIFT) {
+      case COMPACT: {
+        const length = ((tag >>> COMPACT_LENGTH_SHIFT) & 7) + 1;
+        target.write((tag >>> offsetBits) & frameMask, tag & offsetMask, data, d, length);
+        d += length;
+        break;
+      }
+      case WRITE: {
+        const frame = ops[i++]!;
+        const length = (tag >>> 22) & 0xff || ops[i++]!;
+        target.write(frame, tag & 0x3fffff, data, d, length);
+        d += length;
+        break;
+      }
+      case COPY:
+        target.copy(ops[i + 1]!, ops[i]!);
+        i += 2;
+        break;
+      default:
+        target.drop(ops[i++]!);
+    }
+  }
+}
+
+/** Bytes of operations and data a patch carries: what a restore through it replays. */
+export const patchLength = (patch: MemoryPatch): number =>
+  patch.ops.byteLength + patch.data.byteLength;
 
 /** Bytes a patch holds (its two arrays). */
 export const patchBytes = (patch: MemoryPatch): number =>

@@ -7,7 +7,14 @@ import {
   typedArrayBytes,
   type Footprint,
 } from '@chronovisor/core';
-import { MemoryJournal, patchBytes, type MemoryPatch, type PatchTarget } from './memory-journal';
+import {
+  MemoryJournal,
+  patchBytes,
+  patchLength,
+  replayPatch,
+  type MemoryPatch,
+  type PatchTarget,
+} from './memory-journal';
 import { PersistentVector, type VectorSnapshot } from './persistent-vector';
 
 /**
@@ -84,6 +91,8 @@ export class PhysicalMemory {
   /** Frames copied because a snapshot held them (copy on write). Not state: a measurement. */
   framesCopied = 0;
   private readonly wordsPerFrame: number;
+  /** log2 of the page size: a journal's offsets take this many bits. */
+  private readonly offsetBits: number;
 
   constructor(
     readonly frameCount: number,
@@ -94,6 +103,7 @@ export class PhysicalMemory {
     this.refs = new PersistentVector<number>(frameCount, 0, generation);
     this.bufferGen = new Uint32Array(frameCount);
     this.wordsPerFrame = pageSize / 4;
+    this.offsetBits = Math.log2(pageSize);
   }
 
   /**
@@ -104,7 +114,7 @@ export class PhysicalMemory {
    */
   keepJournal(): void {
     if (this.journal) return;
-    this.journal = new MemoryJournal(Math.log2(this.pageSize));
+    this.journal = new MemoryJournal(this.offsetBits);
     this.base = undefined; // what came before went unrecorded: the next snapshot is a key
   }
 
@@ -328,7 +338,7 @@ export class PhysicalMemory {
     } else {
       const patch = this.journal.take();
       this.generation.allocatedBytes += patchBytes(patch);
-      this.patchedSinceKey += patch.ops.byteLength + patch.data.byteLength;
+      this.patchedSinceKey += patchLength(patch);
       const key = this.patchedSinceKey >= Math.min(KEY_AFTER, this.frames.allocatedBytes);
       snapshot = { bytes: key ? this.takeFrames() : undefined, base: this.base, patch, ...state };
     }
@@ -356,15 +366,15 @@ export class PhysicalMemory {
     let patched = 0;
     while (key.bytes === undefined) {
       patches.push(key.patch!);
-      patched += key.patch!.ops.byteLength + key.patch!.data.byteLength;
+      patched += patchLength(key.patch!);
       key = key.base!;
     }
     this.reclaimOwned();
     this.bytes.restore(key.bytes);
     this.frames.next();
     this.frames.allocatedBytes = 0;
-    const journal = this.journal ?? new MemoryJournal(Math.log2(this.pageSize));
-    for (let i = patches.length - 1; i >= 0; i--) journal.replay(patches[i]!, this.patchTarget);
+    for (let i = patches.length - 1; i >= 0; i--)
+      replayPatch(patches[i]!, this.offsetBits, this.patchTarget);
     this.patchedSinceKey = patched;
     this.refs.restore(snapshot.refs);
     this.partitions = [...snapshot.partitions];

@@ -33,8 +33,9 @@ export interface TimelineOptions {
   /**
    * The most memory, in bytes, the snapshots may hold together (as the projections estimate it:
    * frames, table nodes, chunks, heaps, each counted once however many snapshots share it; the
-   * live state comes on top): past it, every other snapshot is dropped and the interval doubles,
-   * down to 7/8 of it; default 1 GiB.
+   * live state comes on top): past it, projections shed what they can rebuild (see
+   * `Projection.shed`), then every other snapshot is dropped and the interval doubles, down to
+   * 7/8 of it; default 1 GiB.
    */
   readonly memoryBudget?: number;
   /** Snapshots kept in the run file (see `indexRun`): seeks start from them as from its own. */
@@ -67,10 +68,11 @@ export class Timeline {
   private readonly memoryBudget: number;
   /**
    * The most the snapshots can hold now: what they held when last measured, plus what each
-   * snapshot taken since can add (the state made since the last one taken or restored).
+   * snapshot taken since can add (the state made since the last one was taken or a restore
+   * began).
    */
   private heldAtMost = 0;
-  /** The projections' count of state made, when a snapshot was last taken or restored. */
+  /** The projections' count of state made, when a snapshot was last taken or a restore began. */
   private madeAtMark = 0;
   /** When folding since the last snapshot (or since this fold began) started. */
   private foldStart = 0;
