@@ -1,8 +1,14 @@
-import type { EventRecord } from './record';
-import type { CommandArgs, CommandValue, EventData } from './type-maps';
+import type {
+  ArgsOf,
+  CommandType,
+  DataOf,
+  EventType,
+  ResultOf,
+  TypedEvent,
+} from './declarations';
 
-/** Token under which plugins bind their command handlers. */
-export const CommandHandler = Symbol.for('@chronovisor/core:CommandHandler');
+/** Token under which plugins bind their command handlers (see {@link CommandHandlers}). */
+export const CommandHandlers = Symbol.for('@chronovisor/core:CommandHandlers');
 /** Token under which plugins bind their projections. */
 export const Projection = Symbol.for('@chronovisor/core:Projection');
 /** Token under which plugins bind their reactors. */
@@ -12,55 +18,78 @@ export const Query = Symbol.for('@chronovisor/core:Query');
 
 /** What a handler sees of the command it executes. */
 export interface CommandContext {
-  /** This command's seq; its events get the following ones. */
-  readonly seq: number;
+  /** Seq of the command from outside that this one runs for (or of the event whose reactor issued it). */
+  readonly cause: number;
   readonly tick: number;
+  /** Who acts: the outside caller, or `plugin:<prefix>` for a call or a reactor's command. */
   readonly actor: string;
   /**
    * Records an event and applies it to the projections at once, so the handler's next read sees
-   * it. If the handler throws later, every event it emitted is undone.
+   * it. If the command fails later, every event it emitted is undone.
    */
-  emit<T extends string>(type: T, data: EventData<T>): EventRecord<EventData<T>>;
+  emit<E extends EventType>(event: E, data: DataOf<E>): TypedEvent<E>;
   /**
    * Runs another command now, as part of this one, and returns its value: how a plugin uses
-   * another's published commands (the heap maps its pages with `mmu.map`). The sub-command is
-   * recorded with its own seq, the calling plugin as actor (`plugin:heap`) and this command's seq
-   * as cause. If it is refused, this whole command is refused with its error, even if the
-   * handler catches it: check preconditions through the other plugin's query first.
+   * another's published commands (the heap maps its pages with `mmu.map`). The call is trusted (its
+   * arguments are not checked again) and leaves only its events, with the calling plugin as actor
+   * and this command's cause. If it is refused, this whole command is refused with its error, even
+   * if the handler catches it: check preconditions through the other plugin's query first.
    */
-  call<T extends string>(type: T, args: CommandArgs<T>): CommandValue<T>;
+  call<C extends CommandType>(command: C, args: ArgsOf<C>): ResultOf<C>;
 }
 
 /**
- * Executes one command type: checks its arguments at the boundary, then decides which events
- * happen. It changes state only by emitting events, and refuses a command by throwing (the
- * refusal is recorded with the error). What `execute` returns goes back to the caller as
- * `CommandResult.value` (the bytes a read found, the id of a new space); it is not recorded,
- * since replaying the events derives it again.
+ * Executes one command type: decides which events happen. It changes state only by emitting
+ * events, and refuses a command by throwing (the refusal is recorded with the error). Its
+ * arguments were checked at the boundary. What it returns goes back to the caller as
+ * `CommandResult.value`; it is not recorded, since replaying the events derives it again.
  */
-export interface CommandHandler<A = unknown, R = unknown> {
-  /** `<plugin>.<verb>`, e.g. `mmu.map`. */
-  readonly type: string;
-  readonly description?: string;
-  /** Checks raw arguments and returns them typed; throws a ValidationError naming the field. */
-  parse(args: unknown): A;
-  execute(args: A, context: CommandContext): R;
+export interface CommandHandler<C extends CommandType = CommandType> {
+  readonly command: C;
+  execute(args: ArgsOf<C>, context: CommandContext): ResultOf<C>;
+}
+
+/** Binds a handler to its command's declaration: `handle(increment, ({ name, by }, context) => …)`. */
+export function handle<C extends CommandType>(
+  command: C,
+  execute: (args: ArgsOf<C>, context: CommandContext) => ResultOf<C>,
+): CommandHandler<C> {
+  return { command, execute };
+}
+
+/** A contribution that handles commands: a class whose services its handlers share. */
+export interface CommandHandlers {
+  readonly handlers: readonly CommandHandler[];
+}
+
+/** One event type a projection applies. */
+export interface EventListener<E extends EventType = EventType> {
+  readonly event: E;
+  // A method, so that a listener of one type stands in a projection's list of any.
+  apply(event: TypedEvent<E>): void;
+}
+
+/** Routes one event type to a projection, typed by its payload: `on(incremented, ({ data }) => …)`. */
+export function on<E extends EventType>(
+  event: E,
+  apply: (event: TypedEvent<E>) => void,
+): EventListener<E> {
+  return { event, apply };
 }
 
 /**
- * Owns one slice of state. `apply` is the only way it changes, so folding the log through it
- * rebuilds the state, and `snapshot`/`restore` let replay and time travel jump around.
+ * Owns one slice of state. Applying events is the only way it changes, so folding the log through
+ * it rebuilds the state, and `snapshot`/`restore` let replay and time travel jump around.
  *
- * Contract: a snapshot is never altered by later `apply` calls, nor by `restore` followed by
- * `apply` (the same snapshot may be restored many times). Snapshots should cost O(what changed
- * since the last one): share unchanged parts (copy on write) instead of copying everything.
+ * Contract: a snapshot is never altered by later events, nor by `restore` followed by events (the
+ * same snapshot may be restored many times). Snapshots should cost O(what changed since the last
+ * one): keep state in persistent collections ({@link PersistentMap}) or copy on write.
  */
 export interface Projection<S = unknown> {
   /** Unique in the plugin set; names this slice in digests and diffs. */
   readonly name: string;
-  /** Event types routed to {@link Projection.apply}. */
-  readonly eventTypes: readonly string[];
-  apply(event: EventRecord): void;
+  /** The event types it applies, each with its function. */
+  readonly listeners: readonly EventListener[];
   snapshot(): S;
   restore(snapshot: S): void;
   /** A hash of the state: equal states, equal digests (see `digestOf`). */
@@ -99,20 +128,34 @@ export interface Projection<S = unknown> {
 
 /** What a reactor may do: issue commands, run after the current one, in order. */
 export interface ReactorContext {
-  dispatch<T extends string>(type: T, args: CommandArgs<T>): void;
+  /** Queues a command; like a call it is trusted, and leaves only its events (or its refusal). */
+  dispatch<C extends CommandType>(command: C, args: ArgsOf<C>): void;
+}
+
+/** One event type a reactor reacts to. */
+export interface Reaction<E extends EventType = EventType> {
+  readonly event: E;
+  // A method, as for EventListener.
+  react(event: TypedEvent<E>, context: ReactorContext): void;
+}
+
+/** Routes one event type to a reactor: `react(incremented, ({ data }, context) => …)`. */
+export function react<E extends EventType>(
+  event: E,
+  reaction: (event: TypedEvent<E>, context: ReactorContext) => void,
+): Reaction<E> {
+  return { event, react: reaction };
 }
 
 /**
  * Reacts to events by issuing commands (a lazy page fault makes snapshot boot load the page).
- * Reactors run in live execution and re-execution, never in state replay. Their commands carry
- * the reactor's actor and the triggering event's seq as cause.
+ * Reactors run in live execution and re-execution, never in state replay. Their commands' events
+ * carry the reactor's actor and the triggering event's seq as cause.
  */
 export interface Reactor {
   /** Who acts, e.g. `plugin:snapshot-boot`. */
   readonly actor: string;
-  /** Event types routed to {@link Reactor.react}. */
-  readonly eventTypes: readonly string[];
-  react(event: EventRecord, context: ReactorContext): void;
+  readonly reactions: readonly Reaction[];
 }
 
 /** A read-only view other plugins, the debugger and the CLI use. */

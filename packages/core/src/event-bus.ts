@@ -1,6 +1,7 @@
 import { Subject, filter, type Observable } from 'rxjs';
 import { GuardedObservable, type SubscriberError } from './guarded-observable';
-import { ofType, type TypedEvent } from './of-type';
+import type { EventType, TypedEvent } from './declarations';
+import { ofType } from './of-type';
 import type { EventRecord, LogRecord } from './record';
 
 /** Token of the simulation's event bus. */
@@ -22,8 +23,9 @@ export interface EventBus {
   readonly events$: Observable<EventRecord>;
   /** Errors thrown by observers of this bus. */
   readonly subscriberErrors$: Observable<SubscriberError>;
-  /** Events of the given types, typed by their payloads. */
-  ofType<T extends string>(...types: readonly T[]): Observable<TypedEvent<T>>;
+  /** Events of the given types, typed by their payloads when named by their declarations. */
+  ofType<E extends EventType>(...types: readonly E[]): Observable<TypedEvent<E>>;
+  ofType(...types: readonly string[]): Observable<EventRecord>;
 }
 
 /** What the kernel holds: the bus to hand out, and the only way to publish on it. */
@@ -50,7 +52,8 @@ export function createEventBus(): EventBusController {
     records$,
     events$: records$.pipe(filter((record): record is EventRecord => record.kind === 'event')),
     subscriberErrors$: errors.asObservable(),
-    ofType: (...types) => records$.pipe(ofType(...types)),
+    ofType: (...types: readonly (EventType | string)[]) =>
+      records$.pipe(ofType(...(types as string[]))),
   };
   return {
     bus,

@@ -1,23 +1,8 @@
-import { ChronovisorError, UnknownEventTypeError } from './errors';
+import { ChronovisorError } from './errors';
+import type { EventType, Upcaster } from './declarations';
 import type { EventRecord } from './record';
 
-/** Lifts an event payload from one schema version to the next. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- an upcaster reads an old shape no type describes any more
-export type Upcaster = (data: any) => unknown;
-
-/** An event type a plugin emits, with its schema version and how to read older versions. */
-export interface EventTypeDefinition {
-  /** `<plugin>.<noun>.<past-tense verb>`, e.g. `heap.block.allocated`. */
-  readonly type: string;
-  /** The version new records are written with; starts at 1. */
-  readonly version?: number;
-  /** `upcasters[v]` lifts version `v` to `v + 1`; one for every version below the current one. */
-  readonly upcasters?: Readonly<Record<number, Upcaster>>;
-  /** One line for `chronovisor plugins` and the docs. */
-  readonly description?: string;
-}
-
-/** An event type as registered: its definition and the plugin that declared it. */
+/** An event type as registered: its declaration and the plugin that declared it. */
 export interface RegisteredEventType {
   readonly type: string;
   readonly version: number;
@@ -25,13 +10,8 @@ export interface RegisteredEventType {
   readonly description?: string;
 }
 
-/** An event type declared twice, or declared without the upcasters its version needs. */
-export class EventTypeError extends ChronovisorError {}
-
 /** A record that cannot be read by this plugin set: unknown type, or written by a newer plugin. */
 export class EventVersionError extends ChronovisorError {}
-
-const EVENT_TYPE_PATTERN = /^[a-z][a-z0-9-]*(\.[a-z][a-z0-9-]*){2,}$/;
 
 interface Entry extends RegisteredEventType {
   readonly upcasters: Readonly<Record<number, Upcaster>>;
@@ -40,54 +20,27 @@ interface Entry extends RegisteredEventType {
 /**
  * Every event type a plugin set can emit, with its current schema version. Old records are read
  * through the upcasters of their type, so a log is never rewritten when a payload changes shape.
+ * The plugin host registers the declarations, after checking their owners.
  */
 export class EventTypeRegistry {
   private readonly entries = new Map<string, Entry>();
 
   /** Registers the event types `owner` (a plugin name) declares. */
-  register(owner: string, definitions: readonly EventTypeDefinition[]): void {
-    for (const definition of definitions) this.registerOne(owner, definition);
+  register(owner: string, declarations: readonly EventType[]): void {
+    for (const { type, version, upcasters, description } of declarations) {
+      this.entries.set(type, {
+        type,
+        version,
+        owner,
+        upcasters,
+        ...(description ? { description } : {}),
+      });
+    }
   }
 
-  private registerOne(owner: string, definition: EventTypeDefinition): void {
-    const { type, version = 1, upcasters = {}, description } = definition;
-    if (!EVENT_TYPE_PATTERN.test(type)) {
-      throw new EventTypeError(
-        `Plugin "${owner}" declares event type "${type}", which is not of the form <plugin>.<noun>.<past-tense verb> in lowercase`,
-      );
-    }
-    const existing = this.entries.get(type);
-    if (existing) {
-      throw new EventTypeError(
-        `Event type "${type}" is declared by both "${existing.owner}" and "${owner}"`,
-      );
-    }
-    if (!Number.isInteger(version) || version < 1) {
-      throw new EventTypeError(
-        `Plugin "${owner}" declares event type "${type}" with version ${version}; versions are integers from 1`,
-      );
-    }
-    for (let v = 1; v < version; v++) {
-      if (typeof upcasters[v] !== 'function') {
-        throw new EventTypeError(
-          `Plugin "${owner}" declares event type "${type}" at version ${version} but gives no upcaster from version ${v} to ${v + 1}`,
-        );
-      }
-    }
-    this.entries.set(type, {
-      type,
-      version,
-      owner,
-      upcasters,
-      ...(description ? { description } : {}),
-    });
-  }
-
-  /** The version records of `type` are written with. */
-  version(type: string): number {
-    const entry = this.entries.get(type);
-    if (!entry) throw new UnknownEventTypeError(type);
-    return entry.version;
+  /** The version records of `type` are written with, or undefined for a type nobody declared. */
+  version(type: string): number | undefined {
+    return this.entries.get(type)?.version;
   }
 
   has(type: string): boolean {
@@ -123,6 +76,6 @@ export class EventTypeRegistry {
     }
     let data: unknown = record.data;
     for (let v = record.v; v < entry.version; v++) data = entry.upcasters[v]!(data);
-    return { ...record, v: entry.version, data };
+    return Object.freeze({ ...record, v: entry.version, data });
   }
 }

@@ -1,18 +1,20 @@
 import { filter, type OperatorFunction } from 'rxjs';
+import type { EventType, TypedEvent } from './declarations';
 import type { EventRecord, LogRecord } from './record';
-import type { EventData } from './type-maps';
 
-/** An event of type `T`, with the payload type its plugin declared in {@link EventMap}. */
-export type TypedEvent<T extends string> = T extends string
-  ? EventRecord<EventData<T>> & { readonly type: T }
-  : never;
-
-/** Keeps the events of the given types, typed by their payloads: `records$.pipe(ofType('mmu.page.mapped'))`. */
-export function ofType<T extends string>(
-  ...types: readonly T[]
-): OperatorFunction<LogRecord, TypedEvent<T>> {
-  const wanted = new Set<string>(types);
+/**
+ * Keeps the events of the given types, typed by their payloads when named by their declarations:
+ * `records$.pipe(ofType(pagesMapped))`. Types named by string pass untyped.
+ */
+export function ofType<E extends EventType>(
+  ...types: readonly E[]
+): OperatorFunction<LogRecord, TypedEvent<E>>;
+export function ofType(...types: readonly string[]): OperatorFunction<LogRecord, EventRecord>;
+export function ofType(
+  ...types: readonly (EventType | string)[]
+): OperatorFunction<LogRecord, EventRecord> {
+  const wanted = new Set<string>(types.map((t) => (typeof t === 'string' ? t : t.type)));
   return filter(
-    (record): record is TypedEvent<T> => record.kind === 'event' && wanted.has(record.type),
+    (record): record is EventRecord => record.kind === 'event' && wanted.has(record.type),
   );
 }

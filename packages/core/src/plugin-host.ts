@@ -1,6 +1,13 @@
 import type { Container } from 'inversify';
-import { CommandHandler, Projection, Query, Reactor } from './contributions';
-import { EventTypeRegistry, type EventTypeDefinition } from './event-type-registry';
+import {
+  CommandHandlers,
+  Projection,
+  Query,
+  Reactor,
+  type CommandHandler,
+} from './contributions';
+import type { CommandType, EventType } from './declarations';
+import { EventTypeRegistry } from './event-type-registry';
 import type { Plugin } from './plugin';
 import { PluginSetError, orderPlugins } from './plugin-order';
 
@@ -14,25 +21,34 @@ export interface PluginContributions {
   readonly queries: readonly string[];
 }
 
+/** A handler as the kernel runs it: with the plugin that acts when it is called from inside. */
+export interface BoundHandler {
+  readonly command: CommandType;
+  readonly execute: CommandHandler['execute'];
+  /** `plugin:<prefix>`: the actor of the commands it calls. */
+  readonly actor: string;
+}
+
 /** A plugin set loaded into a container: its contributions, checked against each other. */
 export interface LoadedPluginSet {
   /** In dependency order. */
   readonly plugins: readonly PluginContributions[];
-  readonly handlers: ReadonlyMap<string, CommandHandler>;
+  readonly handlers: ReadonlyMap<string, BoundHandler>;
   readonly projections: readonly Projection[];
   readonly reactors: readonly Reactor[];
   readonly queries: readonly Query[];
   readonly eventTypes: EventTypeRegistry;
 }
 
-/** The kernel's own event types, declared like a plugin's. */
+/** The kernel's own event types are declared like a plugin's, by this owner. */
 export const CORE_OWNER = '@chronovisor/core';
-const COMMAND_TYPE_PATTERN = /^[a-z][a-z0-9-]*(\.[a-z][a-z0-9-]*)+$/;
 
 /**
  * Loads a plugin set: orders it by dependency, loads each plugin's module in that order, and
- * collects what each one bound, refusing two plugins that claim the same command, projection or
- * query name, and projections or reactors listening for undeclared event types.
+ * collects what each one bound. It refuses, naming the plugin and the type: a command or event
+ * type outside the plugin's prefix or declared twice, a command with no handler or two, a handler
+ * for a command its plugin does not declare, two projections or queries of one name, and
+ * projections or reactors listening for event types no plugin declares.
  */
 export class PluginHost {
   /** The plugin set in dependency order. */
@@ -42,24 +58,34 @@ export class PluginHost {
     this.plugins = orderPlugins(plugins);
   }
 
-  load(container: Container, coreEvents: readonly EventTypeDefinition[] = []): LoadedPluginSet {
+  load(container: Container, coreEvents: readonly EventType[] = []): LoadedPluginSet {
     const eventTypes = new EventTypeRegistry();
     eventTypes.register(CORE_OWNER, coreEvents);
-    for (const plugin of this.plugins)
-      eventTypes.register(plugin.manifest.name, plugin.events ?? []);
-
-    const handlers = new Map<string, CommandHandler>();
     const owners = new Map<string, string>();
     const claim = (kind: string, key: string, owner: string): void => {
       const previous = owners.get(`${kind}:${key}`);
       if (previous !== undefined) {
         throw new PluginSetError(
           'conflict',
-          `${kind} "${key}" is contributed by both "${previous}" and "${owner}"`,
+          `${kind} "${key}" is ${kind.endsWith('type') ? 'declared' : 'contributed'} by both "${previous}" and "${owner}"`,
         );
       }
       owners.set(`${kind}:${key}`, owner);
     };
+    for (const { type } of coreEvents) claim('Event type', type, CORE_OWNER);
+    for (const plugin of this.plugins) {
+      const { name, prefix } = plugin.manifest;
+      for (const declared of [...plugin.commands, ...plugin.events]) {
+        const kind = declared.kind === 'command' ? 'Command type' : 'Event type';
+        if (!declared.type.startsWith(`${prefix}.`))
+          throw new PluginSetError(
+            'conflict',
+            `Plugin "${name}" declares ${kind.toLowerCase()} "${declared.type}", which does not start with its prefix "${prefix}."`,
+          );
+        claim(kind, declared.type, name);
+      }
+      eventTypes.register(name, plugin.events);
+    }
 
     const seen = { handlers: 0, projections: 0, reactors: 0, queries: 0 };
     // Loading one module at a time and taking what is new attributes each contribution to its plugin.
@@ -70,38 +96,54 @@ export class PluginHost {
       return fresh;
     };
 
+    const handlers = new Map<string, BoundHandler>();
     const plugins: PluginContributions[] = [];
     const projections: Projection[] = [];
     const reactors: Reactor[] = [];
     const queries: Query[] = [];
     for (const plugin of this.plugins) {
-      const name = plugin.manifest.name;
+      const { name, prefix } = plugin.manifest;
       container.loadSync(plugin.module);
-      const newHandlers = taken<CommandHandler>(CommandHandler, 'handlers');
+      const newHandlers = taken<CommandHandlers>(CommandHandlers, 'handlers').flatMap(
+        (contribution) => contribution.handlers,
+      );
       const newProjections = taken<Projection>(Projection, 'projections');
       const newReactors = taken<Reactor>(Reactor, 'reactors');
       const newQueries = taken<Query>(Query, 'queries');
 
-      for (const handler of newHandlers) {
-        if (!COMMAND_TYPE_PATTERN.test(handler.type)) {
+      const declared = new Set(plugin.commands);
+      for (const { command, execute } of newHandlers) {
+        if (!declared.has(command))
           throw new PluginSetError(
             'conflict',
-            `Plugin "${name}" handles command "${handler.type}", which is not of the form <plugin>.<verb> in lowercase`,
+            `Plugin "${name}" handles command "${command.type}", which it does not declare in its commands`,
           );
-        }
-        claim('Command', handler.type, name);
-        handlers.set(handler.type, handler);
+        if (handlers.has(command.type))
+          throw new PluginSetError(
+            'conflict',
+            `Plugin "${name}" handles command "${command.type}" twice`,
+          );
+        handlers.set(command.type, { command, execute, actor: `plugin:${prefix}` });
+      }
+      for (const command of plugin.commands) {
+        if (!handlers.has(command.type))
+          throw new PluginSetError(
+            'missing',
+            `Plugin "${name}" declares command "${command.type}" but no handler for it`,
+          );
       }
       for (const projection of newProjections) claim('Projection', projection.name, name);
       for (const query of newQueries) claim('Query', query.name, name);
-      for (const listener of [...newProjections, ...newReactors]) {
-        for (const type of listener.eventTypes) {
-          if (!eventTypes.has(type)) {
-            throw new PluginSetError(
-              'missing',
-              `Plugin "${name}" listens for event type "${type}", which no plugin in the set declares`,
-            );
-          }
+      const listened = [
+        ...newProjections.flatMap((p) => p.listeners.map((l) => l.event)),
+        ...newReactors.flatMap((r) => r.reactions.map((l) => l.event)),
+      ];
+      for (const event of listened) {
+        if (!eventTypes.has(event.type)) {
+          throw new PluginSetError(
+            'missing',
+            `Plugin "${name}" listens for event type "${event.type}", which no plugin in the set declares`,
+          );
         }
       }
 
@@ -110,8 +152,8 @@ export class PluginHost {
       queries.push(...newQueries);
       plugins.push({
         plugin,
-        commands: newHandlers.map((h) => h.type),
-        events: (plugin.events ?? []).map((e) => e.type),
+        commands: plugin.commands.map((c) => c.type),
+        events: plugin.events.map((e) => e.type),
         projections: newProjections.map((p) => p.name),
         reactors: newReactors.map((r) => r.actor),
         queries: newQueries.map((q) => q.name),

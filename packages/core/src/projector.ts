@@ -3,12 +3,11 @@ import { ClockImpl } from './clock';
 import { createEventBus } from './event-bus';
 import type { EventTypeRegistry } from './event-type-registry';
 import { bootPlugins } from './kernel-container';
-import { NullStore } from './null-store';
 import type { Plugin } from './plugin';
 import type { EventRecord } from './record';
 import { Xoshiro128StarStar } from './rng';
 import { buildRoutes, type Route } from './routing-table';
-import { CORE_EVENTS } from './simulation';
+import { CORE_EVENTS } from './core-events';
 import { stateDigest } from './state-digest';
 import type { Projection } from './contributions';
 
@@ -37,7 +36,6 @@ export class Projector {
         clock: this.clock,
         rng: new Xoshiro128StarStar(seed),
         bus: createEventBus().bus,
-        store: new NullStore(),
       },
       CORE_EVENTS,
     );
@@ -51,8 +49,8 @@ export class Projector {
   apply(event: EventRecord): void {
     const current = this.eventTypes.upcast(event);
     this.clock.tick = current.tick;
-    const projections = this.routes.get(current.type)!.projections;
-    for (let i = 0; i < projections.length; i++) projections[i]!.apply(current);
+    const appliers = this.routes.get(current.type)!.appliers;
+    for (let i = 0; i < appliers.length; i++) appliers[i]!(current);
   }
 
   digest(): string {

@@ -1,27 +1,30 @@
 import type { Container, ServiceIdentifier } from 'inversify';
 import type { Observable } from 'rxjs';
 import { ClockImpl } from './clock';
+import type { CommandContext, Projection, ReactorContext } from './contributions';
+import { CORE_EVENTS, reactionFailed } from './core-events';
 import type {
-  CommandContext,
-  CommandHandler,
-  Projection,
-  Reactor,
-  ReactorContext,
-} from './contributions';
+  ArgsOf,
+  CommandType,
+  DataOf,
+  EventType,
+  InputOf,
+  ResultOf,
+  TypedEvent,
+} from './declarations';
 import { UnknownCommandError, UnknownEventTypeError } from './errors';
 import { createEventBus, type EventBus, type EventBusController } from './event-bus';
 import { bootPlugins } from './kernel-container';
-import { buildRoutes, type Route } from './routing-table';
-import type { EventTypeDefinition, EventTypeRegistry } from './event-type-registry';
+import { buildRoutes, type Route, type RoutedReaction } from './routing-table';
+import type { EventTypeRegistry } from './event-type-registry';
 import { MemoryStore } from './memory-store';
 import type { Plugin } from './plugin';
-import type { PluginContributions } from './plugin-host';
+import type { BoundHandler, PluginContributions } from './plugin-host';
 import type { CommandRecord, EventRecord, LogRecord, Rejection } from './record';
 import { Xoshiro128StarStar } from './rng';
 import { ReentrantDispatchError, SimulationClosedError } from './simulation-errors';
 import { combineDigests, stateDigest } from './state-digest';
 import type { Store as StoreType } from './store';
-import type { CommandArgs, CommandValue, EventData } from './type-maps';
 
 /** How to build a {@link Simulation}. */
 export interface SimulationOptions {
@@ -61,23 +64,8 @@ export interface CommandResult<V = unknown> {
   readonly rejection?: Rejection;
 }
 
-/** The kernel's own event types. */
-export const CORE_EVENTS: readonly EventTypeDefinition[] = [
-  {
-    type: 'core.reaction.failed',
-    description: 'A reactor threw; the commands it had issued for that event were dropped.',
-  },
-];
-
-/** Payload of `core.reaction.failed`. */
-export interface ReactionFailed {
-  readonly reactor: string;
-  readonly error: string;
-  readonly message: string;
-}
-
 interface Reaction {
-  readonly type: string;
+  readonly command: CommandType;
   readonly args: unknown;
   readonly actor: string;
   readonly cause: number;
@@ -107,7 +95,7 @@ export class Simulation {
   private readonly bus$: EventBusController;
   private readonly clock = new ClockImpl();
   private readonly rng: Xoshiro128StarStar;
-  private readonly handlers: ReadonlyMap<string, CommandHandler>;
+  private readonly handlers: ReadonlyMap<string, BoundHandler>;
   private readonly projections: readonly Projection[];
   private readonly routes: ReadonlyMap<string, Route>;
   private readonly digestInterval: number;
@@ -124,44 +112,31 @@ export class Simulation {
   /** Emits for a handler's context; made once, so a command costs no closure. */
   private readonly emitter: Emitter = (context, type, data) => {
     context.touched = true;
-    const record = this.applyEvent(context.tick, context.actor, context.seq, type, data);
+    const record = this.applyEvent(context.tick, context.actor, context.cause, type, data);
     context.records.push(record);
     return record;
   };
-  /** Runs a handler's sub-command (see `CommandContext.call`) inside the caller's batch. */
-  private readonly caller: Caller = (parent, type, rawArgs) => {
+  /** Runs a handler's call (see `CommandContext.call`) inside the caller's batch: trusted, unrecorded. */
+  private readonly caller: Caller = (parent, command, args) => {
     if (parent.depth >= MAX_CALL_DEPTH)
-      throw new Error(`Sub-commands nest deeper than ${MAX_CALL_DEPTH} (at "${type}"): a cycle?`);
-    const seq = this.nextSeq++;
-    const at = parent.records.length;
-    parent.records.push(PENDING_COMMAND);
-    const actor = `plugin:${parent.type.slice(0, parent.type.indexOf('.'))}`;
+      throw new Error(
+        `Calls nest deeper than ${MAX_CALL_DEPTH} (at "${command.type}"): a cycle?`,
+      );
+    const handler = this.handlers.get(command.type);
     const context = new EmitContext(
       this.emitter,
       this.caller,
-      type,
-      seq,
+      handler?.actor ?? parent.actor,
+      parent.cause,
       parent.tick,
-      actor,
+      parent.plugin,
       parent.records,
       parent.depth + 1,
     );
     try {
-      const handler = this.handlers.get(type);
-      if (!handler) throw new UnknownCommandError(type, [...this.handlers.keys()]);
-      const args = handler.parse(rawArgs);
+      if (!handler) throw new UnknownCommandError(command.type, [...this.handlers.keys()]);
       const value = handler.execute(args, context);
       if (context.failure !== undefined) throw context.failure;
-      parent.records[at] = {
-        seq,
-        tick: parent.tick,
-        actor,
-        cause: parent.seq,
-        kind: 'command',
-        type,
-        args,
-      };
-      parent.subcommands = true;
       return value;
     } catch (error) {
       // Refused: so is the caller, whatever it does with the error.
@@ -185,7 +160,7 @@ export class Simulation {
 
     const { container, loaded } = bootPlugins(
       options.plugins,
-      { clock: this.clock, rng: this.rng, bus: this.bus, store: this.store },
+      { clock: this.clock, rng: this.rng, bus: this.bus },
       CORE_EVENTS,
     );
     this.container = container;
@@ -214,14 +189,25 @@ export class Simulation {
 
   /**
    * Runs a command from outside the simulation, then every command its events' reactors issue.
-   * Advances the clock by one tick. A refused command is recorded and reported in the result,
-   * not thrown.
+   * The arguments are checked against the command's schema first (this is the boundary); a bad
+   * one is refused with an error naming the command, the field and the value. Advances the clock
+   * by one tick. A refused command is recorded and reported in the result, not thrown.
+   *
+   * Name the command by its declaration for typed arguments and result, or by its type (as
+   * scenario files and the CLI do).
    */
-  dispatch<T extends string>(
-    type: T,
-    args: CommandArgs<T>,
+  dispatch<C extends CommandType>(
+    command: C,
+    args: InputOf<C>,
+    options?: DispatchOptions,
+  ): CommandResult<ResultOf<C>>;
+  dispatch(type: string, args: unknown, options?: DispatchOptions): CommandResult;
+  dispatch(
+    command: CommandType | string,
+    args: unknown,
     options: DispatchOptions = {},
-  ): CommandResult<CommandValue<T>> {
+  ): CommandResult {
+    const type = typeof command === 'string' ? command : command.type;
     if (this.closed) throw new SimulationClosedError();
     if (this.dispatching) throw new ReentrantDispatchError(type);
     this.dispatching = true;
@@ -229,16 +215,13 @@ export class Simulation {
       this.clock.tick++;
       let result: CommandResult;
       try {
-        result = this.execute(type, args, options.actor ?? 'user', 0);
+        result = this.execute(type, args, options.actor ?? 'user');
       } catch (error) {
         this.clock.tick--; // the command never made it into the log
         throw error;
       }
-      for (let i = 0; i < this.reactions.length; i++) {
-        const { type, args, actor, cause } = this.reactions[i]!;
-        this.execute(type, args, actor, cause);
-      }
-      return result as CommandResult<CommandValue<T>>;
+      for (let i = 0; i < this.reactions.length; i++) this.executeReaction(this.reactions[i]!);
+      return result;
     } finally {
       if (this.reactions.length > 0) this.reactions.length = 0; // setting length is not free
       this.dispatching = false;
@@ -269,52 +252,84 @@ export class Simulation {
     this.bus$.complete();
   }
 
-  private execute(type: string, rawArgs: unknown, actor: string, cause: number): CommandResult {
+  /** Runs a command from outside: checked, recorded with its outcome, then its events. */
+  private execute(type: string, rawArgs: unknown, actor: string): CommandResult {
     const seq = this.nextSeq++;
     const tick = this.clock.tick;
     this.rng.copyStateTo(this.rngBefore);
     // records[0] is the command, filled in once its outcome is known; the events follow it.
     const records: LogRecord[] = [PENDING_COMMAND];
-    const context = new EmitContext(this.emitter, this.caller, type, seq, tick, actor, records, 0);
+    const handler = this.handlers.get(type);
+    const plugin = handler?.actor ?? actor;
+    const context = new EmitContext(this.emitter, this.caller, actor, seq, tick, plugin, records, 0);
     let args = rawArgs;
     let value: unknown;
     try {
-      const handler = this.handlers.get(type);
       if (!handler) throw new UnknownCommandError(type, [...this.handlers.keys()]);
-      args = handler.parse(rawArgs);
+      args = handler.command.parse(rawArgs);
       value = handler.execute(args, context);
       if (context.failure !== undefined) throw context.failure;
     } catch (error) {
-      this.undo(seq, context.touched);
+      this.undo(seq + 1, context.touched);
       const rejection = toRejection(error);
-      const command: CommandRecord = {
+      const command: CommandRecord = Object.freeze({
         seq,
         tick,
         actor,
-        cause,
+        cause: 0,
         kind: 'command',
         type,
         args,
         rejection,
-      };
+      });
       this.commit([command]);
       return { seq, ok: false, events: [], rejection };
     } finally {
       context.close();
     }
-    records[0] = { seq, tick, actor, cause, kind: 'command', type, args };
+    records[0] = Object.freeze({ seq, tick, actor, cause: 0, kind: 'command', type, args });
     try {
       this.commit(records);
     } catch (error) {
       // The store refused the batch: take the command back out of state and numbering, and let it surface.
       this.undo(seq, true);
-      this.nextSeq = seq;
       throw error;
     }
-    const events = (
-      context.subcommands ? records.filter((r) => r.kind === 'event') : records.slice(1)
-    ) as EventRecord[];
+    const events = records.slice(1) as EventRecord[];
     return value === undefined ? { seq, ok: true, events } : { seq, ok: true, events, value };
+  }
+
+  /**
+   * Runs a command a reactor issued: trusted and unrecorded, like a call, so only its events reach
+   * the log (caused by the event that triggered the reactor); a refusal leaves a
+   * `core.reaction.failed` event naming the command instead.
+   */
+  private executeReaction({ command, args, actor, cause }: Reaction): void {
+    const first = this.nextSeq;
+    const tick = this.clock.tick;
+    this.rng.copyStateTo(this.rngBefore);
+    const records: LogRecord[] = [];
+    const handler = this.handlers.get(command.type);
+    const plugin = handler?.actor ?? actor;
+    const context = new EmitContext(this.emitter, this.caller, actor, cause, tick, plugin, records, 0);
+    try {
+      if (!handler) throw new UnknownCommandError(command.type, [...this.handlers.keys()]);
+      handler.execute(args, context);
+      if (context.failure !== undefined) throw context.failure;
+    } catch (error) {
+      this.undo(first, context.touched);
+      this.reactionFailed(actor, cause, tick, error, command.type);
+      return;
+    } finally {
+      context.close();
+    }
+    if (records.length === 0) return;
+    try {
+      this.commit(records);
+    } catch (error) {
+      this.undo(first, true);
+      throw error;
+    }
   }
 
   /** Numbers an event and applies it to the projections that route it. */
@@ -327,7 +342,7 @@ export class Simulation {
   ): EventRecord {
     const route = this.routes.get(type);
     if (!route) throw new UnknownEventTypeError(type);
-    const record: EventRecord = {
+    const record: EventRecord = Object.freeze({
       seq: this.nextSeq++,
       tick,
       actor,
@@ -336,13 +351,13 @@ export class Simulation {
       type,
       v: route.v,
       data,
-    };
-    const projections = route.projections;
-    for (let i = 0; i < projections.length; i++) projections[i]!.apply(record);
+    });
+    const appliers = route.appliers;
+    for (let i = 0; i < appliers.length; i++) appliers[i]!(record);
     return record;
   }
 
-  /** Stores, publishes and reacts to a batch: a command with its events and sub-commands, or a reactor failure. */
+  /** Stores, publishes and reacts to a batch: a command with its events, a reaction's events, or a failure. */
   private commit(records: readonly LogRecord[]): void {
     this.store.append(records);
     for (let i = 0; i < records.length; i++) {
@@ -354,49 +369,57 @@ export class Simulation {
     for (let i = 0; i < records.length; i++) {
       const event = records[i]!;
       if (event.kind !== 'event') continue;
-      const reactors = this.routes.get(event.type)!.reactors;
-      for (let r = 0; r < reactors.length; r++) this.react(reactors[r]!, event);
+      const reactions = this.routes.get(event.type)!.reactions;
+      for (let r = 0; r < reactions.length; r++) this.react(reactions[r]!, event);
     }
     if (this.digestInterval > 0 && this.seq - this.lastDigestSeq >= this.digestInterval)
       this.recordDigest();
   }
 
-  private react(reactor: Reactor, event: EventRecord): void {
+  private react({ reactor, react }: RoutedReaction, event: EventRecord): void {
     const issued: Reaction[] = [];
     const context: ReactorContext = {
-      dispatch: <T extends string>(type: T, args: CommandArgs<T>) => {
-        issued.push({ type, args, actor: reactor.actor, cause: event.seq });
+      dispatch: <C extends CommandType>(command: C, args: ArgsOf<C>) => {
+        issued.push({ command, args, actor: reactor.actor, cause: event.seq });
       },
     };
     try {
-      reactor.react(event, context);
+      react(event, context);
     } catch (error) {
-      const { error: name, message } = toRejection(error);
-      const data: ReactionFailed = { reactor: reactor.actor, error: name, message };
-      const failure = this.applyEvent(
-        event.tick,
-        reactor.actor,
-        event.seq,
-        'core.reaction.failed',
-        data,
-      );
-      this.commit([failure]);
+      this.reactionFailed(reactor.actor, event.seq, event.tick, error);
       return;
     }
     for (const reaction of issued) this.reactions.push(reaction);
   }
 
-  /** Takes back the effects of a command that failed after `seq` was handed to it. */
-  private undo(seq: number, stateTouched: boolean): void {
+  private reactionFailed(
+    reactor: string,
+    cause: number,
+    tick: number,
+    error: unknown,
+    command?: string,
+  ): void {
+    const { error: name, message } = toRejection(error);
+    const data: DataOf<typeof reactionFailed> = {
+      reactor,
+      ...(command === undefined ? {} : { command }),
+      error: name,
+      message,
+    };
+    this.commit([this.applyEvent(tick, reactor, cause, reactionFailed.type, data)]);
+  }
+
+  /** Takes back the effects of a command that failed: state, RNG, and numbering from `nextSeq` on. */
+  private undo(nextSeq: number, stateTouched: boolean): void {
     if (stateTouched) {
       this.projections.forEach((projection, i) => projection.restore(this.checkpoint[i]));
       for (const event of this.tail) {
-        const projections = this.routes.get(event.type)!.projections;
-        for (let i = 0; i < projections.length; i++) projections[i]!.apply(event);
+        const appliers = this.routes.get(event.type)!.appliers;
+        for (let i = 0; i < appliers.length; i++) appliers[i]!(event);
       }
     }
     this.rng.setState(this.rngBefore);
-    this.nextSeq = seq + 1;
+    this.nextSeq = nextSeq;
   }
 
   private takeCheckpoint(): void {
@@ -412,9 +435,9 @@ export class Simulation {
 }
 
 type Emitter = (context: EmitContext, type: string, data: unknown) => EventRecord;
-type Caller = (parent: EmitContext, type: string, args: unknown) => unknown;
+type Caller = (parent: EmitContext, command: CommandType, args: unknown) => unknown;
 
-/** Sub-commands calling sub-commands: far deeper than any plugin needs, shallow enough to catch a cycle. */
+/** Calls calling calls: far deeper than any plugin needs, shallow enough to catch a cycle. */
 const MAX_CALL_DEPTH = 16;
 
 /** Stands in records[0] while a command executes. */
@@ -424,39 +447,37 @@ const PENDING_COMMAND = {} as CommandRecord;
 class EmitContext implements CommandContext {
   /** Set before the first event is applied: from then on a failure must roll the state back. */
   touched = false;
-  /** Set when a sub-command is recorded: the batch then holds commands among its events. */
-  subcommands = false;
-  /** A refused sub-command's error: it refuses this command too, even if the handler caught it. */
+  /** A refused call's error: it refuses this command too, even if the handler caught it. */
   failure: Error | undefined = undefined;
   private open = true;
 
   constructor(
     private readonly emitter: Emitter,
     private readonly caller: Caller,
-    /** This command's type. */
-    readonly type: string,
-    readonly seq: number,
-    readonly tick: number,
     readonly actor: string,
-    /** The command's records: its own (filled in at the end), then each event as it is emitted. */
+    readonly cause: number,
+    readonly tick: number,
+    /** `plugin:<prefix>` of the handler running: the actor of the commands it calls. */
+    readonly plugin: string,
+    /** The batch: the outside command (filled in at the end), then each event as it is emitted. */
     readonly records: LogRecord[],
     readonly depth: number,
   ) {}
 
-  emit<T extends string>(type: T, data: EventData<T>): EventRecord<EventData<T>> {
+  emit<E extends EventType>(event: E, data: DataOf<E>): TypedEvent<E> {
     if (!this.open)
       throw new Error(
-        `Command ${this.seq} has finished executing; it cannot emit "${type}" any more`,
+        `A command of cause ${this.cause} has finished executing; it cannot emit "${event.type}" any more`,
       );
-    return this.emitter(this, type, data) as EventRecord<EventData<T>>;
+    return this.emitter(this, event.type, data) as TypedEvent<E>;
   }
 
-  call<T extends string>(type: T, args: CommandArgs<T>): CommandValue<T> {
+  call<C extends CommandType>(command: C, args: ArgsOf<C>): ResultOf<C> {
     if (!this.open)
       throw new Error(
-        `Command ${this.seq} has finished executing; it cannot call "${type}" any more`,
+        `A command of cause ${this.cause} has finished executing; it cannot call "${command.type}" any more`,
       );
-    return this.caller(this, type, args) as CommandValue<T>;
+    return this.caller(this, command, args) as ResultOf<C>;
   }
 
   close(): void {

@@ -3,8 +3,9 @@ import { ValidationError } from './errors';
 
 /**
  * A parser for `subject` (e.g. `command counter.increment`) built from a zod schema: it returns
- * the parsed value, or throws one {@link ValidationError} whose lines each name the field path
- * (`args.by: Invalid input: expected number, received string`). Build it once, not per call.
+ * the parsed value, or throws one {@link ValidationError} whose lines each name the field path and
+ * the value found there (`args.by = "two": Invalid input: expected number, received string`).
+ * Build it once, not per call.
  */
 export function parserFor<S extends z.ZodType>(
   schema: S,
@@ -16,9 +17,32 @@ export function parserFor<S extends z.ZodType>(
     if (result.success) return result.data;
     throw new ValidationError(
       subject,
-      result.error.issues.map(
-        (issue) => `${[root, ...issue.path.map(String)].join('.')}: ${issue.message}`,
-      ),
+      result.error.issues.map((issue) => {
+        const field = [root, ...issue.path.map(String)].join('.');
+        const found = valueAt(input, issue.path);
+        return found === undefined
+          ? `${field}: ${issue.message}`
+          : `${field} = ${found}: ${issue.message}`;
+      }),
     );
   };
+}
+
+/** The value at `path`, shown briefly, or undefined where there is none to show. */
+function valueAt(input: unknown, path: readonly PropertyKey[]): string | undefined {
+  let value = input;
+  for (const key of path) {
+    if (value === null || typeof value !== 'object') return undefined;
+    value = (value as Record<PropertyKey, unknown>)[key];
+  }
+  if (value === undefined || (typeof value === 'object' && value !== null && path.length === 0))
+    return undefined;
+  if (value instanceof Uint8Array) return `${value.constructor.name}(${value.length})`;
+  let shown: string;
+  try {
+    shown = typeof value === 'bigint' ? `${value}n` : (JSON.stringify(value) ?? String(value));
+  } catch {
+    shown = String(value);
+  }
+  return shown.length > 60 ? `${shown.slice(0, 57)}...` : shown;
 }
