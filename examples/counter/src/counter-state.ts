@@ -1,16 +1,17 @@
-import { digestOf, type EventRecord, type Projection, type Query } from '@chronovisor/core';
-import { injectable } from 'inversify';
-import type { ValueIncremented, ValueReset } from './counter-types';
+import { digestOf, on, type Projection, type Query } from '@chronovisor/core';
+import { incremented, wasReset } from './counter-contract';
 
 /** The counters' values: the plugin's one projection, and its query for everyone else. */
-@injectable()
 export class CounterState implements Projection<ReadonlyMap<string, number>>, Query {
   readonly name = 'counter';
-  readonly eventTypes = ['counter.value.incremented', 'counter.value.reset'];
-
   private values = new Map<string, number>();
   /** True while `values` is also held by a snapshot: the next change copies it first. */
   private shared = false;
+
+  readonly listeners = [
+    on(incremented, ({ data }) => this.writable().set(data.name, data.value)),
+    on(wasReset, ({ data }) => this.writable().delete(data.name)),
+  ];
 
   /** A counter's value; 0 for one never incremented. */
   value(name: string): number {
@@ -27,19 +28,6 @@ export class CounterState implements Projection<ReadonlyMap<string, number>>, Qu
     return this.values;
   }
 
-  apply(event: EventRecord): void {
-    if (this.shared) {
-      this.values = new Map(this.values);
-      this.shared = false;
-    }
-    if (event.type === 'counter.value.incremented') {
-      const { name, value } = event.data as ValueIncremented;
-      this.values.set(name, value);
-    } else {
-      this.values.delete((event.data as ValueReset).name);
-    }
-  }
-
   // Copy on write: a snapshot costs nothing now, and the first change after it copies the map.
   snapshot(): ReadonlyMap<string, number> {
     this.shared = true;
@@ -53,5 +41,10 @@ export class CounterState implements Projection<ReadonlyMap<string, number>>, Qu
 
   digest(): string {
     return digestOf([...this.values].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  }
+
+  private writable(): Map<string, number> {
+    if (this.shared) [this.values, this.shared] = [new Map(this.values), false];
+    return this.values;
   }
 }

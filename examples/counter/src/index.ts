@@ -1,8 +1,9 @@
-import './counter-types';
+import { counterPlugin } from './counter-plugin';
 
-export * from './counter-error';
-export * from './counter-events';
-export * from './counter-options';
+export * from './counter-contract';
+export * from './counter-handlers';
 export * from './counter-plugin';
 export * from './counter-state';
-export type * from './counter-types';
+export { runCounterDemo } from './demo';
+/** What `chronovisor run --config` loads. */
+export default counterPlugin;

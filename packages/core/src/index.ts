@@ -15,6 +15,7 @@ export * from './memory-store';
 export * from './multiset-hash';
 export * from './null-store';
 export * from './of-type';
+export * from './package-of';
 export * from './plugin';
 export * from './plugin-host';
 export * from './plugin-order';

@@ -1,25 +1,26 @@
 import {
-  CommandHandler,
-  Projection,
+  defineCommand,
+  defineEvent,
   definePlugin,
   digestOf,
-  type CommandContext,
-  type Plugin,
+  handle,
+  on,
+  type CommandHandlers,
+  type Projection,
 } from '@chronovisor/core';
-import { ContainerModule, injectable } from 'inversify';
+import { z } from 'zod';
 
 /**
  * The most trivial pipeline there is: `bench.tick` (no arguments to check) emits one
  * `bench.clock.ticked`, and a projection counts them. It measures the kernel alone.
  */
-@injectable()
+export const tick = defineCommand('bench.tick', { args: z.null() });
+export const ticked = defineEvent('bench.clock.ticked', { data: z.null() });
+
 class Ticks implements Projection<number> {
   readonly name = 'bench';
-  readonly eventTypes = ['bench.clock.ticked'];
   count = 0;
-  apply(): void {
-    this.count++;
-  }
+  readonly listeners = [on(ticked, () => this.count++)];
   snapshot(): number {
     return this.count;
   }
@@ -31,27 +32,15 @@ class Ticks implements Projection<number> {
   }
 }
 
-@injectable()
-class Tick implements CommandHandler<null> {
-  readonly type = 'bench.tick';
-  parse(): null {
-    return null;
-  }
-  execute(_args: null, context: CommandContext): void {
-    context.emit('bench.clock.ticked', null);
-  }
+class Tick implements CommandHandlers {
+  readonly handlers = [handle(tick, (_args, context) => void context.emit(ticked, null))];
 }
 
 /** The plugin of the trivial pipeline: `bench.tick` → `bench.clock.ticked` → a counter. */
-export function tickPlugin(): Plugin {
-  return definePlugin({
-    manifest: { name: '@chronovisor/bench-tick', version: '1.0.0' },
-    events: [{ type: 'bench.clock.ticked' }],
-    module: new ContainerModule(({ bind }) => {
-      bind(Ticks).toSelf().inSingletonScope();
-      bind(Projection).toService(Ticks);
-      bind(Tick).toSelf().inSingletonScope();
-      bind(CommandHandler).toService(Tick);
-    }),
-  });
-}
+export const tickPlugin = definePlugin({
+  package: { name: '@chronovisor/bench-tick', version: '1.0.0' },
+  commands: [tick],
+  events: [ticked],
+  projections: [Ticks],
+  handlers: [Tick],
+});

@@ -1,22 +1,26 @@
 import {
-  CommandHandler,
-  Projection,
+  defineCommand,
+  defineEvent,
   definePlugin,
   digestOf,
-  type CommandContext,
-  type EventRecord,
+  handle,
+  on,
+  type CommandHandlers,
   type Plugin,
+  type Projection,
 } from '@chronovisor/core';
-import { ContainerModule, inject, injectable } from 'inversify';
+import { inject } from 'inversify';
+import { z } from 'zod';
 
-@injectable()
+export const add = defineCommand('tally.add', { args: z.object({ n: z.number() }) });
+export const totalChanged = defineEvent('tally.total.changed', {
+  data: z.object({ by: z.number(), total: z.number() }),
+});
+
 class Total implements Projection<number> {
   readonly name = 'tally';
-  readonly eventTypes = ['tally.total.changed'];
   total = 0;
-  apply(event: EventRecord): void {
-    this.total = (event.data as { total: number }).total;
-  }
+  readonly listeners = [on(totalChanged, ({ data }) => (this.total = data.total))];
   snapshot(): number {
     return this.total;
   }
@@ -33,25 +37,20 @@ class Total implements Projection<number> {
  * `doubling` variant is the "intentionally different handler": it adds 2n when n ≥ 50.
  */
 export function tallyPlugin(variant: 'plain' | 'doubling' = 'plain'): Plugin {
-  @injectable()
-  class Add implements CommandHandler<{ n: number }> {
-    readonly type = 'tally.add';
+  class Add implements CommandHandlers {
     constructor(@inject(Total) private readonly tally: Total) {}
-    parse(args: unknown): { n: number } {
-      return args as { n: number };
-    }
-    execute({ n }: { n: number }, context: CommandContext): void {
-      const by = variant === 'doubling' && n >= 50 ? 2 * n : n;
-      context.emit('tally.total.changed', { by, total: this.tally.total + by });
-    }
+    readonly handlers = [
+      handle(add, ({ n }, context) => {
+        const by = variant === 'doubling' && n >= 50 ? 2 * n : n;
+        context.emit(totalChanged, { by, total: this.tally.total + by });
+      }),
+    ];
   }
   return definePlugin({
-    manifest: { name: '@test/tally', version: variant === 'plain' ? '1.0.0' : '1.1.0' },
-    events: [{ type: 'tally.total.changed' }],
-    module: new ContainerModule(({ bind }) => {
-      bind(Total).toSelf().inSingletonScope();
-      bind(Projection).toService(Total);
-      bind(CommandHandler).to(Add).inSingletonScope();
-    }),
-  });
+    package: { name: '@test/tally', version: variant === 'plain' ? '1.0.0' : '1.1.0' },
+    commands: [add],
+    events: [totalChanged],
+    projections: [Total],
+    handlers: [Add],
+  })();
 }

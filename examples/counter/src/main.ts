@@ -1,3 +1,0 @@
-import { runCounterDemo } from './demo';
-
-runCounterDemo((line) => console.log(line));
