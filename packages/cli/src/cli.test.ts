@@ -233,10 +233,10 @@ describe('chronovisor', () => {
       const state = JSON.parse(result.stdout) as {
         at: number;
         record: { seq: number };
-        queries: { mmu: { partitions: unknown[] } };
+        summaries: { mmu: { partitions: unknown[] } };
       };
       expect(state.record.seq).toBe(20);
-      expect(state.queries.mmu.partitions).toHaveLength(2);
+      expect(state.summaries.mmu.partitions).toHaveLength(2);
       expect(refusedWith('inspect', file('r.db'), '--at', '99999999')).toMatch(
         /^error: --at 99999999 is outside the run: its records are 1 to \d+$/,
       );

@@ -1,8 +1,6 @@
-import { Query, type LogRecord } from '@chronovisor/core';
-import { MmuQuery } from '@chronovisor/mmu';
+import { InfoView, MemoryReader, type LogRecord } from '@chronovisor/core';
 import {
   matching,
-  watching,
   type Breakpoint,
   type RecordPattern,
   type Timeline,
@@ -35,7 +33,7 @@ export const DEBUG_COMMANDS: Readonly<Record<string, string>> = {
   rwatch: 'rwatch <space>:<addr> [len] — stop at reads',
   awatch: 'awatch <space>:<addr> [len] — stop at reads and writes',
   delete: 'delete <n>|all — remove breakpoints',
-  info: 'info breakpoints|spaces|frames|tlb <space>|snapshots|<query> — what is there now',
+  info: 'info breakpoints|snapshots|<view> — what is there now (each plugin adds its views: spaces, frames, tlb <space>, heap…)',
   x: 'x/<n>xb <space>:<addr> — memory now, as hex bytes',
   where: 'where — the current record and the commands that caused it',
   why: 'why <space>:<addr> — where that byte came from: its writes, through copies',
@@ -109,7 +107,7 @@ export class DebugSession {
           args[1] === undefined ? 1 : this.number(args[1], `${name} <space>:<addr> [len]`);
         return this.add(
           answer,
-          watching(space, va, length, kind),
+          t.watch(space, va, length, kind),
           `${name} ${space}:${hex(va)} ${length}`,
         );
       }
@@ -133,7 +131,10 @@ export class DebugSession {
         if (!Number.isSafeInteger(count) || count < 1)
           throw new CliError('x: expected x/<n>xb <space>:<addr>');
         const { space, va } = this.address(args[0], 'x/<n>xb <space>:<addr>');
-        const bytes = t.get(MmuQuery).read(space, va, count);
+        const [memory] = t.getAll<MemoryReader>(MemoryReader);
+        if (!memory)
+          throw new CliError('x: no plugin in this run reads memory (the MMU does: add it to the set)');
+        const bytes = memory.read(space, va, count);
         if (!bytes)
           return answer(
             { space, va, bytes: null },
@@ -252,24 +253,19 @@ export class DebugSession {
       const mib = (value.bytes / 2 ** 20).toFixed(1);
       return answer(value, `${value.count} snapshots, holding ${mib} MiB`);
     }
-    const mmu = t.get(MmuQuery);
-    if (what === 'spaces') return answer(mmu.spaces(), JSON.stringify(mmu.spaces(), null, 2));
-    if (what === 'frames')
-      return answer(mmu.partitions(), JSON.stringify(mmu.partitions(), null, 2));
-    if (what === 'tlb') {
-      const space = this.number(args[1], 'info tlb <space>');
-      return answer(mmu.tlb(space), JSON.stringify(mmu.tlb(space), null, 2));
-    }
-    const query = t.getAll<Query & { stats?: () => unknown }>(Query).find((q) => q.name === what);
-    if (!query || typeof query.stats !== 'function')
+    const views = t.getAll<InfoView>(InfoView);
+    const view = views.find((v) => v.name === what);
+    if (!view)
       throw new CliError(
-        `info: expected breakpoints, spaces, frames, tlb <space>, snapshots or a plugin's query (${t
-          .getAll<Query>(Query)
-          .map((q) => q.name)
-          .join(', ')})`,
+        `info: expected breakpoints, snapshots${views.map((v) => `, ${v.usage}`).join('')}`,
       );
-    const stats = query.stats();
-    return answer(stats, JSON.stringify(stats, null, 2));
+    let value: unknown;
+    try {
+      value = view.show(args.slice(1));
+    } catch (error) {
+      throw new CliError(`info ${what}: ${(error as Error).message}`);
+    }
+    return answer(value, view.format?.(value) ?? JSON.stringify(value, null, 2));
   }
 
   /** `<type or prefix.> [actor=…] [field=value…]`; values that look like numbers are numbers. */

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { ChronovisorError } from './errors';
 import type { EventRecord } from './record';
+import type { EventMark, MemoryAccess } from './tools';
 import { parserFor } from './validation';
 
 /** Lifts an event payload from one schema version to the next. */
@@ -55,6 +56,10 @@ export interface EventType<T extends string = string, D = any> {
   readonly version: number;
   /** `upcasters[v]` lifts version `v` to `v + 1`; one for every version below `version`. */
   readonly upcasters: Readonly<Record<number, Upcaster>>;
+  /** Counts the event among a run's faults or violations (summaries, stats, the web page). */
+  readonly marks?: EventMark;
+  /** The memory the event reads or writes, for provenance (`why`) and watchpoints. */
+  readonly access?: (data: D) => MemoryAccess;
 }
 
 /** What a handler of command `C` receives: its arguments with defaults filled in. */
@@ -119,6 +124,8 @@ export function defineEvent<T extends string, S extends z.ZodType>(
     readonly description?: string;
     readonly version?: number;
     readonly upcasters?: Readonly<Record<number, Upcaster>>;
+    readonly marks?: EventMark;
+    readonly access?: (data: z.output<S>) => MemoryAccess;
   },
 ): EventType<T, z.output<S>> {
   const { version = 1, upcasters = {} } = spec;
@@ -143,5 +150,7 @@ export function defineEvent<T extends string, S extends z.ZodType>(
     version,
     upcasters,
     ...(spec.description === undefined ? {} : { description: spec.description }),
+    ...(spec.marks === undefined ? {} : { marks: spec.marks }),
+    ...(spec.access === undefined ? {} : { access: spec.access }),
   });
 }

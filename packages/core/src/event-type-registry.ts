@@ -1,5 +1,6 @@
 import { ChronovisorError } from './errors';
-import type { EventType, Upcaster } from './declarations';
+import type { EventType } from './declarations';
+import type { EventMark, MemoryAccess } from './tools';
 import type { EventRecord } from './record';
 
 /** An event type as registered: its declaration and the plugin that declared it. */
@@ -14,7 +15,7 @@ export interface RegisteredEventType {
 export class EventVersionError extends ChronovisorError {}
 
 interface Entry extends RegisteredEventType {
-  readonly upcasters: Readonly<Record<number, Upcaster>>;
+  readonly declaration: EventType;
 }
 
 /**
@@ -27,12 +28,13 @@ export class EventTypeRegistry {
 
   /** Registers the event types `owner` (a plugin name) declares. */
   register(owner: string, declarations: readonly EventType[]): void {
-    for (const { type, version, upcasters, description } of declarations) {
+    for (const declaration of declarations) {
+      const { type, version, description } = declaration;
       this.entries.set(type, {
         type,
         version,
         owner,
-        upcasters,
+        declaration,
         ...(description ? { description } : {}),
       });
     }
@@ -45,6 +47,22 @@ export class EventTypeRegistry {
 
   has(type: string): boolean {
     return this.entries.has(type);
+  }
+
+  /** The declaration of `type`, if a plugin of the set declares it. */
+  declaration(type: string): EventType | undefined {
+    return this.entries.get(type)?.declaration;
+  }
+
+  /** Whether a recorded event is a fault or a violation, as its declaration says. */
+  markOf(record: EventRecord): EventMark | undefined {
+    return this.entries.get(record.type)?.declaration.marks;
+  }
+
+  /** The memory a recorded event reads or writes, as its declaration says (after upcasting). */
+  accessOf(record: EventRecord): MemoryAccess | undefined {
+    const access = this.entries.get(record.type)?.declaration.access;
+    return access && access(this.upcast(record).data);
   }
 
   /** Every registered type, in registration order. */
@@ -75,7 +93,7 @@ export class EventTypeRegistry {
       );
     }
     let data: unknown = record.data;
-    for (let v = record.v; v < entry.version; v++) data = entry.upcasters[v]!(data);
+    for (let v = record.v; v < entry.version; v++) data = entry.declaration.upcasters[v]!(data);
     return Object.freeze({ ...record, v: entry.version, data });
   }
 }

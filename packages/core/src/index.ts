@@ -26,4 +26,5 @@ export * from './simulation';
 export * from './simulation-errors';
 export * from './state-digest';
 export * from './store';
+export * from './tools';
 export * from './validation';

@@ -3,6 +3,7 @@ import { valid, validRange } from 'semver';
 import { z } from 'zod';
 import { CommandHandlers, Projection, Query, Reactor } from './contributions';
 import type { CommandType, EventType } from './declarations';
+import { InfoView, MemoryReader, SummaryLines } from './tools';
 import { parserFor } from './validation';
 
 /** Who a plugin is and what it needs. */
@@ -62,6 +63,12 @@ export interface PluginDefinition<O extends PluginOptions | undefined = undefine
   readonly handlers?: readonly Newable<CommandHandlers>[];
   readonly reactors?: readonly Newable<Reactor>[];
   readonly queries?: readonly Newable<Query>[];
+  /** What the plugin shows in the tools: `info` views, summary lines, a reader of memory. */
+  readonly tools?: {
+    readonly views?: readonly Newable<InfoView>[];
+    readonly summaries?: readonly Newable<SummaryLines>[];
+    readonly memory?: readonly Newable<MemoryReader>[];
+  };
   /** Other classes the plugin's parts inject (bound to themselves, one instance each). */
   readonly services?: readonly Newable<unknown>[];
   /** For what the lists cannot say: constants, factories. Runs after the lists are bound. */
@@ -147,6 +154,9 @@ function bindParts(
     [CommandHandlers, definition.handlers],
     [Reactor, definition.reactors],
     [Query, definition.queries],
+    [InfoView, definition.tools?.views],
+    [SummaryLines, definition.tools?.summaries],
+    [MemoryReader, definition.tools?.memory],
   ];
   for (const [token, parts] of lists) {
     for (const part of parts ?? []) {

@@ -64,7 +64,10 @@ export function reexecute(
       break;
     }
   }
-  const summaries = { recorded: summarizeRun(recorded), reexecuted: summarizeRun(into) };
+  const summaries = {
+    recorded: summarizeRun(recorded, sim.eventTypes),
+    reexecuted: summarizeRun(into, sim.eventTypes),
+  };
   const message = divergence
     ? `The runs diverge at seq ${divergence.seq}: recorded ${describe(divergence.recorded)}, re-executed ${describe(divergence.reexecuted)}`
     : `Re-execution reproduced all ${summaries.recorded.records} records`;

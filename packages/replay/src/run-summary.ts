@@ -1,4 +1,4 @@
-import type { Store } from '@chronovisor/core';
+import type { EventTypeRegistry, Store } from '@chronovisor/core';
 
 /** Counts that say how a run went. */
 export interface RunSummary {
@@ -7,14 +7,18 @@ export interface RunSummary {
   readonly events: number;
   readonly byType: Readonly<Record<string, number>>;
   readonly rejections: number;
-  /** Events whose type says a violation (isolation, heap checks…). */
+  /** Events whose declaration marks them as violations (isolation, heap checks…). */
   readonly violations: number;
+  /** Events whose declaration marks them as faults. */
   readonly faults: number;
   readonly finalDigest?: string;
 }
 
-/** Counts a run's records, by type and by outcome. */
-export function summarizeRun(store: Store): RunSummary {
+/**
+ * Counts a run's records, by type and by outcome. Faults and violations are the events their
+ * declarations mark as such, in the plugin set that reads the run.
+ */
+export function summarizeRun(store: Store, eventTypes: EventTypeRegistry): RunSummary {
   const byType: Record<string, number> = {};
   let records = 0;
   let events = 0;
@@ -26,8 +30,9 @@ export function summarizeRun(store: Store): RunSummary {
     byType[r.type] = (byType[r.type] ?? 0) + 1;
     if (r.kind === 'event') {
       events++;
-      if (r.type.includes('violat')) violations++;
-      if (r.type.includes('fault')) faults++;
+      const mark = eventTypes.markOf(r);
+      if (mark === 'violation') violations++;
+      else if (mark === 'fault') faults++;
     } else if (r.rejection) rejections++;
   }
   const last = store.digests().at(-1);

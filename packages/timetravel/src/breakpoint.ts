@@ -1,3 +1,4 @@
+import type { Accesses } from './provenance';
 import type { LogRecord } from '@chronovisor/core';
 
 /**
@@ -40,10 +41,11 @@ export function matching(pattern: RecordPattern): Breakpoint {
 export type WatchKind = 'write' | 'read' | 'access';
 
 /**
- * A watchpoint on `[va, va + length)` of a space: fires on the MMU's `mmu.memory.written` /
- * `mmu.memory.read` events that touch the range.
+ * A watchpoint on `[va, va + length)` of a space: fires on the events whose declarations say they
+ * read or write memory (the MMU's reads and writes), where they touch the range.
  */
 export function watching(
+  accessOf: Accesses,
   space: number,
   va: number,
   length: number,
@@ -51,13 +53,9 @@ export function watching(
 ): Breakpoint {
   const end = va + length;
   return (record) => {
-    if (record.kind !== 'event') return false;
-    const isWrite = record.type === 'mmu.memory.written';
-    const isRead = record.type === 'mmu.memory.read';
-    if (!(isWrite && kind !== 'read') && !(isRead && kind !== 'write')) return false;
-    const access = record.data as { space: number; va: number; length?: number; data?: Uint8Array };
-    if (access.space !== space) return false;
-    const accessLength = access.length ?? access.data?.length ?? 0;
-    return access.va < end && access.va + accessLength > va;
+    const access = accessOf(record);
+    if (!access || access.space !== space) return false;
+    if (kind !== 'access' && access.kind !== kind) return false;
+    return access.va < end && access.va + access.length > va;
   };
 }

@@ -1,5 +1,5 @@
 import type { Store } from '@chronovisor/core';
-import { accessOf } from './provenance';
+import type { Accesses } from './provenance';
 
 /** What changed between two points of a run. */
 export interface RunDiff {
@@ -20,6 +20,7 @@ export interface RunDiff {
 /** The records between `from` (exclusive) and `to`, summarised: types, and written memory as ranges. */
 export function summarizeChanges(
   store: Store,
+  accessOf: Accesses,
   from: number,
   to: number,
 ): Pick<RunDiff, 'byType' | 'written'> {

@@ -1,15 +1,11 @@
-import type { LogRecord, Store } from '@chronovisor/core';
+import type { EventTypeRegistry, LogRecord, MemoryAccess, Store } from '@chronovisor/core';
 import { recordAt, scanBackward } from './scan';
 
-/** One recorded access to memory: an MMU read or write event. */
-export interface Access {
+/** One recorded access to memory: an event whose declaration says which bytes it reads or writes. */
+export interface Access extends MemoryAccess {
   readonly seq: number;
-  readonly kind: 'read' | 'write';
-  readonly space: number;
-  readonly va: number;
-  readonly length: number;
   readonly actor: string;
-  /** Seq of the command that made the access. */
+  /** Seq of the command from outside (or the event) the access was made for. */
   readonly cause: number;
 }
 
@@ -18,31 +14,23 @@ export interface Origin {
   readonly write: Access;
   /** The command from outside behind the write (a plugin's write acts for it): who wrote this. */
   readonly command: { readonly seq: number; readonly type: string; readonly actor: string };
-  /** When the write copied memory (a read of the same length by the same command just before): the read and the source byte. */
+  /** When the write copied memory (a read of the same length by the same actor for the same command just before): the read and the source byte. */
   readonly copiedFrom?: { readonly read: Access; readonly space: number; readonly va: number };
 }
 
-type AccessData = { space: number; va: number; length?: number; data?: Uint8Array };
+/** The access a record makes, if it is one. */
+export type Accesses = (record: LogRecord) => Access | undefined;
 
-/** The access an MMU event records, if it is one. */
-export function accessOf(record: LogRecord): Access | undefined {
-  if (record.kind !== 'event') return undefined;
-  const kind =
-    record.type === 'mmu.memory.written'
-      ? 'write'
-      : record.type === 'mmu.memory.read'
-        ? 'read'
-        : undefined;
-  if (!kind) return undefined;
-  const data = record.data as AccessData;
-  return {
-    seq: record.seq,
-    kind,
-    space: data.space,
-    va: data.va,
-    length: data.length ?? data.data?.length ?? 0,
-    actor: record.actor,
-    cause: record.cause,
+/**
+ * Reads accesses as the plugin set's event declarations describe them (`defineEvent(…, { access })`),
+ * so the tools name no plugin's event types.
+ */
+export function accessesOf(eventTypes: EventTypeRegistry): Accesses {
+  return (record) => {
+    if (record.kind !== 'event') return undefined;
+    const access = eventTypes.accessOf(record);
+    if (!access) return undefined;
+    return { ...access, seq: record.seq, actor: record.actor, cause: record.cause };
   };
 }
 
@@ -50,7 +38,13 @@ const covers = (a: Access, space: number, va: number) =>
   a.space === space && a.va <= va && va < a.va + a.length;
 
 /** The last write to byte `va` of `space` at or before `at`. */
-export function lastWrite(store: Store, space: number, va: number, at: number): Access | undefined {
+export function lastWrite(
+  store: Store,
+  accessOf: Accesses,
+  space: number,
+  va: number,
+  at: number,
+): Access | undefined {
   const found = scanBackward(store, at, (r) => {
     const access = accessOf(r);
     return access?.kind === 'write' && covers(access, space, va);
@@ -61,6 +55,7 @@ export function lastWrite(store: Store, space: number, va: number, at: number): 
 /** Every read and write of byte `va` of `space` from `from` to `to`, in order. */
 export function history(
   store: Store,
+  accessOf: Accesses,
   space: number,
   va: number,
   from = 1,
@@ -82,6 +77,7 @@ export function history(
  */
 export function provenance(
   store: Store,
+  accessOf: Accesses,
   space: number,
   va: number,
   at: number,
@@ -90,9 +86,9 @@ export function provenance(
   const chain: Origin[] = [];
   let where = { space, va, at };
   for (let step = 0; step < depth; step++) {
-    const write = lastWrite(store, where.space, where.va, where.at);
+    const write = lastWrite(store, accessOf, where.space, where.va, where.at);
     if (!write) break;
-    const read = copySource(store, write);
+    const read = copySource(store, accessOf, write);
     const command = outsideCommand(store, write.cause);
     if (!read) {
       chain.push({ write, command });
@@ -106,20 +102,17 @@ export function provenance(
 }
 
 /**
- * The read a write copied from: made for the same outside command (the write's command and the
- * read's share a parent), with the same length, the last such read before the write.
+ * The read a write copied from: the last read before it of the same length, made by the same
+ * actor for the same cause (a realloc moving a block, a copy loop inside one command). A write
+ * issued directly from outside has no such read.
  */
-function copySource(store: Store, write: Access): Access | undefined {
-  const command = recordAt(store, write.cause);
-  if (!command || command.cause === 0) return undefined; // a write issued directly: no copy
-  const parent = command.cause;
-  for (let seq = write.seq - 1; seq > parent; seq--) {
+function copySource(store: Store, accessOf: Accesses, write: Access): Access | undefined {
+  for (let seq = write.seq - 1; seq > write.cause; seq--) {
     const record = recordAt(store, seq);
-    const access = record && accessOf(record);
-    if (access?.kind === 'read' && access.length === write.length) {
-      const readCommand = recordAt(store, access.cause);
-      if (readCommand?.cause === parent) return access;
-    }
+    if (!record || record.cause !== write.cause) continue;
+    const access = accessOf(record);
+    if (access?.kind === 'read' && access.length === write.length && access.actor === write.actor)
+      return access;
   }
   return undefined;
 }

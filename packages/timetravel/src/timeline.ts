@@ -7,9 +7,17 @@ import {
 } from '@chronovisor/core';
 import type { ServiceIdentifier } from 'inversify';
 import { performance } from 'node:perf_hooks';
-import type { Breakpoint } from './breakpoint';
+import { watching, type Breakpoint, type WatchKind } from './breakpoint';
 import { summarizeChanges, type RunDiff } from './diff';
-import { history, lastWrite, provenance, type Access, type Origin } from './provenance';
+import {
+  accessesOf,
+  history,
+  lastWrite,
+  provenance,
+  type Access,
+  type Accesses,
+  type Origin,
+} from './provenance';
 import type { KeptSnapshots } from './kept-snapshots';
 import { recordAt, scanBackward } from './scan';
 
@@ -62,6 +70,8 @@ export class Timeline {
   /** The last record's seq. */
   readonly head: number;
   private readonly projector: Projector;
+  /** Which records access memory, as the plugin set's declarations say. */
+  readonly accessOf: Accesses;
   private every: number | undefined;
   private budgetMs: number;
   private readonly maxSnapshots: number;
@@ -97,6 +107,7 @@ export class Timeline {
     if (!(this.memoryBudget >= 0))
       throw new RangeError(`A memory budget is a number of bytes, not ${options.memoryBudget}`);
     this.projector = new Projector(plugins, options.seed ?? 0);
+    this.accessOf = accessesOf(this.projector.eventTypes);
     this.projector.incrementalSnapshots();
     this.kept = options.kept;
     this.snapshots = [
@@ -161,19 +172,24 @@ export class Timeline {
     return found;
   }
 
+  /** A watchpoint on `[va, va + length)` of a space (see `watching`). */
+  watch(space: number, va: number, length: number, kind?: WatchKind): Breakpoint {
+    return watching(this.accessOf, space, va, length, kind);
+  }
+
   /** The last write to byte `va` of `space` up to here. */
   lastWrite(space: number, va: number): Access | undefined {
-    return lastWrite(this.store, space, va, this.position);
+    return lastWrite(this.store, this.accessOf, space, va, this.position);
   }
 
   /** Where byte `va` of `space` came from, as of here: its last write, and what that copied, back. */
   why(space: number, va: number): Origin[] {
-    return provenance(this.store, space, va, this.position);
+    return provenance(this.store, this.accessOf, space, va, this.position);
   }
 
   /** Every access to byte `va` of `space` in the whole run. */
   history(space: number, va: number): Access[] {
-    return history(this.store, space, va);
+    return history(this.store, this.accessOf, space, va);
   }
 
   /** What changed between two points (the timeline comes back to where it was). */
@@ -186,7 +202,7 @@ export class Timeline {
     const after = this.projectionDigests();
     this.seek(back);
     const projections = Object.keys(after).filter((name) => before[name] !== after[name]);
-    return { from: a, to: b, projections, ...summarizeChanges(this.store, a, b) };
+    return { from: a, to: b, projections, ...summarizeChanges(this.store, this.accessOf, a, b) };
   }
 
   /** The record at `seq`, if the run has it. */

@@ -1,11 +1,11 @@
-import { Projector, Query, type LogRecord } from '@chronovisor/core';
+import { Projector, SummaryLines, type LogRecord } from '@chronovisor/core';
 import { CliError, EXIT } from '../cli-error';
 import { output, type Output } from '../output';
 import { openRun } from '../run-plugins';
 
 /**
  * `chronovisor inspect <run.db> --at SEQ`: the state right after record SEQ, rebuilt by replay:
- * each projection's digest, and what each query with a `stats()` says.
+ * each projection's digest, and what each plugin's summary says of that state.
  */
 export function inspect(
   file: string,
@@ -24,18 +24,14 @@ export function inspect(
       record = r;
     }
     const last = record!;
-    const queries = projector.getAll<Query>(Query);
-    const summaries = Object.fromEntries(
-      queries
-        .filter((q) => typeof (q as { stats?: unknown }).stats === 'function')
-        .map((q) => [q.name, (q as unknown as { stats(): unknown }).stats()]),
-    );
+    const contributed = projector.getAll<SummaryLines>(SummaryLines);
+    const summaries = Object.fromEntries(contributed.map((s) => [s.name, s.summary()]));
     const state = {
       at,
       record,
       digest: projector.digest(),
       projections: projector.projectionDigests(),
-      queries: summaries,
+      summaries,
     };
     if (options.json) out.json(state);
     else {
@@ -44,8 +40,10 @@ export function inspect(
         `record ${at}: ${last.kind} ${last.type} by ${last.actor} (cause ${last.cause}, tick ${last.tick})`,
       );
       out.line(`digest ${state.digest}`);
-      for (const [name, summary] of Object.entries(summaries))
-        out.line(`${name}: ${JSON.stringify(summary, null, 2)}`);
+      for (const summary of contributed) {
+        out.line(`${summary.name}:`);
+        for (const line of summary.lines()) out.line(`  ${line}`);
+      }
     }
     return EXIT.ok;
   } finally {

@@ -1,4 +1,4 @@
-import { Simulation, orderPlugins } from '@chronovisor/core';
+import { Simulation, orderPlugins, type EventTypeRegistry } from '@chronovisor/core';
 import { summarizeRun } from '@chronovisor/replay';
 import { SqliteStore } from '@chronovisor/store';
 import { performance } from 'node:perf_hooks';
@@ -47,6 +47,7 @@ export async function run(
     digestInterval: config.digestInterval ?? null,
   });
   const started = performance.now();
+  let eventTypes: EventTypeRegistry;
   try {
     const bar = progressBar('recording', options);
     const sim = new Simulation({
@@ -55,6 +56,7 @@ export async function run(
       store,
       ...(config.digestInterval === undefined ? {} : { digestInterval: config.digestInterval }),
     });
+    eventTypes = sim.eventTypes;
     const watch = sim.records$.subscribe((r) => {
       if (r.seq % 16_384 === 0) bar.update(r.seq);
     });
@@ -76,7 +78,7 @@ export async function run(
       : keepSnapshots(file, options.index === true ? undefined : options.index);
 
   const reopened = SqliteStore.open(file, { readonly: true });
-  const summary = summarizeRun(reopened);
+  const summary = summarizeRun(reopened, eventTypes);
   const byPlugin = byPluginOf(summary.byType);
   reopened.close();
   if (options.json) {

@@ -2,7 +2,8 @@ import { ChronovisorError, type LogRecord, type StateDigest, type Store } from '
 import { closeSync, openSync, readSync, writeSync } from 'node:fs';
 
 /** The NDJSON interchange format's version. */
-export const NDJSON_FORMAT = 1;
+/** 2: Plugin API 2's records (only commands from outside are command records). */
+export const NDJSON_FORMAT = 2;
 
 /** A malformed NDJSON run: names the file, the line and what was expected. */
 export class NdjsonError extends ChronovisorError {}
@@ -99,7 +100,10 @@ export function importNdjson(
         throw new NdjsonError(`${path}:${line}: expected the header {"chronovisor":"run",…}`);
       if (header.format !== NDJSON_FORMAT)
         throw new NdjsonError(
-          `${path}:${line}: format ${String(header.format)} is not ${NDJSON_FORMAT}`,
+          `${path}:${line}: format ${String(header.format)} is not ${NDJSON_FORMAT}` +
+            (header.format === 1
+              ? ': format 1 recorded calls as command records; export the run again with this version from a run recorded by it'
+              : ''),
         );
       manifest = header.manifest;
       store = open(manifest);

@@ -1,5 +1,14 @@
-/** The run file format this version writes and reads. */
-export const FORMAT = 6;
+/**
+ * The run file format this version writes and reads. Format 7 is format 6's file with Plugin API
+ * 2's records: only commands from outside are command records (calls and reactors' commands leave
+ * their events alone), so a format-6 log cannot be re-executed byte for byte.
+ */
+export const FORMAT = 7;
+
+/** What wrote each older format, for the message that refuses it. */
+export const FORMAT_HISTORY: Readonly<Record<number, string>> = {
+  6: 'Chronovisor before Plugin API 2, which recorded calls as command records',
+};
 
 /**
  * The run file, documented for people querying it with the stock `sqlite3` shell:

@@ -29,7 +29,7 @@ import { MerkleTree } from '../merkle/merkle-tree';
 import type { TreeHead } from '../audit/tree-head';
 import { RecordIndex } from './record-index';
 import { SnapshotShelf } from './snapshot-shelf';
-import { FORMAT, SCHEMA } from './schema';
+import { FORMAT, FORMAT_HISTORY, SCHEMA } from './schema';
 
 /** Records per stored batch: one row, one compressed blob, one transaction when it fills. */
 export const BATCH_SIZE = 1024;
@@ -166,7 +166,10 @@ export class SqliteStore implements Store {
       if (!format) throw new Error('it has no format version');
       if (Number(format.value) !== FORMAT) {
         throw new StoreError(
-          `${path} is a Chronovisor run of format ${format.value}; this version reads format ${FORMAT}`,
+          `${path} is a Chronovisor run of format ${format.value}; this version reads format ${FORMAT}` +
+            (Number(format.value) < FORMAT
+              ? `: record the run again with this version (chronovisor run <scenario>), or read it with the version that wrote it (${FORMAT_HISTORY[Number(format.value)] ?? 'an older one'})`
+              : ': read it with a newer version of Chronovisor'),
         );
       }
     } catch (error) {
