@@ -1,11 +1,4 @@
-import type {
-  ArgsOf,
-  CommandType,
-  DataOf,
-  EventType,
-  ResultOf,
-  TypedEvent,
-} from './declarations';
+import type { ArgsOf, CommandType, DataOf, EventType, ResultOf, TypedEvent } from './declarations';
 
 /** Token under which plugins bind their command handlers (see {@link CommandHandlers}). */
 export const CommandHandlers = Symbol.for('@chronovisor/core:CommandHandlers');
@@ -46,7 +39,7 @@ export interface CommandContext {
  */
 export interface CommandHandler<C extends CommandType = CommandType> {
   readonly command: C;
-  execute(args: ArgsOf<C>, context: CommandContext): ResultOf<C>;
+  execute(this: void, args: ArgsOf<C>, context: CommandContext): ResultOf<C>;
 }
 
 /** Binds a handler to its command's declaration: `handle(increment, ({ name, by }, context) => …)`. */
@@ -66,7 +59,7 @@ export interface CommandHandlers {
 export interface EventListener<E extends EventType = EventType> {
   readonly event: E;
   // A method, so that a listener of one type stands in a projection's list of any.
-  apply(event: TypedEvent<E>): void;
+  apply(this: void, event: TypedEvent<E>): void;
 }
 
 /** Routes one event type to a projection, typed by its payload: `on(incremented, ({ data }) => …)`. */
@@ -136,7 +129,7 @@ export interface ReactorContext {
 export interface Reaction<E extends EventType = EventType> {
   readonly event: E;
   // A method, as for EventListener.
-  react(event: TypedEvent<E>, context: ReactorContext): void;
+  react(this: void, event: TypedEvent<E>, context: ReactorContext): void;
 }
 
 /** Routes one event type to a reactor: `react(incremented, ({ data }, context) => …)`. */

@@ -1,28 +1,50 @@
-import { Container, ContainerModule, injectable } from 'inversify';
-import { CommandHandler, Projection, Query } from './contributions';
-import { definePlugin, type Plugin, type PluginManifest } from './plugin';
-import { PluginHost } from './plugin-host';
+import { Container } from 'inversify';
+import { z } from 'zod';
+import { handle, on, type CommandHandlers, type Projection, type Query } from './contributions';
+import { CORE_EVENTS } from './core-events';
+import { defineCommand, defineEvent } from './declarations';
+import { definePlugin, type Plugin, type PluginDefinition } from './plugin';
+import { CORE_OWNER, PluginHost } from './plugin-host';
 import { PluginSetError, orderPlugins } from './plugin-order';
 
 const plugin = (
   name: string,
   version = '1.0.0',
   requires?: Record<string, string>,
-  module?: ContainerModule,
+  parts: Omit<PluginDefinition, 'package' | 'requires'> = {},
 ): Plugin =>
-  definePlugin({
-    manifest: { name, version, ...(requires ? { requires } : {}) },
-    module: module ?? new ContainerModule(() => {}),
-  });
+  definePlugin({ package: { name, version }, ...(requires ? { requires } : {}), ...parts })();
 
 function problem(plugins: Plugin[]): { problem: string; message: string } {
   try {
-    new PluginHost(plugins).load(new Container());
+    new PluginHost(plugins).load(new Container(), CORE_EVENTS);
   } catch (error) {
     if (error instanceof PluginSetError) return { problem: error.problem, message: error.message };
     throw error;
   }
   throw new Error('the plugin set was accepted');
+}
+
+const put = defineCommand('kv.put', { args: z.object({ key: z.string() }) });
+const stored = defineEvent('kv.value.stored', { data: z.object({ key: z.string() }) });
+
+class Puts implements CommandHandlers {
+  readonly handlers = [handle(put, ({ key }, context) => void context.emit(stored, { key }))];
+}
+
+class Stats implements Query {
+  readonly name = 'stats';
+}
+
+/** A projection listening for `event`, named `name`. */
+function projectionOn(name: string, event: typeof stored) {
+  return class implements Projection<null> {
+    readonly name = name;
+    readonly listeners = [on(event, () => {})];
+    snapshot = () => null;
+    restore() {}
+    digest = () => '';
+  };
 }
 
 describe('orderPlugins', () => {
@@ -76,33 +98,42 @@ describe('PluginHost refuses', () => {
     });
   });
 
-  it('two plugins handling the same command, naming both', () => {
-    @injectable()
-    class Handler implements CommandHandler {
-      readonly type = 'kv.put';
-      parse = (args: unknown) => args;
-      execute(): void {}
-    }
-    const module = () =>
-      new ContainerModule(({ bind }) => void bind(CommandHandler).to(Handler).inSingletonScope());
+  it('two plugins declaring the same command type, naming both', () => {
+    const parts = { prefix: 'kv', commands: [put], handlers: [Puts] };
     expect(
       problem([
-        plugin('kv-a', '1.0.0', undefined, module()),
-        plugin('kv-b', '1.0.0', undefined, module()),
+        plugin('kv-a', '1.0.0', undefined, parts),
+        plugin('kv-b', '1.0.0', undefined, parts),
       ]),
     ).toEqual({
       problem: 'conflict',
-      message: 'Command "kv.put" is contributed by both "kv-a" and "kv-b"',
+      message: 'Command type "kv.put" is declared by both "kv-a" and "kv-b"',
+    });
+  });
+
+  it('a plugin declaring an event type the kernel declares', () => {
+    const [reactionFailed] = CORE_EVENTS;
+    expect(problem([plugin('core', '1.0.0', undefined, { events: [reactionFailed] })])).toEqual({
+      problem: 'conflict',
+      message: `Event type "core.reaction.failed" is declared by both "${CORE_OWNER}" and "core"`,
+    });
+  });
+
+  it('one plugin handling the same command twice', () => {
+    class MorePuts extends Puts {}
+    expect(
+      problem([plugin('kv', '1.0.0', undefined, { commands: [put], handlers: [Puts, MorePuts] })]),
+    ).toEqual({
+      problem: 'conflict',
+      message: 'Plugin "kv" handles command "kv.put" twice',
     });
   });
 
   it('two plugins with a query of the same name, naming both', () => {
-    const module = () =>
-      new ContainerModule(({ bind }) => void bind(Query).toConstantValue({ name: 'stats' }));
     expect(
       problem([
-        plugin('one', '1.0.0', undefined, module()),
-        plugin('two', '1.0.0', undefined, module()),
+        plugin('one', '1.0.0', undefined, { queries: [Stats] }),
+        plugin('two', '1.0.0', undefined, { queries: [Stats] }),
       ]),
     ).toEqual({
       problem: 'conflict',
@@ -110,50 +141,65 @@ describe('PluginHost refuses', () => {
     });
   });
 
-  it('a projection listening for an event type nobody declares', () => {
-    const projection: Projection = {
-      name: 'p',
-      eventTypes: ['mmu.page.mapped'],
-      apply() {},
-      snapshot: () => null,
-      restore() {},
-      digest: () => '',
-    };
-    const module = new ContainerModule(
-      ({ bind }) => void bind(Projection).toConstantValue(projection),
+  it('two plugins with a projection of the same name, naming both', () => {
+    const kv = plugin('kv', '1.0.0', undefined, {
+      commands: [put],
+      events: [stored],
+      handlers: [Puts],
+      projections: [projectionOn('values', stored)],
+    });
+    const copy = plugin(
+      'copy',
+      '1.0.0',
+      { kv: '^1' },
+      { projections: [projectionOn('values', stored)] },
     );
-    expect(problem([plugin('watcher', '1.0.0', undefined, module)])).toEqual({
+    expect(problem([kv, copy])).toEqual({
+      problem: 'conflict',
+      message: 'Projection "values" is contributed by both "kv" and "copy"',
+    });
+  });
+
+  it('a projection listening for an event type nobody declares', () => {
+    const watcher = plugin('watcher', '1.0.0', undefined, {
+      projections: [projectionOn('watch', stored)],
+    });
+    expect(problem([watcher])).toEqual({
       problem: 'missing',
       message:
-        'Plugin "watcher" listens for event type "mmu.page.mapped", which no plugin in the set declares',
+        'Plugin "watcher" listens for event type "kv.value.stored", which no plugin in the set declares',
     });
   });
 });
 
-describe('definePlugin', () => {
-  it('refuses a malformed manifest, naming each field', () => {
-    const manifest = {
-      name: 'Bad Name',
-      version: 'one',
-      requires: { mmu: 'soon' },
-    } as PluginManifest;
-    expect(() => definePlugin({ manifest, module: new ContainerModule(() => {}) })).toThrow(
-      'Invalid manifest of plugin "Bad Name": manifest.name: must be an npm package name; manifest.version: must be a semver version such as 1.0.0; manifest.requires.mmu: must be a semver range such as ^1.0.0',
-    );
-  });
-});
-
 describe('PluginHost.load', () => {
-  it('attributes each contribution to the plugin that bound it', () => {
-    const module = new ContainerModule(
-      ({ bind }) => void bind(Query).toConstantValue({ name: 'q' }),
-    );
-    const loaded = new PluginHost([plugin('a', '1.0.0', { b: '^1' }, module), plugin('b')]).load(
-      new Container(),
-    );
-    expect(loaded.plugins.map((p) => [p.plugin.manifest.name, p.queries])).toEqual([
-      ['b', []],
-      ['a', ['q']],
+  it('attributes each contribution to the plugin that bound it, in dependency order', () => {
+    const kv = plugin('kv', '1.0.0', undefined, {
+      commands: [put],
+      events: [stored],
+      handlers: [Puts],
+      projections: [projectionOn('values', stored)],
+    });
+    const stats = plugin('stats', '1.0.0', { kv: '^1' }, { queries: [Stats] });
+    const loaded = new PluginHost([stats, kv]).load(new Container(), CORE_EVENTS);
+    expect(
+      loaded.plugins.map((p) => [
+        p.plugin.manifest.name,
+        p.commands,
+        p.events,
+        p.projections,
+        p.queries,
+      ]),
+    ).toEqual([
+      ['kv', ['kv.put'], ['kv.value.stored'], ['values'], []],
+      ['stats', [], [], [], ['stats']],
+    ]);
+    expect([...loaded.handlers].map(([type, h]) => [type, h.command, h.actor])).toEqual([
+      ['kv.put', put, 'plugin:kv'],
+    ]);
+    expect(loaded.eventTypes.list().map((t) => [t.type, t.owner])).toEqual([
+      ['core.reaction.failed', CORE_OWNER],
+      ['kv.value.stored', 'kv'],
     ]);
   });
 });

@@ -1,11 +1,5 @@
 import type { Container } from 'inversify';
-import {
-  CommandHandlers,
-  Projection,
-  Query,
-  Reactor,
-  type CommandHandler,
-} from './contributions';
+import { CommandHandlers, Projection, Query, Reactor, type CommandHandler } from './contributions';
 import type { CommandType, EventType } from './declarations';
 import { EventTypeRegistry } from './event-type-registry';
 import type { Plugin } from './plugin';

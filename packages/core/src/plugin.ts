@@ -49,7 +49,11 @@ export type OptionsOf<O> = O extends PluginOptions<infer S> ? z.output<S> : neve
 /** What {@link definePlugin} takes: the package's own facts, then the plugin's parts, as data. */
 export interface PluginDefinition<O extends PluginOptions | undefined = undefined> {
   /** The package's package.json (or its name, version and description). */
-  readonly package: { readonly name: string; readonly version: string; readonly description?: string };
+  readonly package: {
+    readonly name: string;
+    readonly version: string;
+    readonly description?: string;
+  };
   /** Default: the package name without its scope and a `plugin-` or `example-` prefix. */
   readonly prefix?: string;
   /** Other plugins it needs: `{ '@chronovisor/mmu': '^1' }`. */
@@ -135,7 +139,8 @@ export function definePlugin<O extends PluginOptions | undefined = undefined>(
       }),
     };
   };
-  return Object.assign(factory, { manifest }) as PluginFactory<O>;
+  const plugin: PluginFactory<O> = Object.assign(factory, { manifest });
+  return plugin;
 }
 
 function bindParts(

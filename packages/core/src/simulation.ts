@@ -119,23 +119,21 @@ export class Simulation {
   /** Runs a handler's call (see `CommandContext.call`) inside the caller's batch: trusted, unrecorded. */
   private readonly caller: Caller = (parent, command, args) => {
     if (parent.depth >= MAX_CALL_DEPTH)
-      throw new Error(
-        `Calls nest deeper than ${MAX_CALL_DEPTH} (at "${command.type}"): a cycle?`,
-      );
+      throw new Error(`Calls nest deeper than ${MAX_CALL_DEPTH} (at "${command.type}"): a cycle?`);
     const handler = this.handlers.get(command.type);
     const context = new EmitContext(
       this.emitter,
       this.caller,
-      handler?.actor ?? parent.actor,
+      parent.plugin,
       parent.cause,
       parent.tick,
-      parent.plugin,
+      handler?.actor ?? parent.plugin,
       parent.records,
       parent.depth + 1,
     );
     try {
       if (!handler) throw new UnknownCommandError(command.type, [...this.handlers.keys()]);
-      const value = handler.execute(args, context);
+      const value: unknown = handler.execute(args, context);
       if (context.failure !== undefined) throw context.failure;
       return value;
     } catch (error) {
@@ -261,7 +259,16 @@ export class Simulation {
     const records: LogRecord[] = [PENDING_COMMAND];
     const handler = this.handlers.get(type);
     const plugin = handler?.actor ?? actor;
-    const context = new EmitContext(this.emitter, this.caller, actor, seq, tick, plugin, records, 0);
+    const context = new EmitContext(
+      this.emitter,
+      this.caller,
+      actor,
+      seq,
+      tick,
+      plugin,
+      records,
+      0,
+    );
     let args = rawArgs;
     let value: unknown;
     try {
@@ -279,15 +286,23 @@ export class Simulation {
         cause: 0,
         kind: 'command',
         type,
-        args,
-        rejection,
+        args: deepFreeze(args),
+        rejection: Object.freeze(rejection),
       });
       this.commit([command]);
       return { seq, ok: false, events: [], rejection };
     } finally {
       context.close();
     }
-    records[0] = Object.freeze({ seq, tick, actor, cause: 0, kind: 'command', type, args });
+    records[0] = Object.freeze({
+      seq,
+      tick,
+      actor,
+      cause: 0,
+      kind: 'command',
+      type,
+      args: deepFreeze(args),
+    });
     try {
       this.commit(records);
     } catch (error) {
@@ -311,7 +326,16 @@ export class Simulation {
     const records: LogRecord[] = [];
     const handler = this.handlers.get(command.type);
     const plugin = handler?.actor ?? actor;
-    const context = new EmitContext(this.emitter, this.caller, actor, cause, tick, plugin, records, 0);
+    const context = new EmitContext(
+      this.emitter,
+      this.caller,
+      actor,
+      cause,
+      tick,
+      plugin,
+      records,
+      0,
+    );
     try {
       if (!handler) throw new UnknownCommandError(command.type, [...this.handlers.keys()]);
       handler.execute(args, context);
@@ -350,7 +374,7 @@ export class Simulation {
       kind: 'event',
       type,
       v: route.v,
-      data,
+      data: deepFreeze(data),
     });
     const appliers = route.appliers;
     for (let i = 0; i < appliers.length; i++) appliers[i]!(record);
@@ -483,6 +507,22 @@ class EmitContext implements CommandContext {
   close(): void {
     this.open = false;
   }
+}
+
+/**
+ * Freezes a record's payload all the way down, so that nobody holding a record (a handler, a
+ * caller, an observer) can change the log. Typed arrays cannot be frozen and are left as they are.
+ */
+function deepFreeze<T>(value: T): T {
+  if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return value;
+  if (ArrayBuffer.isView(value)) return value;
+  Object.freeze(value);
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) deepFreeze(value[i]);
+  } else {
+    for (const key in value) deepFreeze((value as Record<string, unknown>)[key]);
+  }
+  return value;
 }
 
 function toRejection(error: unknown): Rejection {

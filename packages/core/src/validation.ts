@@ -40,9 +40,9 @@ function valueAt(input: unknown, path: readonly PropertyKey[]): string | undefin
   if (value instanceof Uint8Array) return `${value.constructor.name}(${value.length})`;
   let shown: string;
   try {
-    shown = typeof value === 'bigint' ? `${value}n` : (JSON.stringify(value) ?? String(value));
+    shown = typeof value === 'bigint' ? `${value}n` : (JSON.stringify(value) ?? typeof value);
   } catch {
-    shown = String(value);
+    shown = typeof value; // a cycle, or a getter that throws
   }
   return shown.length > 60 ? `${shown.slice(0, 57)}...` : shown;
 }

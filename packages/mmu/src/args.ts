@@ -1,6 +1,11 @@
 import { z } from 'zod';
 
-/** The argument schemas MMU commands share, so each field is checked (and named) one way. */
+/*
+ * The field schemas MMU commands share, exported so that other plugins check the same fields the
+ * same way (one checker, one message for a bad space id wherever it is passed).
+ */
+
+/** An address space's id. */
 export const spaceId = z.number().int().min(1);
 /** A virtual or physical address. */
 export const address = z
@@ -22,5 +27,8 @@ export const perms = z
 export const partitionName = z
   .string()
   .regex(/^[a-z0-9][a-z0-9_-]*$/, 'must be lowercase letters, digits, - and _');
-/** Raw bytes. */
-export const bytes = z.instanceof(Uint8Array);
+/** Raw bytes: any Uint8Array (`z.instanceof` would narrow the type to one over an ArrayBuffer). */
+export const bytes = z.custom<Uint8Array>(
+  (value) => value instanceof Uint8Array,
+  'expected a Uint8Array',
+);

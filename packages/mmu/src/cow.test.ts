@@ -1,11 +1,12 @@
 import { machine } from './test-support/machine';
+import { createPartition, createSpace, destroySpace, fork, map, write } from './mmu-commands';
 
 describe('copy-on-write fork', () => {
   function setup() {
     const m = machine();
-    m.ok(m.sim.dispatch('mmu.create-partition', { name: 'host', frames: 16 }));
-    const parent = m.ok(m.sim.dispatch('mmu.create-space', { kind: 'host', partition: 'host' }));
-    m.ok(m.sim.dispatch('mmu.map', { space: parent, va: 0, pages: 2 }));
+    m.ok(m.sim.dispatch(createPartition, { name: 'host', frames: 16 }));
+    const parent = m.ok(m.sim.dispatch(createSpace, { kind: 'host', partition: 'host' }));
+    m.ok(m.sim.dispatch(map, { space: parent, va: 0, pages: 2 }));
     m.memory.writeU32(parent, 0, 111);
     m.memory.writeU32(parent, 4096, 222);
     return { ...m, parent };
@@ -14,7 +15,7 @@ describe('copy-on-write fork', () => {
   it('shares every frame, read-only to the hardware, until somebody writes', () => {
     const { sim, ok, query, memory, parent, eventsSince } = setup();
     const seq = sim.seq;
-    const child = ok(sim.dispatch('mmu.fork', { space: parent }));
+    const child = ok(sim.dispatch(fork, { space: parent }));
     expect(eventsSince(seq)).toEqual([
       ['mmu.space.forked', { parent, child }],
       ['mmu.tlb.invalidated', { space: parent, va: 0, pages: 2 ** 36, reason: 'fork' }],
@@ -26,7 +27,7 @@ describe('copy-on-write fork', () => {
 
   it('copies the frame on the first write, recording the copy before the write', () => {
     const { sim, ok, query, memory, parent, eventsSince } = setup();
-    const child = ok(sim.dispatch('mmu.fork', { space: parent }));
+    const child = ok(sim.dispatch(fork, { space: parent }));
     const seq = sim.seq;
     memory.writeU32(child, 0, 333);
     expect(eventsSince(seq)).toEqual([
@@ -45,8 +46,8 @@ describe('copy-on-write fork', () => {
 
   it('lets the last holder keep the frame without copying', () => {
     const { sim, ok, memory, parent, eventsSince } = setup();
-    const child = ok(sim.dispatch('mmu.fork', { space: parent }));
-    ok(sim.dispatch('mmu.destroy-space', { space: child }));
+    const child = ok(sim.dispatch(fork, { space: parent }));
+    ok(sim.dispatch(destroySpace, { space: child }));
     const seq = sim.seq;
     memory.writeU32(parent, 0, 5);
     expect(eventsSince(seq)[0]).toEqual([
@@ -57,14 +58,13 @@ describe('copy-on-write fork', () => {
 
   it('refuses the copy when the partition has no free frame, leaving no trace but the refusal', () => {
     const m = machine({ frames: 64 });
-    m.ok(m.sim.dispatch('mmu.create-partition', { name: 'tiny', frames: 1 }));
-    const parent = m.ok(m.sim.dispatch('mmu.create-space', { kind: 'host', partition: 'tiny' }));
-    m.ok(m.sim.dispatch('mmu.map', { space: parent, va: 0, pages: 1 }));
-    const child = m.ok(m.sim.dispatch('mmu.fork', { space: parent }));
+    m.ok(m.sim.dispatch(createPartition, { name: 'tiny', frames: 1 }));
+    const parent = m.ok(m.sim.dispatch(createSpace, { kind: 'host', partition: 'tiny' }));
+    m.ok(m.sim.dispatch(map, { space: parent, va: 0, pages: 1 }));
+    const child = m.ok(m.sim.dispatch(fork, { space: parent }));
     const digest = m.sim.digest();
     expect(
-      m.sim.dispatch('mmu.write', { space: child, va: 0, data: Uint8Array.of(1) }).rejection
-        ?.message,
+      m.sim.dispatch(write, { space: child, va: 0, data: Uint8Array.of(1) }).rejection?.message,
     ).toBe('Partition "tiny" has no free frame to copy page 0x0 of space 2 into');
     expect(m.sim.digest()).toBe(digest);
   });

@@ -1,8 +1,9 @@
-import './mmu-commands';
+import { mmuPlugin } from './mmu-plugin';
 
-export type { ReadArgs, ReadOutcome, WriteArgs, WriteOutcome } from './access-handlers';
+export * from './args';
 export * from './memory-client';
-export { MmuConfig, mmuOptionsSchema, type MmuOptions } from './mmu-config';
+export * from './mmu-commands';
+export { MmuConfig, MmuOptions, mmuOptionsSchema } from './mmu-config';
 export * from './mmu-events';
 export * from './mmu-plugin';
 export * from './mmu-query';
@@ -10,4 +11,5 @@ export { MmuError, type MmuSnapshot } from './mmu-state';
 export type { Partition } from './physical-memory';
 export { Pte, describeFlags, makePte, permsToFlags, pteFlags, pteFrame } from './pte';
 export type { TlbEntry, TlbPolicy } from './tlb';
-export { mmuPlugin as default } from './mmu-plugin';
+/** What `chronovisor run --config` loads. */
+export default mmuPlugin;

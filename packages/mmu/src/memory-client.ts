@@ -1,5 +1,11 @@
-import { ChronovisorError, type Rejection, type Simulation } from '@chronovisor/core';
-import type { ReadOutcome } from './access-handlers';
+import {
+  ChronovisorError,
+  type CommandResult,
+  type CommandType,
+  type Rejection,
+  type Simulation,
+} from '@chronovisor/core';
+import { read, write } from './mmu-commands';
 import type { FaultRaised } from './mmu-events';
 
 /** An access that faulted, thrown by {@link MemoryClient} so scenario code reads like a program. */
@@ -33,9 +39,9 @@ export class MemoryClient {
   ) {}
 
   read(space: number, va: number, length: number, access: 'read' | 'execute' = 'read'): Uint8Array {
-    const outcome = this.value<ReadOutcome>(
-      this.simulation.dispatch('mmu.read', { space, va, length, access }, { actor: this.actor }),
-      'mmu.read',
+    const outcome = this.value(
+      this.simulation.dispatch(read, { space, va, length, access }, { actor: this.actor }),
+      read,
     );
     if (!outcome.ok) throw new MemoryFault(outcome.fault);
     return outcome.bytes;
@@ -43,8 +49,8 @@ export class MemoryClient {
 
   write(space: number, va: number, data: Uint8Array): void {
     const outcome = this.value(
-      this.simulation.dispatch('mmu.write', { space, va, data }, { actor: this.actor }),
-      'mmu.write',
+      this.simulation.dispatch(write, { space, va, data }, { actor: this.actor }),
+      write,
     );
     if (!outcome.ok) throw new MemoryFault(outcome.fault);
   }
@@ -87,8 +93,8 @@ export class MemoryClient {
     );
   }
 
-  private value<V>(result: { ok: boolean; value?: V; rejection?: Rejection }, type: string): V {
-    if (!result.ok) throw new CommandRefused(type, result.rejection!);
+  private value<V>(result: CommandResult<V>, command: CommandType): V {
+    if (!result.ok) throw new CommandRefused(command.type, result.rejection!);
     return result.value!;
   }
 }

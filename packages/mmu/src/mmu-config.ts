@@ -1,9 +1,7 @@
+import { defineOptions } from '@chronovisor/core';
 import { z } from 'zod';
 import { makeGeometry, type Geometry } from './geometry';
 import type { TlbPolicy } from './tlb';
-
-/** Token of the MMU's resolved configuration. */
-export const MmuConfig = Symbol.for('@chronovisor/mmu:MmuConfig');
 
 const isPowerOfTwo = (n: number): boolean => Number.isInteger(Math.log2(n));
 
@@ -57,3 +55,15 @@ export function resolveMmuConfig(options: z.output<typeof mmuOptionsSchema>): Mm
     tlb: options.tlb,
   };
 }
+
+/**
+ * The MMU plugin's options, as `mmuPlugin(options)` checks them: defaults filled in, then
+ * resolved into the {@link MmuConfig} its services inject.
+ */
+export const MmuOptions = defineOptions(
+  '@chronovisor/mmu:MmuConfig',
+  mmuOptionsSchema.transform(resolveMmuConfig),
+);
+
+/** Token of the MMU's resolved configuration (the options' token): `@inject(MmuConfig)`. */
+export const MmuConfig: symbol = MmuOptions.token;

@@ -1,213 +1,325 @@
-import type { EventTypeDefinition } from '@chronovisor/core';
+import { defineEvent, type DataOf } from '@chronovisor/core';
+import { z } from 'zod';
+import { address, bytes, pageCount, partitionName, spaceId } from './args';
+
+// Payload schemas describe what the MMU emits, no more strictly: they also check imported logs.
+const frame = z.number().int().min(0);
+const frames = z.array(frame).readonly();
+/** A host or guest physical address: a frame number times the page size, plus an offset. */
+const physical = z.number().int().min(0);
+
+const spaceKind = z.enum(['host', 'vm', 'guest']);
+const accessKind = z.enum(['read', 'write', 'execute']);
+const faultKind = z.enum(['not-present', 'protection', 'lazy']);
+const invalidationReason = z.enum([
+  'unmap',
+  'protect',
+  'remap',
+  'fork',
+  'cow',
+  'stage-2',
+  'destroy',
+]);
 
 /** What kind of address space: a host process, a VM's guest-physical space (stage 2), or a guest process (stage 1). */
-export type SpaceKind = 'host' | 'vm' | 'guest';
+export type SpaceKind = z.infer<typeof spaceKind>;
 /** What an access does: load, store, or instruction fetch. */
-export type AccessKind = 'read' | 'write' | 'execute';
+export type AccessKind = z.infer<typeof accessKind>;
 /** Why a translation failed: nothing mapped, not allowed, or mapped lazily and not loaded yet. */
-export type FaultKind = 'not-present' | 'protection' | 'lazy';
+export type FaultKind = z.infer<typeof faultKind>;
 /** Why TLB entries were shot down. */
-export type InvalidationReason =
-  'unmap' | 'protect' | 'remap' | 'fork' | 'cow' | 'stage-2' | 'destroy';
+export type InvalidationReason = z.infer<typeof invalidationReason>;
+
+/** `mmu.partition.created`: a partition took the next `frames` unassigned frames from `base`. */
+export const partitionCreated = defineEvent('mmu.partition.created', {
+  data: z.object({ name: partitionName, base: frame, frames: frame }).readonly(),
+  description: 'A partition took the next `frames` unassigned frames from `base`.',
+});
+
+/** `mmu.space.created`: an address space was created. */
+export const spaceCreated = defineEvent('mmu.space.created', {
+  data: z
+    .object({
+      space: spaceId,
+      kind: spaceKind,
+      partition: partitionName,
+      /** For a guest space: the VM (stage-2 space) it runs in. */
+      vm: spaceId.optional(),
+    })
+    .readonly(),
+  description: 'An address space was created.',
+});
+
+/** `mmu.space.destroyed`: an address space was torn down. */
+export const spaceDestroyed = defineEvent('mmu.space.destroyed', {
+  data: z
+    .object({
+      space: spaceId,
+      /** Frames nobody held any more, freed. */
+      freed: frames,
+    })
+    .readonly(),
+  description: 'An address space was torn down; `freed` frames went back to their partition.',
+});
+
+/** `mmu.space.forked`: a host space was copied copy-on-write. */
+export const spaceForked = defineEvent('mmu.space.forked', {
+  data: z.object({ parent: spaceId, child: spaceId }).readonly(),
+  description: 'A host space was copied copy-on-write into `child`.',
+});
+
+/** `mmu.pages.mapped`: pages were mapped. */
+export const pagesMapped = defineEvent('mmu.pages.mapped', {
+  data: z
+    .object({
+      space: spaceId,
+      va: address,
+      pages: pageCount,
+      /** Entry flags (see Pte). */
+      flags: z.number().int().min(0),
+      /** The frame of each page: freshly allocated host frames, or guest frames for a guest space; empty when lazy. */
+      frames,
+    })
+    .readonly(),
+  description: 'Pages were mapped (to fresh frames, guest frames, or lazily).',
+});
+
+/** `mmu.pages.unmapped`: pages were unmapped. */
+export const pagesUnmapped = defineEvent('mmu.pages.unmapped', {
+  data: z.object({ space: spaceId, va: address, pages: pageCount, freed: frames }).readonly(),
+  description: 'Pages were unmapped; `freed` frames went back to their partition.',
+});
+
+/** `mmu.pages.protected`: pages got new permissions. */
+export const pagesProtected = defineEvent('mmu.pages.protected', {
+  data: z
+    .object({
+      space: spaceId,
+      va: address,
+      pages: pageCount,
+      /** The new R, W, X and U bits. */
+      perms: z.number().int().min(0),
+    })
+    .readonly(),
+  description: 'Pages got new permissions.',
+});
+
+/** `mmu.pages.marked`: software bits changed. */
+export const pagesMarked = defineEvent('mmu.pages.marked', {
+  data: z
+    .object({
+      space: spaceId,
+      va: address,
+      pages: pageCount,
+      /** Software bits set, then cleared. */
+      set: z.number().int().min(0),
+      clear: z.number().int().min(0),
+    })
+    .readonly(),
+  description: "Plugins' software bits changed in some entries.",
+});
+
+/** `mmu.pages.shared`: another space's frames were mapped here too. */
+export const pagesShared = defineEvent('mmu.pages.shared', {
+  data: z
+    .object({
+      from: spaceId,
+      va: address,
+      pages: pageCount,
+      to: spaceId,
+      toVa: address,
+      perms: z.number().int().min(0),
+    })
+    .readonly(),
+  description: "Another space's frames were mapped here too.",
+});
+
+/** `mmu.pages.remapped`: frames moved between spaces. */
+export const pagesRemapped = defineEvent('mmu.pages.remapped', {
+  data: z
+    .object({ from: spaceId, va: address, pages: pageCount, to: spaceId, toVa: address })
+    .readonly(),
+  description: 'Frames moved from one space to another without copying.',
+});
+
+/** `mmu.frames.exported`: frames were shared with another partition. */
+export const framesExported = defineEvent('mmu.frames.exported', {
+  data: z.object({ frames, partition: partitionName }).readonly(),
+  description: 'Frames were marked shared with another partition.',
+});
+
+/** `mmu.page.loaded`: a lazy page got its frame. */
+export const pageLoaded = defineEvent('mmu.page.loaded', {
+  data: z.object({ space: spaceId, va: address, frame, data: bytes }).readonly(),
+  description: 'A lazy page got its frame and contents.',
+});
+
+/** `mmu.cow.resolved`: a write to a copy-on-write page gave the space its own frame. */
+export const cowResolved = defineEvent('mmu.cow.resolved', {
+  data: z
+    .object({
+      space: spaceId,
+      va: address,
+      from: frame,
+      /** The new private frame; equal to `from` when this space was the last holder and keeps it. */
+      to: frame,
+    })
+    .readonly(),
+  description: 'A write to a copy-on-write page gave the space its own frame.',
+});
+
+/** `mmu.memory.read`: bytes were read through translation. */
+export const memoryRead = defineEvent('mmu.memory.read', {
+  data: z
+    .object({
+      space: spaceId,
+      va: address,
+      length: z.number().int().min(1),
+      /** Host physical address. */
+      pa: physical,
+      /** Guest physical address, for a guest space. */
+      gpa: physical.optional(),
+      access: z.enum(['read', 'execute']),
+      hit: z.boolean(),
+    })
+    .readonly(),
+  description: 'Bytes were read (or fetched to execute) through translation.',
+  access: ({ space, va, length }) => ({ kind: 'read', space, va, length }),
+});
+
+/** `mmu.memory.written`: bytes were written through translation. */
+export const memoryWritten = defineEvent('mmu.memory.written', {
+  data: z
+    .object({
+      space: spaceId,
+      va: address,
+      pa: physical,
+      gpa: physical.optional(),
+      data: bytes,
+      hit: z.boolean(),
+    })
+    .readonly(),
+  description: 'Bytes were written through translation.',
+  access: ({ space, va, data }) => ({ kind: 'write', space, va, length: data.length }),
+});
+
+/** `mmu.fault.raised`: a translation failed. */
+export const faultRaised = defineEvent('mmu.fault.raised', {
+  data: z
+    .object({
+      space: spaceId,
+      va: address,
+      access: accessKind,
+      kind: faultKind,
+      /** 1: delivered to the space's own OS (guest or host); 2: to the VMM. */
+      stage: z.literal([1, 2]),
+      gpa: physical.optional(),
+    })
+    .readonly(),
+  description: 'A translation failed.',
+  marks: 'fault',
+});
+
+/** `mmu.isolation.violated`: a mapping would have crossed partitions, and was refused. */
+export const isolationViolated = defineEvent('mmu.isolation.violated', {
+  data: z
+    .object({
+      op: z.enum(['share', 'remap']),
+      space: spaceId,
+      frame,
+      /** The partition that tried to map the frame. */
+      partition: partitionName,
+      /** The partition that owns it (`(none)` for an unassigned frame). */
+      owner: z.string(),
+    })
+    .readonly(),
+  description: 'A mapping would have crossed partitions, and was refused.',
+  marks: 'violation',
+});
+
+/** `mmu.tlb.invalidated`: TLB entries were shot down. */
+export const tlbInvalidated = defineEvent('mmu.tlb.invalidated', {
+  data: z
+    .object({
+      space: spaceId,
+      va: address,
+      // Not a pageCount: a fork shoots down the whole address space.
+      pages: z.number().int().min(1),
+      reason: invalidationReason,
+    })
+    .readonly(),
+  description: 'TLB entries were shot down after a change to the tables.',
+});
+
+/** `mmu.tlb.flushed`: a TLB, or all of them, was flushed. */
+export const tlbFlushed = defineEvent('mmu.tlb.flushed', {
+  data: z
+    .object({
+      /** The space whose TLB was flushed; absent for all of them. */
+      space: spaceId.optional(),
+    })
+    .readonly(),
+  description: 'A TLB (or all of them) was flushed.',
+});
 
 /** Payload of `mmu.partition.created`. */
-export interface PartitionCreated {
-  readonly name: string;
-  readonly base: number;
-  readonly frames: number;
-}
+export type PartitionCreated = DataOf<typeof partitionCreated>;
 /** Payload of `mmu.space.created`. */
-export interface SpaceCreated {
-  readonly space: number;
-  readonly kind: SpaceKind;
-  readonly partition: string;
-  /** For a guest space: the VM (stage-2 space) it runs in. */
-  readonly vm?: number;
-}
+export type SpaceCreated = DataOf<typeof spaceCreated>;
 /** Payload of `mmu.space.destroyed`. */
-export interface SpaceDestroyed {
-  readonly space: number;
-  /** Frames nobody held any more, freed. */
-  readonly freed: readonly number[];
-}
+export type SpaceDestroyed = DataOf<typeof spaceDestroyed>;
 /** Payload of `mmu.space.forked`. */
-export interface SpaceForked {
-  readonly parent: number;
-  readonly child: number;
-}
+export type SpaceForked = DataOf<typeof spaceForked>;
 /** Payload of `mmu.pages.mapped`. */
-export interface PagesMapped {
-  readonly space: number;
-  readonly va: number;
-  readonly pages: number;
-  /** Entry flags (see Pte). */
-  readonly flags: number;
-  /** The frame of each page: freshly allocated host frames, or guest frames for a guest space; empty when lazy. */
-  readonly frames: readonly number[];
-}
+export type PagesMapped = DataOf<typeof pagesMapped>;
 /** Payload of `mmu.pages.unmapped`. */
-export interface PagesUnmapped {
-  readonly space: number;
-  readonly va: number;
-  readonly pages: number;
-  readonly freed: readonly number[];
-}
+export type PagesUnmapped = DataOf<typeof pagesUnmapped>;
 /** Payload of `mmu.pages.protected`. */
-export interface PagesProtected {
-  readonly space: number;
-  readonly va: number;
-  readonly pages: number;
-  /** The new R, W, X and U bits. */
-  readonly perms: number;
-}
+export type PagesProtected = DataOf<typeof pagesProtected>;
 /** Payload of `mmu.pages.marked`. */
-export interface PagesMarked {
-  readonly space: number;
-  readonly va: number;
-  readonly pages: number;
-  /** Software bits set, then cleared. */
-  readonly set: number;
-  readonly clear: number;
-}
+export type PagesMarked = DataOf<typeof pagesMarked>;
 /** Payload of `mmu.pages.shared`. */
-export interface PagesShared {
-  readonly from: number;
-  readonly va: number;
-  readonly pages: number;
-  readonly to: number;
-  readonly toVa: number;
-  readonly perms: number;
-}
+export type PagesShared = DataOf<typeof pagesShared>;
 /** Payload of `mmu.pages.remapped`. */
-export interface PagesRemapped {
-  readonly from: number;
-  readonly va: number;
-  readonly pages: number;
-  readonly to: number;
-  readonly toVa: number;
-}
+export type PagesRemapped = DataOf<typeof pagesRemapped>;
 /** Payload of `mmu.frames.exported`. */
-export interface FramesExported {
-  readonly frames: readonly number[];
-  readonly partition: string;
-}
+export type FramesExported = DataOf<typeof framesExported>;
 /** Payload of `mmu.page.loaded`. */
-export interface PageLoaded {
-  readonly space: number;
-  readonly va: number;
-  readonly frame: number;
-  readonly data: Uint8Array;
-}
+export type PageLoaded = DataOf<typeof pageLoaded>;
 /** Payload of `mmu.cow.resolved`. */
-export interface CowResolved {
-  readonly space: number;
-  readonly va: number;
-  readonly from: number;
-  /** The new private frame; equal to `from` when this space was the last holder and keeps it. */
-  readonly to: number;
-}
+export type CowResolved = DataOf<typeof cowResolved>;
 /** Payload of `mmu.memory.read`. */
-export interface MemoryRead {
-  readonly space: number;
-  readonly va: number;
-  readonly length: number;
-  /** Host physical address. */
-  readonly pa: number;
-  /** Guest physical address, for a guest space. */
-  readonly gpa?: number;
-  readonly access: 'read' | 'execute';
-  readonly hit: boolean;
-}
+export type MemoryRead = DataOf<typeof memoryRead>;
 /** Payload of `mmu.memory.written`. */
-export interface MemoryWritten {
-  readonly space: number;
-  readonly va: number;
-  readonly pa: number;
-  readonly gpa?: number;
-  readonly data: Uint8Array;
-  readonly hit: boolean;
-}
+export type MemoryWritten = DataOf<typeof memoryWritten>;
 /** Payload of `mmu.fault.raised`. */
-export interface FaultRaised {
-  readonly space: number;
-  readonly va: number;
-  readonly access: AccessKind;
-  readonly kind: FaultKind;
-  /** 1: delivered to the space's own OS (guest or host); 2: to the VMM. */
-  readonly stage: 1 | 2;
-  readonly gpa?: number;
-}
+export type FaultRaised = DataOf<typeof faultRaised>;
 /** Payload of `mmu.isolation.violated`. */
-export interface IsolationViolated {
-  readonly op: 'share' | 'remap';
-  readonly space: number;
-  readonly frame: number;
-  /** The partition that tried to map the frame. */
-  readonly partition: string;
-  /** The partition that owns it. */
-  readonly owner: string;
-}
+export type IsolationViolated = DataOf<typeof isolationViolated>;
 /** Payload of `mmu.tlb.invalidated`. */
-export interface TlbInvalidated {
-  readonly space: number;
-  readonly va: number;
-  readonly pages: number;
-  readonly reason: InvalidationReason;
-}
+export type TlbInvalidated = DataOf<typeof tlbInvalidated>;
 /** Payload of `mmu.tlb.flushed`. */
-export interface TlbFlushed {
-  /** The space whose TLB was flushed; absent for all of them. */
-  readonly space?: number;
-}
+export type TlbFlushed = DataOf<typeof tlbFlushed>;
 
-declare module '@chronovisor/core' {
-  interface EventMap {
-    'mmu.partition.created': PartitionCreated;
-    'mmu.space.created': SpaceCreated;
-    'mmu.space.destroyed': SpaceDestroyed;
-    'mmu.space.forked': SpaceForked;
-    'mmu.pages.mapped': PagesMapped;
-    'mmu.pages.unmapped': PagesUnmapped;
-    'mmu.pages.protected': PagesProtected;
-    'mmu.pages.marked': PagesMarked;
-    'mmu.pages.shared': PagesShared;
-    'mmu.pages.remapped': PagesRemapped;
-    'mmu.frames.exported': FramesExported;
-    'mmu.page.loaded': PageLoaded;
-    'mmu.cow.resolved': CowResolved;
-    'mmu.memory.read': MemoryRead;
-    'mmu.memory.written': MemoryWritten;
-    'mmu.fault.raised': FaultRaised;
-    'mmu.isolation.violated': IsolationViolated;
-    'mmu.tlb.invalidated': TlbInvalidated;
-    'mmu.tlb.flushed': TlbFlushed;
-  }
-}
-
-const d = (type: string, description: string): EventTypeDefinition => ({ type, description });
-
-/** The event types the MMU emits. */
-export const MMU_EVENTS: readonly EventTypeDefinition[] = [
-  d('mmu.partition.created', 'A partition took the next `frames` unassigned frames from `base`.'),
-  d('mmu.space.created', 'An address space was created.'),
-  d(
-    'mmu.space.destroyed',
-    'An address space was torn down; `freed` frames went back to their partition.',
-  ),
-  d('mmu.space.forked', 'A host space was copied copy-on-write into `child`.'),
-  d('mmu.pages.mapped', 'Pages were mapped (to fresh frames, guest frames, or lazily).'),
-  d('mmu.pages.unmapped', 'Pages were unmapped; `freed` frames went back to their partition.'),
-  d('mmu.pages.protected', 'Pages got new permissions.'),
-  d('mmu.pages.marked', "Plugins' software bits changed in some entries."),
-  d('mmu.pages.shared', "Another space's frames were mapped here too."),
-  d('mmu.pages.remapped', 'Frames moved from one space to another without copying.'),
-  d('mmu.frames.exported', 'Frames were marked shared with another partition.'),
-  d('mmu.page.loaded', 'A lazy page got its frame and contents.'),
-  d('mmu.cow.resolved', 'A write to a copy-on-write page gave the space its own frame.'),
-  d('mmu.memory.read', 'Bytes were read (or fetched to execute) through translation.'),
-  d('mmu.memory.written', 'Bytes were written through translation.'),
-  d('mmu.fault.raised', 'A translation failed.'),
-  d('mmu.isolation.violated', 'A mapping would have crossed partitions, and was refused.'),
-  d('mmu.tlb.invalidated', 'TLB entries were shot down after a change to the tables.'),
-  d('mmu.tlb.flushed', 'A TLB (or all of them) was flushed.'),
-];
+/** Every event type the MMU emits, for its plugin definition. */
+export const MMU_EVENTS = [
+  partitionCreated,
+  spaceCreated,
+  spaceDestroyed,
+  spaceForked,
+  pagesMapped,
+  pagesUnmapped,
+  pagesProtected,
+  pagesMarked,
+  pagesShared,
+  pagesRemapped,
+  framesExported,
+  pageLoaded,
+  cowResolved,
+  memoryRead,
+  memoryWritten,
+  faultRaised,
+  isolationViolated,
+  tlbInvalidated,
+  tlbFlushed,
+] as const;

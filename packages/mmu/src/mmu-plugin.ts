@@ -1,26 +1,36 @@
-import { definePlugin, parserFor, type Plugin } from '@chronovisor/core';
-import { mmuOptionsSchema, resolveMmuConfig, type MmuOptions } from './mmu-config';
+import { definePlugin, packageOf } from '@chronovisor/core';
+import { AccessCommands } from './access-commands';
+import { FlushCommands } from './flush-commands';
+import { MappingCommands } from './mapping-commands';
+import { MmuChecks } from './mmu-checks';
+import { MMU_COMMANDS } from './mmu-commands';
+import { MmuOptions } from './mmu-config';
 import { MMU_EVENTS } from './mmu-events';
-import { mmuModule } from './mmu-module';
+import { MmuQuery } from './mmu-query';
+import { MmuState } from './mmu-state';
+import { MmuSummary } from './mmu-summary';
+import { FramesView, MmuStatsView, SpacesView, TlbView } from './mmu-views';
+import { SpaceCommands } from './space-commands';
 
 /** The MMU's package name, for other plugins' `requires`. */
 export const MMU_PLUGIN = '@chronovisor/mmu';
 
-/** The core MMU, loaded by every plugin set that touches memory. */
-export function mmuPlugin(options: MmuOptions = {}): Plugin {
-  const parsed = parserFor(
-    mmuOptionsSchema,
-    `options of plugin "${MMU_PLUGIN}"`,
-    'options',
-  )(options);
-  return definePlugin({
-    manifest: {
-      name: MMU_PLUGIN,
-      version: '1.0.0',
-      description:
-        'Physical frames, partitions, address spaces, multi-level and two-stage page tables, TLB.',
-    },
-    events: MMU_EVENTS,
-    module: mmuModule(resolveMmuConfig(parsed)),
-  });
-}
+/**
+ * The core MMU, loaded by every plugin set that touches memory: `mmuPlugin()` with the defaults,
+ * or `mmuPlugin({ frames: 1024, pageSize: 8192 })`.
+ */
+export const mmuPlugin = definePlugin({
+  package: packageOf(__dirname),
+  options: MmuOptions,
+  commands: MMU_COMMANDS,
+  events: MMU_EVENTS,
+  projections: [MmuState],
+  queries: [MmuQuery],
+  handlers: [SpaceCommands, MappingCommands, AccessCommands, FlushCommands],
+  services: [MmuChecks],
+  tools: {
+    views: [SpacesView, FramesView, TlbView, MmuStatsView],
+    summaries: [MmuSummary],
+    memory: [MmuQuery],
+  },
+});

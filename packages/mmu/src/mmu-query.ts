@@ -1,5 +1,5 @@
-import type { Query } from '@chronovisor/core';
-import { inject, injectable } from 'inversify';
+import type { MemoryReader, Query } from '@chronovisor/core';
+import { inject } from 'inversify';
 import type { AddressSpace } from './address-space';
 import type { AccessKind, FaultKind, SpaceKind } from './mmu-events';
 import { MmuState } from './mmu-state';
@@ -82,8 +82,7 @@ export interface MmuStats {
  * The MMU's read-only view, for other plugins, the debugger and the CLI. Nothing here changes
  * state or records anything: a read here is not a memory access (use `mmu.read` for that).
  */
-@injectable()
-export class MmuQuery implements Query {
+export class MmuQuery implements Query, MemoryReader {
   readonly name = 'mmu';
 
   constructor(@inject(MmuState) private readonly state: MmuState) {}

@@ -2,16 +2,45 @@ import {
   ChronovisorError,
   Footprint,
   canonicalJson,
+  on,
   typedArrayBytes,
-  type EventRecord,
   type Projection,
 } from '@chronovisor/core';
-import { inject, injectable } from 'inversify';
+import { inject } from 'inversify';
 import { createHash } from 'node:crypto';
 import type { AddressSpace, AddressSpaceSnapshot } from './address-space';
 import { Generation } from './generation';
 import { MmuConfig } from './mmu-config';
-import type * as E from './mmu-events';
+import {
+  cowResolved,
+  faultRaised,
+  framesExported,
+  memoryRead,
+  memoryWritten,
+  pageLoaded,
+  pagesMapped,
+  pagesMarked,
+  pagesProtected,
+  pagesRemapped,
+  pagesShared,
+  pagesUnmapped,
+  partitionCreated,
+  spaceCreated,
+  spaceDestroyed,
+  spaceForked,
+  tlbFlushed,
+  tlbInvalidated,
+  type CowResolved,
+  type PageLoaded,
+  type PagesMapped,
+  type PagesMarked,
+  type PagesProtected,
+  type PagesRemapped,
+  type PagesShared,
+  type SpaceCreated,
+  type SpaceForked,
+  type TlbInvalidated,
+} from './mmu-events';
 import { PageTable } from './page-table';
 import { PhysicalMemory, type PhysicalMemorySnapshot } from './physical-memory';
 import { PERMISSIONS, Pte, makePte, pteFlags, pteFrame, withFlags } from './pte';
@@ -28,14 +57,11 @@ export interface MmuSnapshot {
   readonly nextSpace: number;
 }
 
-type Apply = (data: never) => void;
-
 /**
  * The MMU's state: physical memory and every address space with its page table and TLB. Only
  * events change it; handlers and queries read it. Snapshots share everything unchanged
  * (frames, table nodes), so they cost O(what changed since the last one).
  */
-@injectable()
 export class MmuState implements Projection<MmuSnapshot> {
   readonly name = 'mmu';
   readonly memory: PhysicalMemory;
@@ -76,41 +102,33 @@ export class MmuState implements Projection<MmuSnapshot> {
 
   // ---- applying events ----------------------------------------------------------------------
 
-  private readonly appliers: Record<string, Apply> = {
-    'mmu.partition.created': (d: E.PartitionCreated) => this.memory.addPartition(d),
-    'mmu.space.created': (d: E.SpaceCreated) => this.createSpace(d),
-    'mmu.space.destroyed': (d: E.SpaceDestroyed) => this.destroySpace(d.space),
-    'mmu.space.forked': (d: E.SpaceForked) => this.fork(d),
-    'mmu.pages.mapped': (d: E.PagesMapped) => this.mapPages(d),
-    'mmu.pages.unmapped': (d: E.PagesUnmapped) => this.unmapPages(d.space, d.va, d.pages),
-    'mmu.pages.protected': (d: E.PagesProtected) => this.protectPages(d),
-    'mmu.pages.marked': (d: E.PagesMarked) => this.markPages(d),
-    'mmu.pages.shared': (d: E.PagesShared) => this.sharePages(d),
-    'mmu.pages.remapped': (d: E.PagesRemapped) => this.remapPages(d),
-    'mmu.frames.exported': (d: E.FramesExported) => this.memory.export(d.frames, d.partition),
-    'mmu.page.loaded': (d: E.PageLoaded) => this.loadPage(d),
-    'mmu.cow.resolved': (d: E.CowResolved) => this.resolveCow(d),
-    'mmu.memory.read': (d: E.MemoryRead) => this.touch(d.space, d.va, false),
-    'mmu.memory.written': (d: E.MemoryWritten) => {
-      this.touch(d.space, d.va, true);
-      this.memory.write(d.pa, d.data);
-    },
-    'mmu.fault.raised': (d: E.FaultRaised) => void this.space(d.space).faults++,
-    'mmu.isolation.violated': () => undefined,
-    'mmu.tlb.invalidated': (d: E.TlbInvalidated) => this.invalidate(d),
-    'mmu.tlb.flushed': (d: E.TlbFlushed) => {
-      for (const space of d.space === undefined ? this.spaces.values() : [this.space(d.space)])
-        space.tlb.flush();
-    },
-  };
+  /** Each event type it applies, with the change it makes. */
+  readonly listeners = [
+    on(partitionCreated, ({ data }) => this.memory.addPartition(data)),
+    on(spaceCreated, ({ data }) => this.createSpace(data)),
+    on(spaceDestroyed, ({ data }) => this.destroySpace(data.space)),
+    on(spaceForked, ({ data }) => this.fork(data)),
+    on(pagesMapped, ({ data }) => this.mapPages(data)),
+    on(pagesUnmapped, ({ data }) => this.unmapPages(data.space, data.va, data.pages)),
+    on(pagesProtected, ({ data }) => this.protectPages(data)),
+    on(pagesMarked, ({ data }) => this.markPages(data)),
+    on(pagesShared, ({ data }) => this.sharePages(data)),
+    on(pagesRemapped, ({ data }) => this.remapPages(data)),
+    on(framesExported, ({ data }) => this.memory.export(data.frames, data.partition)),
+    on(pageLoaded, ({ data }) => this.loadPage(data)),
+    on(cowResolved, ({ data }) => this.resolveCow(data)),
+    on(memoryRead, ({ data }) => this.touch(data.space, data.va, false)),
+    on(memoryWritten, ({ data }) => {
+      this.touch(data.space, data.va, true);
+      this.memory.write(data.pa, data.data);
+    }),
+    on(faultRaised, ({ data }) => void this.space(data.space).faults++),
+    // mmu.isolation.violated changes nothing: the refusal is only recorded.
+    on(tlbInvalidated, ({ data }) => this.invalidate(data)),
+    on(tlbFlushed, ({ data }) => this.flushTlbs(data.space)),
+  ];
 
-  readonly eventTypes = Object.keys(this.appliers);
-
-  apply(event: EventRecord): void {
-    this.appliers[event.type]!(event.data as never);
-  }
-
-  private createSpace(d: E.SpaceCreated): void {
+  private createSpace(d: SpaceCreated): void {
     const space: AddressSpace = {
       id: d.space,
       kind: d.kind,
@@ -135,7 +153,7 @@ export class MmuState implements Projection<MmuSnapshot> {
     if ((pteFlags(pte) & Pte.LAZY) === 0) this.memory.decref(pteFrame(pte));
   }
 
-  private mapPages(d: E.PagesMapped): void {
+  private mapPages(d: PagesMapped): void {
     const space = this.space(d.space);
     const first = this.vpn(d.va);
     for (let i = 0; i < d.pages; i++) {
@@ -156,7 +174,7 @@ export class MmuState implements Projection<MmuSnapshot> {
     }
   }
 
-  private protectPages(d: E.PagesProtected): void {
+  private protectPages(d: PagesProtected): void {
     const space = this.space(d.space);
     const first = this.vpn(d.va);
     for (let vpn = first; vpn < first + d.pages; vpn++) {
@@ -165,7 +183,7 @@ export class MmuState implements Projection<MmuSnapshot> {
     }
   }
 
-  private markPages(d: E.PagesMarked): void {
+  private markPages(d: PagesMarked): void {
     const space = this.space(d.space);
     const first = this.vpn(d.va);
     for (let vpn = first; vpn < first + d.pages; vpn++) {
@@ -174,7 +192,7 @@ export class MmuState implements Projection<MmuSnapshot> {
     }
   }
 
-  private sharePages(d: E.PagesShared): void {
+  private sharePages(d: PagesShared): void {
     const from = this.space(d.from);
     const to = this.space(d.to);
     const source = this.vpn(d.va);
@@ -191,7 +209,7 @@ export class MmuState implements Projection<MmuSnapshot> {
     }
   }
 
-  private remapPages(d: E.PagesRemapped): void {
+  private remapPages(d: PagesRemapped): void {
     const from = this.space(d.from);
     const to = this.space(d.to);
     const source = this.vpn(d.va);
@@ -204,7 +222,7 @@ export class MmuState implements Projection<MmuSnapshot> {
     }
   }
 
-  private fork(d: E.SpaceForked): void {
+  private fork(d: SpaceForked): void {
     const parent = this.space(d.parent);
     // Private pages become copy-on-write in both, read-only ones too (a later mprotect must not
     // let one side write into the other's page); shared mappings stay shared.
@@ -219,7 +237,7 @@ export class MmuState implements Projection<MmuSnapshot> {
     this.generation.next();
   }
 
-  private loadPage(d: E.PageLoaded): void {
+  private loadPage(d: PageLoaded): void {
     const space = this.space(d.space);
     const vpn = this.vpn(d.va);
     const flags = (pteFlags(space.table.get(vpn)) & ~Pte.LAZY) | Pte.PRESENT;
@@ -228,7 +246,7 @@ export class MmuState implements Projection<MmuSnapshot> {
     if (d.data.length > 0) this.memory.write(d.frame * this.config.pageSize, d.data);
   }
 
-  private resolveCow(d: E.CowResolved): void {
+  private resolveCow(d: CowResolved): void {
     const space = this.space(d.space);
     const vpn = this.vpn(d.va);
     const pte = space.table.get(vpn);
@@ -286,7 +304,13 @@ export class MmuState implements Projection<MmuSnapshot> {
     return combine(flags, flags2);
   }
 
-  private invalidate(d: E.TlbInvalidated): void {
+  /** Empties one space's TLB, or every space's. */
+  private flushTlbs(id: number | undefined): void {
+    for (const space of id === undefined ? this.spaces.values() : [this.space(id)])
+      space.tlb.flush();
+  }
+
+  private invalidate(d: TlbInvalidated): void {
     const space = this.space(d.space);
     if (d.reason === 'stage-2') {
       // Guests cache combined translations: a stage-2 change flushes every guest of the VM (as INVEPT).

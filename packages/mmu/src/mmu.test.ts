@@ -1,22 +1,30 @@
 import { Pte } from './pte';
 import { machine } from './test-support/machine';
+import {
+  createPartition,
+  createSpace,
+  map,
+  mark,
+  protect,
+  read,
+  unmap,
+  write,
+} from './mmu-commands';
 
 const PAGE = 4096;
 
 describe('the MMU, one host space', () => {
   function setup() {
     const m = machine();
-    m.ok(m.sim.dispatch('mmu.create-partition', { name: 'host', frames: 16 }));
-    const space = m.ok(m.sim.dispatch('mmu.create-space', { kind: 'host', partition: 'host' }));
+    m.ok(m.sim.dispatch(createPartition, { name: 'host', frames: 16 }));
+    const space = m.ok(m.sim.dispatch(createSpace, { kind: 'host', partition: 'host' }));
     return { ...m, space };
   }
 
   it('maps fresh frames, lowest first, and records exactly that', () => {
     const { sim, ok, eventsSince, space } = setup();
     const seq = sim.seq;
-    expect(ok(sim.dispatch('mmu.map', { space, va: 0x10000, pages: 2, perms: 'rw-' }))).toEqual([
-      0, 1,
-    ]);
+    expect(ok(sim.dispatch(map, { space, va: 0x10000, pages: 2, perms: 'rw-' }))).toEqual([0, 1]);
     expect(eventsSince(seq)).toEqual([
       [
         'mmu.pages.mapped',
@@ -33,7 +41,7 @@ describe('the MMU, one host space', () => {
 
   it('reads back what it wrote, little-endian, across a page boundary', () => {
     const { sim, ok, memory, space } = setup();
-    ok(sim.dispatch('mmu.map', { space, va: 0x10000, pages: 2 }));
+    ok(sim.dispatch(map, { space, va: 0x10000, pages: 2 }));
     memory.writeU64(space, 0x10ffc, 0x1122334455667788n);
     expect(memory.readU64(space, 0x10ffc)).toBe(0x1122334455667788n);
     expect(memory.readU32(space, 0x11000)).toBe(0x11223344);
@@ -43,7 +51,7 @@ describe('the MMU, one host space', () => {
 
   it('records a read compactly: where, how much, and whether the TLB hit', () => {
     const { sim, ok, memory, eventsSince, space } = setup();
-    ok(sim.dispatch('mmu.map', { space, va: 0x10000, pages: 1 }));
+    ok(sim.dispatch(map, { space, va: 0x10000, pages: 1 }));
     const seq = sim.seq;
     memory.readU32(space, 0x10010);
     memory.readU32(space, 0x10020);
@@ -55,15 +63,15 @@ describe('the MMU, one host space', () => {
 
   it('raises faults as events: not present, protection, kernel-only, execute', () => {
     const { sim, ok, eventsSince, space } = setup();
-    ok(sim.dispatch('mmu.map', { space, va: 0, pages: 1, perms: 'r--' }));
-    ok(sim.dispatch('mmu.map', { space, va: PAGE, pages: 1, perms: 'rw-', kernel: true }));
+    ok(sim.dispatch(map, { space, va: 0, pages: 1, perms: 'r--' }));
+    ok(sim.dispatch(map, { space, va: PAGE, pages: 1, perms: 'rw-', kernel: true }));
     const seq = sim.seq;
     const outcomes = [
-      ok(sim.dispatch('mmu.read', { space, va: 0x5000, length: 1 })),
-      ok(sim.dispatch('mmu.write', { space, va: 8, data: Uint8Array.of(1) })),
-      ok(sim.dispatch('mmu.read', { space, va: PAGE, length: 1 })),
-      ok(sim.dispatch('mmu.read', { space, va: PAGE, length: 1, kernel: true })),
-      ok(sim.dispatch('mmu.read', { space, va: 0, length: 1, access: 'execute' })),
+      ok(sim.dispatch(read, { space, va: 0x5000, length: 1 })),
+      ok(sim.dispatch(write, { space, va: 8, data: Uint8Array.of(1) })),
+      ok(sim.dispatch(read, { space, va: PAGE, length: 1 })),
+      ok(sim.dispatch(read, { space, va: PAGE, length: 1, kernel: true })),
+      ok(sim.dispatch(read, { space, va: 0, length: 1, access: 'execute' })),
     ];
     expect(outcomes.map((o) => o.ok)).toEqual([false, false, false, true, false]);
     expect(eventsSince(seq)).toEqual([
@@ -77,9 +85,9 @@ describe('the MMU, one host space', () => {
 
   it('leaves memory untouched when a write faults on its second page', () => {
     const { sim, ok, memory, query, space } = setup();
-    ok(sim.dispatch('mmu.map', { space, va: 0, pages: 1 }));
+    ok(sim.dispatch(map, { space, va: 0, pages: 1 }));
     const outcome = ok(
-      sim.dispatch('mmu.write', { space, va: PAGE - 2, data: Uint8Array.of(1, 2, 3, 4) }),
+      sim.dispatch(write, { space, va: PAGE - 2, data: Uint8Array.of(1, 2, 3, 4) }),
     );
     expect(outcome).toEqual({
       ok: false,
@@ -93,10 +101,10 @@ describe('the MMU, one host space', () => {
 
   it('unmaps, frees frames nobody holds, and shoots down the TLB', () => {
     const { sim, ok, memory, eventsSince, query, space } = setup();
-    ok(sim.dispatch('mmu.map', { space, va: 0, pages: 2 }));
+    ok(sim.dispatch(map, { space, va: 0, pages: 2 }));
     memory.writeU8(space, 0, 7);
     const seq = sim.seq;
-    ok(sim.dispatch('mmu.unmap', { space, va: 0, pages: 4 }));
+    ok(sim.dispatch(unmap, { space, va: 0, pages: 4 }));
     expect(eventsSince(seq)).toEqual([
       ['mmu.pages.unmapped', { space, va: 0, pages: 4, freed: [0, 1] }],
       ['mmu.tlb.invalidated', { space, va: 0, pages: 4, reason: 'unmap' }],
@@ -110,40 +118,40 @@ describe('the MMU, one host space', () => {
       free: 16,
     });
     // The frame comes back zeroed to its next owner.
-    ok(sim.dispatch('mmu.map', { space, va: 0, pages: 1 }));
+    ok(sim.dispatch(map, { space, va: 0, pages: 1 }));
     expect(memory.readU8(space, 0)).toBe(0);
   });
 
   it('changes permissions and sets accessed and dirty bits as the hardware would', () => {
     const { sim, ok, memory, query, space } = setup();
-    ok(sim.dispatch('mmu.map', { space, va: 0, pages: 2 }));
+    ok(sim.dispatch(map, { space, va: 0, pages: 2 }));
     memory.readU8(space, 0);
     memory.writeU8(space, PAGE, 1);
     expect(query.mappings(space)).toEqual([
       { va: 0, pages: 1, frame: 0, flags: 'PRWUA' },
       { va: PAGE, pages: 1, frame: 1, flags: 'PRWUAD' },
     ]);
-    ok(sim.dispatch('mmu.protect', { space, va: 0, pages: 2, perms: 'r-x' }));
+    ok(sim.dispatch(protect, { space, va: 0, pages: 2, perms: 'r-x' }));
     expect(query.mappings(space).map((m) => m.flags)).toEqual(['PRXUA', 'PRXUAD']);
-    expect(
-      sim.dispatch('mmu.protect', { space, va: 0, pages: 3, perms: 'r--' }).rejection?.message,
-    ).toBe('Space 1 maps nothing at 0x2000');
+    expect(sim.dispatch(protect, { space, va: 0, pages: 3, perms: 'r--' }).rejection?.message).toBe(
+      'Space 1 maps nothing at 0x2000',
+    );
   });
 
   it('digests its state as recorded logs expect: the same bytes, release after release', () => {
     // Run files carry digests; replay checks them, so this value may never change.
     const m = machine();
-    m.ok(m.sim.dispatch('mmu.create-partition', { name: 'p', frames: 64 }));
-    const space = m.ok(m.sim.dispatch('mmu.create-space', { kind: 'host', partition: 'p' }));
-    m.ok(m.sim.dispatch('mmu.map', { space, va: 0, pages: 8 }));
-    m.ok(m.sim.dispatch('mmu.write', { space, va: 4100, data: Uint8Array.of(1, 2, 3) }));
-    m.ok(m.sim.dispatch('mmu.read', { space, va: 4100, length: 2 }));
+    m.ok(m.sim.dispatch(createPartition, { name: 'p', frames: 64 }));
+    const space = m.ok(m.sim.dispatch(createSpace, { kind: 'host', partition: 'p' }));
+    m.ok(m.sim.dispatch(map, { space, va: 0, pages: 8 }));
+    m.ok(m.sim.dispatch(write, { space, va: 4100, data: Uint8Array.of(1, 2, 3) }));
+    m.ok(m.sim.dispatch(read, { space, va: 4100, length: 2 }));
     expect(m.sim.digest()).toBe('7a3daff7424a0bb5ad476118b989e7bae0508ffa9aceb08a80c808779c229a32');
   });
 
   it('refuses bad commands with messages that name the problem', () => {
     const { sim, ok, space } = setup();
-    ok(sim.dispatch('mmu.map', { space, va: 0, pages: 1 }));
+    ok(sim.dispatch(map, { space, va: 0, pages: 1 }));
     const refusal = (type: string, args: unknown) => sim.dispatch(type, args).rejection?.message;
     expect(refusal('mmu.map', { space, va: 0x123, pages: 1 })).toBe(
       'Invalid command mmu.map: args.va: 0x123 is not aligned to a 4096-byte page',
@@ -159,7 +167,7 @@ describe('the MMU, one host space', () => {
       'Invalid command mmu.map: args.va: 2 pages from 0xfffffffff000 run past the 48-bit address space',
     );
     expect(refusal('mmu.write', { space, va: -1, data: [1] })).toBe(
-      'Invalid command mmu.write: args.va: expected an address (an integer from 0); args.data: expected a Uint8Array of 1 to 1048576 bytes',
+      'Invalid command mmu.write: args.va = -1: Too small: expected number to be >=0; args.data = [1]: expected a Uint8Array of 1 to 1048576 bytes',
     );
     expect(refusal('mmu.create-partition', { name: 'host', frames: 1 })).toBe(
       'Partition "host" already exists',
@@ -173,12 +181,12 @@ describe('the MMU, one host space', () => {
 describe('software bits', () => {
   it('are set and cleared by mmu.mark, and only those bits', () => {
     const m = machine();
-    m.ok(m.sim.dispatch('mmu.create-partition', { name: 'host', frames: 16 }));
-    const space = m.ok(m.sim.dispatch('mmu.create-space', { kind: 'host', partition: 'host' }));
-    m.ok(m.sim.dispatch('mmu.map', { space, va: 0, pages: 2 }));
+    m.ok(m.sim.dispatch(createPartition, { name: 'host', frames: 16 }));
+    const space = m.ok(m.sim.dispatch(createSpace, { kind: 'host', partition: 'host' }));
+    m.ok(m.sim.dispatch(map, { space, va: 0, pages: 2 }));
     const bit = 1 << 10;
-    m.ok(m.sim.dispatch('mmu.mark', { space, va: 0, pages: 1, set: bit | (bit << 1) }));
-    m.ok(m.sim.dispatch('mmu.mark', { space, va: 0, pages: 1, clear: bit }));
+    m.ok(m.sim.dispatch(mark, { space, va: 0, pages: 1, set: bit | (bit << 1) }));
+    m.ok(m.sim.dispatch(mark, { space, va: 0, pages: 1, clear: bit }));
     expect(m.query.mappings(space).map((r) => r.flags)).toEqual(['PRWU+1', 'PRWU']);
     const entry = [...m.sim.store.read(1)]
       .filter((r) => r.type === 'mmu.pages.marked')
@@ -188,7 +196,7 @@ describe('software bits', () => {
       { space, va: 0, pages: 1, set: 0, clear: 1 << 10 },
     ]);
     expect(
-      m.sim.dispatch('mmu.mark', { space, va: 0, pages: 1, set: Pte.WRITE }).rejection?.message,
+      m.sim.dispatch(mark, { space, va: 0, pages: 1, set: Pte.WRITE }).rejection?.message,
     ).toBe('Bits 0x4 are not software bits (0xfc00); the MMU owns the others');
   });
 });

@@ -1,5 +1,17 @@
 import fc from 'fast-check';
 import { machine } from './test-support/machine';
+import {
+  createPartition,
+  createSpace,
+  fork,
+  map,
+  protect,
+  read,
+  remap,
+  share,
+  unmap,
+  write,
+} from './mmu-commands';
 
 /*
  * Model-based test: random sequences of MMU commands run against the real MMU and against a
@@ -179,7 +191,7 @@ function runReal(m: ReturnType<typeof machine>, ids: number[], op: Op): Outcome 
   switch (op.op) {
     case 'map':
       return refusedOr(
-        sim.dispatch('mmu.map', {
+        sim.dispatch(map, {
           space: ids[op.space]!,
           va: op.page * PAGE,
           pages: op.pages,
@@ -189,12 +201,12 @@ function runReal(m: ReturnType<typeof machine>, ids: number[], op: Op): Outcome 
       );
     case 'unmap':
       return refusedOr(
-        sim.dispatch('mmu.unmap', { space: ids[op.space]!, va: op.page * PAGE, pages: op.pages }),
+        sim.dispatch(unmap, { space: ids[op.space]!, va: op.page * PAGE, pages: op.pages }),
         () => 'ok',
       );
     case 'protect':
       return refusedOr(
-        sim.dispatch('mmu.protect', {
+        sim.dispatch(protect, {
           space: ids[op.space]!,
           va: op.page * PAGE,
           pages: op.pages,
@@ -213,18 +225,18 @@ function runReal(m: ReturnType<typeof machine>, ids: number[], op: Op): Outcome 
       };
       const result =
         op.op === 'share'
-          ? sim.dispatch('mmu.share', { ...args, perms: 'rw-' })
-          : sim.dispatch('mmu.remap', args);
+          ? sim.dispatch(share, { ...args, perms: 'rw-' })
+          : sim.dispatch(remap, args);
       return refusedOr(result, (v: { ok: boolean }) => (v.ok ? 'ok' : 'violation'));
     }
     case 'fork':
-      return refusedOr(sim.dispatch('mmu.fork', { space: ids[op.space]! }), (child: number) => {
+      return refusedOr(sim.dispatch(fork, { space: ids[op.space]! }), (child: number) => {
         ids.push(child);
         return `ok ${ids.length}`;
       });
     case 'read':
       return refusedOr(
-        sim.dispatch('mmu.read', {
+        sim.dispatch(read, {
           space: ids[op.space]!,
           va: op.va,
           length: op.length,
@@ -235,7 +247,7 @@ function runReal(m: ReturnType<typeof machine>, ids: number[], op: Op): Outcome 
       );
     case 'write':
       return refusedOr(
-        sim.dispatch('mmu.write', {
+        sim.dispatch(write, {
           space: ids[op.space]!,
           va: op.va,
           data: Uint8Array.from(op.data),
@@ -341,9 +353,9 @@ describe('the MMU against a reference model', () => {
         const model = new Model();
         const ids: number[] = [];
         for (const [i, name] of PARTITIONS.entries()) {
-          m.ok(m.sim.dispatch('mmu.create-partition', { name, frames: 1024 }));
+          m.ok(m.sim.dispatch(createPartition, { name, frames: 1024 }));
           for (let k = 0; k < INITIAL_SPACES / PARTITIONS.length; k++) {
-            ids.push(m.ok(m.sim.dispatch('mmu.create-space', { kind: 'host', partition: name })));
+            ids.push(m.ok(m.sim.dispatch(createSpace, { kind: 'host', partition: name })));
             model.spaces.push({ partition: PARTITIONS[i]!, pages: new Map() });
           }
         }

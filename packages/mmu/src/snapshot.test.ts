@@ -2,13 +2,14 @@ import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { MmuState, type MmuSnapshot } from './mmu-state';
 import { machine } from './test-support/machine';
+import { createPartition, createSpace, fork, map, unmap, write } from './mmu-commands';
 
 /** A machine of `frames` frames, all in partition `host`, with `pages` of one space mapped from 0. */
 function mapped(frames: number, pages: number) {
   const m = machine({ frames });
-  m.ok(m.sim.dispatch('mmu.create-partition', { name: 'host', frames }));
-  const space = m.ok(m.sim.dispatch('mmu.create-space', { kind: 'host', partition: 'host' }));
-  m.ok(m.sim.dispatch('mmu.map', { space, va: 0, pages }));
+  m.ok(m.sim.dispatch(createPartition, { name: 'host', frames }));
+  const space = m.ok(m.sim.dispatch(createSpace, { kind: 'host', partition: 'host' }));
+  m.ok(m.sim.dispatch(map, { space, va: 0, pages }));
   return { ...m, space };
 }
 
@@ -27,7 +28,7 @@ describe('MMU snapshots', () => {
     // Materialize every frame, so the snapshot has 64 MiB it could copy.
     const page = new Uint8Array(4096).fill(0x5a);
     for (let i = 0; i < 16_384; i++)
-      m.ok(m.sim.dispatch('mmu.write', { space, va: i * 4096, data: page }));
+      m.ok(m.sim.dispatch(write, { space, va: i * 4096, data: page }));
     expect(m.query.stats().materializedFrames).toBe(16_384);
 
     const state = m.sim.get(MmuState);
@@ -52,16 +53,16 @@ describe('MMU snapshots', () => {
 
   it('restore brings back tables, TLBs and digests exactly, however often it is restored', () => {
     const m = machine();
-    m.ok(m.sim.dispatch('mmu.create-partition', { name: 'host', frames: 16 }));
-    const space = m.ok(m.sim.dispatch('mmu.create-space', { kind: 'host', partition: 'host' }));
-    m.ok(m.sim.dispatch('mmu.map', { space, va: 0, pages: 4 }));
+    m.ok(m.sim.dispatch(createPartition, { name: 'host', frames: 16 }));
+    const space = m.ok(m.sim.dispatch(createSpace, { kind: 'host', partition: 'host' }));
+    m.ok(m.sim.dispatch(map, { space, va: 0, pages: 4 }));
     m.memory.writeU32(space, 0, 1);
     const state = m.sim.get(MmuState);
     const saved = state.snapshot();
     const digest = state.digest();
     for (let i = 0; i < 3; i++) {
       m.memory.writeU32(space, 4096, 2);
-      m.ok(m.sim.dispatch('mmu.unmap', { space, va: 0, pages: 2 }));
+      m.ok(m.sim.dispatch(unmap, { space, va: 0, pages: 2 }));
       expect(state.digest()).not.toBe(digest);
       state.restore(saved);
       expect(state.digest()).toBe(digest);
@@ -125,13 +126,12 @@ describe('MMU snapshots', () => {
           }
           if ('write' in o) {
             const data = Uint8Array.of(1 + (o.at & 0x7f));
-            m.sim.dispatch('mmu.write', { space, va: o.write * 4096 + o.at, data });
+            m.sim.dispatch(write, { space, va: o.write * 4096 + o.at, data });
           } else if ('restore' in o && snapshots.length > 0) {
             state.restore(snapshots[o.restore % snapshots.length]!);
             mark = state.allocatedBytes();
-          } else if ('unmap' in o)
-            m.sim.dispatch('mmu.unmap', { space, va: o.unmap * 4096, pages: 1 });
-          else if ('map' in o) m.sim.dispatch('mmu.map', { space, va: o.map * 4096, pages: 1 });
+          } else if ('unmap' in o) m.sim.dispatch(unmap, { space, va: o.unmap * 4096, pages: 1 });
+          else if ('map' in o) m.sim.dispatch(map, { space, va: o.map * 4096, pages: 1 });
           expect(state.snapshotBytes(snapshots)).toBe(held); // the live state moves, they do not
         }
       }),
@@ -190,16 +190,15 @@ describe('MMU snapshots', () => {
             held = state.snapshotBytes(taken.map((t) => t.snapshot));
           } else if ('fill' in o) {
             const data = new Uint8Array(4096).fill(o.value);
-            m.sim.dispatch('mmu.write', { space, va: o.fill * 4096, data });
+            m.sim.dispatch(write, { space, va: o.fill * 4096, data });
           } else if ('write' in o) {
             const data = new Uint8Array(Math.min(o.length, 4096 - o.at)).fill(o.value);
-            m.sim.dispatch('mmu.write', { space, va: o.write * 4096 + o.at, data });
-          } else if ('unmap' in o)
-            m.sim.dispatch('mmu.unmap', { space, va: o.unmap * 4096, pages: 1 });
-          else if ('map' in o) m.sim.dispatch('mmu.map', { space, va: o.map * 4096, pages: 1 });
+            m.sim.dispatch(write, { space, va: o.write * 4096 + o.at, data });
+          } else if ('unmap' in o) m.sim.dispatch(unmap, { space, va: o.unmap * 4096, pages: 1 });
+          else if ('map' in o) m.sim.dispatch(map, { space, va: o.map * 4096, pages: 1 });
           else if ('fork' in o) {
             // The child's writes break copy on write: frames copied, the parent's dropped later.
-            const child = m.sim.dispatch('mmu.fork', { space });
+            const child = m.sim.dispatch(fork, { space });
             if (child.ok) space = child.value as number;
           }
         }
@@ -218,11 +217,11 @@ describe('MMU snapshots', () => {
     const { space, state } = m;
     const start = state.snapshot();
     m.memory.writeU8(space, 6 * 4096, 9);
-    const child = m.ok(m.sim.dispatch('mmu.fork', { space }));
+    const child = m.ok(m.sim.dispatch(fork, { space }));
     m.memory.writeU8(child, 6 * 4096 + 1, 1); // breaks copy on write: a frame copied
     m.memory.writeU8(space, 5 * 4096, 7);
-    m.ok(m.sim.dispatch('mmu.unmap', { space, va: 5 * 4096, pages: 1 }));
-    m.ok(m.sim.dispatch('mmu.unmap', { space: child, va: 5 * 4096, pages: 1 })); // frees it
+    m.ok(m.sim.dispatch(unmap, { space, va: 5 * 4096, pages: 1 }));
+    m.ok(m.sim.dispatch(unmap, { space: child, va: 5 * 4096, pages: 1 })); // frees it
     const end = state.snapshot();
     const physical = () => m.query.readPhysical(0, 48 * 4096);
     const atEnd = physical();
@@ -246,9 +245,7 @@ describe('MMU snapshots', () => {
     const mark = state.allocatedBytes();
     state.restore(patched);
     for (let page = 0; page < 8; page++)
-      m.ok(
-        m.sim.dispatch('mmu.write', { space, va: (page & 3) * 4096, data: new Uint8Array(4096) }),
-      );
+      m.ok(m.sim.dispatch(write, { space, va: (page & 3) * 4096, data: new Uint8Array(4096) }));
     const key = state.snapshot();
     expect(key.memory.bytes).toBeDefined();
     expect(state.snapshotBytes([start, patched, key])).toBeLessThanOrEqual(

@@ -1,6 +1,10 @@
+import { Projector } from '@chronovisor/core';
+import { mmuPlugin } from './mmu-plugin';
+import { MmuQuery } from './mmu-query';
 import { MmuState } from './mmu-state';
 import { Tlb } from './tlb';
 import { machine } from './test-support/machine';
+import { createPartition, createSpace, map } from './mmu-commands';
 
 describe('Tlb', () => {
   it('evicts the least recently used entry under LRU', () => {
@@ -46,9 +50,9 @@ describe('Tlb', () => {
 describe('the TLB in the MMU', () => {
   it('counts hits and misses, and a replay of the events reproduces them exactly', () => {
     const m = machine({ frames: 64, tlb: { entries: 4, policy: 'lru' } });
-    m.ok(m.sim.dispatch('mmu.create-partition', { name: 'host', frames: 32 }));
-    const space = m.ok(m.sim.dispatch('mmu.create-space', { kind: 'host', partition: 'host' }));
-    m.ok(m.sim.dispatch('mmu.map', { space, va: 0, pages: 8 }));
+    m.ok(m.sim.dispatch(createPartition, { name: 'host', frames: 32 }));
+    const space = m.ok(m.sim.dispatch(createSpace, { kind: 'host', partition: 'host' }));
+    m.ok(m.sim.dispatch(map, { space, va: 0, pages: 8 }));
     // A loop over 5 pages with a 4-entry LRU TLB: every access misses (the classic LRU cliff).
     for (let round = 0; round < 3; round++)
       for (let page = 0; page < 5; page++) m.memory.readU8(space, page * 4096);
@@ -58,19 +62,19 @@ describe('the TLB in the MMU', () => {
     const live = m.query.stats().spaces[0]!;
     expect([live.tlbHits, live.tlbMisses]).toEqual([6, 18]);
 
-    const replay = machine({ frames: 64, tlb: { entries: 4, policy: 'lru' } });
-    const state = replay.sim.get(MmuState);
-    for (const record of m.sim.store.read(1)) if (record.kind === 'event') state.apply(record);
-    expect(replay.query.stats().spaces).toEqual(m.query.stats().spaces);
-    expect(state.digest()).toBe(m.sim.get(MmuState).digest());
+    // State replay: the recorded events folded through the projection, as `chronovisor replay` does.
+    const replay = new Projector([mmuPlugin({ frames: 64, tlb: { entries: 4, policy: 'lru' } })]);
+    for (const record of m.sim.store.read(1)) if (record.kind === 'event') replay.apply(record);
+    expect(replay.get(MmuQuery).stats().spaces).toEqual(m.query.stats().spaces);
+    expect(replay.get(MmuState).digest()).toBe(m.sim.get(MmuState).digest());
   });
 
   it('has hit rates that depend on the policy, so re-execution can compare them', () => {
     const rate = (policy: 'lru' | 'fifo') => {
       const m = machine({ frames: 64, tlb: { entries: 3, policy } });
-      m.ok(m.sim.dispatch('mmu.create-partition', { name: 'host', frames: 32 }));
-      const space = m.ok(m.sim.dispatch('mmu.create-space', { kind: 'host', partition: 'host' }));
-      m.ok(m.sim.dispatch('mmu.map', { space, va: 0, pages: 8 }));
+      m.ok(m.sim.dispatch(createPartition, { name: 'host', frames: 32 }));
+      const space = m.ok(m.sim.dispatch(createSpace, { kind: 'host', partition: 'host' }));
+      m.ok(m.sim.dispatch(map, { space, va: 0, pages: 8 }));
       // A hot page (0) visited between cold ones: LRU keeps it, FIFO keeps evicting it.
       for (const page of [0, 1, 0, 2, 0, 3, 0, 4, 0, 5, 0, 6, 0, 7])
         m.memory.readU8(space, page * 4096);

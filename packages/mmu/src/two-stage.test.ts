@@ -1,13 +1,25 @@
 import { machine } from './test-support/machine';
+import {
+  createPartition,
+  createSpace,
+  destroySpace,
+  fork,
+  load,
+  map,
+  protect,
+  read,
+  unmap,
+  write,
+} from './mmu-commands';
 
 const PAGE = 4096;
 
 /** A VM in partition `vm1` (stage 2) running a guest process (stage 1). */
 function setup() {
   const m = machine();
-  m.ok(m.sim.dispatch('mmu.create-partition', { name: 'vm1', frames: 16 }));
-  const vm = m.ok(m.sim.dispatch('mmu.create-space', { kind: 'vm', partition: 'vm1' }));
-  const guest = m.ok(m.sim.dispatch('mmu.create-space', { kind: 'guest', vm }));
+  m.ok(m.sim.dispatch(createPartition, { name: 'vm1', frames: 16 }));
+  const vm = m.ok(m.sim.dispatch(createSpace, { kind: 'vm', partition: 'vm1' }));
+  const guest = m.ok(m.sim.dispatch(createSpace, { kind: 'guest', vm }));
   return { ...m, vm, guest };
 }
 
@@ -15,11 +27,9 @@ describe('two-stage translation', () => {
   it('translates guest-virtual → guest-physical → host-physical, combining permissions', () => {
     const { sim, ok, memory, query, vm, guest, eventsSince } = setup();
     // Guest RAM: guest-physical pages 0-3 backed by host frames 0-3.
-    expect(ok(sim.dispatch('mmu.map', { space: vm, va: 0, pages: 4 }))).toEqual([0, 1, 2, 3]);
+    expect(ok(sim.dispatch(map, { space: vm, va: 0, pages: 4 }))).toEqual([0, 1, 2, 3]);
     // The guest OS maps its virtual 0x40_0000 to guest-physical page 2, read-only to the guest's user.
-    ok(
-      sim.dispatch('mmu.map', { space: guest, va: 0x400000, pages: 1, perms: 'rw-', to: 2 * PAGE }),
-    );
+    ok(sim.dispatch(map, { space: guest, va: 0x400000, pages: 1, perms: 'rw-', to: 2 * PAGE }));
     const seq = sim.seq;
     memory.writeU32(guest, 0x400010, 0xcafe);
     expect(eventsSince(seq)).toEqual([
@@ -46,10 +56,8 @@ describe('two-stage translation', () => {
       cow: false,
     });
     // Stage 2 read-only: the guest's write faults to the VMM (stage 2), though stage 1 allows it.
-    ok(sim.dispatch('mmu.protect', { space: vm, va: 2 * PAGE, pages: 1, perms: 'r--' }));
-    const outcome = ok(
-      sim.dispatch('mmu.write', { space: guest, va: 0x400010, data: Uint8Array.of(1) }),
-    );
+    ok(sim.dispatch(protect, { space: vm, va: 2 * PAGE, pages: 1, perms: 'r--' }));
+    const outcome = ok(sim.dispatch(write, { space: guest, va: 0x400010, data: Uint8Array.of(1) }));
     expect(outcome).toEqual({
       ok: false,
       fault: {
@@ -65,10 +73,10 @@ describe('two-stage translation', () => {
 
   it('delivers a stage-1 fault to the guest and a stage-2 fault to the VMM', () => {
     const { sim, ok, vm, guest, eventsSince } = setup();
-    ok(sim.dispatch('mmu.map', { space: guest, va: 0x1000, pages: 1, to: 5 * PAGE }));
+    ok(sim.dispatch(map, { space: guest, va: 0x1000, pages: 1, to: 5 * PAGE }));
     const seq = sim.seq;
-    ok(sim.dispatch('mmu.read', { space: guest, va: 0x9000, length: 8 }));
-    ok(sim.dispatch('mmu.read', { space: guest, va: 0x1008, length: 8 }));
+    ok(sim.dispatch(read, { space: guest, va: 0x9000, length: 8 }));
+    ok(sim.dispatch(read, { space: guest, va: 0x1008, length: 8 }));
     expect(eventsSince(seq)).toEqual([
       [
         'mmu.fault.raised',
@@ -87,8 +95,8 @@ describe('two-stage translation', () => {
       ],
     ]);
     // The VMM backs the guest page lazily (snapshot boot's way): the fault says so.
-    ok(sim.dispatch('mmu.map', { space: vm, va: 5 * PAGE, pages: 1, lazy: true }));
-    expect(ok(sim.dispatch('mmu.read', { space: guest, va: 0x1008, length: 8 }))).toEqual({
+    ok(sim.dispatch(map, { space: vm, va: 5 * PAGE, pages: 1, lazy: true }));
+    expect(ok(sim.dispatch(read, { space: guest, va: 0x1008, length: 8 }))).toEqual({
       ok: false,
       fault: {
         space: guest,
@@ -100,14 +108,14 @@ describe('two-stage translation', () => {
       },
     });
     const frame = ok(
-      sim.dispatch('mmu.load', {
+      sim.dispatch(load, {
         space: vm,
         va: 5 * PAGE,
         data: Uint8Array.of(0, 0, 0, 0, 0, 0, 0, 0, 42),
       }),
     );
     expect(frame).toBe(0);
-    expect(ok(sim.dispatch('mmu.read', { space: guest, va: 0x1008, length: 1 }))).toEqual({
+    expect(ok(sim.dispatch(read, { space: guest, va: 0x1008, length: 1 }))).toEqual({
       ok: true,
       bytes: Uint8Array.of(42),
     });
@@ -115,8 +123,8 @@ describe('two-stage translation', () => {
 
   it('flushes every guest TLB of a VM when its stage-2 table changes', () => {
     const { sim, ok, memory, query, vm, guest, eventsSince } = setup();
-    ok(sim.dispatch('mmu.map', { space: vm, va: 0, pages: 2 }));
-    ok(sim.dispatch('mmu.map', { space: guest, va: 0, pages: 2, to: 0 }));
+    ok(sim.dispatch(map, { space: vm, va: 0, pages: 2 }));
+    ok(sim.dispatch(map, { space: guest, va: 0, pages: 2, to: 0 }));
     memory.readU8(guest, 0);
     memory.readU8(guest, PAGE);
     expect(query.tlb(guest).map((e) => [e.vpn, e.frame, e.guestFrame])).toEqual([
@@ -124,13 +132,13 @@ describe('two-stage translation', () => {
       [1, 1, 1],
     ]);
     const seq = sim.seq;
-    ok(sim.dispatch('mmu.unmap', { space: vm, va: PAGE, pages: 1 }));
+    ok(sim.dispatch(unmap, { space: vm, va: PAGE, pages: 1 }));
     expect(eventsSince(seq)).toEqual([
       ['mmu.pages.unmapped', { space: vm, va: PAGE, pages: 1, freed: [1] }],
       ['mmu.tlb.invalidated', { space: vm, va: PAGE, pages: 1, reason: 'stage-2' }],
     ]);
     expect(query.tlb(guest)).toEqual([]);
-    expect(ok(sim.dispatch('mmu.read', { space: guest, va: PAGE, length: 1 }))).toMatchObject({
+    expect(ok(sim.dispatch(read, { space: guest, va: PAGE, length: 1 }))).toMatchObject({
       ok: false,
       fault: { stage: 2, kind: 'not-present' },
     });
@@ -138,16 +146,16 @@ describe('two-stage translation', () => {
 
   it('refuses what does not make sense for a guest space', () => {
     const { sim, vm, guest } = setup();
-    expect(sim.dispatch('mmu.map', { space: guest, va: 0, pages: 1 }).rejection?.message).toBe(
+    expect(sim.dispatch(map, { space: guest, va: 0, pages: 1 }).rejection?.message).toBe(
       'Mapping in guest space 2 needs `to`, the guest-physical address',
     );
-    expect(sim.dispatch('mmu.fork', { space: guest }).rejection?.message).toBe(
+    expect(sim.dispatch(fork, { space: guest }).rejection?.message).toBe(
       'Only host spaces fork; space 2 is a guest space',
     );
-    expect(sim.dispatch('mmu.create-space', { kind: 'guest', vm: guest }).rejection?.message).toBe(
+    expect(sim.dispatch(createSpace, { kind: 'guest', vm: guest }).rejection?.message).toBe(
       'Space 2 is a guest space, not a VM',
     );
-    expect(sim.dispatch('mmu.destroy-space', { space: vm }).rejection?.message).toBe(
+    expect(sim.dispatch(destroySpace, { space: vm }).rejection?.message).toBe(
       'VM 1 still runs guest spaces 2; destroy them first',
     );
   });

@@ -1,6 +1,13 @@
 import { inject } from 'inversify';
 import { z } from 'zod';
-import { handle, on, react, type CommandHandlers, type Projection, type Reactor } from '../contributions';
+import {
+  handle,
+  on,
+  react,
+  type CommandHandlers,
+  type Projection,
+  type Reactor,
+} from '../contributions';
 import { defineCommand, defineEvent, returns } from '../declarations';
 import { digestOf } from '../digest';
 import { definePlugin } from '../plugin';

@@ -1,40 +1,36 @@
-import { ValidationError, type CommandContext, type CommandHandler } from '@chronovisor/core';
-import { inject, injectable } from 'inversify';
+import { ValidationError, type CommandContext, type CommandType } from '@chronovisor/core';
+import { inject } from 'inversify';
 import type { AddressSpace } from './address-space';
-import type { InvalidationReason } from './mmu-events';
+import { tlbInvalidated, type InvalidationReason } from './mmu-events';
 import { MmuError, MmuState } from './mmu-state';
 
 /**
- * What every MMU command handler shares: the state, and the checks on ranges of pages. Subclasses
- * carry `@injectFromBase({ extendConstructorArguments: true })`: without it Inversify constructs
- * them with no arguments at all.
+ * What the MMU's command handlers share: the checks on ranges of pages, and the TLB shootdown
+ * after a change to the tables. A service the handler classes inject, not a base class.
  */
-@injectable()
-export abstract class MmuHandler<A, R = void> implements CommandHandler<A, R> {
-  abstract readonly type: string;
-  abstract readonly description: string;
-  abstract parse(args: unknown): A;
-  abstract execute(args: A, context: CommandContext): R;
+export class MmuChecks {
+  constructor(@inject(MmuState) private readonly state: MmuState) {}
 
-  constructor(@inject(MmuState) protected readonly state: MmuState) {}
-
-  /** Refuses a range that is not page-aligned or runs past the top of the address space. */
-  protected checkRange(va: number, pages: number, field = 'va'): void {
+  /**
+   * Refuses a range that is not page-aligned or runs past the top of the address space, naming
+   * the command and the field: these depend on the configuration, which the schema cannot know.
+   */
+  checkRange(command: CommandType, va: number, pages: number, field = 'va'): void {
     const { pageSize, vaLimit, vaBits } = this.state.config;
     if (va % pageSize !== 0) {
-      throw new ValidationError(`command ${this.type}`, [
+      throw new ValidationError(`command ${command.type}`, [
         `args.${field}: 0x${va.toString(16)} is not aligned to a ${pageSize}-byte page`,
       ]);
     }
     if (va + pages * pageSize > vaLimit) {
-      throw new ValidationError(`command ${this.type}`, [
+      throw new ValidationError(`command ${command.type}`, [
         `args.${field}: ${pages} pages from 0x${va.toString(16)} run past the ${vaBits}-bit address space`,
       ]);
     }
   }
 
   /** Refuses if any page of the range is mapped. */
-  protected checkFree(space: AddressSpace, va: number, pages: number): void {
+  checkFree(space: AddressSpace, va: number, pages: number): void {
     const first = this.state.vpn(va);
     for (let vpn = first; vpn < first + pages; vpn++) {
       if (space.table.get(vpn) !== 0) {
@@ -46,7 +42,7 @@ export abstract class MmuHandler<A, R = void> implements CommandHandler<A, R> {
   }
 
   /** The entries of the range; refuses if any page is not mapped. */
-  protected mapped(space: AddressSpace, va: number, pages: number): number[] {
+  mapped(space: AddressSpace, va: number, pages: number): number[] {
     const first = this.state.vpn(va);
     const ptes: number[] = [];
     for (let vpn = first; vpn < first + pages; vpn++) {
@@ -59,23 +55,23 @@ export abstract class MmuHandler<A, R = void> implements CommandHandler<A, R> {
   }
 
   /** Refuses a guest space where host frames are needed. */
-  protected requireHostFrames(space: AddressSpace): void {
+  requireHostFrames(command: CommandType, space: AddressSpace): void {
     if (space.kind === 'guest') {
       throw new MmuError(
-        `Space ${space.id} is a guest space: its entries hold guest frames, so ${this.type} works on its VM (space ${space.vm}) instead`,
+        `Space ${space.id} is a guest space: its entries hold guest frames, so ${command.type} works on its VM (space ${space.vm}) instead`,
       );
     }
   }
 
   /** Shoots down a changed range's TLB entries; a VM's change reaches all its guests' TLBs. */
-  protected shootDown(
+  shootDown(
     context: CommandContext,
     space: AddressSpace,
     va: number,
     pages: number,
     reason: InvalidationReason,
   ): void {
-    context.emit('mmu.tlb.invalidated', {
+    context.emit(tlbInvalidated, {
       space: space.id,
       va,
       pages,
@@ -83,7 +79,7 @@ export abstract class MmuHandler<A, R = void> implements CommandHandler<A, R> {
     });
   }
 
-  protected va(vpn: number): number {
+  private va(vpn: number): number {
     return vpn * this.state.config.pageSize;
   }
 }

@@ -1,0 +1,115 @@
+import {
+  InfoView,
+  MemoryReader,
+  Projector,
+  SummaryLines,
+  type EventRecord,
+} from '@chronovisor/core';
+import { createPartition, createSpace, map, read, share, write } from './mmu-commands';
+import { mmuPlugin } from './mmu-plugin';
+import { Pte } from './pte';
+import { machine } from './test-support/machine';
+
+/** A small run, folded into a projector as the tools (debugger, inspect) fold a run file. */
+function run() {
+  const m = machine();
+  m.ok(m.sim.dispatch(createPartition, { name: 'red', frames: 8 }));
+  m.ok(m.sim.dispatch(createPartition, { name: 'blue', frames: 8 }));
+  const red = m.ok(m.sim.dispatch(createSpace, { kind: 'host', partition: 'red' }));
+  const blue = m.ok(m.sim.dispatch(createSpace, { kind: 'host', partition: 'blue' }));
+  m.ok(m.sim.dispatch(map, { space: red, va: 0, pages: 2 }));
+  m.ok(m.sim.dispatch(write, { space: red, va: 0x10, data: Uint8Array.of(1, 2, 3) }));
+  m.ok(m.sim.dispatch(read, { space: red, va: 0x10, length: 2 }));
+  m.ok(m.sim.dispatch(read, { space: red, va: 0x5000, length: 1 }));
+  m.ok(m.sim.dispatch(share, { from: red, va: 0, pages: 1, to: blue, toVa: 0 }));
+  const projector = new Projector([mmuPlugin({ frames: 64 })]);
+  const events = [...m.sim.store.read(1)].filter((r): r is EventRecord => r.kind === 'event');
+  for (const event of events) projector.apply(event);
+  const view = (name: string, ...args: string[]) =>
+    projector
+      .getAll<InfoView>(InfoView)
+      .find((v) => v.name === name)!
+      .show(args);
+  return { ...m, red, blue, projector, events, view };
+}
+
+describe('what the MMU gives the tools', () => {
+  it('says which of its events read and write which bytes, for provenance and watchpoints', () => {
+    const { sim, events, red } = run();
+    const accesses = events.flatMap((e) => {
+      const access = sim.eventTypes.accessOf(e);
+      return access ? [[e.type, access]] : [];
+    });
+    expect(accesses).toEqual([
+      ['mmu.memory.written', { kind: 'write', space: red, va: 0x10, length: 3 }],
+      ['mmu.memory.read', { kind: 'read', space: red, va: 0x10, length: 2 }],
+    ]);
+  });
+
+  it('marks its faults and isolation violations, for run summaries', () => {
+    const { sim, events } = run();
+    const marked = events.flatMap((e) => {
+      const mark = sim.eventTypes.markOf(e);
+      return mark ? [[e.type, mark]] : [];
+    });
+    expect(marked).toEqual([
+      ['mmu.fault.raised', 'fault'],
+      ['mmu.isolation.violated', 'violation'],
+    ]);
+  });
+
+  it('reads memory for the debugger, without recording anything', () => {
+    const { projector, red } = run();
+    const [memory] = projector.getAll<MemoryReader>(MemoryReader);
+    expect(memory!.read(red, 0x10, 4)).toEqual(Uint8Array.of(1, 2, 3, 0));
+    expect(memory!.read(red, 0x2000, 1)).toBeUndefined();
+  });
+
+  it('shows its spaces, frames, TLBs and counts as info views', () => {
+    const { view, projector, red, blue } = run();
+    expect(projector.getAll<InfoView>(InfoView).map((v) => v.usage)).toEqual([
+      'spaces — the address spaces',
+      'frames — the partitions and their frames',
+      'tlb <space> — a space’s TLB entries',
+      'mmu — frames used and free, sharing, TLB hits and faults',
+    ]);
+    expect(view('spaces')).toEqual([
+      { id: red, kind: 'host', partition: 'red' },
+      { id: blue, kind: 'host', partition: 'blue' },
+    ]);
+    expect(view('frames')).toEqual([
+      { name: 'red', base: 0, frames: 8 },
+      { name: 'blue', base: 8, frames: 8 },
+    ]);
+    expect(view('tlb', String(red))).toEqual([
+      {
+        vpn: 0,
+        frame: 0,
+        guestFrame: -1,
+        flags: Pte.PRESENT | Pte.READ | Pte.WRITE | Pte.USER | Pte.ACCESSED | Pte.DIRTY,
+      },
+    ]);
+    expect(() => view('tlb')).toThrow('expected a space id, such as tlb 1');
+    expect(() => view('tlb', 'x')).toThrow('expected a space id, such as tlb 1, not "x"');
+    expect(view('mmu')).toMatchObject({ sharedFrames: 0, materializedFrames: 1 });
+  });
+
+  it('sums a run up in a few lines', () => {
+    const { projector } = run();
+    const [summary] = projector.getAll<SummaryLines>(SummaryLines);
+    expect(summary!.name).toBe('mmu');
+    expect(summary!.summary()).toMatchObject({
+      partitions: [
+        { name: 'red', used: 2, free: 6 },
+        { name: 'blue', used: 0, free: 8 },
+      ],
+    });
+    expect(summary!.lines()).toEqual([
+      'partition red: 2 of 8 frames used (from frame 0)',
+      'partition blue: 0 of 8 frames used (from frame 8)',
+      'frames: 0 shared, 0 copy-on-write, 1 written',
+      'space 1 (host): 2 pages, TLB 50.0% hits (1 of 2), 1 faults',
+      'space 2 (host): 0 pages, TLB 0.0% hits (0 of 0), 0 faults',
+    ]);
+  });
+});
