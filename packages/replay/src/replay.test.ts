@@ -9,20 +9,21 @@ import { mmuPlugin } from '@chronovisor/mmu';
 import { reexecute } from './reexecute';
 import { replayState } from './replay-state';
 import { tallyPlugin } from './test-support/tally-plugin';
+import * as mmu from '@chronovisor/mmu';
 
 /** An MMU run: a space, a mapping, then random reads and writes (some faulting). */
 function mmuRun(tlb: 'lru' | 'fifo' = 'lru', commands = 3000) {
   const store = new MemoryStore();
   const plugins = [mmuPlugin({ frames: 256, tlb: { entries: 8, policy: tlb } })];
   const sim = new Simulation({ plugins, seed: 5, store, digestInterval: 500 });
-  sim.dispatch('mmu.create-partition', { name: 'host', frames: 256 });
-  const space = sim.dispatch('mmu.create-space', { kind: 'host', partition: 'host' }).value!;
-  sim.dispatch('mmu.map', { space, va: 0, pages: 32 });
+  sim.dispatch(mmu.createPartition, { name: 'host', frames: 256 });
+  const space = sim.dispatch(mmu.createSpace, { kind: 'host', partition: 'host' }).value!;
+  sim.dispatch(mmu.map, { space, va: 0, pages: 32 });
   const rng = new Xoshiro128StarStar(5);
   for (let i = 0; i < commands; i++) {
     const va = rng.nextInt(0, 35) * 4096 + rng.nextInt(0, 511) * 8;
-    if (i % 2) sim.dispatch('mmu.write', { space, va, data: Uint8Array.of(i & 0xff) });
-    else sim.dispatch('mmu.read', { space, va, length: 8 });
+    if (i % 2) sim.dispatch(mmu.write, { space, va, data: Uint8Array.of(i & 0xff) });
+    else sim.dispatch(mmu.read, { space, va, length: 8 });
   }
   sim.close();
   return { store, plugins, sim };

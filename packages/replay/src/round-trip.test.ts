@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { reexecute } from './reexecute';
 import { replayState } from './replay-state';
+import * as mmu from '@chronovisor/mmu';
 
 let dir: string;
 beforeEach(() => {
@@ -17,17 +18,17 @@ it('record → SQLite → NDJSON → import → replay gives the same digests, a
   const plugins = [mmuPlugin({ frames: 512 })];
   const original = SqliteStore.create(path.join(dir, 'run.db'), { manifest: { seed: 3 } });
   const sim = new Simulation({ plugins, seed: 3, store: original, digestInterval: 700 });
-  sim.dispatch('mmu.create-partition', { name: 'vm1', frames: 256 });
-  const vm = sim.dispatch('mmu.create-space', { kind: 'vm', partition: 'vm1' }).value!;
-  const guest = sim.dispatch('mmu.create-space', { kind: 'guest', vm }).value!;
-  sim.dispatch('mmu.map', { space: vm, va: 0, pages: 16 });
-  sim.dispatch('mmu.map', { space: guest, va: 0x400000, pages: 16, to: 0 });
+  sim.dispatch(mmu.createPartition, { name: 'vm1', frames: 256 });
+  const vm = sim.dispatch(mmu.createSpace, { kind: 'vm', partition: 'vm1' }).value!;
+  const guest = sim.dispatch(mmu.createSpace, { kind: 'guest', vm }).value!;
+  sim.dispatch(mmu.map, { space: vm, va: 0, pages: 16 });
+  sim.dispatch(mmu.map, { space: guest, va: 0x400000, pages: 16, to: 0 });
   const rng = new Xoshiro128StarStar(3);
   for (let i = 0; i < 3000; i++) {
     const va = 0x400000 + rng.nextInt(0, 17) * 4096 + rng.nextInt(0, 511) * 8;
     if (i % 3 === 0)
-      sim.dispatch('mmu.write', { space: guest, va, data: Uint8Array.of(i & 0xff, 1, 2) });
-    else sim.dispatch('mmu.read', { space: guest, va, length: 8 });
+      sim.dispatch(mmu.write, { space: guest, va, data: Uint8Array.of(i & 0xff, 1, 2) });
+    else sim.dispatch(mmu.read, { space: guest, va, length: 8 });
   }
   sim.close();
   const finalDigest = sim.digest();

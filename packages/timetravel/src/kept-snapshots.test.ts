@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { KeptSnapshots, indexRun } from './kept-snapshots';
 import { Timeline } from './timeline';
+import * as mmu from '@chronovisor/mmu';
 
 const plugins = () => [mmuPlugin({ frames: 512 }), heapPlugin()];
 const KEY = 'mmu+heap test';
@@ -17,8 +18,8 @@ const KEY = 'mmu+heap test';
 function recordRun(file: string): number {
   const store = SqliteStore.create(file);
   const sim = new Simulation({ plugins: plugins(), seed: 7, store });
-  sim.dispatch('mmu.create-partition', { name: 'p', frames: 512 });
-  const space = sim.dispatch('mmu.create-space', { kind: 'host', partition: 'p' }).value!;
+  sim.dispatch(mmu.createPartition, { name: 'p', frames: 512 });
+  const space = sim.dispatch(mmu.createSpace, { kind: 'host', partition: 'p' }).value!;
   const heap = new HeapClient(sim, space, 'proc:1');
   const rng = new Xoshiro128StarStar(7);
   const live: number[] = [];

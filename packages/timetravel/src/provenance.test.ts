@@ -1,8 +1,8 @@
 import { MemoryStore, Simulation, Xoshiro128StarStar, type LogRecord } from '@chronovisor/core';
 import { mmuPlugin } from '@chronovisor/mmu';
 import { HeapClient, heapPlugin } from '@chronovisor/plugin-heap';
-import { accessOf } from './provenance';
 import { Timeline } from './timeline';
+import * as mmu from '@chronovisor/mmu';
 
 const plugins = () => [mmuPlugin({ frames: 256 }), heapPlugin()];
 
@@ -10,8 +10,8 @@ describe('provenance and diff', () => {
   it('traces a byte through a realloc copy back to the store that wrote it', () => {
     const store = new MemoryStore();
     const sim = new Simulation({ plugins: plugins(), store });
-    sim.dispatch('mmu.create-partition', { name: 'p', frames: 256 });
-    const space = sim.dispatch('mmu.create-space', { kind: 'host', partition: 'p' }).value!;
+    sim.dispatch(mmu.createPartition, { name: 'p', frames: 256 });
+    const space = sim.dispatch(mmu.createSpace, { kind: 'host', partition: 'p' }).value!;
     const heap = new HeapClient(sim, space, 'proc:1');
     const a = heap.malloc(32);
     heap.malloc(16); // a neighbour, so realloc has to move the block
@@ -42,22 +42,23 @@ describe('provenance and diff', () => {
   it('finds last writes and histories as a brute-force scan does, and diffs what changed', () => {
     const store = new MemoryStore();
     const sim = new Simulation({ plugins: [mmuPlugin({ frames: 64 })], store });
-    sim.dispatch('mmu.create-partition', { name: 'p', frames: 64 });
-    const space = sim.dispatch('mmu.create-space', { kind: 'host', partition: 'p' }).value!;
-    sim.dispatch('mmu.map', { space, va: 0, pages: 2 });
+    sim.dispatch(mmu.createPartition, { name: 'p', frames: 64 });
+    const space = sim.dispatch(mmu.createSpace, { kind: 'host', partition: 'p' }).value!;
+    sim.dispatch(mmu.map, { space, va: 0, pages: 2 });
     const rng = new Xoshiro128StarStar(3);
     for (let i = 0; i < 600; i++) {
       const va = rng.nextInt(0, 8191 - 8);
       if (rng.nextInt(0, 1))
-        sim.dispatch('mmu.write', { space, va, data: new Uint8Array(rng.nextInt(1, 8)).fill(i) });
-      else sim.dispatch('mmu.read', { space, va, length: rng.nextInt(1, 8) });
+        sim.dispatch(mmu.write, { space, va, data: new Uint8Array(rng.nextInt(1, 8)).fill(i) });
+      else sim.dispatch(mmu.read, { space, va, length: rng.nextInt(1, 8) });
     }
     const records: LogRecord[] = [...store.read(1)];
+    const timeline = new Timeline(store, [mmuPlugin({ frames: 64 })], { snapshotEvery: 100 });
+    const accessOf = timeline.accessOf;
     const touches = (r: LogRecord, va: number) => {
       const a = accessOf(r);
       return a !== undefined && a.va <= va && va < a.va + a.length;
     };
-    const timeline = new Timeline(store, [mmuPlugin({ frames: 64 })], { snapshotEvery: 100 });
     for (let k = 0; k < 40; k++) {
       const va = rng.nextInt(0, 8191);
       const at = rng.nextInt(0, records.length);

@@ -9,6 +9,7 @@ import { MmuQuery, mmuPlugin } from '@chronovisor/mmu';
 import fc from 'fast-check';
 import { matching, watching, type Breakpoint } from './breakpoint';
 import { Timeline } from './timeline';
+import * as mmu from '@chronovisor/mmu';
 
 const plugins = () => [mmuPlugin({ frames: 256 })];
 
@@ -17,21 +18,21 @@ function recordRun(seed: number): MemoryStore {
   const store = new MemoryStore();
   const sim = new Simulation({ plugins: plugins(), seed, store });
   const rng = new Xoshiro128StarStar(seed);
-  sim.dispatch('mmu.create-partition', { name: 'p', frames: 256 });
+  sim.dispatch(mmu.createPartition, { name: 'p', frames: 256 });
   const spaces = [1, 2].map(
-    () => sim.dispatch('mmu.create-space', { kind: 'host', partition: 'p' }).value!,
+    () => sim.dispatch(mmu.createSpace, { kind: 'host', partition: 'p' }).value!,
   );
-  for (const space of spaces) sim.dispatch('mmu.map', { space, va: 0, pages: 16 });
+  for (const space of spaces) sim.dispatch(mmu.map, { space, va: 0, pages: 16 });
   for (let i = 0; i < 1500; i++) {
     const space = spaces[rng.nextInt(0, 1)]!;
     const page = rng.nextInt(0, 15);
     const va = page * 4096 + rng.nextInt(0, 511) * 8;
     const roll = rng.nextInt(0, 19);
-    if (roll === 0) sim.dispatch('mmu.map', { space, va: page * 4096, pages: 1 });
-    else if (roll === 1) sim.dispatch('mmu.unmap', { space, va: page * 4096, pages: 1 });
+    if (roll === 0) sim.dispatch(mmu.map, { space, va: page * 4096, pages: 1 });
+    else if (roll === 1) sim.dispatch(mmu.unmap, { space, va: page * 4096, pages: 1 });
     else if (roll < 10)
-      sim.dispatch('mmu.write', { space, va, data: Uint8Array.of(i & 255, i >> 8) });
-    else sim.dispatch('mmu.read', { space, va, length: 2 });
+      sim.dispatch(mmu.write, { space, va, data: Uint8Array.of(i & 255, i >> 8) });
+    else sim.dispatch(mmu.read, { space, va, length: 2 });
   }
   sim.close();
   return store;
@@ -127,8 +128,9 @@ describe('Timeline', () => {
   });
 
   it('continues and reverse-continues to the same stops as a brute-force scan', () => {
-    const write = watching(1, 3 * 4096, 4096, 'write');
-    const anyAccess = watching(2, 0, 16 * 4096, 'access');
+    const accessOf = new Timeline(store, plugins()).accessOf;
+    const write = watching(accessOf, 1, 3 * 4096, 4096, 'write');
+    const anyAccess = watching(accessOf, 2, 0, 16 * 4096, 'access');
     const unmaps = matching({ type: 'mmu.pages.unmapped' });
     const stops = (bp: Breakpoint) => records.filter(bp).map((r) => r.seq);
     for (const bp of [write, anyAccess, unmaps]) {

@@ -8,6 +8,7 @@ import {
 import { mmuPlugin } from '@chronovisor/mmu';
 import { figure, type Figure } from '../figure';
 import { measureRate } from '../measure';
+import * as mmu from '@chronovisor/mmu';
 
 const FRAMES = 16_384; // 64 MiB of 4 KiB pages
 const BYTES = FRAMES * 4096;
@@ -38,9 +39,9 @@ function machine(store: () => Store): () => { sim: Simulation; space: number } {
       seed: 1,
       store: store(),
     });
-    sim.dispatch('mmu.create-partition', { name: 'host', frames: FRAMES });
-    const space = sim.dispatch('mmu.create-space', { kind: 'host', partition: 'host' }).value!;
-    sim.dispatch('mmu.map', { space, va: 0, pages: FRAMES });
+    sim.dispatch(mmu.createPartition, { name: 'host', frames: FRAMES });
+    const space = sim.dispatch(mmu.createSpace, { kind: 'host', partition: 'host' }).value!;
+    sim.dispatch(mmu.map, { space, va: 0, pages: FRAMES });
     return { sim, space };
   };
 }
@@ -56,8 +57,8 @@ function recorded(setup: () => { sim: Simulation; space: number }, w: ReturnType
         const va = w.addresses[i]!;
         if (w.writes[i]) {
           data[0] = i;
-          sim.dispatch('mmu.write', { space, va, data });
-        } else sim.dispatch('mmu.read', { space, va, length: 8 });
+          sim.dispatch(mmu.write, { space, va, data });
+        } else sim.dispatch(mmu.read, { space, va, length: 8 });
       }
     },
   });

@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { figure, type Figure } from '../figure';
 import { timed } from '../measure';
+import * as mmu from '@chronovisor/mmu';
 
 const COMMANDS = 500_000; // about a million records: each access is a command and its event
 const plugins = [mmuPlugin({ frames: 4096 })];
@@ -21,17 +22,17 @@ const plugins = [mmuPlugin({ frames: 4096 })];
 /** A mixed MMU workload: mapping, then random reads and writes over 64 pages, some faulting. */
 function run(store: Store, commands: number): Simulation {
   const sim = new Simulation({ plugins, seed: 1, store });
-  sim.dispatch('mmu.create-partition', { name: 'host', frames: 4096 });
-  const space = sim.dispatch('mmu.create-space', { kind: 'host', partition: 'host' }).value!;
-  sim.dispatch('mmu.map', { space, va: 0, pages: 64 });
+  sim.dispatch(mmu.createPartition, { name: 'host', frames: 4096 });
+  const space = sim.dispatch(mmu.createSpace, { kind: 'host', partition: 'host' }).value!;
+  sim.dispatch(mmu.map, { space, va: 0, pages: 64 });
   const rng = new Xoshiro128StarStar(1);
   const data = new Uint8Array(8);
   for (let i = 3; i < commands; i++) {
     const va = rng.nextInt(0, 66) * 4096 + rng.nextInt(0, 511) * 8;
     if (i & 1) {
       data[0] = i;
-      sim.dispatch('mmu.write', { space, va, data });
-    } else sim.dispatch('mmu.read', { space, va, length: 8 });
+      sim.dispatch(mmu.write, { space, va, data });
+    } else sim.dispatch(mmu.read, { space, va, length: 8 });
   }
   sim.close();
   return sim;

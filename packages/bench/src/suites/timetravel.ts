@@ -14,6 +14,7 @@ import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { figure, type Figure } from '../figure';
 import { timed } from '../measure';
+import * as mmu from '@chronovisor/mmu';
 
 const FRAMES = 4096;
 /** Two records a command; the aims are set on 10,000,000 records (CHRONOVISOR_BENCH_RECORDS to change). */
@@ -42,17 +43,17 @@ const local: Workload = (i, rng) => {
 /** Random 8-byte writes and reads in one space of 16 MiB, pages chosen by `workload`. */
 function record(store: Store, workload: Workload = uniform): number {
   const sim = new Simulation({ plugins: plugins(), seed: 1, store });
-  sim.dispatch('mmu.create-partition', { name: 'p', frames: FRAMES });
-  const space = sim.dispatch('mmu.create-space', { kind: 'host', partition: 'p' }).value!;
-  sim.dispatch('mmu.map', { space, va: 0, pages: FRAMES });
+  sim.dispatch(mmu.createPartition, { name: 'p', frames: FRAMES });
+  const space = sim.dispatch(mmu.createSpace, { kind: 'host', partition: 'p' }).value!;
+  sim.dispatch(mmu.map, { space, va: 0, pages: FRAMES });
   const rng = new Xoshiro128StarStar(3);
   const data = new Uint8Array(8);
   for (let i = 0; i < COMMANDS; i++) {
     const va = workload(i, rng) * 4096 + rng.nextInt(0, 511) * 8;
     if (rng.nextUint32() & 1) {
       data[0] = i;
-      sim.dispatch('mmu.write', { space, va, data });
-    } else sim.dispatch('mmu.read', { space, va, length: 8 });
+      sim.dispatch(mmu.write, { space, va, data });
+    } else sim.dispatch(mmu.read, { space, va, length: 8 });
   }
   sim.close();
   return sim.seq;

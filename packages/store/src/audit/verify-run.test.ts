@@ -9,6 +9,7 @@ import { BATCH_SIZE, SqliteStore } from '../sqlite/sqlite-store';
 import { tamper } from '../test-support/tamper';
 import { runWorkload } from '../test-support/workload';
 import { verifyRun } from './verify-run';
+import * as mmu from '@chronovisor/mmu';
 
 let dir: string;
 beforeEach(() => {
@@ -24,7 +25,7 @@ function recordRun(signed = false): { file: string; head: number } {
   const store = SqliteStore.create(file, signed ? { signingKey: keys.privateKey } : {});
   const sim = runWorkload(store, 1000);
   store.flush(); // a head in the middle of the second batch
-  for (let i = 0; i < 600; i++) sim.dispatch('mmu.flush', {});
+  for (let i = 0; i < 600; i++) sim.dispatch(mmu.flush, {});
   sim.close();
   const head = store.head();
   store.close();

@@ -64,13 +64,13 @@ describe('NDJSON export and import', () => {
     const target = new MemoryStore();
     writeFileSync(
       file,
-      `{"chronovisor":"run","format":1,"manifest":{}}\n${good}\n{"seq":3,"tick":1}\n`,
+      `{"chronovisor":"run","format":2,"manifest":{}}\n${good}\n{"seq":3,"tick":1}\n`,
     );
     expect(() => importNdjson(file, () => target)).toThrow(
       new NdjsonError(`${file}:3: expected record seq 2, found 3`),
     );
     expect(target.head()).toBe(1);
-    writeFileSync(file, `{"chronovisor":"run","format":1,"manifest":{}}\n{oops\n`);
+    writeFileSync(file, `{"chronovisor":"run","format":2,"manifest":{}}\n{oops\n`);
     expect(() => importNdjson(file, () => new MemoryStore())).toThrow(`${file}:2: not JSON`);
     writeFileSync(file, `{"seq":1}\n`);
     expect(() => importNdjson(file, () => new MemoryStore())).toThrow(
@@ -78,10 +78,15 @@ describe('NDJSON export and import', () => {
     );
     writeFileSync(
       file,
-      `{"chronovisor":"run","format":1,"manifest":{}}\n{"seq":1,"tick":1,"actor":"u","cause":0,"kind":"event","type":"t.x.y","data":{}}\n`,
+      `{"chronovisor":"run","format":2,"manifest":{}}\n{"seq":1,"tick":1,"actor":"u","cause":0,"kind":"event","type":"t.x.y","data":{}}\n`,
     );
     expect(() => importNdjson(file, () => new MemoryStore())).toThrow(
       `${file}:2: record 1: an event needs an integer "v"`,
+    );
+    // Format 1 recorded calls as command records: refused, saying what to do.
+    writeFileSync(file, `{"chronovisor":"run","format":1,"manifest":{}}\n`);
+    expect(() => importNdjson(file, () => new MemoryStore())).toThrow(
+      `${file}:1: format 1 is not 2: format 1 recorded calls as command records`,
     );
   });
 });

@@ -8,6 +8,7 @@ import { recordBytes } from '../codec/record-codec';
 import { leafHash } from '../merkle/hashes';
 import { verifyConsistency, verifyInclusion } from '../merkle/verify';
 import { BATCH_SIZE, SqliteStore } from './sqlite-store';
+import * as mmu from '@chronovisor/mmu';
 
 let dir: string;
 beforeEach(() => {
@@ -62,7 +63,7 @@ describe('SqliteStore', () => {
   it('can be queried with SQL, one row per record', () => {
     const store = SqliteStore.create(file());
     const sim = runWorkload(store, 2000);
-    sim.dispatch('mmu.map', { space: 99, va: 0, pages: 1 }); // refused: no such space
+    sim.dispatch(mmu.map, { space: 99, va: 0, pages: 1 }); // refused: no such space
     sim.close();
     const expected = [...store.read(1)].map((r) => ({
       seq: r.seq,
@@ -140,6 +141,25 @@ describe('SqliteStore', () => {
     expect(() => SqliteStore.open(file('missing.db'))).toThrow(
       `${file('missing.db')} does not exist`,
     );
+  });
+
+  it('refuses a run of an older format, saying what to do, and one of a newer format', () => {
+    for (const [format, advice] of [
+      [
+        6,
+        'record the run again with this version (chronovisor run <scenario>), or read it with the version that wrote it (Chronovisor before Plugin API 2, which recorded calls as command records)',
+      ],
+      [8, 'read it with a newer version of Chronovisor'],
+    ] as const) {
+      const name = `format-${format}.db`;
+      SqliteStore.create(file(name)).close();
+      const db = new Database(file(name));
+      db.prepare("UPDATE meta SET value = ? WHERE key = 'format'").run(String(format));
+      db.close();
+      expect(() => SqliteStore.open(file(name))).toThrow(
+        `${file(name)} is a Chronovisor run of format ${format}; this version reads format 7: ${advice}`,
+      );
+    }
   });
 
   it('names the batch and seq of corrupt stored bytes instead of replaying them', () => {
