@@ -12,6 +12,8 @@ export interface RoutedReaction {
 export interface Route {
   /** The version new events of this type are written with. */
   readonly v: number;
+  /** `plugin:<prefix>` of the plugin that declares the type: the only one that may emit it. */
+  readonly owner: string;
   /** The projections' functions for this type, in plugin order. */
   readonly appliers: ((event: EventRecord) => void)[];
   readonly reactions: RoutedReaction[];
@@ -24,8 +26,16 @@ export interface Route {
  */
 export function buildRoutes(loaded: LoadedPluginSet): Map<string, Route> {
   const routes = new Map<string, Route>();
+  const owners = new Map<string, string>();
+  for (const { plugin } of loaded.plugins)
+    for (const event of plugin.events) owners.set(event.type, `plugin:${plugin.manifest.prefix}`);
   for (const { type, version } of loaded.eventTypes.list())
-    routes.set(type, { v: version, appliers: [], reactions: [] });
+    routes.set(type, {
+      v: version,
+      owner: owners.get(type) ?? 'core',
+      appliers: [],
+      reactions: [],
+    });
   for (const projection of loaded.projections) {
     for (const { event, apply } of projection.listeners)
       routes.get(event.type)!.appliers.push(apply as (event: EventRecord) => void);

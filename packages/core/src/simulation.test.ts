@@ -8,7 +8,7 @@ import type { EventRecord, LogRecord } from './record';
 import { Simulation } from './simulation';
 import { MemoryStore } from './memory-store';
 import { Store, StoreError } from './store';
-import { Balances, ledgerPlugin, post, transfer } from './test-support/ledger-plugin';
+import { Balances, ledgerPlugin, post, posted, transfer } from './test-support/ledger-plugin';
 
 function setup(options: { rollbackWindow?: number; store?: MemoryStore } = {}) {
   const sim = new Simulation({
@@ -473,6 +473,17 @@ describe('Simulation', () => {
   });
 
   describe('guards', () => {
+    it("refuses a plugin's emit of another plugin's event type, naming both", () => {
+      const sim = new Simulation({ plugins: [ledgerPlugin(), bankPlugin()] });
+      const result = sim.dispatch(forge, {});
+      expect(result.rejection).toEqual({
+        error: 'Error',
+        message:
+          'plugin:bank may not emit "ledger.account.posted": only plugin:ledger, which declares it, may (call one of its commands instead)',
+      });
+      expect([...sim.get(Balances).values]).toEqual([]);
+    });
+
     it('refuses a dispatch from inside a bus observer, pointing at reactors', () => {
       const { sim } = setup();
       const errors: unknown[] = [];
@@ -545,6 +556,8 @@ const tamper = defineCommand('bank.tamper', {
   returns: returns<string[]>(),
 });
 const sneak = defineCommand('sneaky.peek', { args: z.object({}) });
+/** Emits the ledger's event itself instead of calling the ledger's command. */
+const forge = defineCommand('bank.forge', { args: z.object({}) });
 
 class BankCommands implements CommandHandlers {
   readonly handlers = [
@@ -554,6 +567,9 @@ class BankCommands implements CommandHandlers {
     }),
     handle(spin, (args, context) => {
       context.call(spin, args);
+    }),
+    handle(forge, (_args, context) => {
+      context.emit(posted, { account: 'bank', amount: 1_000_000 });
     }),
     handle(tamper, ({ from, to }, context) => {
       const record = context.emit(paymentMade, { from, to });
@@ -576,7 +592,7 @@ class BankCommands implements CommandHandlers {
 const bankPlugin = definePlugin({
   package: { name: '@test/bank', version: '1.0.0' },
   requires: { '@test/ledger': '^1' },
-  commands: [pay, spin, tamper],
+  commands: [pay, spin, tamper, forge],
   events: [paymentMade],
   handlers: [BankCommands],
 });

@@ -112,7 +112,14 @@ export class Simulation {
   /** Emits for a handler's context; made once, so a command costs no closure. */
   private readonly emitter: Emitter = (context, type, data) => {
     context.touched = true;
-    const record = this.applyEvent(context.tick, context.actor, context.cause, type, data);
+    const record = this.applyEvent(
+      context.tick,
+      context.actor,
+      context.cause,
+      type,
+      data,
+      context.plugin,
+    );
     context.records.push(record);
     return record;
   };
@@ -363,9 +370,15 @@ export class Simulation {
     cause: number,
     type: string,
     data: unknown,
+    /** The emitting plugin, `plugin:<prefix>`; none for the kernel's own events. */
+    plugin?: string,
   ): EventRecord {
     const route = this.routes.get(type);
     if (!route) throw new UnknownEventTypeError(type);
+    if (plugin !== undefined && route.owner !== plugin)
+      throw new Error(
+        `${plugin} may not emit "${type}": only ${route.owner}, which declares it, may (call one of its commands instead)`,
+      );
     const record: EventRecord = Object.freeze({
       seq: this.nextSeq++,
       tick,
