@@ -1,15 +1,6 @@
 import { Rng, handle, react, type CommandHandlers, type Reactor } from '@chronovisor/core';
 import { inject } from 'inversify';
-import {
-  CounterError,
-  CounterOptions,
-  incremented,
-  increment,
-  reset,
-  roll,
-  wasReset,
-} from './counter-contract';
-import type { OptionsOf } from '@chronovisor/core';
+import * as counter from './counter-contract';
 import { CounterState } from './counter-state';
 
 /** The counter's command handlers: they read the state and decide which events happen. */
@@ -20,18 +11,20 @@ export class CounterCommands implements CommandHandlers {
   ) {}
 
   readonly handlers = [
-    handle(increment, ({ name, by }, context) => {
+    handle(counter.increment, ({ name, by }, context) => {
       const value = this.counters.value(name) + by;
-      if (!Number.isSafeInteger(value)) throw new CounterError(`Counter "${name}" would overflow`);
-      context.emit(incremented, { name, by, value });
+      if (!Number.isSafeInteger(value))
+        throw new counter.CounterError(`Counter "${name}" would overflow`);
+      context.emit(counter.incremented, { name, by, value });
     }),
-    handle(roll, ({ name, sides }, context) => {
+    handle(counter.roll, ({ name, sides }, context) => {
       const by = this.rng.nextInt(1, sides);
-      context.emit(incremented, { name, by, value: this.counters.value(name) + by });
+      context.emit(counter.incremented, { name, by, value: this.counters.value(name) + by });
     }),
-    handle(reset, ({ name }, context) => {
-      if (!this.counters.has(name)) throw new CounterError(`Counter "${name}" does not exist`);
-      context.emit(wasReset, { name, from: this.counters.value(name) });
+    handle(counter.reset, ({ name }, context) => {
+      if (!this.counters.has(name))
+        throw new counter.CounterError(`Counter "${name}" does not exist`);
+      context.emit(counter.wasReset, { name, from: this.counters.value(name) });
     }),
   ];
 }
@@ -41,13 +34,13 @@ export class WrapReactor implements Reactor {
   readonly actor = 'plugin:counter';
 
   constructor(
-    @inject(CounterOptions.token) private readonly options: OptionsOf<typeof CounterOptions>,
+    @inject(counter.CounterOptions.token) private readonly options: counter.CounterOptions,
   ) {}
 
   readonly reactions = [
-    react(incremented, ({ data: { name, value } }, context) => {
+    react(counter.incremented, ({ data: { name, value } }, context) => {
       const { wrapAt } = this.options;
-      if (wrapAt !== undefined && value >= wrapAt) context.dispatch(reset, { name });
+      if (wrapAt !== undefined && value >= wrapAt) context.dispatch(counter.reset, { name });
     }),
   ];
 }

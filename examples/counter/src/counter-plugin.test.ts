@@ -13,6 +13,19 @@ function simulation(options: Parameters<typeof counterPlugin>[0] = {}) {
 }
 
 describe('the counter plugin', () => {
+  it('runs as docs/writing-a-plugin.md shows', () => {
+    const lines: string[] = [];
+    const log = (line: string) => lines.push(line);
+    // --- run it
+    const simulation = new Simulation({ plugins: [counterPlugin({ wrapAt: 20 })], seed: 42 });
+    simulation.bus.ofType(wasReset).subscribe(({ data }) => log(`${data.name} wrapped`));
+    const result = simulation.dispatch(increment, { name: 'requests', by: 20 }, { actor: 'vm:1' });
+    log(`${result.ok} ${simulation.get(CounterState).value('requests')} ${simulation.seq}`);
+    simulation.close();
+    // ---
+    expect(lines).toEqual(['requests wrapped', 'true 0 3']);
+  });
+
   it('records the command, then its event, and updates the counter', () => {
     const sim = simulation();
     const result = sim.dispatch('counter.increment', { name: 'a', by: 5 }, { actor: 'alice' });

@@ -1,16 +1,15 @@
-import { digestOf, on, type Projection, type Query } from '@chronovisor/core';
+import { PersistentMap, digestOf, on, type Projection, type Query } from '@chronovisor/core';
 import { incremented, wasReset } from './counter-contract';
 
 /** The counters' values: the plugin's one projection, and its query for everyone else. */
-export class CounterState implements Projection<ReadonlyMap<string, number>>, Query {
+export class CounterState implements Projection<PersistentMap<string, number>>, Query {
   readonly name = 'counter';
-  private values = new Map<string, number>();
-  /** True while `values` is also held by a snapshot: the next change copies it first. */
-  private shared = false;
+  // A persistent map: each change makes a new map sharing the rest, so a snapshot is the map itself.
+  private values: PersistentMap<string, number> = PersistentMap.empty();
 
   readonly listeners = [
-    on(incremented, ({ data }) => this.writable().set(data.name, data.value)),
-    on(wasReset, ({ data }) => this.writable().delete(data.name)),
+    on(incremented, ({ data }) => (this.values = this.values.set(data.name, data.value))),
+    on(wasReset, ({ data }) => (this.values = this.values.delete(data.name))),
   ];
 
   /** A counter's value; 0 for one never incremented. */
@@ -23,28 +22,15 @@ export class CounterState implements Projection<ReadonlyMap<string, number>>, Qu
     return this.values.has(name);
   }
 
-  /** Every counter, by name. */
-  all(): ReadonlyMap<string, number> {
+  snapshot(): PersistentMap<string, number> {
     return this.values;
   }
 
-  // Copy on write: a snapshot costs nothing now, and the first change after it copies the map.
-  snapshot(): ReadonlyMap<string, number> {
-    this.shared = true;
-    return this.values;
-  }
-
-  restore(snapshot: ReadonlyMap<string, number>): void {
-    this.values = snapshot as Map<string, number>;
-    this.shared = true;
+  restore(snapshot: PersistentMap<string, number>): void {
+    this.values = snapshot;
   }
 
   digest(): string {
-    return digestOf([...this.values].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-  }
-
-  private writable(): Map<string, number> {
-    if (this.shared) [this.values, this.shared] = [new Map(this.values), false];
-    return this.values;
+    return digestOf(this.values.sortedEntries());
   }
 }

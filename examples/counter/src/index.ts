@@ -4,6 +4,5 @@ export * from './counter-contract';
 export * from './counter-handlers';
 export * from './counter-plugin';
 export * from './counter-state';
-export { runCounterDemo } from './demo';
-/** What `chronovisor run --config` loads. */
+/** What `chronovisor run --config` loads: the plugin's factory. */
 export default counterPlugin;
