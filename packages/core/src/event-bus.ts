@@ -24,7 +24,7 @@ export interface EventBus {
   /** Errors thrown by observers of this bus. */
   readonly subscriberErrors$: Observable<SubscriberError>;
   /** Events of the given types, typed by their payloads when named by their declarations. */
-  ofType<E extends EventType>(...types: readonly E[]): Observable<TypedEvent<E>>;
+  ofType<E extends readonly EventType[]>(...types: E): Observable<TypedEvent<E[number]>>;
   ofType(...types: readonly string[]): Observable<EventRecord>;
 }
 

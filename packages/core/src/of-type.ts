@@ -6,9 +6,9 @@ import type { EventRecord, LogRecord } from './record';
  * Keeps the events of the given types, typed by their payloads when named by their declarations:
  * `records$.pipe(ofType(pagesMapped))`. Types named by string pass untyped.
  */
-export function ofType<E extends EventType>(
-  ...types: readonly E[]
-): OperatorFunction<LogRecord, TypedEvent<E>>;
+export function ofType<E extends readonly EventType[]>(
+  ...types: E
+): OperatorFunction<LogRecord, TypedEvent<E[number]>>;
 export function ofType(...types: readonly string[]): OperatorFunction<LogRecord, EventRecord>;
 export function ofType(
   ...types: readonly (EventType | string)[]
