@@ -5,12 +5,14 @@ import * as path from 'node:path';
 
 /** The repository's root. */
 export const root = path.join(__dirname, '..', '..', '..', '..');
-export const bin = path.join(root, 'packages', 'cli', 'bin', 'chronovisor.js');
 
 /**
- * The real bin, in a child process, as a user runs it (npm test builds lib/ first), each test in
- * a fresh temporary directory.
+ * The bin as the tests run it (`node <bin> …`): the real bin/chronovisor.js once lib/ is built (npm
+ * test builds it first), else the same entry from the TypeScript sources (see test-bin.js).
  */
+export const bin = path.join(__dirname, 'test-bin.js');
+
+/** The bin, in a child process, as a user runs it, each test in a fresh temporary directory. */
 export function binHarness() {
   let dir = '';
   beforeEach(() => {

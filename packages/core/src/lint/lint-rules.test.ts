@@ -38,9 +38,112 @@ describe('the lint', () => {
   it('refuses a path into another package', async () => {
     const found = await messages(
       `export { Simulation } from '@chronovisor/core/src/simulation';\n`,
-      'examples/counter/src/demo.ts',
+      'examples/quickstart/src/index.ts',
     );
     expect(found.join('\n')).toContain('Import a package by its name only');
+  });
+
+  it('still refuses a path into another package where a folder has its own import rules', async () => {
+    const found = await messages(
+      `export { Simulation } from '@chronovisor/core/src/simulation';\n`,
+      'packages/mmu/src/index.ts',
+    );
+    expect(found.join('\n')).toContain('Import a package by its name only');
+  });
+
+  describe("holds DESIGN.md's dependency arrows", () => {
+    /** The import rule's messages for `import '<name>'` in `file` (and any fatal one: no file). */
+    const importing = async (file: string, ...names: string[]) =>
+      (await messages(names.map((name) => `import '${name}';\n`).join(''), file)).filter(
+        (m) => m.startsWith('no-restricted-imports: ') || m.startsWith('null: '),
+      );
+
+    it.each([
+      [
+        'core importing mmu',
+        'packages/core/src/clock.ts',
+        '@chronovisor/mmu',
+        'packages/core may import no @chronovisor package (DESIGN.md: plugins → mmu → core',
+      ],
+      [
+        'mmu importing store',
+        'packages/mmu/src/index.ts',
+        '@chronovisor/store',
+        'packages/mmu may import only @chronovisor/core (DESIGN.md: plugins → mmu → core)',
+      ],
+      [
+        'a plugin importing another plugin',
+        'plugins/heap/src/index.ts',
+        '@chronovisor/plugin-handles',
+        'A plugin never imports another plugin',
+      ],
+      [
+        'store importing timetravel',
+        'packages/store/src/index.ts',
+        '@chronovisor/timetravel',
+        'packages/store may import only @chronovisor/core (DESIGN.md: store, replay, timetravel → core)',
+      ],
+      [
+        'replay code importing store, which only its tests may',
+        'packages/replay/src/index.ts',
+        '@chronovisor/store',
+        'packages/replay may import only @chronovisor/core',
+      ],
+      [
+        'a plugin test importing the CLI',
+        'plugins/heap/src/heap.test.ts',
+        '@chronovisor/cli',
+        'A plugin may import only @chronovisor/core and @chronovisor/mmu',
+      ],
+    ])('refuses %s', async (_case, file, name, message) => {
+      const found = await importing(file, name);
+      expect(found).toHaveLength(1);
+      expect(found[0]).toContain(message);
+    });
+
+    it.each([
+      [
+        'the CLI import everything',
+        'packages/cli/src/index.ts',
+        [
+          '@chronovisor/core',
+          '@chronovisor/mmu',
+          '@chronovisor/store',
+          '@chronovisor/replay',
+          '@chronovisor/timetravel',
+          '@chronovisor/plugin-heap',
+        ],
+      ],
+      [
+        'a plugin import mmu and core',
+        'plugins/heap/src/index.ts',
+        ['@chronovisor/core', '@chronovisor/mmu'],
+      ],
+      ['timetravel import store', 'packages/timetravel/src/index.ts', ['@chronovisor/store']],
+      [
+        "replay's tests import what its package.json lists for them",
+        'packages/replay/src/test-support/tally-plugin.ts',
+        ['@chronovisor/core', '@chronovisor/mmu', '@chronovisor/store'],
+      ],
+      [
+        'an example import anything',
+        'examples/quickstart/src/index.ts',
+        ['@chronovisor/timetravel', '@chronovisor/plugin-heap'],
+      ],
+    ])('lets %s', async (_case, file, names) => {
+      expect(await importing(file, ...names)).toEqual([]);
+    });
+  });
+
+  it('lets the loader read a package.json in core, and nothing else there', async () => {
+    const read = `import { readFileSync } from 'node:fs';\nexport const read = readFileSync;\n`;
+    expect(await messages(read, 'packages/core/src/package-of.ts')).toEqual([]);
+    expect((await messages(read)).join('\n')).toContain('does no I/O and uses no timers');
+    expect(
+      (await messages(`export const x = new Date();\n`, 'packages/core/src/package-of.ts')).join(
+        '\n',
+      ),
+    ).toContain('read the injected Clock');
   });
 
   it('refuses a floating promise', async () => {

@@ -118,7 +118,9 @@ function startSealingThread(): Worker | undefined {
   let worker: Worker | undefined;
   if (existsSync(compiled)) worker = new Worker(compiled);
   else if (existsSync(source))
-    worker = new Worker(source, { execArgv: ['--require', 'ts-node/register/transpile-only'] });
+    worker = new Worker(source, {
+      execArgv: ['--require', require.resolve('ts-node/register/transpile-only')],
+    });
   worker?.unref();
   // A thread that failed to start is not reused (a recording waiting on it fails by STALL_MS),
   // and its error does not bring the process down.

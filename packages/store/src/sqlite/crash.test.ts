@@ -7,6 +7,8 @@ import * as path from 'node:path';
 import { verifyRun } from '../audit/verify-run';
 import { BATCH_SIZE, SqliteStore } from './sqlite-store';
 
+const registerSrc = path.join(__dirname, '..', '..', '..', '..', 'register-src.js');
+
 let dir: string;
 beforeAll(() => {
   dir = mkdtempSync(path.join(tmpdir(), 'chronovisor-crash-'));
@@ -16,18 +18,16 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 /** Starts a recording child process and kills it with SIGKILL once it reports `records` records. */
 function recordThenKill(file: string, records: number): Promise<void> {
   return new Promise((resolve, reject) => {
+    // From the TypeScript sources, @chronovisor/* mapped to src: nothing needs to be built first.
     const child = spawn(
       process.execPath,
       [
         '-r',
-        'ts-node/register/transpile-only',
+        registerSrc,
         path.join(__dirname, '..', 'test-support', 'record-until-killed.ts'),
         file,
       ],
-      {
-        env: { ...process.env, TS_NODE_PROJECT: path.join(__dirname, '..', '..', 'tsconfig.json') },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
+      { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
