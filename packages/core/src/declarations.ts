@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import { ChronovisorError } from './errors';
 import type { EventRecord } from './record';
 import type { EventMark, MemoryAccess } from './tools';
@@ -97,11 +97,17 @@ export function defineCommand<T extends string, S extends z.ZodType, R = void>(
     throw new DeclarationError(
       `Command type "${type}" is not of the form <plugin>.<verb> in lowercase`,
     );
+  // A field the command does not know is refused at the boundary, not dropped: a typo in a
+  // command file must not pass as a default.
+  const schema = (spec.args instanceof z.ZodObject ? spec.args.strict() : spec.args) as z.ZodType<
+    z.output<S>,
+    z.input<S>
+  >;
   return Object.freeze({
     kind: 'command' as const,
     type,
-    schema: spec.args as z.ZodType<z.output<S>, z.input<S>>,
-    parse: parserFor(spec.args, `command ${type}`),
+    schema,
+    parse: parserFor(schema, `command ${type}`),
     ...(spec.description === undefined ? {} : { description: spec.description }),
   });
 }

@@ -93,12 +93,14 @@ describe('declaring a command and an event once gives', () => {
     expect(sim.dispatch(add, { x: 1, note: 5 }).ok).toBe(false);
     // @ts-expect-error -- `x` is required
     expect(sim.dispatch(add, { note: 'none' }).ok).toBe(false);
-    // An unknown field is a compile error; at run time the schema drops it.
+    // An unknown field is a compile error, and refused at run time: a typo is not a default.
     // @ts-expect-error -- no field `y`
-    expect(sim.dispatch(add, { x: 1, y: 2 }).ok).toBe(true);
+    expect(sim.dispatch(add, { x: 1, y: 2 }).rejection?.message).toBe(
+      'Invalid command tally.add: args: Unrecognized key: "y"',
+    );
     // @ts-expect-error -- the value is a number, not a string
     const text: string | undefined = sim.dispatch(add, { x: 1 }).value;
-    expect(text).toBe(7);
+    expect(text).toBe(6);
 
     // What a caller writes (defaults may be left out) and what a handler gets (filled in).
     const input: InputOf<typeof add> = { x: 1 };

@@ -1,0 +1,44 @@
+import { MemoryStore, Simulation } from '@chronovisor/core';
+import { counterPlugin, increment } from '@chronovisor/example-counter';
+import * as mmu from '@chronovisor/mmu';
+import { Timeline } from '@chronovisor/timetravel';
+import { DebugSession } from './debug-session';
+
+const bookmarks = { list: () => [], add: () => undefined };
+
+describe('the debugger on a plugin set of its choosing', () => {
+  it('works on a run without the MMU: info lists what the set offers, x says why it cannot', () => {
+    const store = new MemoryStore();
+    const sim = new Simulation({ plugins: [counterPlugin()], store });
+    sim.dispatch(increment, { name: 'a', by: 2 });
+    sim.close();
+    const session = new DebugSession(new Timeline(store, [counterPlugin()]), bookmarks);
+    expect(session.execute('goto end').value).toMatchObject({ seq: 2 });
+    expect(() => session.execute('info spaces')).toThrow('info: expected breakpoints, snapshots');
+    expect(() => session.execute('x/4xb 1:0x1000')).toThrow(
+      'x: no plugin in this run reads memory (the MMU does: add it to the set)',
+    );
+    expect(session.execute('info breakpoints').text).toBe('no breakpoints');
+  });
+
+  it("shows a plugin's own views, and names them when asked for one it lacks", () => {
+    const store = new MemoryStore();
+    const plugins = () => [mmu.mmuPlugin({ frames: 16 })];
+    const sim = new Simulation({ plugins: plugins(), store });
+    sim.dispatch(mmu.createPartition, { name: 'p', frames: 16 });
+    const space = sim.dispatch(mmu.createSpace, { kind: 'host', partition: 'p' }).value!;
+    sim.dispatch(mmu.map, { space, va: 0, pages: 1 });
+    sim.dispatch(mmu.write, { space, va: 4, data: Uint8Array.of(7, 8) });
+    sim.close();
+    const session = new DebugSession(new Timeline(store, plugins()), bookmarks);
+    session.execute('goto end');
+    expect(session.execute('info spaces').value).toEqual([
+      { id: space, kind: 'host', partition: 'p' },
+    ]);
+    expect(session.execute('x/2xb 1:0x4').value).toMatchObject({ bytes: [7, 8] });
+    expect(() => session.execute('info tlb')).toThrow('info tlb: expected a space id');
+    expect(() => session.execute('info nothing')).toThrow(
+      /^info: expected breakpoints, snapshots, spaces — the address spaces, frames — .*, tlb <space> — /,
+    );
+  });
+});
