@@ -133,7 +133,9 @@ export class DebugSession {
         const { space, va } = this.address(args[0], 'x/<n>xb <space>:<addr>');
         const [memory] = t.getAll<MemoryReader>(MemoryReader);
         if (!memory)
-          throw new CliError('x: no plugin in this run reads memory (the MMU does: add it to the set)');
+          throw new CliError(
+            'x: no plugin in this run reads memory (the MMU does: add it to the set)',
+          );
         const bytes = memory.read(space, va, count);
         if (!bytes)
           return answer(
