@@ -16,6 +16,7 @@ export * from './multiset-hash';
 export * from './null-store';
 export * from './of-type';
 export * from './package-of';
+export * from './persistent-map';
 export * from './plugin';
 export * from './plugin-host';
 export * from './plugin-order';
