@@ -102,6 +102,16 @@ describe('Simulation', () => {
       ]);
     });
 
+    it('rolls back with the adaptive window, past many checkpoints, as with a fixed one', () => {
+      const runs = [setup(), setup({ rollbackWindow: 100_000 })].map(({ sim, balances }) => {
+        for (let i = 0; i < 5_000; i++) sim.dispatch(post, postings(['a', 1], [`k${i % 7}`, i]));
+        const refused = sim.dispatch(post, { ...postings(['a', 100]), thenThrow: true });
+        return { ok: refused.ok, a: balances.values.get('a'), digest: sim.digest() };
+      });
+      expect(runs[0]).toEqual({ ok: false, a: 5_000, digest: runs[1]!.digest });
+      expect(runs[1]!.ok).toBe(false);
+    });
+
     it('restores the RNG, so a refused command draws nothing', () => {
       const refused = setup().sim;
       refused.dispatch(post, { ...postings(['a', 1]), draws: 5, thenThrow: true });

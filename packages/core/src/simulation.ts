@@ -37,11 +37,14 @@ export interface SimulationOptions {
   /** Records between recorded state digests (0: only at close); default 10,000. */
   readonly digestInterval?: number;
   /**
-   * Events between the kernel's private rollback checkpoints; default 262,144. A command that fails
-   * after emitting restores the last checkpoint and re-applies the events since, so a larger
-   * window means fewer snapshots on the hot path and a slower (rare) rollback. Snapshots are
-   * O(changed), but each one makes the next write to every page copy it: with random writes
-   * over a large memory a small window copies a page per write.
+   * Events between the kernel's private rollback checkpoints. A command that fails after emitting
+   * restores the last checkpoint and re-applies the events since, which the kernel holds until the
+   * next one. Default: adaptive, from 1,024 to 262,144 events. Holding few events keeps them out
+   * of the old generation of the garbage collector (holding 262,144 halved the kernel's speed), but
+   * a checkpoint makes some projections copy what they change next (the MMU copies a 4 KiB page on
+   * the first write after one): after a window in which the projections made more than 64 bytes of
+   * state an event (see `Projection.allocatedBytes`) it goes to the largest, else it halves.
+   * Checkpoints never reach the log, so the window changes nothing a run records.
    */
   readonly rollbackWindow?: number;
 }
@@ -72,7 +75,10 @@ interface Reaction {
 }
 
 const DEFAULT_DIGEST_INTERVAL = 10_000;
-const DEFAULT_ROLLBACK_WINDOW = 262_144;
+/** The adaptive rollback window's bounds, and the state made per event that makes it grow. */
+const MIN_ROLLBACK_WINDOW = 1_024;
+const MAX_ROLLBACK_WINDOW = 262_144;
+const COSTLY_BYTES_PER_EVENT = 64;
 
 /**
  * A running simulation: a plugin set in an Inversify container, with a store, a simulated clock,
@@ -99,7 +105,11 @@ export class Simulation {
   private readonly projections: readonly Projection[];
   private readonly routes: ReadonlyMap<string, Route>;
   private readonly digestInterval: number;
-  private readonly rollbackWindow: number;
+  /** A fixed window when given; else the current adaptive one. */
+  private readonly fixedWindow: boolean;
+  private rollbackWindow: number;
+  /** The projections' `allocatedBytes` at the last checkpoint. */
+  private madeAtCheckpoint = 0;
 
   private nextSeq = 1;
   private lastDigestSeq = 0;
@@ -159,7 +169,8 @@ export class Simulation {
     this.nextSeq = this.store.head() + 1;
     this.rng = new Xoshiro128StarStar(options.seed ?? 0);
     this.digestInterval = options.digestInterval ?? DEFAULT_DIGEST_INTERVAL;
-    this.rollbackWindow = options.rollbackWindow ?? DEFAULT_ROLLBACK_WINDOW;
+    this.fixedWindow = options.rollbackWindow !== undefined;
+    this.rollbackWindow = options.rollbackWindow ?? MIN_ROLLBACK_WINDOW;
     this.bus$ = createEventBus();
     this.bus = this.bus$.bus;
 
@@ -460,8 +471,24 @@ export class Simulation {
   }
 
   private takeCheckpoint(): void {
+    if (!this.fixedWindow) {
+      // What the last checkpoint cost shows in the state made since: copies of what it shared.
+      const made = this.allocatedBytes();
+      const costly = made - this.madeAtCheckpoint > COSTLY_BYTES_PER_EVENT * this.tail.length;
+      // Up at once (a costly checkpoint costs on every window), down gently.
+      this.rollbackWindow = costly
+        ? MAX_ROLLBACK_WINDOW
+        : Math.max(MIN_ROLLBACK_WINDOW, this.rollbackWindow / 2);
+    }
     this.checkpoint = this.projections.map((p) => p.snapshot());
     this.tail = [];
+    if (!this.fixedWindow) this.madeAtCheckpoint = this.allocatedBytes();
+  }
+
+  private allocatedBytes(): number {
+    let bytes = 0;
+    for (const p of this.projections) bytes += p.allocatedBytes?.() ?? 0;
+    return bytes;
   }
 
   private recordDigest(): void {
