@@ -27,7 +27,7 @@ export const incremented = defineEvent('counter.value.incremented', {
   data: z.object({ name: z.string(), by: z.number(), value: z.number() }),
   // Version 1 called `by` `amount`; logs written then are read through this upcaster.
   version: 2,
-  upcasters: { 1: ({ amount, ...rest }) => ({ ...rest, by: amount }) },
+  upcasters: { 1: ({ amount, ...rest }: { amount: number }) => ({ ...rest, by: amount }) },
   description: 'A counter changed by `by`, to `value`.',
 });
 

@@ -119,7 +119,7 @@ export function defineCommand<T extends string, S extends z.ZodType, R = void>(
  * export const incremented = defineEvent('counter.value.incremented', {
  *   data: z.object({ name: z.string(), by: z.number(), value: z.number() }),
  *   version: 2,
- *   upcasters: { 1: ({ amount, ...rest }) => ({ ...rest, by: amount }) },
+ *   upcasters: { 1: ({ amount, ...rest }: { amount: number }) => ({ ...rest, by: amount }) },
  * });
  * ```
  */
