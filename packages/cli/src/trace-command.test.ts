@@ -102,7 +102,7 @@ describe('chronovisor trace', () => {
       /Allowed choices are first-fit, best-fit, segregated, buddy/,
     );
     expect(refusedWith('trace', find, '--tag-bits', '20')).toMatch(
-      /options\.tagBits: .*must fit a pointer in 53 bits/,
+      /options\.tagBits = 20: .*must fit a pointer in 53 bits/,
     );
   });
 });

@@ -106,6 +106,13 @@ export interface Projection<S = unknown> {
    */
   allocatedBytes?(): number;
   /**
+   * Bytes copied so far, a running count, because a snapshot still shared them (the first write to
+   * a page after a snapshot copies it). The kernel checkpoints rarely for a projection whose
+   * snapshots cost such copies, often for one whose snapshots cost nothing later (persistent
+   * collections: leave this out).
+   */
+  copiedBytes?(): number;
+  /**
    * Snapshots will be held many at a time (a timeline's): from now on each may build on the one
    * taken or restored before it, holding only what changed since, as long as restoring it stays
    * cheap. Leave out when snapshots share well already.

@@ -17,6 +17,7 @@ export * from './null-store';
 export * from './of-type';
 export * from './package-of';
 export * from './persistent-map';
+export * from './persistent-sorted-map';
 export * from './plugin';
 export * from './plugin-host';
 export * from './plugin-order';

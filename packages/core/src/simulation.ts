@@ -42,8 +42,8 @@ export interface SimulationOptions {
    * next one. Default: adaptive, from 1,024 to 262,144 events. Holding few events keeps them out
    * of the old generation of the garbage collector (holding 262,144 halved the kernel's speed), but
    * a checkpoint makes some projections copy what they change next (the MMU copies a 4 KiB page on
-   * the first write after one): after a window in which the projections made more than 64 bytes of
-   * state an event (see `Projection.allocatedBytes`) it goes to the largest, else it halves.
+   * the first write after one): after a window in which the projections copied more than 64 bytes
+   * an event for it (see `Projection.copiedBytes`) it goes to the largest, else it halves.
    * Checkpoints never reach the log, so the window changes nothing a run records.
    */
   readonly rollbackWindow?: number;
@@ -108,8 +108,8 @@ export class Simulation {
   /** A fixed window when given; else the current adaptive one. */
   private readonly fixedWindow: boolean;
   private rollbackWindow: number;
-  /** The projections' `allocatedBytes` at the last checkpoint. */
-  private madeAtCheckpoint = 0;
+  /** The projections' `copiedBytes` at the last checkpoint. */
+  private copiedAtCheckpoint = 0;
 
   private nextSeq = 1;
   private lastDigestSeq = 0;
@@ -472,9 +472,9 @@ export class Simulation {
 
   private takeCheckpoint(): void {
     if (!this.fixedWindow) {
-      // What the last checkpoint cost shows in the state made since: copies of what it shared.
-      const made = this.allocatedBytes();
-      const costly = made - this.madeAtCheckpoint > COSTLY_BYTES_PER_EVENT * this.tail.length;
+      // What the last checkpoint cost shows in what the projections copied since: what it shared.
+      const copied = this.copiedBytes();
+      const costly = copied - this.copiedAtCheckpoint > COSTLY_BYTES_PER_EVENT * this.tail.length;
       // Up at once (a costly checkpoint costs on every window), down gently.
       this.rollbackWindow = costly
         ? MAX_ROLLBACK_WINDOW
@@ -482,12 +482,12 @@ export class Simulation {
     }
     this.checkpoint = this.projections.map((p) => p.snapshot());
     this.tail = [];
-    if (!this.fixedWindow) this.madeAtCheckpoint = this.allocatedBytes();
+    if (!this.fixedWindow) this.copiedAtCheckpoint = this.copiedBytes();
   }
 
-  private allocatedBytes(): number {
+  private copiedBytes(): number {
     let bytes = 0;
-    for (const p of this.projections) bytes += p.allocatedBytes?.() ?? 0;
+    for (const p of this.projections) bytes += p.copiedBytes?.() ?? 0;
     return bytes;
   }
 

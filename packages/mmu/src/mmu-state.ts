@@ -379,6 +379,11 @@ export class MmuState implements Projection<MmuSnapshot> {
     return this.generation.allocatedBytes;
   }
 
+  /** Bytes of frames copied so far because a snapshot still shared them (copy on write). */
+  copiedBytes(): number {
+    return this.memory.framesCopied * this.config.pageSize;
+  }
+
   /**
    * The memory these snapshots hold together: frame buffers, directory chunks, page-table nodes
    * and TLBs, each counted once however many snapshots (or the live state) share it.

@@ -1,14 +1,15 @@
 import type { CommandContext } from '@chronovisor/core';
-import { MmuQuery } from '@chronovisor/mmu';
-import { inject, injectable } from 'inversify';
-import type { Chunk } from './free-chunks';
+import { MmuQuery, map, read, write } from '@chronovisor/mmu';
+import { inject } from 'inversify';
 import type { Block, Heap } from './heap';
 import { HeapError } from './heap-error';
-import { HeapConfig } from './heap-options';
+import { blockAllocated, blockFreed, regionCreated, regionExtended } from './heap-events';
+import { HeapConfig, heapLayout } from './heap-options';
 import { HeapState } from './heap-state';
 import { policyNamed } from './policies';
 import {
   INFO_BYTES,
+  countAt,
   decodeInfo,
   encodeInfo,
   hex,
@@ -18,16 +19,16 @@ import {
   type AllocationInfo,
 } from './pointer';
 
-/** Copies and fills go through the MMU in pieces of at most this many bytes (its access bound). */
-const PIECE = 1 << 20;
-
 /**
  * The dynamic memory manager of US12292828B2, one per address space: it places blocks by the
  * configured policy, grows the heap through `mmu.map`, and keeps each block's allocation info
  * (authority + count) in simulated memory at an address derived from the block's start.
  * Everything it changes, it changes by emitting the heap's events and calling the MMU's commands.
+ *
+ * It may hold a {@link Heap} across the events it emits: a heap is one object for its whole life,
+ * which every event changes in place (snapshots take the roots of its persistent collections),
+ * so what it reads after an emit is the heap as that event left it.
  */
-@injectable()
 export class Allocator {
   constructor(
     @inject(HeapState) private readonly state: HeapState,
@@ -47,17 +48,21 @@ export class Allocator {
         `Space ${space} is a guest space, whose pages map guest-physical memory the guest allocates: give the heap a host or VM space`,
       );
     const { pageSize, vaLimit } = this.mmu.config;
-    const { base, metaBase, maxBytes, alignment, policy, tagBits, addressBits } = this.config;
+    const { alignment, policy, tagBits, addressBits } = this.config;
+    const { base, metaBase, metaEnd } = heapLayout(this.config, pageSize);
     if (base % pageSize !== 0)
       throw new HeapError(
         `The heap base ${hex(base)} is not aligned to the MMU's ${pageSize}-byte pages`,
       );
-    const metaEnd = metaBase + (maxBytes / alignment) * INFO_BYTES;
     if (metaEnd > vaLimit)
       throw new HeapError(
         `The heap and its allocation info (${hex(base)} to ${hex(metaEnd)}) run past the MMU's ${hex(vaLimit)} address space`,
       );
-    context.emit('heap.region.created', {
+    if (metaEnd > 2 ** addressBits)
+      throw new HeapError(
+        `The heap and its allocation info (${hex(base)} to ${hex(metaEnd)}, the info on ${pageSize}-byte pages) do not fit in ${addressBits} address bits`,
+      );
+    context.emit(regionCreated, {
       space,
       base,
       metaBase,
@@ -94,7 +99,7 @@ export class Allocator {
     const highest = this.highestCount(heap, from[0], address + span);
     const count = this.newCount(heap, highest, address);
     const ptr = packPointer(address, tagOfCount(count, heap.tagBits), heap);
-    context.emit('heap.block.allocated', {
+    context.emit(blockAllocated, {
       space: heap.space,
       ptr,
       address,
@@ -107,37 +112,14 @@ export class Allocator {
       ...(replaces ? { replaces: replaces.address } : {}),
     });
     this.writeInfo(heap, address, { allocated: true, count }, context);
-    this.carryHistory(heap, rest, address + span, highest, context);
     return heap.blocks.get(address)!;
-  }
-
-  /**
-   * Free pieces left after a new block start where no word recorded the blocks that used to
-   * cover them: those started earlier in the chunk. Each such piece's first word takes the
-   * chunk's highest count (unallocated), so `highestCount` over a piece still sees every block
-   * that held its bytes. Without it, a stale pointer into the tail of a freed block matched a
-   * later block carved at that tail with a fresh count. (Pieces further on, buddy's upper
-   * halves, are aligned to their size: no earlier block reached into them but through the
-   * first piece's range, which the scan covers.)
-   */
-  private carryHistory(
-    heap: Heap,
-    rest: readonly Chunk[],
-    end: number,
-    highest: number,
-    context: CommandContext,
-  ): void {
-    for (const [start] of rest) {
-      if (start < end || this.readInfo(heap, start).count >= highest) continue;
-      this.writeInfo(heap, start, { allocated: false, count: highest }, context);
-    }
   }
 
   /** Frees a block the pointer check has accepted. */
   release(heap: Heap, block: Block, context: CommandContext): void {
     const chunk = policyNamed(heap.policy).release(heap, block.address, block.span);
     const { ptr, address, size, span, count, allocSeq } = block;
-    context.emit('heap.block.freed', {
+    context.emit(blockFreed, {
       space: heap.space,
       ptr,
       address,
@@ -168,18 +150,22 @@ export class Allocator {
   }
 
   /**
-   * The highest allocation count stored in `[from, to)`: every block that ever started there.
-   * A new block's count is one more, so it differs from the count of every block that held any
-   * of its bytes since (they started in the free chunk it is carved from, which starts at
-   * `from`, or before it, and then the chunk's first word carries their count: see
-   * `carryHistory`), and a stale pointer into it escapes only once that memory has been allocated 2^k
-   * more times (as Scudo's MTE retagging excludes the previous tag, but for k generations).
+   * The highest allocation count of the blocks that held memory in `[from, to)`, where `from`
+   * starts a free chunk: every count stored there (every block that ever started there) and the
+   * chunk's history (the blocks that reached into it from before it; see `FreeChunks`). A new
+   * block's count is one more, so it differs from the count of every block that held any of its
+   * bytes, and a stale pointer into it escapes only once that memory has been allocated 2^k more
+   * times (as Scudo's MTE retagging excludes the previous tag, but for k generations). Without
+   * the history, a stale pointer into the tail of a freed block matched a later block carved at
+   * that tail with a fresh count.
    */
   private highestCount(heap: Heap, from: number, to: number): number {
     const words = this.infoWords(heap, from, to - from);
-    let highest = 0;
-    for (let i = 0; i < words.length; i += INFO_BYTES)
-      highest = Math.max(highest, decodeInfo(words, i).count);
+    let highest = heap.chunks.historyAt(from);
+    for (let i = 0; i < words.length; i += INFO_BYTES) {
+      const count = countAt(words, i);
+      if (count > highest) highest = count;
+    }
     return highest;
   }
 
@@ -199,21 +185,23 @@ export class Allocator {
 
   /** Copies `length` bytes from one block to another through the MMU. */
   copy(heap: Heap, from: number, to: number, length: number, context: CommandContext): void {
-    for (let done = 0; done < length; done += PIECE) {
-      const n = Math.min(PIECE, length - done);
-      const read = context.call('mmu.read', { space: heap.space, va: from + done, length: n });
-      if (!read.ok) throw new HeapError(`Copying ${hex(from + done)} faulted (${read.fault.kind})`);
-      this.write(heap, to + done, read.bytes, false, context);
+    const piece = this.config.maxAccess;
+    for (let done = 0; done < length; done += piece) {
+      const n = Math.min(piece, length - done);
+      const got = context.call(read, { space: heap.space, va: from + done, length: n });
+      if (!got.ok) throw new HeapError(`Copying ${hex(from + done)} faulted (${got.fault.kind})`);
+      this.write(heap, to + done, got.bytes, false, context);
     }
   }
 
   /** Zeroes `length` bytes through the MMU. */
   zero(heap: Heap, address: number, length: number, context: CommandContext): void {
-    for (let done = 0; done < length; done += PIECE)
+    const piece = this.config.maxAccess;
+    for (let done = 0; done < length; done += piece)
       this.write(
         heap,
         address + done,
-        new Uint8Array(Math.min(PIECE, length - done)),
+        new Uint8Array(Math.min(piece, length - done)),
         false,
         context,
       );
@@ -235,7 +223,7 @@ export class Allocator {
     kernel: boolean,
     context: CommandContext,
   ): void {
-    const outcome = context.call('mmu.write', { space: heap.space, va, data, kernel });
+    const outcome = context.call(write, { space: heap.space, va, data, kernel });
     if (!outcome.ok)
       throw new HeapError(
         `Writing ${hex(va)} in space ${heap.space} faulted (${outcome.fault.kind})`,
@@ -252,7 +240,7 @@ export class Allocator {
     const from = heap.brk;
     this.mapUpTo(heap, from, to, context);
     this.mapUpTo(heap, heap.infoAddress(from), heap.infoAddress(to), context, true);
-    context.emit('heap.region.extended', { space: heap.space, from, to, chunk });
+    context.emit(regionExtended, { space: heap.space, from, to, chunk });
   }
 
   /** Maps the pages that `[from, to)` needs beyond those `from` already needed. */
@@ -267,12 +255,13 @@ export class Allocator {
     const first = Math.ceil(from / pageSize);
     const end = Math.ceil(to / pageSize);
     if (end > first)
-      context.call('mmu.map', {
+      context.call(map, {
         space: heap.space,
         va: first * pageSize,
         pages: end - first,
         perms: 'rw-',
         kernel,
+        lazy: false,
       });
   }
 }

@@ -1,6 +1,13 @@
-import { ChronovisorError, type CommandResult, type Simulation } from '@chronovisor/core';
+import {
+  ChronovisorError,
+  type CommandResult,
+  type CommandType,
+  type InputOf,
+  type ResultOf,
+  type Simulation,
+} from '@chronovisor/core';
 import { CommandRefused, MemoryFault } from '@chronovisor/mmu';
-import type { Refusal } from './heap-commands';
+import { calloc, free, load, malloc, realloc, store, type Refusal } from './heap-commands';
 import type { ViolationDetected } from './heap-events';
 import { hex } from './pointer';
 
@@ -27,79 +34,41 @@ export class HeapClient {
   ) {}
 
   malloc(size: number, align?: number): number {
-    const args =
-      align === undefined ? { space: this.space, size } : { space: this.space, size, align };
-    return this.value(
-      this.simulation.dispatch('heap.malloc', args, { actor: this.actor }),
-      'heap.malloc',
-    );
+    const space = this.space;
+    return this.run(malloc, align === undefined ? { space, size } : { space, size, align });
   }
 
   calloc(count: number, size: number): number {
-    return this.value(
-      this.simulation.dispatch(
-        'heap.calloc',
-        { space: this.space, count, size },
-        { actor: this.actor },
-      ),
-      'heap.calloc',
-    );
+    return this.run(calloc, { space: this.space, count, size });
   }
 
   realloc(ptr: number, size: number): number {
-    const outcome = this.value(
-      this.simulation.dispatch(
-        'heap.realloc',
-        { space: this.space, ptr, size },
-        { actor: this.actor },
-      ),
-      'heap.realloc',
-    );
-    return this.unwrap(outcome).ptr;
+    return this.unwrap(this.run(realloc, { space: this.space, ptr, size })).ptr;
   }
 
   free(ptr: number): void {
-    this.unwrap(
-      this.value(
-        this.simulation.dispatch('heap.free', { space: this.space, ptr }, { actor: this.actor }),
-        'heap.free',
-      ),
-    );
+    this.unwrap(this.run(free, { space: this.space, ptr }));
   }
 
   load(ptr: number, length: number): Uint8Array {
-    const outcome = this.value(
-      this.simulation.dispatch(
-        'heap.load',
-        { space: this.space, ptr, length },
-        { actor: this.actor },
-      ),
-      'heap.load',
-    );
-    return this.unwrap(outcome).bytes;
+    return this.unwrap(this.run(load, { space: this.space, ptr, length })).bytes;
   }
 
   store(ptr: number, data: Uint8Array): void {
-    this.unwrap(
-      this.value(
-        this.simulation.dispatch(
-          'heap.store',
-          { space: this.space, ptr, data },
-          { actor: this.actor },
-        ),
-        'heap.store',
-      ),
-    );
+    this.unwrap(this.run(store, { space: this.space, ptr, data }));
+  }
+
+  private run<C extends CommandType>(command: C, args: InputOf<C>): ResultOf<C> {
+    const result: CommandResult<ResultOf<C>> = this.simulation.dispatch(command, args, {
+      actor: this.actor,
+    });
+    if (!result.ok) throw new CommandRefused(command.type, result.rejection!);
+    return result.value as ResultOf<C>;
   }
 
   private unwrap<T extends { ok: true }>(outcome: T | Refusal): T {
     if (outcome.ok) return outcome;
     if ('violation' in outcome) throw new HeapViolation(outcome.violation);
     throw new MemoryFault(outcome.fault);
-  }
-
-  private value<V>(result: CommandResult<V>, type: string): V {
-    if (!result.ok) throw new CommandRefused(type, result.rejection!);
-    return result.value as V;
   }
 }

@@ -1,70 +1,16 @@
-import type { EventTypeDefinition } from '@chronovisor/core';
-import type { Chunk } from './free-chunks';
-import type { PolicyName } from './heap-options';
+import { defineEvent, type DataOf } from '@chronovisor/core';
+import { address, spaceId } from '@chronovisor/mmu';
+import { z } from 'zod';
+import { POLICIES } from './heap-options';
 
-/** Payload of `heap.region.created`: a space got its heap, empty (the break at `base`). */
-export interface HeapCreated {
-  readonly space: number;
-  readonly base: number;
-  /** Where the allocation info region starts. */
-  readonly metaBase: number;
-  readonly policy: PolicyName;
-  readonly tagBits: number;
-  readonly addressBits: number;
-  readonly alignment: number;
-}
-
-/** Payload of `heap.region.extended`: the break moved up (its pages mapped); `chunk` is the free chunk that made. */
-export interface HeapExtended {
-  readonly space: number;
-  readonly from: number;
-  readonly to: number;
-  readonly chunk: Chunk;
-}
-
-/** Payload of `heap.block.allocated`. */
-export interface BlockAllocated {
-  readonly space: number;
-  /** The tagged pointer the program got. */
-  readonly ptr: number;
-  readonly address: number;
-  /** Bytes asked for. */
-  readonly size: number;
-  /** Bytes taken (rounded up by alignment, size class or power of two). */
-  readonly span: number;
-  /** The allocation count now stored at the block's info address; the pointer's tag is its low bits. */
-  readonly count: number;
-  /** The free chunk the block was carved from, and what is left of it. */
-  readonly from: Chunk;
-  readonly rest: readonly Chunk[];
-  /** The ref that holds the pointer from now on, if the caller named one. */
-  readonly ref?: number;
-  /** For realloc's move: the block this one replaces (freed right after the copy). */
-  readonly replaces?: number;
-}
-
-/** Payload of `heap.block.freed`. */
-export interface BlockFreed {
-  readonly space: number;
-  readonly ptr: number;
-  readonly address: number;
-  readonly size: number;
-  readonly span: number;
-  readonly count: number;
-  /** Seq of the event that allocated the block. */
-  readonly allocSeq: number;
-  /** The free chunk the block became, merged with its free neighbours as the policy merges. */
-  readonly chunk: Chunk;
-}
-
-/** Payload of `heap.block.resized`: `realloc` kept the block in place. */
-export interface BlockResized {
-  readonly space: number;
-  readonly ptr: number;
-  readonly address: number;
-  readonly size: number;
-  readonly oldSize: number;
-}
+// Payload schemas describe what the heap emits, no more strictly: they also check imported logs.
+const count = z.number().int().min(0);
+const byteCount = z.number().int().min(0);
+/** A tagged pointer: an address with the tag above its bits, below 2^53. */
+const pointer = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+const seq = z.number().int().min(1);
+/** A run of free heap memory: `[address, size]`. */
+const chunk = z.tuple([address, byteCount]).readonly();
 
 /** The kinds of pointer misuse the heap catches. */
 export const VIOLATION_KINDS = [
@@ -77,57 +23,146 @@ export const VIOLATION_KINDS = [
 ] as const;
 export type ViolationKind = (typeof VIOLATION_KINDS)[number];
 
+/** The operations a violation can stop. */
+export const HEAP_OPERATIONS = ['free', 'realloc', 'load', 'store'] as const;
 /** The operation that was stopped. */
-export type HeapOperation = 'free' | 'realloc' | 'load' | 'store';
+export type HeapOperation = (typeof HEAP_OPERATIONS)[number];
+
+/** `heap.region.created`: a space got its heap, empty (the break at `base`). */
+export const regionCreated = defineEvent('heap.region.created', {
+  data: z
+    .object({
+      space: spaceId,
+      base: address,
+      /** Where the allocation info region starts. */
+      metaBase: address,
+      policy: z.enum(POLICIES),
+      tagBits: count,
+      addressBits: count,
+      alignment: count,
+    })
+    .readonly(),
+  description: 'A space got its heap, empty, with its policy and pointer layout.',
+});
+
+/** `heap.region.extended`: the break moved up (its pages mapped); `chunk` is the free chunk that made. */
+export const regionExtended = defineEvent('heap.region.extended', {
+  data: z.object({ space: spaceId, from: address, to: address, chunk }).readonly(),
+  description: 'The break moved up and its pages were mapped.',
+});
+
+/** `heap.block.allocated`: a block was carved out of a free chunk. */
+export const blockAllocated = defineEvent('heap.block.allocated', {
+  data: z
+    .object({
+      space: spaceId,
+      /** The tagged pointer the program got. */
+      ptr: pointer,
+      address,
+      /** Bytes asked for. */
+      size: byteCount,
+      /** Bytes taken (rounded up by alignment, size class or power of two). */
+      span: byteCount,
+      /** The allocation count now stored at the block's info address; the pointer's tag is its low bits. */
+      count,
+      /** The free chunk the block was carved from, and what is left of it. */
+      from: chunk,
+      rest: z.array(chunk).readonly(),
+      /** The ref that holds the pointer from now on, if the caller named one. */
+      ref: count.optional(),
+      /** For realloc's move: the block this one replaces (freed right after the copy). */
+      replaces: address.optional(),
+    })
+    .readonly(),
+  description: 'A block was allocated; the program got a tagged pointer to it.',
+});
+
+/** `heap.block.freed`: a block was freed and merged into free memory. */
+export const blockFreed = defineEvent('heap.block.freed', {
+  data: z
+    .object({
+      space: spaceId,
+      ptr: pointer,
+      address,
+      size: byteCount,
+      span: byteCount,
+      count,
+      /** Seq of the event that allocated the block. */
+      allocSeq: seq,
+      /** The free chunk the block became, merged with its free neighbours as the policy merges. */
+      chunk,
+    })
+    .readonly(),
+  description: 'A block was freed and merged into free memory.',
+});
+
+/** `heap.block.resized`: `realloc` kept the block in place. */
+export const blockResized = defineEvent('heap.block.resized', {
+  data: z
+    .object({ space: spaceId, ptr: pointer, address, size: byteCount, oldSize: byteCount })
+    .readonly(),
+  description: 'realloc kept a block in place with a new size.',
+});
 
 /** A block as a violation report names it. */
-export interface BlockReport {
-  readonly ptr: number;
-  readonly address: number;
-  readonly size: number;
-  /** Seq of its `heap.block.allocated`. */
-  readonly allocSeq: number;
-  /** Seq of its `heap.block.freed`, for a freed block: who freed this. */
-  readonly freeSeq?: number;
-}
+const blockReport = z
+  .object({
+    ptr: pointer,
+    address,
+    size: byteCount,
+    /** Seq of its `heap.block.allocated`. */
+    allocSeq: seq,
+    /** Seq of its `heap.block.freed`, for a freed block: who freed this. */
+    freeSeq: seq.optional(),
+  })
+  .readonly();
 
-/** Payload of `heap.violation.detected`: the operation was stopped, nothing else happened. */
-export interface ViolationDetected {
-  readonly space: number;
-  readonly kind: ViolationKind;
-  readonly op: HeapOperation;
-  readonly ptr: number;
-  readonly address: number;
-  /** Bytes the access wanted (load, store). */
-  readonly length?: number;
-  /** The pointer's tag, and the info found at the block's info address (absent where there is none). */
-  readonly tag: number;
-  readonly info?: { readonly allocated: boolean; readonly count: number };
-  /** The freed block the pointer belonged to, when the heap remembers it. */
-  readonly freed?: BlockReport;
-  /** The live block at the address, or the one the pointer overran. */
-  readonly block?: BlockReport;
-}
+/** `heap.violation.detected`: a bad pointer's operation was stopped; nothing else happened. */
+export const violationDetected = defineEvent('heap.violation.detected', {
+  data: z
+    .object({
+      space: spaceId,
+      kind: z.enum(VIOLATION_KINDS),
+      op: z.enum(HEAP_OPERATIONS),
+      ptr: pointer,
+      address,
+      /** Bytes the access wanted (load, store). */
+      length: byteCount.optional(),
+      /** The pointer's tag. */
+      tag: count,
+      /** The info found at the block's info address (absent where there is none). */
+      info: z.object({ allocated: z.boolean(), count }).readonly().optional(),
+      /** The freed block the pointer belonged to, when the heap remembers it. */
+      freed: blockReport.optional(),
+      /** The live block at the address, or the one the pointer overran. */
+      block: blockReport.optional(),
+    })
+    .readonly(),
+  marks: 'violation',
+  description: 'A free, realloc, load or store through a bad pointer was stopped.',
+});
 
-declare module '@chronovisor/core' {
-  interface EventMap {
-    'heap.region.created': HeapCreated;
-    'heap.region.extended': HeapExtended;
-    'heap.block.allocated': BlockAllocated;
-    'heap.block.freed': BlockFreed;
-    'heap.block.resized': BlockResized;
-    'heap.violation.detected': ViolationDetected;
-  }
-}
+/** Payload of `heap.region.created`. */
+export type HeapCreated = DataOf<typeof regionCreated>;
+/** Payload of `heap.region.extended`. */
+export type HeapExtended = DataOf<typeof regionExtended>;
+/** Payload of `heap.block.allocated`. */
+export type BlockAllocated = DataOf<typeof blockAllocated>;
+/** Payload of `heap.block.freed`. */
+export type BlockFreed = DataOf<typeof blockFreed>;
+/** Payload of `heap.block.resized`. */
+export type BlockResized = DataOf<typeof blockResized>;
+/** Payload of `heap.violation.detected`. */
+export type ViolationDetected = DataOf<typeof violationDetected>;
+/** A block as a violation names it. */
+export type BlockReport = z.output<typeof blockReport>;
 
-const d = (type: string, description: string): EventTypeDefinition => ({ type, description });
-
-/** The event types the heap emits. */
-export const HEAP_EVENTS: readonly EventTypeDefinition[] = [
-  d('heap.region.created', 'A space got its heap, empty, with its policy and pointer layout.'),
-  d('heap.region.extended', 'The break moved up and its pages were mapped.'),
-  d('heap.block.allocated', 'A block was allocated; the program got a tagged pointer to it.'),
-  d('heap.block.freed', 'A block was freed and merged into free memory.'),
-  d('heap.block.resized', 'realloc kept a block in place with a new size.'),
-  d('heap.violation.detected', 'A free, realloc, load or store through a bad pointer was stopped.'),
-];
+/** Every event type the heap emits, for its plugin definition. */
+export const HEAP_EVENTS = [
+  regionCreated,
+  regionExtended,
+  blockAllocated,
+  blockFreed,
+  blockResized,
+  violationDetected,
+] as const;

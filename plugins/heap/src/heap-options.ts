@@ -1,7 +1,6 @@
+import { defineOptions } from '@chronovisor/core';
 import { z } from 'zod';
-
-/** Token of the heap plugin's resolved configuration. */
-export const HeapConfig = Symbol.for('@chronovisor/plugin-heap:HeapConfig');
+import { INFO_BYTES } from './pointer';
 
 /** How free memory is chosen for a request. */
 export const POLICIES = ['first-fit', 'best-fit', 'segregated', 'buddy'] as const;
@@ -9,9 +8,13 @@ export type PolicyName = (typeof POLICIES)[number];
 
 const isPowerOfTwo = (n: number): boolean => Number.isInteger(Math.log2(n));
 
-/** The heap plugin's options, checked, with their defaults. */
+/**
+ * The heap plugin's options, checked, with their defaults. Every limit the heap enforces is here,
+ * so that none is hard-coded elsewhere; what depends on the MMU (its page size, its address
+ * space) is read from the MMU's configuration when a heap is made.
+ */
 export const heapOptionsSchema = z
-  .object({
+  .strictObject({
     /** How free memory is chosen; default `best-fit`. */
     policy: z.enum(POLICIES).default('best-fit'),
     /** Bits of allocation count a pointer carries above its address; default 8 (a top byte, as HWASan). */
@@ -26,20 +29,29 @@ export const heapOptionsSchema = z
       .max(4096)
       .refine(isPowerOfTwo, 'must be a power of two')
       .default(16),
-    /** Where each space's heap starts; default 0x1000000000 (64 GiB). Page-aligned. */
+    /** Where each space's heap starts; default 0x1000000000 (64 GiB). Aligned to the MMU's pages. */
     base: z
       .number()
       .int()
       .min(0)
       .default(2 ** 36),
-    /** The most bytes a heap may grow to; default 1 GiB. */
+    /** The most bytes a heap may grow to, and so the largest request; default 1 GiB. */
     maxBytes: z
       .number()
       .int()
-      .min(4096)
+      .min(1)
       .default(2 ** 30),
+    /**
+     * The most bytes one `heap.load` or `heap.store` moves, and the pieces realloc's copy and
+     * calloc's zeroing go through the MMU in; default 1 MiB, the bound of one MMU access command.
+     */
+    maxAccess: z
+      .number()
+      .int()
+      .min(1)
+      .max(2 ** 20)
+      .default(2 ** 20),
   })
-  .strict()
   .superRefine((o, ctx) => {
     if (o.addressBits + o.tagBits > 53) {
       ctx.addIssue({
@@ -48,7 +60,9 @@ export const heapOptionsSchema = z
         message: `addressBits (${o.addressBits}) + tagBits (${o.tagBits}) must fit a pointer in 53 bits (a JavaScript number's exact integers)`,
       });
     }
-    if (metaBaseOf(o) + metaBytesOf(o) > 2 ** o.addressBits) {
+    // Before the info region is rounded up to a page: the exact check is made with the MMU's
+    // page size, when a heap is made (see `heapLayout`).
+    if (o.base + o.maxBytes + infoBytes(o) > 2 ** o.addressBits) {
       ctx.addIssue({
         code: 'custom',
         path: ['base'],
@@ -61,19 +75,33 @@ export const heapOptionsSchema = z
 export type HeapOptions = z.input<typeof heapOptionsSchema>;
 
 /** The heap's configuration with every default filled in. */
-export interface HeapConfig extends z.output<typeof heapOptionsSchema> {
-  /** Where the allocation info region starts: right after the largest heap, page-aligned. */
+export type HeapConfig = z.output<typeof heapOptionsSchema>;
+
+/**
+ * The heap plugin's options, as `heapPlugin(options)` checks them; `@inject(HeapConfig)` reads
+ * them with the defaults filled in.
+ */
+export const HeapOptions = defineOptions('@chronovisor/plugin-heap:HeapConfig', heapOptionsSchema);
+
+/** Token of the heap's configuration (the options' token): `@inject(HeapConfig)`. */
+export const HeapConfig: symbol = HeapOptions.token;
+
+/** Bytes of allocation info a heap of `maxBytes` needs: one word per granule. */
+function infoBytes(o: { maxBytes: number; alignment: number }): number {
+  return Math.ceil(o.maxBytes / o.alignment) * INFO_BYTES;
+}
+
+/** Where a heap and its allocation info lie, for the MMU's page size. */
+export interface HeapLayout {
+  readonly base: number;
+  /** Where the allocation info starts: past the largest heap, on a page boundary. */
   readonly metaBase: number;
+  /** Where the allocation info of the largest heap ends. */
+  readonly metaEnd: number;
 }
 
-export function resolveHeapConfig(options: z.output<typeof heapOptionsSchema>): HeapConfig {
-  return { ...options, metaBase: metaBaseOf(options) };
-}
-
-const PAGE = 4096;
-function metaBaseOf(o: { base: number; maxBytes: number }): number {
-  return Math.ceil((o.base + o.maxBytes) / PAGE) * PAGE;
-}
-function metaBytesOf(o: { maxBytes: number; alignment: number }): number {
-  return (o.maxBytes / o.alignment) * 2;
+/** The layout of every heap under `config`, with the MMU's `pageSize`. */
+export function heapLayout(config: HeapConfig, pageSize: number): HeapLayout {
+  const metaBase = Math.ceil((config.base + config.maxBytes) / pageSize) * pageSize;
+  return { base: config.base, metaBase, metaEnd: metaBase + infoBytes(config) };
 }

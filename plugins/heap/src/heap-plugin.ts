@@ -1,28 +1,33 @@
-import { definePlugin, parserFor, type Plugin } from '@chronovisor/core';
+import { definePlugin, packageOf } from '@chronovisor/core';
 import { MMU_PLUGIN } from '@chronovisor/mmu';
+import { AccessCommands } from './access-commands';
+import { AllocationCommands } from './allocation-commands';
+import { Allocator } from './allocator';
+import { HeapChecks } from './heap-checks';
+import { HEAP_COMMANDS } from './heap-commands';
 import { HEAP_EVENTS } from './heap-events';
-import { heapModule } from './heap-module';
-import { heapOptionsSchema, resolveHeapConfig, type HeapOptions } from './heap-options';
+import { HeapOptions } from './heap-options';
+import { HeapQuery } from './heap-query';
+import { HeapState } from './heap-state';
+import { HeapSummaryLines } from './heap-summary-lines';
+import { HeapView } from './heap-view';
 
 /** The heap plugin's package name. */
 export const HEAP_PLUGIN = '@chronovisor/plugin-heap';
 
-/** Tagged heap allocation that catches stale and forged pointers; needs the MMU. */
-export function heapPlugin(options: HeapOptions = {}): Plugin {
-  const parsed = parserFor(
-    heapOptionsSchema,
-    `options of plugin "${HEAP_PLUGIN}"`,
-    'options',
-  )(options);
-  return definePlugin({
-    manifest: {
-      name: HEAP_PLUGIN,
-      version: '1.0.0',
-      description:
-        'Tagged heap allocation (first-fit, best-fit, segregated, buddy) that catches stale and forged pointers.',
-      requires: { [MMU_PLUGIN]: '^1.0.0' },
-    },
-    events: HEAP_EVENTS,
-    module: heapModule(resolveHeapConfig(parsed)),
-  });
-}
+/**
+ * Tagged heap allocation that catches stale and forged pointers; needs the MMU:
+ * `heapPlugin()` with the defaults, or `heapPlugin({ policy: 'buddy', tagBits: 4 })`.
+ */
+export const heapPlugin = definePlugin({
+  package: packageOf(__dirname),
+  requires: { [MMU_PLUGIN]: '^1' },
+  options: HeapOptions,
+  commands: HEAP_COMMANDS,
+  events: HEAP_EVENTS,
+  projections: [HeapState],
+  queries: [HeapQuery],
+  handlers: [AllocationCommands, AccessCommands],
+  tools: { views: [HeapView], summaries: [HeapSummaryLines] },
+  services: [Allocator, HeapChecks],
+});

@@ -1,5 +1,5 @@
 import type { Query } from '@chronovisor/core';
-import { inject, injectable } from 'inversify';
+import { inject } from 'inversify';
 import { Allocator } from './allocator';
 import type { Chunk } from './free-chunks';
 import type { Block, FreedBlock, HeapCounters } from './heap';
@@ -22,11 +22,18 @@ export interface HeapSummary {
   readonly liveBlocks: number;
   readonly freeBytes: number;
   readonly freeChunks: number;
+  /** peakLiveBytes / extent, CS:APP's utilization (1 for a heap that never grew). */
+  readonly utilization: number;
   readonly counters: Readonly<HeapCounters>;
 }
 
+/** The heaps at a glance and the violations by kind: what `info heap` and `inspect` show. */
+export interface HeapStats {
+  readonly heaps: readonly HeapSummary[];
+  readonly violations: Readonly<Partial<Record<ViolationKind, number>>>;
+}
+
 /** The heap's read-only face, for scenarios, other plugins, the debugger and the CLI. */
-@injectable()
 export class HeapQuery implements Query {
   readonly name = 'heap';
 
@@ -51,7 +58,8 @@ export class HeapQuery implements Query {
         liveBlocks: h.blocks.size,
         freeBytes: h.chunks.bytes,
         freeChunks: h.chunks.count,
-        counters: { ...h.counters },
+        utilization: h.extent === 0 ? 1 : h.peakLiveBytes / h.extent,
+        counters: h.counters,
       }));
   }
 
@@ -68,7 +76,7 @@ export class HeapQuery implements Query {
   /** The live blocks of a space's heap, in address order. */
   blocks(space: number): Block[] {
     const heap = this.state.heap(space);
-    return heap ? [...heap.blocks.entries()].map(([, block]) => block) : [];
+    return heap ? [...heap.blocks.values()] : [];
   }
 
   /** The free chunks of a space's heap, `[address, size]`, in address order. */
@@ -114,7 +122,7 @@ export class HeapQuery implements Query {
   }
 
   /** The heaps at a glance and the violations by kind (what `chronovisor inspect` shows). */
-  stats(): { heaps: HeapSummary[]; violations: Partial<Record<ViolationKind, number>> } {
+  stats(): HeapStats {
     const violations: Partial<Record<ViolationKind, number>> = {};
     for (const v of this.state.violations()) violations[v.kind] = (violations[v.kind] ?? 0) + 1;
     return { heaps: this.heaps(), violations };

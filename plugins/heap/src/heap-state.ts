@@ -1,30 +1,41 @@
+import { Footprint, arrayBytes, digestOf, on, type Projection } from '@chronovisor/core';
+import { Heap, type HeapData, type HeapVersion } from './heap';
 import {
-  Footprint,
-  arrayBytes,
-  digestOf,
-  type EventRecord,
-  type Projection,
-} from '@chronovisor/core';
-import { injectable } from 'inversify';
-import { Heap, type HeapData } from './heap';
-import type {
-  BlockAllocated,
-  BlockFreed,
-  BlockResized,
-  HeapCreated,
-  HeapExtended,
-  ViolationDetected,
+  blockAllocated,
+  blockFreed,
+  blockResized,
+  regionCreated,
+  regionExtended,
+  violationDetected,
+  type ViolationDetected,
 } from './heap-events';
+import { RECORD_BYTES } from './heap-footprint';
 
 /** A violation as the heap keeps it: the event's seq and payload. */
 export interface Violation extends ViolationDetected {
   readonly seq: number;
 }
 
-/** What a snapshot of the heaps holds. */
+/**
+ * What a stretch of work between two snapshots made, and the snapshot (or restored one) it
+ * started from: how `snapshotBytes` tells what several snapshots share without seeing the nodes
+ * of the persistent maps.
+ */
+interface Link {
+  readonly made: number;
+  readonly parent: Link | undefined;
+}
+
+/** What a snapshot of the heaps holds: each heap's version, O(1) to take, and the violations. */
 export interface HeapSnapshot {
-  readonly heaps: ReadonlyMap<number, Heap>;
+  readonly heaps: ReadonlyMap<number, HeapVersion>;
+  /** The violations are the first `violationCount` of this list, which only grows past them. */
   readonly violations: readonly Violation[];
+  readonly violationCount: number;
+  /** @internal What the state made up to this snapshot, for `snapshotBytes`. */
+  readonly link: Link;
+  /** @internal About the memory the state took when it was taken. */
+  readonly bytes: number;
 }
 
 /** A heap snapshot as plain data, to keep in a file. */
@@ -33,30 +44,43 @@ export interface HeapSnapshotData {
   readonly violations: readonly Violation[];
 }
 
+/** A snapshot's own object, its map of versions and their objects. */
+const SNAPSHOT_BYTES = 256;
+
 /**
- * Every space's heap: the heap plugin's projection. Snapshots are copy on write per heap: a
- * snapshot starts a new generation, and the first change to a heap after it copies that heap.
+ * Every space's heap: the heap plugin's projection. Each heap is one object for its whole life
+ * ({@link Heap}), whose collections are persistent: a snapshot takes their roots, O(1) per heap,
+ * and shares everything with the live state; a write copies only its path. The violations are an
+ * append-only list a snapshot holds with its length.
  */
-@injectable()
 export class HeapState implements Projection<HeapSnapshot> {
   readonly name = 'heap';
-  readonly eventTypes = [
-    'heap.region.created',
-    'heap.region.extended',
-    'heap.block.allocated',
-    'heap.block.freed',
-    'heap.block.resized',
-    'heap.violation.detected',
+
+  private readonly heaps = new Map<number, Heap>();
+  private violationList: Violation[] = [];
+  private violationCount = 0;
+  /** Bytes made by heaps since dropped by a restore, and by snapshots and lists. */
+  private madeElsewhere = 0;
+  /** What was made when the last snapshot was taken or restored, and that snapshot's link. */
+  private mark = 0;
+  private link: Link | undefined = undefined;
+
+  readonly listeners = [
+    on(regionCreated, ({ data }) => {
+      const heap = new Heap(data);
+      this.heaps.set(data.space, heap);
+    }),
+    on(regionExtended, ({ data }) => this.live(data.space).applyExtended(data)),
+    on(blockAllocated, ({ data, seq }) => this.live(data.space).applyAllocated(data, seq)),
+    on(blockFreed, ({ data, seq }) => this.live(data.space).applyFreed(data, seq)),
+    on(blockResized, ({ data }) => this.live(data.space).applyResized(data)),
+    on(violationDetected, ({ data, seq }) => {
+      this.live(data.space).applyViolation(data, seq);
+      this.append({ seq, ...data });
+    }),
   ];
 
-  private heaps = new Map<number, Heap>();
-  private violationList: Violation[] = [];
-  private generation = 0;
-  /** True while the containers above are also held by a snapshot. */
-  private shared = false;
-  /** State made so far, in bytes (an estimate; see `allocatedBytes`). */
-  private made = 0;
-
+  /** The space's heap: the live object, the same for as long as the heap exists. */
   heap(space: number): Heap | undefined {
     return this.heaps.get(space);
   }
@@ -65,113 +89,130 @@ export class HeapState implements Projection<HeapSnapshot> {
     return this.heaps.values();
   }
 
+  /** Every violation so far, in order. */
   violations(): readonly Violation[] {
-    return this.violationList;
-  }
-
-  apply(event: EventRecord): void {
-    // An event adds a few map entries at most; copies are counted where they are made.
-    this.made += EVENT_BYTES;
-    if (this.shared) {
-      this.heaps = new Map(this.heaps);
-      this.violationList = this.violationList.slice();
-      this.shared = false;
-      this.made += mapBytes(this.heaps) + arrayBytes(this.violationList.length);
-    }
-    switch (event.type) {
-      case 'heap.region.created': {
-        const created = event.data as HeapCreated;
-        const heap = new Heap(created, this.generation);
-        this.heaps.set(created.space, heap);
-        this.made += heap.footprint;
-        return;
-      }
-      case 'heap.region.extended':
-        return this.writable(event).applyExtended(event.data as HeapExtended);
-      case 'heap.block.allocated':
-        return this.writable(event).applyAllocated(event.data as BlockAllocated, event.seq);
-      case 'heap.block.freed':
-        return this.writable(event).applyFreed(event.data as BlockFreed, event.seq);
-      case 'heap.block.resized':
-        return this.writable(event).applyResized(event.data as BlockResized);
-      case 'heap.violation.detected': {
-        const violation = event.data as ViolationDetected;
-        this.writable(event).applyViolation();
-        this.violationList.push({ seq: event.seq, ...violation });
-        return;
-      }
-    }
+    const list = this.violationList;
+    return list.length === this.violationCount ? list : list.slice(0, this.violationCount);
   }
 
   snapshot(): HeapSnapshot {
-    this.generation++;
-    this.shared = true;
-    return { heaps: this.heaps, violations: this.violationList };
+    this.madeElsewhere += SNAPSHOT_BYTES;
+    const made = this.allocatedBytes();
+    const link: Link = { made: made - this.mark, parent: this.link };
+    this.link = link;
+    this.mark = made;
+    const heaps = new Map<number, HeapVersion>();
+    let bytes =
+      SNAPSHOT_BYTES + arrayBytes(this.violationCount) + this.violationCount * RECORD_BYTES;
+    for (const [space, heap] of this.heaps) {
+      heaps.set(space, heap.capture());
+      bytes += heap.treeBytes;
+    }
+    return {
+      heaps,
+      violations: this.violationList,
+      violationCount: this.violationCount,
+      link,
+      bytes,
+    };
   }
 
   restore(snapshot: HeapSnapshot): void {
-    this.heaps = snapshot.heaps as Map<number, Heap>;
+    for (const [space, heap] of this.heaps) {
+      const version = snapshot.heaps.get(space);
+      if (version === undefined || version.created !== heap.created) {
+        this.madeElsewhere += heap.made;
+        this.heaps.delete(space);
+      }
+    }
+    for (const [space, version] of snapshot.heaps) {
+      let heap = this.heaps.get(space);
+      if (!heap) this.heaps.set(space, (heap = new Heap(version.created)));
+      heap.reset(version);
+    }
     this.violationList = snapshot.violations as Violation[];
-    this.generation++;
-    this.shared = true;
+    this.violationCount = snapshot.violationCount;
+    this.link = snapshot.link;
+    this.mark = this.allocatedBytes();
   }
 
   snapshotToData(snapshot: HeapSnapshot): HeapSnapshotData {
+    const violations = snapshot.violations.slice(0, snapshot.violationCount);
     return {
-      heaps: [...snapshot.heaps.values()].map((heap) => heap.toData()),
-      violations: snapshot.violations,
+      heaps: [...snapshot.heaps.values()].map((version) => Heap.toData(version, violations)),
+      violations,
     };
   }
 
   snapshotFromData(data: unknown): HeapSnapshot {
     const { heaps, violations } = data as HeapSnapshotData;
-    // A generation no live heap has: the first change after restoring copies, as after any restore.
-    const generation = -1;
+    const versions = new Map<number, HeapVersion>();
+    let bytes = SNAPSHOT_BYTES + arrayBytes(violations.length) + violations.length * RECORD_BYTES;
+    for (const heapData of heaps) {
+      const heap = Heap.fromData(heapData);
+      versions.set(heap.space, heap.capture());
+      bytes += heap.treeBytes;
+    }
     return {
-      heaps: new Map(heaps.map((h) => [h.created.space, Heap.fromData(h, generation)])),
-      violations,
+      heaps: versions,
+      violations: violations.slice(),
+      violationCount: violations.length,
+      link: { made: bytes, parent: undefined },
+      bytes,
     };
   }
 
   /**
-   * The memory these snapshots hold together: each heap copy and each list once, however many
-   * snapshots share it (block records, shared by all copies, left out).
+   * About the memory these snapshots hold together, each part once however many share it. The
+   * persistent maps do not show their nodes, so it is told from what was made: a snapshot holds
+   * at most what was made in the stretches of work leading up to it, back as far as its own size
+   * reaches; stretches several snapshots lead back through count once.
    */
   snapshotBytes(snapshots: readonly HeapSnapshot[]): number {
     const footprint = new Footprint();
-    for (const { heaps, violations } of snapshots) {
-      footprint.add(violations, arrayBytes(violations.length));
-      if (!footprint.add(heaps, mapBytes(heaps))) continue;
-      for (const heap of heaps.values()) footprint.add(heap, heap.footprint);
+    for (const snapshot of snapshots) {
+      let left = snapshot.bytes;
+      for (let link: Link | undefined = snapshot.link; link && left > 0; link = link.parent) {
+        footprint.add(link, link.made);
+        left -= link.made;
+      }
     }
     return footprint.bytes;
   }
 
-  /** State made so far, in bytes: heap copies, copied lists, and a bound on what each event adds. */
+  /**
+   * Bytes of state made so far, a running count: the paths each write to a persistent map
+   * copies, the records it adds, snapshots' own objects and copied lists (estimates).
+   */
   allocatedBytes(): number {
-    return this.made;
+    let made = this.madeElsewhere;
+    for (const heap of this.heaps.values()) made += heap.made;
+    return made;
   }
 
+  /** Every heap's state, by space, and the number of violations: O(heaps). */
   digest(): string {
     const heaps = [...this.heaps.values()].sort((a, b) => a.space - b.space);
-    return digestOf([heaps.map((h) => h.digestInput()), this.violationList.length]);
+    return digestOf([heaps.map((h) => h.digestInput()), this.violationCount]);
   }
 
-  /** The heap an event changes, copied first if a snapshot still holds it. */
-  private writable(event: EventRecord): Heap {
-    const space = (event.data as { space: number }).space;
-    let heap = this.heaps.get(space)!;
-    if (heap.generation !== this.generation) {
-      heap = heap.clone(this.generation);
-      this.heaps.set(space, heap);
-      this.made += heap.footprint;
-    }
+  /** The heap an event changes. */
+  private live(space: number): Heap {
+    const heap = this.heaps.get(space);
+    if (!heap) throw new Error(`Space ${space} has no heap: its heap.region.created is missing`);
     return heap;
   }
+
+  private append(violation: Violation): void {
+    // A snapshot holds the list with a shorter length: what it holds must stay as it was.
+    if (this.violationList.length !== this.violationCount) this.ownViolationList();
+    this.violationList.push(violation);
+    this.violationCount++;
+  }
+
+  /** A list of our own, holding only our violations, when a restore left us a longer one. */
+  private ownViolationList(): void {
+    this.violationList = this.violationList.slice(0, this.violationCount);
+    this.madeElsewhere += arrayBytes(this.violationCount);
+  }
 }
-
-/** The most state one event adds: a block, a freed entry with its tag map, chunks, a ref. */
-const EVENT_BYTES = 512;
-
-/** The map of heaps a snapshot holds (the heaps aside). */
-const mapBytes = (heaps: ReadonlyMap<number, Heap>): number => 32 + heaps.size * 64;

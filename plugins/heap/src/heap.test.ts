@@ -1,4 +1,8 @@
+import { Simulation } from '@chronovisor/core';
+import { createPartition, createSpace, mmuPlugin } from '@chronovisor/mmu';
+import heapPluginDefault, { HeapClient, HeapQuery, heapPlugin } from './index';
 import { HeapViolation } from './heap-client';
+import { load, malloc, store } from './heap-commands';
 import { addressOf, decodeInfo, tagOf } from './pointer';
 import { heapMachine } from './test-support/heap-machine';
 
@@ -52,26 +56,43 @@ describe('heap plugin', () => {
     expect(tagOf(tail, { addressBits: 40, tagBits: 8 })).not.toBe(
       tagOf(p, { addressBits: 40, tagBits: 8 }),
     );
-    sim.dispatch('heap.load', { space, ptr: p + 16, length: 1 });
+    sim.dispatch(load, { space, ptr: p + 16, length: 1 });
     expect(query.violations().map((v) => v.kind)).toEqual(['use-after-free']);
   });
 });
 
 describe('the README example', () => {
   it('gives the pointers it shows and the violation it names', () => {
-    const { heap, query, sim, space } = heapMachine({ policy: 'best-fit', tagBits: 8 });
-    const p = heap.malloc(64);
-    expect(p).toBe(0x11000000000);
+    const sim = new Simulation({
+      plugins: [mmuPlugin(), heapPlugin({ policy: 'best-fit', tagBits: 8 })],
+    });
+    sim.dispatch(createPartition, { name: 'p', frames: 256 });
+    const space = sim.dispatch(createSpace, { kind: 'host', partition: 'p' }).value!;
+    const heap = new HeapClient(sim, space);
+
+    const p = heap.malloc(64); // 0x11000000000: tag 1 above a 40-bit address
     heap.free(p);
-    expect(heap.malloc(64)).toBe(0x21000000000);
-    sim.dispatch('heap.store', { space, ptr: p, data: Uint8Array.of(1) });
-    const [violation] = query.violations();
+    heap.malloc(64); // the same memory, tag 2
+    sim.dispatch(store, { space, ptr: p, data: Uint8Array.of(1) }); // stopped and recorded
+    const [violation] = sim.get(HeapQuery).violations();
+
+    expect(p).toBe(0x11000000000);
+    expect(heap.load(0x21000000000, 1)).toEqual(Uint8Array.of(0));
     expect(violation).toMatchObject({
       kind: 'use-after-free',
       freed: { ptr: p },
       block: { ptr: 0x21000000000 },
     });
-    expect(query.whoFreed(space, p)?.freeSeq).toBe(violation!.freed!.freeSeq);
+    expect(sim.get(HeapQuery).whoFreed(space, p)?.freeSeq).toBe(violation!.freed!.freeSeq);
+  });
+
+  it('is what the package exports, the factory as its default', () => {
+    expect(heapPluginDefault).toBe(heapPlugin);
+    expect(heapPlugin().manifest).toMatchObject({
+      name: '@chronovisor/plugin-heap',
+      prefix: 'heap',
+      requires: { '@chronovisor/mmu': '^1' },
+    });
   });
 });
 
@@ -84,27 +105,43 @@ describe('refusals', () => {
       return result.rejection!.message;
     };
     expect(refused('heap.malloc', { space, size: -1 })).toBe(
-      'Invalid command heap.malloc: args.size: expected a byte count (an integer from 0 to 1073741824)',
+      'Invalid command heap.malloc: args.size = -1: Too small: expected number to be >=0',
+    );
+    expect(refused('heap.malloc', { space: 0, size: 8 })).toBe(
+      'Invalid command heap.malloc: args.space = 0: Too small: expected number to be >=1',
+    );
+    expect(refused('heap.malloc', { space, size: 8, align: 24 })).toBe(
+      'Invalid command heap.malloc: args.align = 24: must be a power of two',
+    );
+    expect(refused('heap.malloc', { space, size: 9000 })).toBe(
+      'Invalid command heap.malloc: args.size = 9000: more than a heap holds (8192 bytes, option maxBytes)',
     );
     expect(refused('heap.free', { space, ptr: 1, ref: 2 })).toBe(
       'Invalid command heap.free: args: expected either ptr or ref',
     );
+    expect(refused('heap.free', { space, ptr: 1, offset: 2 })).toBe(
+      'Invalid command heap.free: args.offset = 2: only goes with ref (add it to ptr instead)',
+    );
+    expect(refused('heap.load', { space, ref: 1, length: 2 ** 21 })).toBe(
+      'Invalid command heap.load: args.length: 2097152 bytes, more than one access moves (1048576, option maxAccess)',
+    );
     expect(refused('heap.free', { space, ref: 7 })).toMatch(/^Ref 7 holds no pointer in space 1/);
-    expect(refused('heap.malloc', { space, size: 10_000 })).toMatch(
-      /^Out of memory: 10000 more bytes would take the heap of space 1 past its 8192 bytes/,
+    sim.dispatch(malloc, { space, size: 5000 });
+    expect(refused('heap.malloc', { space, size: 5000 })).toMatch(
+      /^Out of memory: 5008 more bytes would take the heap of space 1 past its 8192 bytes/,
     );
     expect(refused('heap.malloc', { space: 9, size: 8 })).toMatch(/^Space 9 does not exist/);
-    const vm = sim.dispatch('mmu.create-space', { kind: 'vm', partition: 'p0' }).value!;
-    const guest = sim.dispatch('mmu.create-space', { kind: 'guest', vm }).value!;
+    const vm = sim.dispatch(createSpace, { kind: 'vm', partition: 'p0' }).value!;
+    const guest = sim.dispatch(createSpace, { kind: 'guest', vm }).value!;
     expect(refused('heap.malloc', { space: guest, size: 8 })).toMatch(/is a guest space/);
-    expect(query.heaps().map((h) => h.counters.allocations)).toEqual([]);
+    expect(query.heaps().map((h) => h.counters.allocations)).toEqual([1]);
   });
 
   it('takes back a whole allocation when the MMU refuses its pages', () => {
     const { sim, space, query, heap } = heapMachine({}, 3); // 3 frames: one heap page, one info page, one spare
     heap.malloc(4000);
     const seq = sim.seq;
-    const result = sim.dispatch('heap.malloc', { space, size: 8192 });
+    const result = sim.dispatch(malloc, { space, size: 8192 });
     expect(result.rejection?.message).toMatch(/no free frames|free frame|frames/);
     expect([...sim.store.read(seq + 1)]).toHaveLength(1); // only the refused command
     expect(query.heap(space)).toMatchObject({ liveBlocks: 1, extent: 4000 });

@@ -1,15 +1,19 @@
-import { MultisetHash } from '@chronovisor/core';
-import { AddressMap } from './address-map';
-import { FreeChunks, type Chunk } from './free-chunks';
-import type {
-  BlockAllocated,
-  BlockFreed,
-  BlockResized,
-  HeapCreated,
-  HeapExtended,
+import { MultisetHash, PersistentMap } from '@chronovisor/core';
+import { FreeChunks, type ChunkData, type ChunksVersion } from './free-chunks';
+import { ENTRY_BYTES, RECORD_BYTES, writeBytes } from './heap-footprint';
+import {
+  HEAP_OPERATIONS,
+  VIOLATION_KINDS,
+  type BlockAllocated,
+  type BlockFreed,
+  type BlockResized,
+  type HeapCreated,
+  type HeapExtended,
+  type ViolationDetected,
 } from './heap-events';
 import type { PolicyName } from './heap-options';
 import type { HeapShape } from './policies';
+import { emptySortedMap, held, writeCost, type SortedMap } from './sorted-map';
 import { INFO_BYTES, tagOfCount } from './pointer';
 
 /** A live block. */
@@ -29,46 +33,71 @@ export interface FreedBlock extends Block {
 
 /** Counters of what a heap has done. */
 export interface HeapCounters {
-  allocations: number;
-  frees: number;
-  resizes: number;
-  violations: number;
+  readonly allocations: number;
+  readonly frees: number;
+  readonly resizes: number;
+  readonly violations: number;
 }
 
-/** A heap as plain data (see {@link Heap.toData}). */
+/** Freed blocks at one start address, by tag. */
+type TagMap = PersistentMap<number, FreedBlock>;
+
+/**
+ * A heap as a snapshot holds it: its scalars and the roots of its persistent structures, taken
+ * in O(1) and never changed by what happens to the heap afterwards.
+ */
+export interface HeapVersion {
+  readonly created: HeapCreated;
+  readonly brk: number;
+  readonly chunks: ChunksVersion;
+  readonly blocks: SortedMap<Block>;
+  readonly freed: SortedMap<TagMap>;
+  readonly freedCount: number;
+  readonly refs: PersistentMap<number, number>;
+  readonly liveBytes: number;
+  readonly peakLiveBytes: number;
+  readonly counters: HeapCounters;
+  readonly facts: readonly [number, number];
+}
+
+/** A heap as plain data (see {@link Heap.toData}), for a snapshot kept in a file. */
 export interface HeapData {
   readonly created: HeapCreated;
   readonly brk: number;
-  readonly chunks: readonly Chunk[];
+  readonly chunks: readonly ChunkData[];
   readonly blocks: readonly Block[];
   readonly freed: readonly FreedBlock[];
   readonly refs: readonly (readonly [ref: number, ptr: number])[];
   readonly liveBytes: number;
   readonly peakLiveBytes: number;
   readonly counters: HeapCounters;
+  /** The violations found in this heap, for its hash of facts. */
+  readonly violations: readonly (ViolationDetected & { readonly seq: number })[];
 }
-
-/** Freed blocks at one start address, by tag; changed in place only by the generation that made it. */
-type TagMap = Map<number, FreedBlock> & { readonly generation: number };
 
 const BLOCK_FACT = 2;
 const FREED_FACT = 3;
 const REF_FACT = 4;
+const VIOLATION_FACT = 5;
 
 /** How many blocks below an address an overrun is traced back to. */
 const OVERRUN_REACH = 4;
-/** A heap's fixed part, and each entry of its maps (a sorted key, a Map entry): V8 estimates. */
-const HEAP_BYTES = 1024;
-const ENTRY_BYTES = 64;
-
 /** How far back a stale pointer into memory since reused is still traced to its block. */
 const FREED_SEARCH_DEPTH = 64;
+/** A heap's object and scalars, for the footprint. */
+const HEAP_BYTES = 1024;
 
 /**
  * One address space's heap: the break, free chunks, live blocks, and the freed blocks stale
  * pointers may still name. Changed only by the heap's events, through the `apply…` methods.
+ *
+ * One object per heap for as long as the heap exists (the projection restores a snapshot into
+ * it), so the allocator may hold it across the events it emits: every write goes to the live
+ * heap. Its collections are persistent, so a snapshot ({@link Heap.capture}) takes their roots in
+ * O(1), and each write copies only the nodes on its path.
  */
 export class Heap implements HeapShape {
+  readonly created: HeapCreated;
   readonly space: number;
   readonly base: number;
   readonly metaBase: number;
@@ -77,23 +106,28 @@ export class Heap implements HeapShape {
   readonly addressBits: number;
   readonly alignment: number;
   brk: number;
-  chunks = new FreeChunks();
-  blocks = new AddressMap<Block>();
+  readonly chunks = new FreeChunks();
+  /** The live blocks, by start address. */
+  blocks = emptySortedMap<Block>();
   /** By start address, then by tag: the last block freed there with that tag. */
-  freed = new AddressMap<TagMap>();
+  freed = emptySortedMap<TagMap>();
   /** What each ref holds: the last pointer allocated into it (still there after a free, as in C). */
-  refs = new Map<number, number>();
+  refs = PersistentMap.empty<number, number>();
   liveBytes = 0;
   peakLiveBytes = 0;
-  counters: HeapCounters = { allocations: 0, frees: 0, resizes: 0, violations: 0 };
-  /** A hash of the live and freed blocks, kept as they change, so a digest is O(1). */
-  private facts = new MultisetHash();
+  private allocations = 0;
+  private frees = 0;
+  private resizes = 0;
+  private violations = 0;
+  /** Freed blocks remembered, over all addresses and tags. */
+  private freedCount = 0;
+  /** A hash of the live and freed blocks, refs and violations, kept as they change, so a digest is O(1). */
+  private readonly facts = new MultisetHash();
+  /** Bytes of structure made so far, chunks aside (an estimate; see heap-footprint). */
+  private ownMade = HEAP_BYTES;
 
-  constructor(
-    created: HeapCreated,
-    /** The snapshot generation this copy belongs to (see HeapState). */
-    public generation: number,
-  ) {
+  constructor(created: HeapCreated) {
+    this.created = created;
     this.space = created.space;
     this.base = created.base;
     this.metaBase = created.metaBase;
@@ -107,6 +141,23 @@ export class Heap implements HeapShape {
   /** Bytes from the base to the break: what the heap takes of the address space. */
   get extent(): number {
     return this.brk - this.base;
+  }
+
+  get counters(): HeapCounters {
+    const { allocations, frees, resizes, violations } = this;
+    return { allocations, frees, resizes, violations };
+  }
+
+  /** Bytes of structure made so far: what the heap's writes copied and added (an estimate). */
+  get made(): number {
+    return this.ownMade + this.chunks.made;
+  }
+
+  /** About the memory the heap's current state takes, whatever it shares with snapshots. */
+  get treeBytes(): number {
+    const entries =
+      this.blocks.size + this.freed.size + this.freedCount + this.chunks.count + this.refs.size;
+    return HEAP_BYTES + entries * ENTRY_BYTES;
   }
 
   /** Where the allocation info of the block starting at `address` lives. */
@@ -130,10 +181,10 @@ export class Heap implements HeapShape {
   /** The `reach` live blocks starting below `address` and the one above: an overrun's likely sources. */
   nearby(address: number, reach = OVERRUN_REACH): Block[] {
     const out: Block[] = [];
-    for (let step = 0; step < reach; step++) {
-      const below = this.blocks.below(address - 1, step);
-      if (below === undefined) break;
-      out.push(this.blocks.get(below)!);
+    let step = 0;
+    for (const [, block] of this.blocks.entriesBackFrom(address - 1)) {
+      if (step++ >= reach) break;
+      out.push(block);
     }
     const above = this.blocks.ceiling(address + 1);
     if (above !== undefined) out.push(this.blocks.get(above)!);
@@ -142,10 +193,10 @@ export class Heap implements HeapShape {
 
   /** The freed block with `tag` whose bytes held `address`, searching the nearest starts below it. */
   freedCovering(address: number, tag: number): FreedBlock | undefined {
-    for (let step = 0; step < FREED_SEARCH_DEPTH; step++) {
-      const start = this.freed.below(address, step);
-      if (start === undefined) return undefined;
-      const block = this.freed.get(start)!.get(tag);
+    let step = 0;
+    for (const [, tags] of this.freed.entriesBackFrom(address)) {
+      if (step++ >= FREED_SEARCH_DEPTH) return undefined;
+      const block = tags.get(tag);
       if (block && address < block.address + Math.max(block.size, 1)) return block;
     }
     return undefined;
@@ -157,14 +208,14 @@ export class Heap implements HeapShape {
   }
 
   applyAllocated(event: BlockAllocated, seq: number): void {
-    this.chunks.remove(event.from[0]);
-    for (const piece of event.rest) this.chunks.add(piece);
     const { ptr, address, size, span, count } = event;
+    this.chunks.carve(event.from, event.rest, address + span, count);
     this.setBlock({ ptr, address, size, span, count, allocSeq: seq });
     if (event.ref !== undefined) {
       const held = this.refs.get(event.ref);
       if (held !== undefined) this.facts.toggle(-1, REF_FACT, event.ref, held);
-      this.refs.set(event.ref, ptr);
+      this.ownMade += writeBytes(this.refs.size);
+      this.refs = this.refs.set(event.ref, ptr);
       this.facts.toggle(1, REF_FACT, event.ref, ptr);
     }
     this.liveBytes += size;
@@ -172,7 +223,7 @@ export class Heap implements HeapShape {
     const replaced = event.replaces === undefined ? 0 : this.blocks.get(event.replaces)!.size;
     if (this.liveBytes - replaced > this.peakLiveBytes)
       this.peakLiveBytes = this.liveBytes - replaced;
-    this.counters.allocations++;
+    this.allocations++;
   }
 
   applyFreed(event: BlockFreed, seq: number): void {
@@ -180,19 +231,8 @@ export class Heap implements HeapShape {
     this.deleteBlock(block);
     this.chunks.cover(event.chunk);
     this.liveBytes -= block.size;
-    this.counters.frees++;
-    let tags = this.freed.get(block.address);
-    if (tags?.generation !== this.generation) {
-      // Shared with a snapshot (or new): this generation gets its own copy.
-      tags = Object.assign(new Map(tags), { generation: this.generation });
-      this.freed.set(block.address, tags);
-    }
-    const tag = tagOfCount(block.count, this.tagBits);
-    const older = tags.get(tag);
-    if (older) this.toggleFreed(-1, older);
-    const freed = { ...block, freeSeq: seq };
-    tags.set(tag, freed);
-    this.toggleFreed(1, freed);
+    this.frees++;
+    this.remember({ ...block, freeSeq: seq });
   }
 
   applyResized(event: BlockResized): void {
@@ -201,116 +241,160 @@ export class Heap implements HeapShape {
     this.setBlock({ ...block, size: event.size });
     this.liveBytes += event.size - event.oldSize;
     if (this.liveBytes > this.peakLiveBytes) this.peakLiveBytes = this.liveBytes;
-    this.counters.resizes++;
+    this.resizes++;
   }
 
-  applyViolation(): void {
-    this.counters.violations++;
+  applyViolation(violation: ViolationDetected, seq: number): void {
+    this.violations++;
+    this.ownMade += RECORD_BYTES;
+    this.toggleViolation(violation, seq);
   }
 
-  /** The heap as plain data, for a snapshot kept in a file. */
-  toData(): HeapData {
-    const { space, base, metaBase, policy, tagBits, addressBits, alignment } = this;
+  /** The heap now, for a snapshot: O(1). */
+  capture(): HeapVersion {
     return {
-      created: { space, base, metaBase, policy, tagBits, addressBits, alignment },
+      created: this.created,
       brk: this.brk,
-      chunks: [...this.chunks],
-      blocks: [...this.blocks.entries()].map(([, block]) => block),
-      freed: [...this.freed.entries()].flatMap(([, tags]) => [...tags.values()]),
-      refs: [...this.refs],
+      chunks: this.chunks.capture(),
+      blocks: held(this.blocks),
+      freed: held(this.freed),
+      freedCount: this.freedCount,
+      refs: this.refs,
       liveBytes: this.liveBytes,
       peakLiveBytes: this.peakLiveBytes,
-      counters: { ...this.counters },
+      counters: this.counters,
+      facts: this.facts.value,
+    };
+  }
+
+  /** Puts the heap back as `version` captured it: O(1). */
+  reset(version: HeapVersion): void {
+    this.brk = version.brk;
+    this.chunks.reset(version.chunks);
+    this.blocks = version.blocks;
+    this.freed = version.freed;
+    this.freedCount = version.freedCount;
+    this.refs = version.refs;
+    this.liveBytes = version.liveBytes;
+    this.peakLiveBytes = version.peakLiveBytes;
+    ({
+      allocations: this.allocations,
+      frees: this.frees,
+      resizes: this.resizes,
+      violations: this.violations,
+    } = version.counters);
+    this.facts.set(version.facts);
+  }
+
+  /** A version as plain data, for a snapshot kept in a file. */
+  static toData(
+    version: HeapVersion,
+    violations: readonly (ViolationDetected & { readonly seq: number })[],
+  ): HeapData {
+    return {
+      created: version.created,
+      brk: version.brk,
+      chunks: FreeChunks.toData(version.chunks),
+      blocks: [...version.blocks.values()],
+      freed: [...version.freed.values()].flatMap((tags) =>
+        tags.sortedEntries().map(([, entry]) => entry),
+      ),
+      refs: version.refs.sortedEntries(),
+      liveBytes: version.liveBytes,
+      peakLiveBytes: version.peakLiveBytes,
+      counters: version.counters,
+      violations: violations.filter((v) => v.space === version.created.space),
     };
   }
 
   /** The heap {@link Heap.toData} made data of; its hashes are rebuilt from the facts. */
-  static fromData(data: HeapData, generation: number): Heap {
-    const heap = new Heap(data.created, generation);
+  static fromData(data: HeapData): Heap {
+    const heap = new Heap(data.created);
     heap.brk = data.brk;
-    for (const chunk of data.chunks) heap.chunks.add(chunk);
+    for (const chunk of data.chunks) heap.chunks.restoreChunk(chunk);
     for (const block of data.blocks) heap.setBlock(block);
-    for (const freed of data.freed) {
-      let tags = heap.freed.get(freed.address);
-      if (!tags) heap.freed.set(freed.address, (tags = Object.assign(new Map(), { generation })));
-      tags.set(tagOfCount(freed.count, heap.tagBits), freed);
-      heap.toggleFreed(1, freed);
-    }
+    for (const freed of data.freed) heap.remember(freed);
     for (const [ref, ptr] of data.refs) {
-      heap.refs.set(ref, ptr);
+      heap.refs = heap.refs.set(ref, ptr);
       heap.facts.toggle(1, REF_FACT, ref, ptr);
     }
+    for (const violation of data.violations) heap.toggleViolation(violation, violation.seq);
     heap.liveBytes = data.liveBytes;
     heap.peakLiveBytes = data.peakLiveBytes;
-    heap.counters = { ...data.counters };
+    ({
+      allocations: heap.allocations,
+      frees: heap.frees,
+      resizes: heap.resizes,
+      violations: heap.violations,
+    } = data.counters);
     return heap;
   }
 
   /**
-   * About the memory this copy's own containers take (block records are shared between copies
-   * and not counted): for a time-travel memory budget.
+   * Everything that defines the heap, for its digest: its layout, break, byte counts and
+   * counters, and the hashes of its chunks and facts (blocks, freed blocks, refs, violations),
+   * kept as they change. O(1).
    */
-  get footprint(): number {
-    const entries = this.blocks.size + this.freed.size + this.chunks.count + this.refs.size;
-    return HEAP_BYTES + entries * ENTRY_BYTES;
+  digestInput(): unknown[] {
+    const { space, base, metaBase, policy, tagBits, addressBits, alignment } = this;
+    return [
+      space,
+      base,
+      metaBase,
+      policy,
+      tagBits,
+      addressBits,
+      alignment,
+      this.brk,
+      this.liveBytes,
+      this.peakLiveBytes,
+      this.allocations,
+      this.frees,
+      this.resizes,
+      this.violations,
+      this.chunks.hash.value,
+      this.facts.value,
+    ];
   }
 
-  /** A copy for another snapshot generation; block records are immutable, so they are shared. */
-  clone(generation: number): Heap {
-    const copy = Object.create(Heap.prototype) as Heap;
-    Object.assign(copy, this);
-    copy.generation = generation;
-    copy.chunks = this.chunks.clone();
-    copy.blocks = this.blocks.clone();
-    copy.freed = this.freed.clone();
-    copy.refs = new Map(this.refs);
-    copy.counters = { ...this.counters };
-    copy.facts = new MultisetHash();
-    copy.facts.set(this.facts.value);
-    return copy;
+  /** Remembers a freed block at its address under its tag, replacing an older one there. */
+  private remember(freed: FreedBlock): void {
+    const tags = this.freed.get(freed.address) ?? PersistentMap.empty<number, FreedBlock>();
+    const tag = tagOfCount(freed.count, this.tagBits);
+    const older = tags.get(tag);
+    if (older) this.toggleFreed(-1, older);
+    else this.freedCount++;
+    const before = this.freed;
+    this.freed = this.freed.set(freed.address, tags.set(tag, freed));
+    this.ownMade += writeBytes(tags.size) + writeCost(before, this.freed);
+    this.toggleFreed(1, freed);
   }
 
   private setBlock(block: Block): void {
-    this.blocks.set(block.address, block);
-    this.facts.toggle(
-      1,
-      BLOCK_FACT,
-      block.address,
-      block.size,
-      block.span,
-      block.count,
-      block.allocSeq,
-    );
+    const before = this.blocks;
+    this.blocks = this.blocks.set(block.address, block);
+    this.ownMade += writeCost(before, this.blocks);
+    this.toggleBlock(1, block);
   }
 
   private deleteBlock(block: Block): void {
-    this.blocks.delete(block.address);
-    this.facts.toggle(
-      -1,
-      BLOCK_FACT,
-      block.address,
-      block.size,
-      block.span,
-      block.count,
-      block.allocSeq,
-    );
+    const before = this.blocks;
+    this.blocks = this.blocks.delete(block.address);
+    this.ownMade += writeCost(before, this.blocks);
+    this.toggleBlock(-1, block);
+  }
+
+  private toggleBlock(sign: 1 | -1, b: Block): void {
+    this.facts.toggle(sign, BLOCK_FACT, b.address, b.size, b.span, b.count, b.allocSeq);
   }
 
   private toggleFreed(sign: 1 | -1, f: FreedBlock): void {
     this.facts.toggle(sign, FREED_FACT, f.address, f.size, f.span, f.count, f.allocSeq, f.freeSeq);
   }
 
-  /** Everything that defines the heap, for its digest: O(1), the blocks and chunks being hashed as they change. */
-  digestInput(): unknown[] {
-    return [
-      this.space,
-      this.base,
-      this.brk,
-      this.liveBytes,
-      this.peakLiveBytes,
-      this.counters,
-      this.chunks.hash.value,
-      this.facts.value,
-    ];
+  /** A violation as a fact: its seq, kind and operation, pointer, address, length and tag. */
+  private toggleViolation(v: ViolationDetected, seq: number): void {
+    const what = VIOLATION_KINDS.indexOf(v.kind) * 8 + HEAP_OPERATIONS.indexOf(v.op);
+    this.facts.toggle(1, VIOLATION_FACT, seq, what, v.ptr, v.address, v.length ?? 0, v.tag);
   }
 }

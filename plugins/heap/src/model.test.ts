@@ -1,6 +1,11 @@
+import { Projector } from '@chronovisor/core';
+import { mmuPlugin } from '@chronovisor/mmu';
 import fc from 'fast-check';
+import { free, load } from './heap-commands';
 import type { ViolationKind } from './heap-events';
 import { POLICIES, type PolicyName } from './heap-options';
+import { heapPlugin } from './heap-plugin';
+import { HeapQuery } from './heap-query';
 import { addressOf, tagOf } from './pointer';
 import { heapMachine } from './test-support/heap-machine';
 
@@ -86,8 +91,8 @@ interface LiveBlock {
 
 const LAYOUT = { addressBits: 40, tagBits: 8 };
 
-function run(policy: PolicyName, ops: readonly Op[]): void {
-  const { heap: client, query, space, sim } = heapMachine({ policy });
+function run(policy: PolicyName, ops: readonly Op[], rollbackWindow?: number): void {
+  const { heap: client, query, space, sim } = heapMachine({ policy }, 4096, {}, rollbackWindow);
   const live: LiveBlock[] = [];
   const stale: { ptr: number; size: number }[] = [];
   const violationsSeen = () => query.violations().length;
@@ -165,7 +170,7 @@ function run(policy: PolicyName, ops: readonly Op[]): void {
         const gone = stale[op.pick % Math.max(stale.length, 1)];
         if (!gone) break;
         expectViolation('stale free', ['double-free'], () =>
-          sim.dispatch('heap.free', { space, ptr: gone.ptr }),
+          sim.dispatch(free, { space, ptr: gone.ptr }),
         );
         break;
       }
@@ -174,7 +179,7 @@ function run(policy: PolicyName, ops: readonly Op[]): void {
         if (!gone) break;
         const at = gone.size === 0 ? 0 : op.at % gone.size;
         expectViolation('stale load', ['use-after-free', 'out-of-bounds'], () =>
-          sim.dispatch('heap.load', { space, ptr: gone.ptr + at, length: 1 }),
+          sim.dispatch(load, { space, ptr: gone.ptr + at, length: 1 }),
         );
         break;
       }
@@ -182,25 +187,30 @@ function run(policy: PolicyName, ops: readonly Op[]): void {
         if (!target || target.size <= 1) break;
         const at = 1 + (op.at % (target.size - 1));
         expectViolation('interior free', ['invalid-free'], () =>
-          sim.dispatch('heap.free', { space, ptr: target.ptr + at }),
+          sim.dispatch(free, { space, ptr: target.ptr + at }),
         );
         break;
       }
       case 'overrun':
         if (!target) break;
         expectViolation('overrun', ['out-of-bounds'], () =>
-          sim.dispatch('heap.load', { space, ptr: target.ptr + target.size + op.past, length: 1 }),
+          sim.dispatch(load, { space, ptr: target.ptr + target.size + op.past, length: 1 }),
         );
         break;
       case 'forgedLoad':
         if (!target || target.size === 0) break;
         expectViolation('forged pointer', ['forged-pointer'], () =>
-          sim.dispatch('heap.load', { space, ptr: addressOf(target.ptr, LAYOUT), length: 1 }),
+          sim.dispatch(load, { space, ptr: addressOf(target.ptr, LAYOUT), length: 1 }),
         );
         break;
     }
     checkInvariants();
   }
+  // The log alone rebuilds the same heap (and the chunks' histories, which the digest covers).
+  const projector = new Projector([mmuPlugin({ frames: 4096 }), heapPlugin({ policy })], 1);
+  for (const record of sim.store.read(1)) if (record.kind === 'event') projector.apply(record);
+  expect(projector.digest()).toBe(sim.digest());
+  expect(projector.get(HeapQuery).blocks(space)).toEqual(query.blocks(space));
 
   function checkInvariants(): void {
     const blocks = query.blocks(space);
@@ -221,8 +231,12 @@ function run(policy: PolicyName, ops: readonly Op[]): void {
 describe('heap against a reference model', () => {
   it('keeps blocks apart, aligned and intact, and reports exactly the bad pointers', () => {
     fc.assert(
-      fc.property(fc.constantFrom(...POLICIES), fc.array(opArb, { maxLength: 40 }), (policy, ops) =>
-        run(policy, ops),
+      fc.property(
+        fc.constantFrom(...POLICIES),
+        fc.array(opArb, { maxLength: 40 }),
+        // Kernel checkpoints now and then in the middle of the program, or never.
+        fc.constantFrom(undefined, 5, 16),
+        (policy, ops, rollbackWindow) => run(policy, ops, rollbackWindow),
       ),
       { numRuns: 300 },
     );

@@ -49,6 +49,11 @@ export function encodeInfo(info: AllocationInfo): Uint8Array {
   return Uint8Array.of(word & 0xff, word >>> 8);
 }
 
+/** The allocation count of the info word at `offset` of `bytes`, without the rest of it. */
+export function countAt(bytes: Uint8Array, offset: number): number {
+  return (bytes[offset]! | (bytes[offset + 1]! << 8)) & COUNT_MASK;
+}
+
 /** The info word at `offset` of `bytes` (little-endian, as the MMU stores it). */
 export function decodeInfo(bytes: Uint8Array, offset = 0): AllocationInfo {
   const word = bytes[offset]! | (bytes[offset + 1]! << 8);

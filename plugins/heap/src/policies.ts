@@ -52,7 +52,7 @@ function carve(chunk: Chunk, address: number, span: number): Placement {
 }
 
 /** Where `span` bytes aligned to `align` would start in `chunk`, if they fit. */
-function fitIn([start, size]: Chunk, span: number, align: number): number | undefined {
+function fitIn(start: number, size: number, span: number, align: number): number | undefined {
   const address = alignUp(start, align);
   return address + span <= start + size ? address : undefined;
 }
@@ -80,11 +80,13 @@ const firstFit: Policy = {
   name: 'first-fit',
   span: alignedSpan,
   place(heap, span, align) {
-    for (const chunk of heap.chunks) {
-      const address = fitIn(chunk, span, align);
-      if (address !== undefined) return carve(chunk, address, span);
-    }
-    return undefined;
+    let placement: Placement | undefined;
+    heap.chunks.scan((start, size) => {
+      const address = fitIn(start, size, span, align);
+      if (address !== undefined) placement = carve([start, size], address, span);
+      return placement !== undefined;
+    });
+    return placement;
   },
   release: coalesce,
   grow: growExactly,
@@ -92,17 +94,17 @@ const firstFit: Policy = {
 
 /** The smallest chunk that fits (the lowest address among equals). */
 function bestFitPlace(heap: HeapShape, span: number, align: number): Placement | undefined {
-  let best: Chunk | undefined;
-  let bestAddress = 0;
-  for (const chunk of heap.chunks) {
-    if (chunk[1] < span || (best && chunk[1] >= best[1])) continue;
-    const address = fitIn(chunk, span, align);
-    if (address === undefined) continue;
-    best = chunk;
-    bestAddress = address;
-    if (chunk[1] === span) break;
-  }
-  return best ? carve(best, bestAddress, span) : undefined;
+  let bestStart = 0;
+  let bestSize = Infinity;
+  let bestAddress = -1;
+  heap.chunks.scan((start, size) => {
+    if (size < span || size >= bestSize) return false;
+    const address = fitIn(start, size, span, align);
+    if (address === undefined) return false;
+    [bestStart, bestSize, bestAddress] = [start, size, address];
+    return size === span;
+  });
+  return bestAddress < 0 ? undefined : carve([bestStart, bestSize], bestAddress, span);
 }
 
 const bestFit: Policy = {
@@ -132,9 +134,12 @@ const segregated: Policy = {
   span: sizeClass,
   place(heap, span, align) {
     if (span <= SMALL_LIMIT) {
-      for (const chunk of heap.chunks) {
-        if (chunk[1] === span && chunk[0] % align === 0) return carve(chunk, chunk[0], span);
-      }
+      let exact: Chunk | undefined;
+      heap.chunks.scan((start, size) => {
+        if (size === span && start % align === 0) exact = [start, size];
+        return exact !== undefined;
+      });
+      if (exact) return carve(exact, exact[0], span);
     }
     return bestFitPlace(heap, span, align);
   },
@@ -155,16 +160,16 @@ const buddy: Policy = {
   name: 'buddy',
   span: (size, align) => nextPowerOfTwo(Math.max(size, align)),
   place(heap, span) {
-    let best: Chunk | undefined;
-    for (const chunk of heap.chunks) {
-      if (chunk[1] >= span && (!best || chunk[1] < best[1])) best = chunk;
-      if (best && best[1] === span) break;
-    }
-    if (!best) return undefined;
-    const [start, size] = best;
+    let start = 0;
+    let size = Infinity;
+    heap.chunks.scan((at, bytes) => {
+      if (bytes >= span && bytes < size) [start, size] = [at, bytes];
+      return size === span;
+    });
+    if (size === Infinity) return undefined;
     const rest: Chunk[] = [];
     for (let half = size / 2; half >= span; half /= 2) rest.push([start + half, half]);
-    return { address: start, from: best, rest: rest.reverse() };
+    return { address: start, from: [start, size], rest: rest.reverse() };
   },
   release(heap, address, span) {
     return mergeBuddies(heap, address, span, heap.brk);

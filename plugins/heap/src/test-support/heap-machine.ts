@@ -1,15 +1,24 @@
 import { Simulation, type EventRecord, type LogRecord } from '@chronovisor/core';
-import { mmuPlugin } from '@chronovisor/mmu';
+import { createPartition, createSpace, mmuPlugin, type MmuOptions } from '@chronovisor/mmu';
 import { HeapClient } from '../heap-client';
 import type { HeapOptions } from '../heap-options';
 import { heapPlugin } from '../heap-plugin';
 import { HeapQuery } from '../heap-query';
 
 /** A simulation with the MMU and the heap, one host space, and a client for its heap. */
-export function heapMachine(options: HeapOptions = {}, frames = 4096) {
-  const sim = new Simulation({ plugins: [mmuPlugin({ frames }), heapPlugin(options)], seed: 1 });
-  sim.dispatch('mmu.create-partition', { name: 'p0', frames });
-  const space = sim.dispatch('mmu.create-space', { kind: 'host', partition: 'p0' }).value!;
+export function heapMachine(
+  options: HeapOptions = {},
+  frames = 4096,
+  mmu: MmuOptions = {},
+  rollbackWindow?: number,
+) {
+  const sim = new Simulation({
+    plugins: [mmuPlugin({ frames, ...mmu }), heapPlugin(options)],
+    seed: 1,
+    ...(rollbackWindow === undefined ? {} : { rollbackWindow }),
+  });
+  sim.dispatch(createPartition, { name: 'p0', frames });
+  const space = sim.dispatch(createSpace, { kind: 'host', partition: 'p0' }).value!;
   const heap = new HeapClient(sim, space);
   const query = sim.get(HeapQuery);
   /** The events recorded after `seq`. */

@@ -1,5 +1,18 @@
-import type { CommandResult, EventRecord, Simulation } from '@chronovisor/core';
-import type { BlockFreed, ViolationDetected, ViolationKind } from '../heap-events';
+import type {
+  CommandResult,
+  EventRecord,
+  EventType,
+  Simulation,
+  TypedEvent,
+} from '@chronovisor/core';
+import { createPartition, createSpace } from '@chronovisor/mmu';
+import { free, load, malloc, realloc } from '../heap-commands';
+import {
+  blockFreed,
+  violationDetected,
+  type ViolationDetected,
+  type ViolationKind,
+} from '../heap-events';
 import { HeapQuery } from '../heap-query';
 import { injectFaults, type InjectedKind, type InjectedOp, type InjectionSpec } from './inject';
 import type { Trace, TraceOp } from './trace-format';
@@ -73,19 +86,19 @@ export function runTrace(
   } = {},
 ): TraceReport {
   const frames = options.frames ?? 262_144;
-  const setup = (result: CommandResult, doing: string) => {
+  const setup = <V>(result: CommandResult<V>, doing: string): V => {
     if (!result.ok)
       throw new Error(`${trace.source}: ${doing} was refused: ${result.rejection!.message}`);
-    return result.value;
+    return result.value!;
   };
   setup(
-    sim.dispatch('mmu.create-partition', { name: 'trace', frames }, { actor: TRACE_ACTOR }),
+    sim.dispatch(createPartition, { name: 'trace', frames }, { actor: TRACE_ACTOR }),
     'creating its partition',
   );
   const space = setup(
-    sim.dispatch('mmu.create-space', { kind: 'host', partition: 'trace' }, { actor: TRACE_ACTOR }),
+    sim.dispatch(createSpace, { kind: 'host', partition: 'trace' }, { actor: TRACE_ACTOR }),
     'creating its space',
-  ) as number;
+  );
   const query = sim.get(HeapQuery);
   const ops: readonly (TraceOp | InjectedOp)[] = options.inject
     ? injectFaults(trace, options.inject)
@@ -114,17 +127,17 @@ export function runTrace(
     if (op.kind === 'invalid-free') {
       fault.expected++; // an interior pointer never matches a block start's info
       result = sim.dispatch(
-        'heap.free',
+        free,
         { space, ref: refs.get(op.id)!, offset: op.offset },
         { actor: INJECT_ACTOR },
       );
     } else {
       stale = released.get(op.freeIndex)!;
-      const free = op.kind === 'double-free';
-      fault.expected += query.expectedDetection(space, stale, free ? 'free' : 'access');
-      result = free
-        ? sim.dispatch('heap.free', { space, ref: stale.ref }, { actor: INJECT_ACTOR })
-        : sim.dispatch('heap.load', { space, ref: stale.ref, length: 1 }, { actor: INJECT_ACTOR });
+      const twice = op.kind === 'double-free';
+      fault.expected += query.expectedDetection(space, stale, twice ? 'free' : 'access');
+      result = twice
+        ? sim.dispatch(free, { space, ref: stale.ref }, { actor: INJECT_ACTOR })
+        : sim.dispatch(load, { space, ref: stale.ref, length: 1 }, { actor: INJECT_ACTOR });
     }
     if (!result.ok)
       throw new Error(
@@ -144,28 +157,23 @@ export function runTrace(
     if (op.op === 'alloc') {
       counts.allocs++;
       refs.set(op.id, index);
-      result = sim.dispatch(
-        'heap.malloc',
-        { space, size: op.size, ref: index },
-        { actor: TRACE_ACTOR },
-      );
+      result = sim.dispatch(malloc, { space, size: op.size, ref: index }, { actor: TRACE_ACTOR });
     } else if (op.op === 'free') {
       counts.frees++;
       const ref = refs.get(op.id)!;
-      result = sim.dispatch('heap.free', { space, ref }, { actor: TRACE_ACTOR });
+      result = sim.dispatch(free, { space, ref }, { actor: TRACE_ACTOR });
       // No freed event only after an injected fault escaped and freed this block already.
-      const freed = result.events.find((e) => e.type === 'heap.block.freed');
-      const block = freed?.data as BlockFreed | undefined;
+      const freed = eventIn(result.events, blockFreed);
       released.set(index, {
         ref,
-        ptr: block?.ptr ?? 0,
-        count: block?.count ?? 0,
+        ptr: freed?.data.ptr ?? 0,
+        count: freed?.data.count ?? 0,
         ...(freed ? { freeSeq: freed.seq } : {}),
       });
     } else {
       counts.reallocs++;
       result = sim.dispatch(
-        'heap.realloc',
+        realloc,
         { space, ref: refs.get(op.id)!, size: op.size },
         { actor: TRACE_ACTOR },
       );
@@ -205,7 +213,13 @@ export function runTrace(
 }
 
 function violationIn(events: readonly EventRecord[]): ViolationDetected | undefined {
-  for (const event of events)
-    if (event.type === 'heap.violation.detected') return event.data as ViolationDetected;
-  return undefined;
+  return eventIn(events, violationDetected)?.data;
+}
+
+/** The first of `events` of type `type`, typed by its declaration. */
+function eventIn<E extends EventType>(
+  events: readonly EventRecord[],
+  type: E,
+): TypedEvent<E> | undefined {
+  return events.find((event): event is TypedEvent<E> => event.type === type.type);
 }
