@@ -34,5 +34,11 @@ Module._resolveFilename = function (request, ...rest) {
     const index = path.join(__dirname, folder, name.slice(prefix.length), 'src', 'index.ts');
     if (existsSync(index)) return index;
   }
+  // A workspace package named by its folder (a config's plugin by path): its sources too.
+  if (path.isAbsolute(request) && existsSync(path.join(request, 'src', 'index.ts'))) {
+    const inside = path.relative(__dirname, request).split(path.sep);
+    if (inside.length === 2 && folders.some(([, folder]) => folder === inside[0]))
+      return path.join(request, 'src', 'index.ts');
+  }
   return resolveFilename.call(this, request, ...rest);
 };

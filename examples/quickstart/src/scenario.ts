@@ -1,6 +1,7 @@
 import { Xoshiro128StarStar, type Simulation } from '@chronovisor/core';
 import { MemoryClient } from '@chronovisor/mmu';
 import { HeapClient } from '@chronovisor/plugin-heap';
+import * as mmu from '@chronovisor/mmu';
 
 const PAGE = 4096;
 
@@ -21,23 +22,23 @@ export default function quickstart(sim: Simulation): void {
   const host = new MemoryClient(sim, 'host:init');
 
   // Two partitions: the host's, and one for a VM (US7376949B2's partitioned machine).
-  ok('mmu.create-partition', sim.dispatch('mmu.create-partition', { name: 'host', frames: 1024 }));
-  ok('mmu.create-partition', sim.dispatch('mmu.create-partition', { name: 'vm1', frames: 1024 }));
+  ok('mmu.create-partition', sim.dispatch(mmu.createPartition, { name: 'host', frames: 1024 }));
+  ok('mmu.create-partition', sim.dispatch(mmu.createPartition, { name: 'vm1', frames: 1024 }));
 
   // A VM: guest-physical RAM backed by host frames (stage 2), a guest process on top (stage 1).
   const vm = ok(
     'mmu.create-space',
-    sim.dispatch('mmu.create-space', { kind: 'vm', partition: 'vm1' }, { actor: 'vmm' }),
+    sim.dispatch(mmu.createSpace, { kind: 'vm', partition: 'vm1' }, { actor: 'vmm' }),
   );
-  ok('mmu.map', sim.dispatch('mmu.map', { space: vm, va: 0, pages: 64 }, { actor: 'vmm' }));
+  ok('mmu.map', sim.dispatch(mmu.map, { space: vm, va: 0, pages: 64 }, { actor: 'vmm' }));
   const guest = ok(
     'mmu.create-space',
-    sim.dispatch('mmu.create-space', { kind: 'guest', vm }, { actor: 'vm:1/kernel' }),
+    sim.dispatch(mmu.createSpace, { kind: 'guest', vm }, { actor: 'vm:1/kernel' }),
   );
   ok(
     'mmu.map',
     sim.dispatch(
-      'mmu.map',
+      mmu.map,
       { space: guest, va: 0x40_0000, pages: 16, to: 0x8000 },
       { actor: 'vm:1/kernel' },
     ),
@@ -48,35 +49,35 @@ export default function quickstart(sim: Simulation): void {
   ok(
     'mmu.map',
     sim.dispatch(
-      'mmu.map',
+      mmu.map,
       { space: guest, va: 0x50_0000, pages: 1, to: 0x100_000 },
       { actor: 'vm:1/kernel' },
     ),
   );
-  sim.dispatch('mmu.read', { space: guest, va: 0x50_0000, length: 8 }, { actor: 'vm:1/proc:1' });
+  sim.dispatch(mmu.read, { space: guest, va: 0x50_0000, length: 8 }, { actor: 'vm:1/proc:1' });
 
   // A host process, forked copy-on-write; the child's first write copies one frame.
   const parent = ok(
     'mmu.create-space',
-    sim.dispatch('mmu.create-space', { kind: 'host', partition: 'host' }, { actor: 'host:init' }),
+    sim.dispatch(mmu.createSpace, { kind: 'host', partition: 'host' }, { actor: 'host:init' }),
   );
   ok(
     'mmu.map',
-    sim.dispatch('mmu.map', { space: parent, va: 0x1000_0000, pages: 32 }, { actor: 'host:init' }),
+    sim.dispatch(mmu.map, { space: parent, va: 0x1000_0000, pages: 32 }, { actor: 'host:init' }),
   );
   host.writeU32(parent, 0x1000_0000, 0xfeed);
-  const child = ok('mmu.fork', sim.dispatch('mmu.fork', { space: parent }, { actor: 'host:init' }));
+  const child = ok('mmu.fork', sim.dispatch(mmu.fork, { space: parent }, { actor: 'host:init' }));
   new MemoryClient(sim, 'host:proc:2').writeU32(child, 0x1000_0000, 0xbeef);
 
   // Migration by remapping: the child's heap moves to a new process without a copy.
   const target = ok(
     'mmu.create-space',
-    sim.dispatch('mmu.create-space', { kind: 'host', partition: 'host' }, { actor: 'host:init' }),
+    sim.dispatch(mmu.createSpace, { kind: 'host', partition: 'host' }, { actor: 'host:init' }),
   );
   ok(
     'mmu.remap',
     sim.dispatch(
-      'mmu.remap',
+      mmu.remap,
       { from: child, va: 0x1000_0000, pages: 32, to: target, toVa: 0x2000_0000 },
       { actor: 'host:migrator' },
     ),
@@ -97,7 +98,7 @@ export default function quickstart(sim: Simulation): void {
 
   // An isolation violation: the host tries to map the VM's memory without it being exported.
   sim.dispatch(
-    'mmu.share',
+    mmu.share,
     { from: vm, va: 0, pages: 1, to: parent, toVa: 0x3000_0000 },
     { actor: 'host:snoop' },
   );
@@ -113,7 +114,7 @@ export default function quickstart(sim: Simulation): void {
     const actor = inGuest ? 'vm:1/proc:1' : 'host:proc:3';
     if (rng.nextUint32() & 1) {
       data[0] = i & 0xff;
-      sim.dispatch('mmu.write', { space, va, data }, { actor });
-    } else sim.dispatch('mmu.read', { space, va, length: 8 }, { actor });
+      sim.dispatch(mmu.write, { space, va, data }, { actor });
+    } else sim.dispatch(mmu.read, { space, va, length: 8 }, { actor });
   }
 }

@@ -1,5 +1,6 @@
 import type { Simulation } from '@chronovisor/core';
 import { HeapClient } from '@chronovisor/plugin-heap';
+import * as mmu from '@chronovisor/mmu';
 
 /** Bytes of a session record: a user id, a privilege word, a name. */
 const SESSION_SIZE = 64;
@@ -12,8 +13,8 @@ const PRIVILEGE = 8;
  * as the part of the program that does it, so the log says who did what.
  */
 export default function useAfterFree(sim: Simulation): void {
-  sim.dispatch('mmu.create-partition', { name: 'server', frames: 256 });
-  const space = sim.dispatch('mmu.create-space', { kind: 'host', partition: 'server' }).value!;
+  sim.dispatch(mmu.createPartition, { name: 'server', frames: 256 });
+  const space = sim.dispatch(mmu.createSpace, { kind: 'host', partition: 'server' }).value!;
   const login = new HeapClient(sim, space, 'server:login');
   const logout = new HeapClient(sim, space, 'server:logout');
   const admin = new HeapClient(sim, space, 'server:admin');

@@ -56,6 +56,64 @@ describe('chronovisor', () => {
     expect(chronovisor('run', quickstart, '--out', files[0]!, '--force').status).toBe(0);
   });
 
+  it.each([
+    ['by package name', (name: string) => name],
+    [
+      'by path',
+      (name: string) =>
+        path.join(
+          root,
+          name === '@chronovisor/mmu'
+            ? 'packages/mmu'
+            : name === '@chronovisor/plugin-heap'
+              ? 'plugins/heap'
+              : 'examples/counter',
+        ),
+    ],
+  ])('loads every plugin in the repository %s, through its default export', (_how, spec) => {
+    writeFileSync(
+      file('every.json'),
+      JSON.stringify({
+        plugins: [
+          { name: spec('@chronovisor/mmu'), options: { frames: 64 } },
+          spec('@chronovisor/plugin-heap'),
+          { name: spec('@chronovisor/example-counter'), options: { wrapAt: 3 } },
+        ],
+      }),
+    );
+    writeFileSync(
+      file('every-commands.json'),
+      JSON.stringify([
+        { type: 'mmu.create-partition', args: { name: 'host', frames: 64 } },
+        { type: 'mmu.create-space', args: { kind: 'host', partition: 'host' } },
+        { type: 'heap.malloc', args: { space: 1, size: 24 } },
+        { type: 'counter.increment', args: { name: 'n', by: 3 } },
+      ]),
+    );
+    const run = chronovisor(
+      'run',
+      file('every-commands.json'),
+      '--config',
+      file('every.json'),
+      '--out',
+      file('every.db'),
+      '--force',
+      '--json',
+    );
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    const summary = JSON.parse(run.stdout) as {
+      byType: Record<string, number>;
+      rejections: number;
+    };
+    expect(summary.rejections).toBe(0);
+    expect(summary.byType).toMatchObject({
+      'heap.block.allocated': 1,
+      'counter.value.incremented': 1,
+      'counter.value.reset': 1, // the counter's wrap reactor, with its option
+    });
+  });
+
   it('runs a JSON file of commands on the default plugin set', () => {
     writeFileSync(
       file('commands.json'),
@@ -108,7 +166,7 @@ describe('chronovisor', () => {
       [
         'bad plugin options',
         { plugins: [{ name: '@chronovisor/mmu', options: { frames: -1 } }] },
-        /options\.frames: Too small/,
+        /options\.frames = -1: Too small/,
       ],
     ])('a malformed config: %s', (_what, value, message) => {
       const stderr = refused(

@@ -15,7 +15,7 @@ describe('chronovisor debug', () => {
       'debug',
       file('uaf.db'),
       '--eval',
-      'break heap.violation.detected; goto end; rcontinue; where; watch 1:0x1000000000 4; rcontinue; why 1:0x1000000000; x/4xb 1:0x1000000000; diff 0 30; bookmark stale the late write; bookmarks; goto start; continue',
+      'break heap.violation.detected; goto end; rcontinue; where; watch 1:0x1000000000 4; rcontinue; why 1:0x1000000000; x/4xb 1:0x1000000000; diff 0 25; bookmark stale the late write; bookmarks; goto start; continue',
       '--json',
     );
     expect(result.stderr).toBe('');
@@ -25,7 +25,7 @@ describe('chronovisor debug', () => {
       value: Record<string, unknown>;
     }[];
     const value = (command: string) => answers.find((a) => a.command === command)!.value;
-    expect(value('rcontinue')).toMatchObject({ seq: 30, breakpoint: 1 });
+    expect(value('rcontinue')).toMatchObject({ seq: 23, breakpoint: 1 });
     expect(
       (value('where').chain as { type: string; actor: string }[]).map((r) => [r.type, r.actor]),
     ).toEqual([
@@ -33,15 +33,15 @@ describe('chronovisor debug', () => {
       ['heap.store', 'server:admin'],
     ]);
     // Backwards from the violation to the last write of the session's first word: bob's login.
-    expect(answers[5]!.value).toMatchObject({ seq: 28, breakpoint: 2 });
+    expect(answers[5]!.value).toMatchObject({ seq: 21, breakpoint: 2 });
     expect(value('why 1:0x1000000000')).toMatchObject({
-      chain: [{ write: { seq: 28 }, command: { type: 'heap.store', actor: 'server:login' } }],
+      chain: [{ write: { seq: 21 }, command: { type: 'heap.store', actor: 'server:login' } }],
     });
     expect(value('x/4xb 1:0x1000000000')).toMatchObject({ bytes: [2, 0, 0, 0] });
-    expect(value('diff 0 30')).toMatchObject({ projections: ['mmu', 'heap'] });
-    expect(value('bookmarks')).toEqual([{ name: 'stale', seq: 28, note: 'the late write' }]);
+    expect(value('diff 0 25')).toMatchObject({ projections: ['mmu', 'heap'] });
+    expect(value('bookmarks')).toEqual([{ name: 'stale', seq: 21, note: 'the late write' }]);
     // Forwards from the start, the first write there is alice's login.
-    expect(answers.at(-1)!.value).toMatchObject({ seq: 17, breakpoint: 2 });
+    expect(answers.at(-1)!.value).toMatchObject({ seq: 13, breakpoint: 2 });
     // Bookmarks live outside the audit chain: the run still verifies.
     expect(chronovisor('verify', file('uaf.db')).status).toBe(0);
   });
@@ -138,7 +138,7 @@ describe('chronovisor debug', () => {
     expect(session.stdout).toContain('rcontinue — backwards');
     expect(session.stdout).toContain('seq 5: command heap.malloc by server:login');
     expect(session.stdout).toContain('✗ Unknown debugger command "nonsense" (try help)');
-    expect(session.stdout).toContain('(seq 33)');
+    expect(session.stdout).toContain('(seq 25)');
     expect(session.stdout).toContain('"kind": "host"');
   });
 
