@@ -46,6 +46,7 @@ function machine(store: () => Store): () => { sim: Simulation; space: number } {
   };
 }
 
+/** The accesses as a scenario makes them: through `MemoryClient`, each a checked `mmu.read` or `mmu.write`. */
 function recorded(setup: () => { sim: Simulation; space: number }, w: ReturnType<typeof workload>) {
   const data = new Uint8Array(8);
   return measureRate({
@@ -53,12 +54,13 @@ function recorded(setup: () => { sim: Simulation; space: number }, w: ReturnType
     rounds: 3,
     setup,
     round: ({ sim, space }) => {
+      const memory = new mmu.MemoryClient(sim);
       for (let i = 0; i < ACCESSES; i++) {
         const va = w.addresses[i]!;
         if (w.writes[i]) {
           data[0] = i;
-          sim.dispatch(mmu.write, { space, va, data });
-        } else sim.dispatch(mmu.read, { space, va, length: 8 });
+          memory.write(space, va, data);
+        } else memory.read(space, va, 8);
       }
     },
   });
@@ -100,11 +102,16 @@ export function mmuSuite(): Figure[] {
   return [
     figure({
       suite: 'mmu',
-      name: 'random 8-byte reads/writes over 64 MiB, through translation + TLB',
+      name: 'random 8-byte reads/writes over 64 MiB through MemoryClient (translation + TLB)',
       value: simulated.perSecond,
       unit: 'accesses/s',
       baseline: { name: 'direct Float64Array access', value: direct.perSecond },
-      aim: { text: '≥ 1,000,000 recorded accesses/s', met: simulated.perSecond >= 1_000_000 },
+      aim: {
+        text: '≥ 1,000,000 accesses/s with the NullStore',
+        met: simulated.perSecond >= 1_000_000,
+      },
+      detail:
+        'before Plugin API 2: 331,810 accesses/s (dispatched directly, not through MemoryClient)',
     }),
     figure({
       suite: 'mmu',
