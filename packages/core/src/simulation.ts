@@ -296,31 +296,13 @@ export class Simulation {
       if (context.failure !== undefined) throw context.failure;
     } catch (error) {
       this.undo(seq + 1, context.touched);
-      const rejection = toRejection(error);
-      const command: CommandRecord = Object.freeze({
-        seq,
-        tick,
-        actor,
-        cause: 0,
-        kind: 'command',
-        type,
-        args: deepFreeze(args),
-        rejection: Object.freeze(rejection),
-      });
-      this.commit([command]);
+      const rejection = Object.freeze(toRejection(error));
+      this.commit([commandRecord(seq, tick, actor, type, args, rejection)]);
       return { seq, ok: false, events: [], rejection };
     } finally {
       context.close();
     }
-    records[0] = Object.freeze({
-      seq,
-      tick,
-      actor,
-      cause: 0,
-      kind: 'command',
-      type,
-      args: deepFreeze(args),
-    });
+    records[0] = commandRecord(seq, tick, actor, type, args);
     try {
       this.commit(records);
     } catch (error) {
@@ -549,20 +531,44 @@ class EmitContext implements CommandContext {
   }
 }
 
+/** A command from outside as the log keeps it: frozen, with its rejection when refused. */
+function commandRecord(
+  seq: number,
+  tick: number,
+  actor: string,
+  type: string,
+  args: unknown,
+  rejection?: Rejection,
+): CommandRecord {
+  const record: CommandRecord = { seq, tick, actor, cause: 0, kind: 'command', type, args };
+  deepFreeze(args);
+  return Object.freeze(rejection ? { ...record, rejection } : record);
+}
+
 /**
  * Freezes a record's payload all the way down, so that nobody holding a record (a handler, a
  * caller, an observer) can change the log. Typed arrays cannot be frozen and are left as they are.
  */
 function deepFreeze<T>(value: T): T {
-  if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return value;
-  if (ArrayBuffer.isView(value)) return value;
-  Object.freeze(value);
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) deepFreeze(value[i]);
-  } else {
-    for (const key in value) deepFreeze((value as Record<string, unknown>)[key]);
-  }
+  if (typeof value === 'object' && value !== null && !ArrayBuffer.isView(value)) freeze(value);
   return value;
+}
+
+function freeze(value: object): void {
+  if (Object.isFrozen(value)) return;
+  Object.freeze(value);
+  // Primitives checked here, not in a call each: payloads are mostly numbers and strings.
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const item: unknown = value[i];
+      if (typeof item === 'object' && item !== null && !ArrayBuffer.isView(item)) freeze(item);
+    }
+  } else {
+    for (const key in value) {
+      const item = (value as Record<string, unknown>)[key];
+      if (typeof item === 'object' && item !== null && !ArrayBuffer.isView(item)) freeze(item);
+    }
+  }
 }
 
 function toRejection(error: unknown): Rejection {

@@ -39,6 +39,7 @@ class Tick implements CommandHandlers {
 /** The plugin of the trivial pipeline: `bench.tick` → `bench.clock.ticked` → a counter. */
 export const tickPlugin = definePlugin({
   package: { name: '@chronovisor/bench-tick', version: '1.0.0' },
+  prefix: 'bench',
   commands: [tick],
   events: [ticked],
   projections: [Ticks],
