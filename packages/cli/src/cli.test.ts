@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import { truncateSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, truncateSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import Database from 'better-sqlite3';
 import { SqliteStore } from '@chronovisor/store';
@@ -208,6 +208,22 @@ describe('chronovisor', () => {
       expect(stderr).toBe(
         'error: Plugin "@test/needy"@1.0.0 requires "@chronovisor/plugin-heap" ^1.0.0, which is not in the plugin set',
       );
+    });
+
+    it('a plugin that declares a type outside its prefix: refused before any file is made', () => {
+      const stray = path.join(__dirname, 'test-fixtures', 'stray-plugin.js');
+      const stderr = refused(
+        'run',
+        quickstart,
+        '--config',
+        config('c.json', { plugins: ['@chronovisor/mmu', stray] }),
+        '--out',
+        file('stray.db'),
+      );
+      expect(stderr).toBe(
+        'error: Plugin "@test/stray" declares command type "other.poke", which does not start with its prefix "stray."',
+      );
+      expect(existsSync(file('stray.db'))).toBe(false);
     });
 
     it('an unknown option or command', () => {

@@ -1,4 +1,4 @@
-import { Simulation, orderPlugins, type EventTypeRegistry } from '@chronovisor/core';
+import { Projector, Simulation, type EventTypeRegistry } from '@chronovisor/core';
 import { summarizeRun } from '@chronovisor/replay';
 import { SqliteStore } from '@chronovisor/store';
 import { performance } from 'node:perf_hooks';
@@ -40,7 +40,7 @@ export async function run(
     dir,
     configFile ?? 'the default plugin set',
   );
-  orderPlugins(plugins); // a plugin set that cannot run is refused before any file is made
+  new Projector(plugins); // a plugin set that cannot load is refused before any file is made
   const { file, store } = createRunFile(options, scenario.name, seed, {
     scenario: scenario.name,
     plugins: manifest,
