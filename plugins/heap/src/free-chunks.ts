@@ -1,5 +1,5 @@
 import { MultisetHash } from '@chronovisor/core';
-import { emptySortedMap, held, writeCost, type SortedMap } from './sorted-map';
+import { emptySortedMap, writeCost, type SortedMap } from './sorted-map';
 
 /** A run of free heap memory: `[address, size]`, as events carry it. */
 export type Chunk = readonly [address: number, size: number];
@@ -120,7 +120,7 @@ export class FreeChunks {
   }
 
   capture(): ChunksVersion {
-    return { map: held(this.map), bytes: this.total, hash: this.hash.value };
+    return { map: this.map, bytes: this.total, hash: this.hash.value };
   }
 
   reset(version: ChunksVersion): void {

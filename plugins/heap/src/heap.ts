@@ -13,7 +13,7 @@ import {
 } from './heap-events';
 import type { PolicyName } from './heap-options';
 import type { HeapShape } from './policies';
-import { emptySortedMap, held, writeCost, type SortedMap } from './sorted-map';
+import { emptySortedMap, writeCost, type SortedMap } from './sorted-map';
 import { INFO_BYTES, tagOfCount } from './pointer';
 
 /** A live block. */
@@ -256,8 +256,8 @@ export class Heap implements HeapShape {
       created: this.created,
       brk: this.brk,
       chunks: this.chunks.capture(),
-      blocks: held(this.blocks),
-      freed: held(this.freed),
+      blocks: this.blocks,
+      freed: this.freed,
       freedCount: this.freedCount,
       refs: this.refs,
       liveBytes: this.liveBytes,

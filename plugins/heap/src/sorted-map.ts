@@ -15,11 +15,6 @@ export function emptySortedMap<V>(): SortedMap<V> {
   return PersistentSortedMap.empty<V>();
 }
 
-/** The map as a snapshot may hold it: a persistent map already is, as it is. */
-export function held<V>(map: SortedMap<V>): SortedMap<V> {
-  return map;
-}
-
 /** About the bytes a write that turned map `before` into `after` made: its path and record. */
 export function writeCost<V>(before: SortedMap<V>, after: SortedMap<V>): number {
   return after === before ? 0 : writeBytes(after.size);
