@@ -1,6 +1,12 @@
 import { inject } from 'inversify';
 import { z } from 'zod';
-import { handle, type CommandHandlers } from './contributions';
+import {
+  handle,
+  react,
+  type CommandHandlers,
+  type Reactor,
+  type ReactorContext,
+} from './contributions';
 import { defineCommand, defineEvent, returns } from './declarations';
 import { EventBus } from './event-bus';
 import { definePlugin } from './plugin';
@@ -285,6 +291,25 @@ describe('Simulation', () => {
   });
 
   describe('reactors', () => {
+    it('may dispatch only while they react: a context kept for later refuses', () => {
+      let kept: ReactorContext | undefined;
+      class Keeper implements Reactor {
+        readonly actor = 'plugin:keeper';
+        readonly reactions = [react(posted, (_event, context) => void (kept = context))];
+      }
+      const keeper = definePlugin({
+        package: { name: '@test/keeper', version: '1.0.0' },
+        requires: { '@test/ledger': '^1' },
+        reactors: [Keeper],
+      });
+      const sim = new Simulation({ plugins: [ledgerPlugin(), keeper()] });
+      sim.dispatch(post, postings(['a', 1]));
+      expect(() => kept!.dispatch(post, postings(['b', 1]))).toThrow(
+        'A reactor may dispatch "ledger.post" only while it reacts to an event, not later',
+      );
+      expect(sim.seq).toBe(2);
+    });
+
     it("run after the command, in the same tick, leaving only their commands' events, caused by the triggering event", () => {
       const { sim, published } = setup();
       const result = sim.dispatch(post, postings(['source', 1], ['source', 2]));

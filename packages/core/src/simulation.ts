@@ -116,6 +116,19 @@ export class Simulation {
   private dispatching = false;
   private closed = false;
   private readonly reactions: Reaction[] = [];
+  /** Who is reacting (undefined when no reactor runs), and to which event. */
+  private reactingActor: string | undefined;
+  private reactingTo = 0;
+  private readonly reactorContext: ReactorContext = {
+    dispatch: <C extends CommandType>(command: C, args: ArgsOf<C>) => {
+      const actor = this.reactingActor;
+      if (actor === undefined)
+        throw new Error(
+          `A reactor may dispatch "${command.type}" only while it reacts to an event, not later`,
+        );
+      this.reactions.push({ command, args, actor, cause: this.reactingTo });
+    },
+  };
   private checkpoint: unknown[];
   /** The RNG state before the current command, to restore if it fails. */
   private readonly rngBefore = new Uint32Array(4);
@@ -407,19 +420,19 @@ export class Simulation {
   }
 
   private react({ reactor, react }: RoutedReaction, event: EventRecord): void {
-    const issued: Reaction[] = [];
-    const context: ReactorContext = {
-      dispatch: <C extends CommandType>(command: C, args: ArgsOf<C>) => {
-        issued.push({ command, args, actor: reactor.actor, cause: event.seq });
-      },
-    };
+    // One context serves every reaction (a reaction an event is the hot path): it queues onto
+    // `reactions` directly, and a reactor that throws takes back what it queued.
+    const queued = this.reactions.length;
+    this.reactingActor = reactor.actor;
+    this.reactingTo = event.seq;
     try {
-      react(event, context);
+      react(event, this.reactorContext);
     } catch (error) {
+      this.reactions.length = queued;
       this.reactionFailed(reactor.actor, event.seq, event.tick, error);
-      return;
+    } finally {
+      this.reactingActor = undefined;
     }
-    for (const reaction of issued) this.reactions.push(reaction);
   }
 
   private reactionFailed(
