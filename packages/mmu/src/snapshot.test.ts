@@ -34,9 +34,12 @@ describe('MMU snapshots', () => {
     const state = m.sim.get(MmuState);
     const before = state.snapshot();
     const copiedBefore = m.query.framesCopiedBySnapshots();
+    const copiedBytesBefore = state.copiedBytes();
     m.memory.writeU8(space, 12_345 * 4096 + 7, 0x01);
     const after = state.snapshot();
     expect(m.query.framesCopiedBySnapshots() - copiedBefore).toBe(1);
+    // What the kernel's rollback window reads: one page copied because a snapshot shared it.
+    expect(state.copiedBytes() - copiedBytesBefore).toBe(4096);
 
     // Both snapshots share every other frame buffer: same objects, not copies.
     const frameOf = (snapshot: typeof before, frame: number) =>
