@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ChronovisorError } from './errors';
-import type { EventRecord } from './record';
+import type { EventRecord, LogRecord } from './record';
 import type { EventMark, MemoryAccess } from './tools';
 import { parserFor } from './validation';
 
@@ -72,6 +72,14 @@ export type ResultOf<C> = C extends CommandType<string, unknown, unknown, infer 
 export type DataOf<E> = E extends EventType<string, infer D> ? D : never;
 /** A recorded event of type `E`, typed by its payload. */
 export type TypedEvent<E extends EventType> = EventRecord<DataOf<E>> & { readonly type: E['type'] };
+
+/** True when `record` is an event of the declared type, and so typed by its payload. */
+export function isEvent<E extends EventType>(
+  record: LogRecord,
+  declaration: E,
+): record is TypedEvent<E> {
+  return record.kind === 'event' && record.type === declaration.type;
+}
 
 /** A declaration that cannot be: bad name, bad version, missing upcaster. */
 export class DeclarationError extends ChronovisorError {}

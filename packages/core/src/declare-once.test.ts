@@ -7,7 +7,14 @@ import {
   type CommandHandlers,
   type Projection,
 } from './contributions';
-import { defineCommand, defineEvent, returns, type ArgsOf, type InputOf } from './declarations';
+import {
+  defineCommand,
+  defineEvent,
+  isEvent,
+  returns,
+  type ArgsOf,
+  type InputOf,
+} from './declarations';
 import { digestOf } from './digest';
 import { definePlugin, type PluginDefinition } from './plugin';
 import { PluginSetError } from './plugin-order';
@@ -232,5 +239,17 @@ describe('loading refuses', () => {
 
   it('nothing else: the plugin as declared loads', () => {
     expect(load(tallyPlugin())).not.toThrow();
+  });
+});
+
+describe('isEvent', () => {
+  it('tells an event of a declared type from other records, and types its payload', () => {
+    const sim = new Simulation({ plugins: [tallyPlugin()] });
+    const records = [...sim.dispatch(add, { x: 4 }).events];
+    const [event] = records;
+    expect(isEvent(event!, added)).toBe(true);
+    if (isEvent(event!, added)) expect(event.data.total).toBe(4);
+    const command = [...sim.store.read(1, 1)][0]!;
+    expect(isEvent(command, added)).toBe(false);
   });
 });

@@ -4,7 +4,7 @@ import { address, bytes, pageCount, partitionName, perms, spaceId } from './args
 import type { FaultRaised, IsolationViolated } from './mmu-events';
 
 /** At most this many bytes per access command: a sanity bound, far above any load or store. */
-const MAX_ACCESS = 1 << 20;
+export const MAX_ACCESS = 1 << 20;
 
 const range = { space: spaceId, va: address, pages: pageCount };
 const move = { from: spaceId, va: address, pages: pageCount, to: spaceId, toVa: address };

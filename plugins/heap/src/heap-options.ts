@@ -1,4 +1,5 @@
 import { defineOptions } from '@chronovisor/core';
+import { MAX_ACCESS } from '@chronovisor/mmu';
 import { z } from 'zod';
 import { INFO_BYTES } from './pointer';
 
@@ -45,12 +46,7 @@ export const heapOptionsSchema = z
      * The most bytes one `heap.load` or `heap.store` moves, and the pieces realloc's copy and
      * calloc's zeroing go through the MMU in; default 1 MiB, the bound of one MMU access command.
      */
-    maxAccess: z
-      .number()
-      .int()
-      .min(1)
-      .max(2 ** 20)
-      .default(2 ** 20),
+    maxAccess: z.number().int().min(1).max(MAX_ACCESS).default(MAX_ACCESS),
   })
   .superRefine((o, ctx) => {
     if (o.addressBits + o.tagBits > 53) {

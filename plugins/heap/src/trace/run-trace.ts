@@ -5,6 +5,7 @@ import type {
   Simulation,
   TypedEvent,
 } from '@chronovisor/core';
+import { isEvent } from '@chronovisor/core';
 import { createPartition, createSpace } from '@chronovisor/mmu';
 import { free, load, malloc, realloc } from '../heap-commands';
 import {
@@ -221,5 +222,5 @@ function eventIn<E extends EventType>(
   events: readonly EventRecord[],
   type: E,
 ): TypedEvent<E> | undefined {
-  return events.find((event): event is TypedEvent<E> => event.type === type.type);
+  return events.find((event): event is TypedEvent<E> => isEvent(event, type));
 }
