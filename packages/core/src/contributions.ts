@@ -106,6 +106,14 @@ export interface Projection<S = unknown> {
    */
   allocatedBytes?(): number;
   /**
+   * The kernel's rollback point, when it can be cheaper than a snapshot: only the latest is ever
+   * rolled back to (and may be, many times), and none is kept in a file or held by a timeline.
+   * The MMU keeps an undo of the writes after it instead of sharing its frames, so no write after
+   * it copies a page. Leave both out and the kernel takes snapshots.
+   */
+  checkpoint?(): unknown;
+  rollback?(checkpoint: unknown): void;
+  /**
    * Bytes copied so far, a running count, because a snapshot still shared them (the first write to
    * a page after a snapshot copies it). The kernel checkpoints rarely for a projection whose
    * snapshots cost such copies, often for one whose snapshots cost nothing later (persistent

@@ -198,7 +198,7 @@ export class Simulation {
     this.handlers = loaded.handlers;
     this.projections = loaded.projections;
     this.routes = buildRoutes(loaded);
-    this.checkpoint = this.projections.map((p) => p.snapshot());
+    this.checkpoint = this.projections.map((p) => (p.checkpoint ? p.checkpoint() : p.snapshot()));
   }
 
   /** Seq of the last record; 0 before the first command. */
@@ -455,7 +455,11 @@ export class Simulation {
   /** Takes back the effects of a command that failed: state, RNG, and numbering from `nextSeq` on. */
   private undo(nextSeq: number, stateTouched: boolean): void {
     if (stateTouched) {
-      this.projections.forEach((projection, i) => projection.restore(this.checkpoint[i]));
+      this.projections.forEach((projection, i) => {
+        const checkpoint = this.checkpoint[i];
+        if (projection.rollback) projection.rollback(checkpoint);
+        else projection.restore(checkpoint);
+      });
       for (const event of this.tail) {
         const appliers = this.routes.get(event.type)!.appliers;
         for (let i = 0; i < appliers.length; i++) appliers[i]!(event);
@@ -475,7 +479,7 @@ export class Simulation {
         ? MAX_ROLLBACK_WINDOW
         : Math.max(MIN_ROLLBACK_WINDOW, this.rollbackWindow / 2);
     }
-    this.checkpoint = this.projections.map((p) => p.snapshot());
+    this.checkpoint = this.projections.map((p) => (p.checkpoint ? p.checkpoint() : p.snapshot()));
     this.tail = [];
     if (!this.fixedWindow) this.copiedAtCheckpoint = this.copiedBytes();
   }

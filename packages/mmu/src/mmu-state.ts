@@ -42,7 +42,7 @@ import {
   type TlbInvalidated,
 } from './mmu-events';
 import { PageTable } from './page-table';
-import { PhysicalMemory, type PhysicalMemorySnapshot } from './physical-memory';
+import { PhysicalMemory, type MemoryState, type PhysicalMemorySnapshot } from './physical-memory';
 import { PERMISSIONS, Pte, makePte, pteFlags, pteFrame, withFlags } from './pte';
 import { Tlb, type TlbSnapshot } from './tlb';
 import { combine } from './translate';
@@ -55,6 +55,11 @@ export interface MmuSnapshot {
   readonly memory: PhysicalMemorySnapshot;
   readonly spaces: readonly AddressSpaceSnapshot[];
   readonly nextSpace: number;
+}
+
+/** The kernel's rollback point (see {@link MmuState.checkpoint}). */
+export interface MmuCheckpoint extends Omit<MmuSnapshot, 'memory'> {
+  readonly memory: MemoryState;
 }
 
 /**
@@ -323,27 +328,45 @@ export class MmuState implements Projection<MmuSnapshot> {
   // ---- snapshots and digest -----------------------------------------------------------------
 
   snapshot(): MmuSnapshot {
-    const snapshot: MmuSnapshot = {
-      memory: this.memory.snapshot(),
-      spaces: [...this.spaces.values()].map((s) => ({
-        id: s.id,
-        kind: s.kind,
-        partition: s.partition,
-        ...(s.vm === undefined ? {} : { vm: s.vm }),
-        table: s.table.snapshot(),
-        tlb: s.tlb.snapshot(),
-        faults: s.faults,
-      })),
-      nextSpace: this.nextSpace,
-    };
-    for (const { tlb } of snapshot.spaces) this.generation.allocatedBytes += tlbBytes(tlb);
-    this.generation.next();
-    return snapshot;
+    return this.capture(this.memory.snapshot());
   }
 
   restore(snapshot: MmuSnapshot): void {
     this.generation.next();
     this.memory.restore(snapshot.memory);
+    this.restoreSpaces(snapshot);
+  }
+
+  /**
+   * The kernel's rollback point: a snapshot whose memory shares no frame but keeps an undo of
+   * the writes after it (see `PhysicalMemory.checkpoint`), so no page is copied for it.
+   */
+  checkpoint(): MmuCheckpoint {
+    return this.capture(this.memory.checkpoint());
+  }
+
+  rollback(checkpoint: MmuCheckpoint): void {
+    this.generation.next();
+    this.memory.rollback(checkpoint.memory);
+    this.restoreSpaces(checkpoint);
+  }
+
+  private capture<M>(memory: M): { memory: M; spaces: AddressSpaceSnapshot[]; nextSpace: number } {
+    const spaces = [...this.spaces.values()].map((s) => ({
+      id: s.id,
+      kind: s.kind,
+      partition: s.partition,
+      ...(s.vm === undefined ? {} : { vm: s.vm }),
+      table: s.table.snapshot(),
+      tlb: s.tlb.snapshot(),
+      faults: s.faults,
+    }));
+    for (const { tlb } of spaces) this.generation.allocatedBytes += tlbBytes(tlb);
+    this.generation.next();
+    return { memory, spaces, nextSpace: this.nextSpace };
+  }
+
+  private restoreSpaces(snapshot: Omit<MmuSnapshot, 'memory'>): void {
     this.spaces = new Map();
     for (const s of snapshot.spaces) {
       this.createSpace({

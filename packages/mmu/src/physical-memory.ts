@@ -15,6 +15,7 @@ import {
   type MemoryPatch,
   type PatchTarget,
 } from './memory-journal';
+import { MemoryUndo } from './memory-undo';
 import { PersistentVector, type VectorSnapshot } from './persistent-vector';
 
 /**
@@ -35,10 +36,14 @@ export interface Partition {
  * instead build on the snapshot before it (`base`) with what changed since (`patch`), and a key
  * that builds on another may let go of its frames later (`shed`).
  */
-export interface PhysicalMemorySnapshot {
+export interface PhysicalMemorySnapshot extends MemoryState {
   bytes: VectorSnapshot<Uint8Array | undefined> | undefined;
   readonly base?: PhysicalMemorySnapshot;
   readonly patch?: MemoryPatch;
+}
+
+/** Memory's bookkeeping as a snapshot or a checkpoint holds it: all but the frames' bytes. */
+export interface MemoryState {
   readonly refs: VectorSnapshot<number>;
   readonly partitions: readonly Partition[];
   readonly used: ReadonlyMap<string, number>;
@@ -67,6 +72,8 @@ export class PhysicalMemory {
   private readonly bufferGen: Uint32Array;
   /** With incremental snapshots: what memory went through since the last snapshot taken or restored. */
   private journal: MemoryJournal | undefined;
+  /** Since the kernel's last checkpoint: how to undo what the frames went through. */
+  private undo: MemoryUndo | undefined;
   /** The snapshot taken or restored last: the next one builds on it. */
   private base: PhysicalMemorySnapshot | undefined;
   /** Frames whose buffer was made since the last key or restore: no snapshot holds those buffers. */
@@ -207,6 +214,7 @@ export class PhysicalMemory {
     if (count === 0) {
       this.adjustUsed(frame, -1);
       if (this.materialized(frame)) this.journal?.drop(frame);
+      this.undo?.buffer(frame, this.bytes.get(frame));
       this.drop(frame);
       this.exports.delete(frame);
     }
@@ -247,7 +255,13 @@ export class PhysicalMemory {
   write(pa: number, data: Uint8Array): void {
     const frame = Math.floor(pa / this.pageSize);
     const at = pa - frame * this.pageSize;
+    const before = this.undo && this.bytes.get(frame);
     const bytes = this.writable(frame);
+    if (this.undo) {
+      // A buffer made or copied: putting the old one back undoes the write; else its bytes do.
+      if (bytes !== before) this.undo.buffer(frame, before);
+      else this.undo.write(frame, bytes, at, data.length);
+    }
     this.journal?.write(frame, at, data);
     const firstWord = at >>> 2;
     const lastWord = (at + data.length - 1) >>> 2;
@@ -260,6 +274,7 @@ export class PhysicalMemory {
   copyFrame(from: number, to: number): void {
     const source = this.bytes.get(from);
     this.journal?.copy(from, to);
+    this.undo?.buffer(to, this.bytes.get(to));
     this.drop(to);
     if (source === undefined) return;
     const bytes = this.writable(to);
@@ -321,16 +336,7 @@ export class PhysicalMemory {
   // ---- snapshots and digests --------------------------------------------------------------
 
   snapshot(): PhysicalMemorySnapshot {
-    const state = {
-      refs: this.refs.snapshot(),
-      partitions: this.partitions,
-      // Small maps (one entry per partition, per exported frame): copied rather than made persistent.
-      used: new Map(this.used),
-      hints: new Map(this.hints),
-      exports: new Map(this.exports),
-      wordsHash: this.words.value,
-      refsHash: this.refsHash.value,
-    };
+    const state = this.state();
     let snapshot: PhysicalMemorySnapshot;
     if (this.journal === undefined || this.base === undefined) {
       this.journal?.clear();
@@ -345,6 +351,60 @@ export class PhysicalMemory {
     this.base = snapshot;
     return snapshot;
   }
+
+  /** All but the frames' bytes, as a snapshot or a checkpoint holds it. */
+  private state(): MemoryState {
+    return {
+      refs: this.refs.snapshot(),
+      partitions: this.partitions,
+      // Small maps (one entry per partition, per exported frame): copied rather than made persistent.
+      used: new Map(this.used),
+      hints: new Map(this.hints),
+      exports: new Map(this.exports),
+      wordsHash: this.words.value,
+      refsHash: this.refsHash.value,
+    };
+  }
+
+  /** Puts back all but the frames' bytes. */
+  private restoreState(state: MemoryState): void {
+    this.refs.restore(state.refs);
+    this.partitions = [...state.partitions];
+    this.used = new Map(state.used);
+    this.hints = new Map(state.hints);
+    this.exports = new Map(state.exports);
+    this.words.set(state.wordsHash);
+    this.refsHash.set(state.refsHash);
+  }
+
+  /**
+   * The kernel's rollback point: the bookkeeping, and an undo of the frames from here on (see
+   * {@link MemoryUndo}); unlike a snapshot it shares no frame, so no write after it copies one.
+   * Only the latest is ever rolled back to.
+   */
+  checkpoint(): MemoryState {
+    if (this.undo) this.undo.clear();
+    else this.undo = new MemoryUndo();
+    return this.state();
+  }
+
+  /** Back to the last checkpoint, which stays the rollback point. */
+  rollback(checkpoint: MemoryState): void {
+    this.undo?.undo(this.undoTarget);
+    this.restoreState(checkpoint);
+  }
+
+  /**
+   * Where an undo puts frames back: old bytes go into a buffer of the live state's own (a snapshot
+   * taken since may hold the current one), and a buffer put back is copied before it changes again.
+   */
+  private readonly undoTarget = {
+    get: (frame: number) => this.writable(frame),
+    set: (frame: number, buffer: Uint8Array | undefined) => {
+      this.bytes.set(frame, buffer);
+      this.bufferGen[frame] = 0;
+    },
+  };
 
   /** The frames, for a key snapshot: from now on, a buffer is copied before it changes. */
   private takeFrames(): VectorSnapshot<Uint8Array | undefined> {
@@ -376,14 +436,9 @@ export class PhysicalMemory {
     for (let i = patches.length - 1; i >= 0; i--)
       replayPatch(patches[i]!, this.offsetBits, this.patchTarget);
     this.patchedSinceKey = patched;
-    this.refs.restore(snapshot.refs);
-    this.partitions = [...snapshot.partitions];
-    this.used = new Map(snapshot.used);
-    this.hints = new Map(snapshot.hints);
-    this.exports = new Map(snapshot.exports);
-    this.words.set(snapshot.wordsHash);
-    this.refsHash.set(snapshot.refsHash);
+    this.restoreState(snapshot);
     this.journal?.clear();
+    this.undo = undefined; // a restore is no rollback: what came before it is gone
     this.base = snapshot;
   }
 
