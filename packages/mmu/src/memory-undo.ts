@@ -12,11 +12,6 @@ export class MemoryUndo {
   private bytes = new Uint8Array(4096);
   private used = 0;
 
-  /** Bytes the undo holds (old bytes and the buffers it replaced): an estimate. */
-  get size(): number {
-    return this.used + this.buffers.reduce((n, b) => n + (b?.byteLength ?? 0), 0);
-  }
-
   /** Before `length` bytes at `at` of a frame's buffer change: keeps them. */
   write(frame: number, buffer: Uint8Array, at: number, length: number): void {
     if (this.used + length > this.bytes.length) {

@@ -1,5 +1,5 @@
-import { MultisetHash } from '@chronovisor/core';
-import { emptySortedMap, writeCost, type SortedMap } from './sorted-map';
+import { MultisetHash, PersistentSortedMap } from '@chronovisor/core';
+import { writeCost } from './heap-footprint';
 
 /** A run of free heap memory: `[address, size]`, as events carry it. */
 export type Chunk = readonly [address: number, size: number];
@@ -15,7 +15,7 @@ interface FreeChunk {
 
 /** The chunks as a snapshot holds them: the roots of persistent structures, never changed. */
 export interface ChunksVersion {
-  readonly map: SortedMap<FreeChunk>;
+  readonly map: PersistentSortedMap<FreeChunk>;
   readonly bytes: number;
   readonly hash: readonly [number, number];
 }
@@ -35,7 +35,7 @@ const CHUNK_FACT = 1;
  * the highest. It is derived from the events, like the chunks themselves.
  */
 export class FreeChunks {
-  private map = emptySortedMap<FreeChunk>();
+  private map = PersistentSortedMap.empty<FreeChunk>();
   private total = 0;
   /** A hash of the chunks, kept as they change, for the heap's digest. */
   readonly hash = new MultisetHash();

@@ -21,3 +21,11 @@ export function writeBytes(size: number): number {
   for (let reach = FANOUT; reach < size; reach *= FANOUT) levels++;
   return levels * NODE_BYTES + RECORD_BYTES;
 }
+
+/** What a write that turned a map `before` into `after` made: nothing if it changed nothing. */
+export function writeCost(
+  before: { readonly size: number },
+  after: { readonly size: number },
+): number {
+  return after === before ? 0 : writeBytes(after.size);
+}

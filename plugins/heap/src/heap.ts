@@ -1,6 +1,6 @@
-import { MultisetHash, PersistentMap } from '@chronovisor/core';
+import { MultisetHash, PersistentMap, PersistentSortedMap } from '@chronovisor/core';
 import { FreeChunks, type ChunkData, type ChunksVersion } from './free-chunks';
-import { ENTRY_BYTES, RECORD_BYTES, writeBytes } from './heap-footprint';
+import { ENTRY_BYTES, RECORD_BYTES, writeBytes, writeCost } from './heap-footprint';
 import {
   HEAP_OPERATIONS,
   VIOLATION_KINDS,
@@ -13,7 +13,6 @@ import {
 } from './heap-events';
 import type { PolicyName } from './heap-options';
 import type { HeapShape } from './policies';
-import { emptySortedMap, writeCost, type SortedMap } from './sorted-map';
 import { INFO_BYTES, tagOfCount } from './pointer';
 
 /** A live block. */
@@ -50,8 +49,8 @@ export interface HeapVersion {
   readonly created: HeapCreated;
   readonly brk: number;
   readonly chunks: ChunksVersion;
-  readonly blocks: SortedMap<Block>;
-  readonly freed: SortedMap<TagMap>;
+  readonly blocks: PersistentSortedMap<Block>;
+  readonly freed: PersistentSortedMap<TagMap>;
   readonly freedCount: number;
   readonly refs: PersistentMap<number, number>;
   readonly liveBytes: number;
@@ -108,9 +107,9 @@ export class Heap implements HeapShape {
   brk: number;
   readonly chunks = new FreeChunks();
   /** The live blocks, by start address. */
-  blocks = emptySortedMap<Block>();
+  blocks = PersistentSortedMap.empty<Block>();
   /** By start address, then by tag: the last block freed there with that tag. */
-  freed = emptySortedMap<TagMap>();
+  freed = PersistentSortedMap.empty<TagMap>();
   /** What each ref holds: the last pointer allocated into it (still there after a free, as in C). */
   refs = PersistentMap.empty<number, number>();
   liveBytes = 0;
