@@ -12,53 +12,34 @@ import { createPartition, createSpace, fork, map, unmap, write } from './mmu-com
 import { MMU_PLUGIN, mmuPlugin } from './mmu-plugin';
 import { MmuQuery } from './mmu-query';
 import { MmuState, type MmuSnapshot } from './mmu-state';
-import { machine } from './test-support/machine';
+import {
+  applyMemoryOp,
+  captureMemory,
+  mapped,
+  memoryOps,
+  type Mapped,
+} from './test-support/memory-workload';
 
 const FRAMES = 48;
-
-type Machine = ReturnType<typeof mapped>;
-
-/** A machine of FRAMES frames with 16 pages of one space mapped from 0. */
-function mapped() {
-  const m = machine({ frames: FRAMES });
-  m.ok(m.sim.dispatch(createPartition, { name: 'host', frames: FRAMES }));
-  const space = m.ok(m.sim.dispatch(createSpace, { kind: 'host', partition: 'host' }));
-  m.ok(m.sim.dispatch(map, { space, va: 0, pages: 16 }));
-  return { ...m, space };
-}
 
 describe('MMU checkpoints (the kernel rollback point)', () => {
   it('roll back exactly, however often, and leave snapshots taken meanwhile whole', () => {
     const op = fc.oneof(
       // Two pages only, so writes, unmaps, forks' copies and rollbacks keep meeting on them.
-      fc.record({
-        write: fc.nat({ max: 1 }),
-        at: fc.nat({ max: 4095 }),
-        length: fc.oneof(fc.integer({ min: 1, max: 9 }), fc.integer({ min: 200, max: 600 })),
-        value: fc.integer({ min: 1, max: 255 }),
-      }),
-      fc.record({ fill: fc.nat({ max: 1 }), value: fc.integer({ min: 1, max: 255 }) }),
+      ...memoryOps(2),
       fc.constant({ checkpoint: true }),
       fc.constant({ checkpoint: true }),
       fc.constant({ rollback: true }),
       fc.constant({ rollback: true }),
       fc.constant({ snapshot: true }),
       fc.record({ restore: fc.nat() }),
-      fc.record({ unmap: fc.nat({ max: 1 }) }),
-      fc.record({ map: fc.nat({ max: 1 }) }),
-      fc.constant({ fork: true }),
     );
     fc.assert(
       fc.property(fc.array(op, { maxLength: 80 }), (ops) => {
-        const m = mapped();
+        const m = mapped(FRAMES, 16);
         let space = m.space;
         const state = m.sim.get(MmuState);
-        const capture = () => ({
-          digest: state.digest(),
-          memory: createHash('sha256')
-            .update(m.query.readPhysical(0, FRAMES * 4096))
-            .digest('hex'),
-        });
+        const capture = () => captureMemory(m, FRAMES);
         let checkpoint = { at: state.checkpoint(), ...capture(), space };
         const snapshots: { snapshot: MmuSnapshot; digest: string; memory: string }[] = [];
         for (const o of ops) {
@@ -68,24 +49,14 @@ describe('MMU checkpoints (the kernel rollback point)', () => {
             space = checkpoint.space;
             expect(capture()).toEqual({ digest: checkpoint.digest, memory: checkpoint.memory });
           } else if ('snapshot' in o) snapshots.push({ snapshot: state.snapshot(), ...capture() });
-          else if ('restore' in o && snapshots.length > 0) {
+          else if ('restore' in o) {
+            if (snapshots.length === 0) continue;
             const s = snapshots[o.restore % snapshots.length]!;
             state.restore(s.snapshot);
             expect(capture()).toEqual({ digest: s.digest, memory: s.memory });
             // A restore is no rollback: the next rollback point is taken here.
             checkpoint = { at: state.checkpoint(), ...capture(), space };
-          } else if ('fill' in o) {
-            const data = new Uint8Array(4096).fill(o.value);
-            m.sim.dispatch(write, { space, va: o.fill * 4096, data });
-          } else if ('write' in o) {
-            const data = new Uint8Array(Math.min(o.length, 4096 - o.at)).fill(o.value);
-            m.sim.dispatch(write, { space, va: o.write * 4096 + o.at, data });
-          } else if ('unmap' in o) m.sim.dispatch(unmap, { space, va: o.unmap * 4096, pages: 1 });
-          else if ('map' in o) m.sim.dispatch(map, { space, va: o.map * 4096, pages: 1 });
-          else if ('fork' in o) {
-            const child = m.sim.dispatch(fork, { space });
-            if (child.ok) space = child.value as number;
-          }
+          } else space = applyMemoryOp(m, space, o);
         }
         // Rolling back never touched a frame a snapshot holds.
         for (const s of snapshots) {
@@ -98,22 +69,22 @@ describe('MMU checkpoints (the kernel rollback point)', () => {
   });
 
   it.each([
-    ['a write in place', (m: Machine) => m.memory.writeU8(m.space, 9, 2)],
+    ['a write in place', (m: Mapped) => m.memory.writeU8(m.space, 9, 2)],
     [
       'an unmap that frees a written frame',
-      (m: Machine) => {
+      (m: Mapped) => {
         m.ok(m.sim.dispatch(unmap, { space: m.space, va: 0, pages: 1 }));
       },
     ],
     [
       "a fork's copy-on-write break into a fresh frame",
-      (m: Machine) => {
+      (m: Mapped) => {
         const child = m.ok(m.sim.dispatch(fork, { space: m.space }));
         m.memory.writeU8(child, 0, 9);
       },
     ],
   ])('take back %s', (_what, change) => {
-    const m = mapped();
+    const m = mapped(FRAMES, 16);
     const state = m.sim.get(MmuState);
     m.memory.writeU8(m.space, 0, 1);
     const checkpoint = state.checkpoint();
@@ -126,7 +97,7 @@ describe('MMU checkpoints (the kernel rollback point)', () => {
   });
 
   it('copy no page for the kernel: a write after a checkpoint changes the frame in place', () => {
-    const m = mapped();
+    const m = mapped(FRAMES, 16);
     const state = m.sim.get(MmuState);
     m.memory.writeU8(m.space, 7, 1);
     const copied = state.copiedBytes();

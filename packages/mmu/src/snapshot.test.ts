@@ -1,17 +1,8 @@
-import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { MmuState, type MmuSnapshot } from './mmu-state';
 import { machine } from './test-support/machine';
+import { applyMemoryOp, captureMemory, mapped, memoryOps } from './test-support/memory-workload';
 import { createPartition, createSpace, fork, map, unmap, write } from './mmu-commands';
-
-/** A machine of `frames` frames, all in partition `host`, with `pages` of one space mapped from 0. */
-function mapped(frames: number, pages: number) {
-  const m = machine({ frames });
-  m.ok(m.sim.dispatch(createPartition, { name: 'host', frames }));
-  const space = m.ok(m.sim.dispatch(createSpace, { kind: 'host', partition: 'host' }));
-  m.ok(m.sim.dispatch(map, { space, va: 0, pages }));
-  return { ...m, space };
-}
 
 /** The same, its snapshots built on each other (as a timeline asks). */
 function incremental(frames: number, pages: number) {
@@ -146,20 +137,11 @@ describe('MMU snapshots', () => {
     // Brute force beside them: at each snapshot, the digest and every byte of physical memory.
     const FRAMES = 48;
     const op = fc.oneof(
-      fc.record({
-        write: fc.nat({ max: 3 }),
-        at: fc.nat({ max: 4095 }),
-        length: fc.oneof(fc.integer({ min: 1, max: 9 }), fc.integer({ min: 200, max: 600 })),
-        value: fc.integer({ min: 1, max: 255 }),
-      }),
-      fc.record({ fill: fc.nat({ max: 3 }), value: fc.integer({ min: 1, max: 255 }) }),
+      ...memoryOps(4),
       fc.constant({ snapshot: true }),
       fc.constant({ snapshot: true }),
       fc.record({ restore: fc.nat() }),
       fc.constant({ shed: true }),
-      fc.record({ unmap: fc.nat({ max: 3 }) }),
-      fc.record({ map: fc.nat({ max: 3 }) }),
-      fc.constant({ fork: true }),
     );
     fc.assert(
       fc.property(fc.array(op, { maxLength: 80 }), (ops) => {
@@ -168,13 +150,7 @@ describe('MMU snapshots', () => {
         const state = m.sim.get(MmuState);
         state.incrementalSnapshots();
         const taken: { snapshot: MmuSnapshot; digest: string; memory: string }[] = [];
-        const capture = () => ({
-          digest: state.digest(),
-          // Hashed: comparing 192 KiB element by element is slow in jest.
-          memory: createHash('sha256')
-            .update(m.query.readPhysical(0, FRAMES * 4096))
-            .digest('hex'),
-        });
+        const capture = () => captureMemory(m, FRAMES);
         let held = 0;
         let mark = 0; // the first snapshot holds all made before it
         for (const o of ops) {
@@ -183,7 +159,8 @@ describe('MMU snapshots', () => {
             const now = state.snapshotBytes(taken.map((t) => t.snapshot));
             expect(now).toBeLessThanOrEqual(held + state.allocatedBytes() - mark);
             [held, mark] = [now, state.allocatedBytes()];
-          } else if ('restore' in o && taken.length > 0) {
+          } else if ('restore' in o) {
+            if (taken.length === 0) continue;
             const t = taken[o.restore % taken.length]!;
             mark = state.allocatedBytes(); // a restore makes frames the next snapshot may hold
             state.restore(t.snapshot);
@@ -191,19 +168,7 @@ describe('MMU snapshots', () => {
           } else if ('shed' in o) {
             state.shed(taken.map((t) => t.snapshot));
             held = state.snapshotBytes(taken.map((t) => t.snapshot));
-          } else if ('fill' in o) {
-            const data = new Uint8Array(4096).fill(o.value);
-            m.sim.dispatch(write, { space, va: o.fill * 4096, data });
-          } else if ('write' in o) {
-            const data = new Uint8Array(Math.min(o.length, 4096 - o.at)).fill(o.value);
-            m.sim.dispatch(write, { space, va: o.write * 4096 + o.at, data });
-          } else if ('unmap' in o) m.sim.dispatch(unmap, { space, va: o.unmap * 4096, pages: 1 });
-          else if ('map' in o) m.sim.dispatch(map, { space, va: o.map * 4096, pages: 1 });
-          else if ('fork' in o) {
-            // The child's writes break copy on write: frames copied, the parent's dropped later.
-            const child = m.sim.dispatch(fork, { space });
-            if (child.ok) space = child.value as number;
-          }
+          } else space = applyMemoryOp(m, space, o);
         }
         // Every snapshot, restored last, still gives what it captured.
         for (const t of taken) {
