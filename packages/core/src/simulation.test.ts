@@ -380,6 +380,17 @@ describe('Simulation', () => {
   });
 
   describe('records are immutable', () => {
+    it("a refused command's log keeps a copy of its arguments, and leaves the caller's own alone", () => {
+      const sim = new Simulation({ plugins: [ledgerPlugin()] });
+      const args = { postings: [{ account: 'a', amount: 'one' }] };
+      expect(sim.dispatch('ledger.post', args).ok).toBe(false);
+      expect(Object.isFrozen(args)).toBe(false);
+      args.postings[0]!.amount = 'two';
+      expect([...sim.store.read(1)][0]).toMatchObject({
+        args: { postings: [{ account: 'a', amount: 'one' }] },
+      });
+    });
+
     it("once emitted: the handler's copy, the result's, and a bus observer's cannot change the log", () => {
       const sim = new Simulation({ plugins: [ledgerPlugin(), bankPlugin()] });
       const observed: LogRecord[] = [];

@@ -300,7 +300,7 @@ export class Simulation {
       records,
       0,
     );
-    let args = rawArgs;
+    let args: unknown = undefined;
     let value: unknown;
     try {
       if (!handler) throw new UnknownCommandError(type, [...this.handlers.keys()]);
@@ -310,7 +310,9 @@ export class Simulation {
     } catch (error) {
       this.undo(seq + 1, context.touched);
       const rejection = Object.freeze(toRejection(error));
-      this.commit([commandRecord(seq, tick, actor, type, args, rejection)]);
+      // Refused before its arguments were parsed: the log keeps a copy, frozen, not the caller's own.
+      const recorded = args === undefined ? copyForLog(rawArgs) : args;
+      this.commit([commandRecord(seq, tick, actor, type, recorded, rejection)]);
       return { seq, ok: false, events: [], rejection };
     } finally {
       context.close();
@@ -545,6 +547,15 @@ class EmitContext implements CommandContext {
 
   close(): void {
     this.open = false;
+  }
+}
+
+/** A deep copy of plain data (the caller's arguments of a refused command), or the value as it is. */
+function copyForLog(value: unknown): unknown {
+  try {
+    return structuredClone(value);
+  } catch {
+    return value; // not plain data: the store will say so when it encodes it
   }
 }
 
