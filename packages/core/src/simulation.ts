@@ -550,13 +550,18 @@ class EmitContext implements CommandContext {
   }
 }
 
-/** A deep copy of plain data (the caller's arguments of a refused command), or the value as it is. */
+/**
+ * A deep copy of plain data (the caller's arguments of a refused command): objects, arrays and
+ * byte arrays copied, anything else kept as it is (the store says so if it cannot encode it).
+ */
 function copyForLog(value: unknown): unknown {
-  try {
-    return structuredClone(value);
-  } catch {
-    return value; // not plain data: the store will say so when it encodes it
-  }
+  if (typeof value !== 'object' || value === null) return value;
+  if (value instanceof Uint8Array) return value.slice();
+  if (Array.isArray(value)) return value.map(copyForLog);
+  if (Object.getPrototypeOf(value) !== Object.prototype) return value;
+  const copy: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value)) copy[key] = copyForLog(item);
+  return copy;
 }
 
 /** A command from outside as the log keeps it: frozen, with its rejection when refused. */
