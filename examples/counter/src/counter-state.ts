@@ -1,15 +1,15 @@
-import { PersistentMap, digestOf, on, type Projection, type Query } from '@chronovisor/core';
+import { digestOf, on, type Projection, type Query } from '@chronovisor/core';
 import { incremented, wasReset } from './counter-contract';
 
 /** The counters' values: the plugin's one projection, and its query for everyone else. */
-export class CounterState implements Projection<PersistentMap<string, number>>, Query {
+export class CounterState implements Projection<ReadonlyMap<string, number>>, Query {
   readonly name = 'counter';
-  // A persistent map: each change makes a new map sharing the rest, so a snapshot is the map itself.
-  private values: PersistentMap<string, number> = PersistentMap.empty();
+  // A few counters: a plain Map, copied whole by a snapshot (see snapshot()).
+  private values = new Map<string, number>();
 
   readonly listeners = [
-    on(incremented, ({ data }) => (this.values = this.values.set(data.name, data.value))),
-    on(wasReset, ({ data }) => (this.values = this.values.delete(data.name))),
+    on(incremented, ({ data }) => void this.values.set(data.name, data.value)),
+    on(wasReset, ({ data }) => void this.values.delete(data.name)),
   ];
 
   /** A counter's value; 0 for one never incremented. */
@@ -22,15 +22,15 @@ export class CounterState implements Projection<PersistentMap<string, number>>, 
     return this.values.has(name);
   }
 
-  snapshot(): PersistentMap<string, number> {
-    return this.values;
+  snapshot(): ReadonlyMap<string, number> {
+    return new Map(this.values);
   }
 
-  restore(snapshot: PersistentMap<string, number>): void {
-    this.values = snapshot;
+  restore(snapshot: ReadonlyMap<string, number>): void {
+    this.values = new Map(snapshot);
   }
 
   digest(): string {
-    return digestOf(this.values.sortedEntries());
+    return digestOf([...this.values].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
   }
 }

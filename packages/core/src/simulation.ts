@@ -47,6 +47,14 @@ export interface SimulationOptions {
    * Checkpoints never reach the log, so the window changes nothing a run records.
    */
   readonly rollbackWindow?: number;
+  /**
+   * Freeze every record, payload included, so that a plugin or a caller that changes one fails at
+   * that line instead of making replay diverge later. Records are deeply readonly in their types;
+   * freezing checks it at run time too, and costs a third of the kernel's speed. Default: on,
+   * except where `NODE_ENV` is `production` (the `chronovisor` command and the bench set it), as
+   * React and Redux keep such checks for development. A run records the same bytes either way.
+   */
+  readonly freezeRecords?: boolean;
 }
 
 /** Who issues a command from outside the simulation. */
@@ -105,6 +113,7 @@ export class Simulation {
   private readonly projections: readonly Projection[];
   private readonly routes: ReadonlyMap<string, Route>;
   private readonly digestInterval: number;
+  private readonly freezeRecords: boolean;
   /** A fixed window when given; else the current adaptive one. */
   private readonly fixedWindow: boolean;
   private rollbackWindow: number;
@@ -182,6 +191,7 @@ export class Simulation {
     this.nextSeq = this.store.head() + 1;
     this.rng = new Xoshiro128StarStar(options.seed ?? 0);
     this.digestInterval = options.digestInterval ?? DEFAULT_DIGEST_INTERVAL;
+    this.freezeRecords = options.freezeRecords ?? process.env.NODE_ENV !== 'production';
     this.fixedWindow = options.rollbackWindow !== undefined;
     this.rollbackWindow = options.rollbackWindow ?? MIN_ROLLBACK_WINDOW;
     this.bus$ = createEventBus();
@@ -309,15 +319,15 @@ export class Simulation {
       if (context.failure !== undefined) throw context.failure;
     } catch (error) {
       this.undo(seq + 1, context.touched);
-      const rejection = Object.freeze(toRejection(error));
-      // Refused before its arguments were parsed: the log keeps a copy, frozen, not the caller's own.
+      const rejection = toRejection(error);
+      // Refused before its arguments were parsed: the log keeps a copy, not the caller's own.
       const recorded = args === undefined ? copyForLog(rawArgs) : args;
-      this.commit([commandRecord(seq, tick, actor, type, recorded, rejection)]);
+      this.commit([this.commandRecord(seq, tick, actor, type, recorded, rejection)]);
       return { seq, ok: false, events: [], rejection };
     } finally {
       context.close();
     }
-    records[0] = commandRecord(seq, tick, actor, type, args);
+    records[0] = this.commandRecord(seq, tick, actor, type, args);
     try {
       this.commit(records);
     } catch (error) {
@@ -371,6 +381,21 @@ export class Simulation {
     }
   }
 
+  /** A command from outside as the log keeps it, with its rejection when refused. */
+  private commandRecord(
+    seq: number,
+    tick: number,
+    actor: string,
+    type: string,
+    args: unknown,
+    rejection?: Rejection,
+  ): CommandRecord {
+    const record: CommandRecord = rejection
+      ? { seq, tick, actor, cause: 0, kind: 'command', type, args, rejection }
+      : { seq, tick, actor, cause: 0, kind: 'command', type, args };
+    return this.freezeRecords ? deepFreeze(record) : record;
+  }
+
   /** Numbers an event and applies it to the projections that route it. */
   private applyEvent(
     tick: number,
@@ -387,7 +412,7 @@ export class Simulation {
       throw new Error(
         `${plugin} may not emit "${type}": only ${route.owner}, which declares it, may (call one of its commands instead)`,
       );
-    const record: EventRecord = Object.freeze({
+    const record: EventRecord = {
       seq: this.nextSeq++,
       tick,
       actor,
@@ -395,8 +420,9 @@ export class Simulation {
       kind: 'event',
       type,
       v: route.v,
-      data: deepFreeze(data),
-    });
+      data,
+    };
+    if (this.freezeRecords) deepFreeze(record);
     const appliers = route.appliers;
     for (let i = 0; i < appliers.length; i++) appliers[i]!(record);
     return record;
@@ -564,23 +590,9 @@ function copyForLog(value: unknown): unknown {
   return copy;
 }
 
-/** A command from outside as the log keeps it: frozen, with its rejection when refused. */
-function commandRecord(
-  seq: number,
-  tick: number,
-  actor: string,
-  type: string,
-  args: unknown,
-  rejection?: Rejection,
-): CommandRecord {
-  const record: CommandRecord = { seq, tick, actor, cause: 0, kind: 'command', type, args };
-  deepFreeze(args);
-  return Object.freeze(rejection ? { ...record, rejection } : record);
-}
-
 /**
- * Freezes a record's payload all the way down, so that nobody holding a record (a handler, a
- * caller, an observer) can change the log. Typed arrays cannot be frozen and are left as they are.
+ * Freezes a record all the way down, so that nobody holding it (a handler, a caller, an observer)
+ * can change it. Typed arrays cannot be frozen and are left as they are.
  */
 function deepFreeze<T>(value: T): T {
   if (typeof value === 'object' && value !== null && !ArrayBuffer.isView(value)) freeze(value);

@@ -12,8 +12,8 @@ function increments(sim: Simulation): void {
   for (let i = 0; i < COMMANDS; i++) sim.dispatch(increment, { name: NAMES[i & 63]!, by: 1 });
 }
 
-function simulation(store: Store, observe = false): Simulation {
-  const sim = new Simulation({ plugins: [counterPlugin()], seed: 1, store });
+function simulation(store: Store, observe = false, freezeRecords = false): Simulation {
+  const sim = new Simulation({ plugins: [counterPlugin()], seed: 1, store, freezeRecords });
   if (observe) sim.bus.ofType(incremented).subscribe(() => undefined);
   return sim;
 }
@@ -23,7 +23,8 @@ function simulation(store: Store, observe = false): Simulation {
  * validated by zod → one event → the projection → the store. The baseline is the same state
  * change made by a direct function call on a Map. The kernel figure uses a NullStore, so it
  * measures the kernel; what keeping the records costs is the store suite's business, and the
- * in-memory store's cost is shown beside it.
+ * in-memory store's cost is shown beside it. The bench runs as `chronovisor` does, in production
+ * (records not frozen); what freezing them costs is shown beside it.
  */
 export function coreSuite(): Figure[] {
   const kernel = measureRate({
@@ -58,6 +59,12 @@ export function coreSuite(): Figure[] {
     round: increments,
   });
 
+  const frozen = measureRate({
+    items: COMMANDS,
+    setup: () => simulation(new NullStore(), false, true),
+    round: increments,
+  });
+
   const slowdown = direct.perSecond / kernel.perSecond;
   return [
     figure({
@@ -87,6 +94,13 @@ export function coreSuite(): Figure[] {
       value: kept.perSecond,
       unit: 'events/s',
       baseline: { name: 'NullStore', value: kernel.perSecond },
+    }),
+    figure({
+      suite: 'core',
+      name: 'counter pipeline, records frozen (the default outside production)',
+      value: frozen.perSecond,
+      unit: 'events/s',
+      baseline: { name: 'records not frozen', value: kernel.perSecond },
     }),
     figure({
       suite: 'core',
