@@ -472,6 +472,33 @@ describe('Simulation', () => {
       ]);
       expect([...sim.get(Balances).values]).toEqual([['a', 1]]);
     });
+
+    it('freezes records outside production only, and records the same log either way', () => {
+      const run = (options: { freezeRecords?: boolean }) => {
+        const sim = new Simulation({ plugins: [ledgerPlugin(), bankPlugin()], ...options });
+        const paid = sim.dispatch(post, postings(['a', 1], ['b', 2]));
+        sim.dispatch(post, { ...postings(['a', 1]), thenThrow: true });
+        sim.dispatch('ledger.post', { postings: [{ account: 'a', amount: 'one' }] });
+        return { sim, event: paid.events[0]! };
+      };
+      const frozen = run({ freezeRecords: true });
+      const loose = run({ freezeRecords: false });
+      expect(Object.isFrozen(frozen.event)).toBe(true);
+      expect(Object.isFrozen(frozen.event.data)).toBe(true);
+      expect(Object.isFrozen(loose.event)).toBe(false);
+      expect(logOf(loose.sim)).toEqual(logOf(frozen.sim));
+      expect(loose.sim.digest()).toBe(frozen.sim.digest());
+
+      const environment = process.env.NODE_ENV;
+      try {
+        process.env.NODE_ENV = 'production';
+        expect(Object.isFrozen(run({}).event)).toBe(false);
+        process.env.NODE_ENV = 'test';
+        expect(Object.isFrozen(run({}).event)).toBe(true);
+      } finally {
+        process.env.NODE_ENV = environment;
+      }
+    });
   });
 
   describe('plugins cannot reach the log', () => {
