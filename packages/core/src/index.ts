@@ -2,6 +2,7 @@ import 'reflect-metadata';
 
 export * from './canonical-json';
 export * from './clock';
+export { compileCheck, UNDECIDED, type CompiledCheck } from './compiled-check';
 export * from './contributions';
 export * from './core-events';
 export * from './declarations';

@@ -1,18 +1,25 @@
 import type { z } from 'zod';
+import { compileCheck, UNDECIDED } from './compiled-check';
 import { ValidationError } from './errors';
 
 /**
  * A parser for `subject` (e.g. `command counter.increment`) built from a zod schema: it returns
  * the parsed value, or throws one {@link ValidationError} whose lines each name the field path and
  * the value found there (`args.by = "two": Invalid input: expected number, received string`).
- * Build it once, not per call.
+ * Build it once, not per call: it compiles the schema's checks (see `compileCheck`), which take
+ * what they can vouch for and leave zod the rest, errors included.
  */
 export function parserFor<S extends z.ZodType>(
   schema: S,
   subject: string,
   root = 'args',
 ): (input: unknown) => z.output<S> {
+  const compiled = compileCheck(schema);
   return (input) => {
+    if (compiled !== undefined) {
+      const parsed = compiled(input);
+      if (parsed !== UNDECIDED) return parsed as z.output<S>;
+    }
     const result = schema.safeParse(input);
     if (result.success) return result.data;
     throw new ValidationError(
