@@ -1,8 +1,9 @@
+import * as fc from 'fast-check';
 import { Projector } from '@chronovisor/core';
 import { mmuPlugin } from './mmu-plugin';
 import { MmuQuery } from './mmu-query';
 import { MmuState } from './mmu-state';
-import { Tlb } from './tlb';
+import { Tlb, type TlbPolicy } from './tlb';
 import { machine } from './test-support/machine';
 import { createPartition, createSpace, map } from './mmu-commands';
 
@@ -83,4 +84,106 @@ describe('the TLB in the MMU', () => {
     expect(rate('lru')).toBe(6);
     expect(rate('fifo')).toBeLessThan(6);
   });
+});
+
+/** The TLB as a list in eviction order (next victim first): slow, and plainly right. */
+class ModelTlb {
+  entries: { vpn: number; frame: number; guestFrame: number; flags: number }[] = [];
+
+  constructor(
+    readonly capacity: number,
+    readonly policy: TlbPolicy,
+  ) {}
+
+  hit(vpn: number, setFlags: number): void {
+    const i = this.entries.findIndex((e) => e.vpn === vpn);
+    const entry = this.entries[i]!;
+    entry.flags |= setFlags;
+    if (this.policy === 'lru') this.entries.push(...this.entries.splice(i, 1));
+  }
+
+  fill(vpn: number, frame: number, flags: number): void {
+    const i = this.entries.findIndex((e) => e.vpn === vpn);
+    if (i >= 0) this.entries.splice(i, 1);
+    else if (this.entries.length >= this.capacity) this.entries.shift();
+    this.entries.push({ vpn, frame, guestFrame: -1, flags });
+  }
+
+  invalidate(vpn: number, pages: number): void {
+    this.entries = this.entries.filter((e) => e.vpn < vpn || e.vpn >= vpn + pages);
+  }
+}
+
+describe('Tlb against a model', () => {
+  type Op =
+    | { op: 'fill'; vpn: number; frame: number; flags: number }
+    | { op: 'hit'; vpn: number; flags: number }
+    | { op: 'invalidate'; vpn: number; pages: number }
+    | { op: 'flush' }
+    | { op: 'snapshot-restore' }
+    | { op: 'save' }
+    | { op: 'restore-saved' };
+  const vpn = fc.integer({ min: 0, max: 4 });
+  const op: fc.Arbitrary<Op> = fc.oneof(
+    fc.record({
+      op: fc.constant('fill' as const),
+      vpn,
+      frame: fc.nat(100),
+      flags: fc.nat(15),
+    }),
+    fc.record({ op: fc.constant('hit' as const), vpn, flags: fc.nat(15) }),
+    fc.record({ op: fc.constant('hit' as const), vpn, flags: fc.nat(15) }),
+    fc.record({
+      op: fc.constant('invalidate' as const),
+      vpn,
+      pages: fc.integer({ min: 1, max: 4 }),
+    }),
+    fc.constant({ op: 'flush' as const }),
+    fc.constant({ op: 'snapshot-restore' as const }),
+    fc.constant({ op: 'save' as const }),
+    fc.constant({ op: 'restore-saved' as const }),
+  );
+
+  it.each(['lru', 'fifo'] as const)(
+    'holds the same entries in the same order as the model, under %s',
+    (policy) => {
+      fc.assert(
+        fc.property(
+          fc.integer({ min: 1, max: 6 }),
+          fc.array(op, { minLength: 20, maxLength: 80 }),
+          (capacity, ops) => {
+            const tlb = new Tlb(capacity, policy);
+            const model = new ModelTlb(capacity, policy);
+            let saved = { tlb: tlb.snapshot(), model: [] as ModelTlb['entries'] };
+            for (const o of ops) {
+              if (o.op === 'fill') {
+                tlb.fill(o.vpn, o.frame, -1, o.flags);
+                model.fill(o.vpn, o.frame, o.flags);
+              } else if (o.op === 'hit') {
+                // A hit only on a cached page, as the MMU makes them.
+                if (tlb.lookup(o.vpn) === undefined) continue;
+                tlb.hit(o.vpn, o.flags);
+                model.hit(o.vpn, o.flags);
+              } else if (o.op === 'invalidate') {
+                tlb.invalidate(o.vpn, o.pages);
+                model.invalidate(o.vpn, o.pages);
+              } else if (o.op === 'flush') {
+                tlb.flush();
+                model.entries = [];
+              } else if (o.op === 'save') {
+                saved = { tlb: tlb.snapshot(), model: model.entries.map((e) => ({ ...e })) };
+              } else if (o.op === 'restore-saved') {
+                tlb.restore(saved.tlb);
+                model.entries = saved.model.map((e) => ({ ...e }));
+              } else tlb.restore(tlb.snapshot());
+              expect(tlb.entries()).toEqual(model.entries);
+            }
+          },
+        ),
+        {
+          numRuns: 500,
+        },
+      );
+    },
+  );
 });

@@ -39,6 +39,11 @@ type Slot = TlbSlot;
  */
 export class Tlb {
   private readonly slots = new Map<number, Slot>();
+  /**
+   * The vpn last filled or moved to the back, or -1: while cached, it is the last entry (deleting
+   * others keeps it so; only a restore reorders), and a hit on it need not move it.
+   */
+  private newest = -1;
   hits = 0;
   misses = 0;
 
@@ -56,9 +61,10 @@ export class Tlb {
   hitSlot(vpn: number, slot: TlbSlot, setFlags: number): void {
     this.hits++;
     slot.flags |= setFlags;
-    if (this.policy === 'lru') {
+    if (this.policy === 'lru' && vpn !== this.newest) {
       this.slots.delete(vpn);
       this.slots.set(vpn, slot);
+      this.newest = vpn;
     }
   }
 
@@ -83,6 +89,7 @@ export class Tlb {
     slot.guestFrame = guestFrame;
     slot.flags = flags;
     this.slots.set(vpn, slot);
+    this.newest = vpn;
   }
 
   /** Drops the translations of `pages` pages from `vpn` (a shootdown); returns how many were cached. */
@@ -126,6 +133,7 @@ export class Tlb {
   }
 
   restore(snapshot: TlbSnapshot): void {
+    this.newest = -1;
     this.slots.clear();
     const entries = snapshot.entries;
     for (let i = 0; i < entries.length; i += 4)
