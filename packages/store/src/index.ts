@@ -1,6 +1,7 @@
 export * from './codec/byte-reader';
 export * from './codec/byte-writer';
 export * from './codec/record-codec';
+export * from './codec/batch-format';
 export * from './merkle/hashes';
 export * from './merkle/merkle-tree';
 export * from './merkle/verify';
@@ -9,6 +10,6 @@ export * from './sqlite/snapshot-shelf';
 export { FORMAT } from './sqlite/schema';
 export * from './audit/tree-head';
 export * from './audit/verify-run';
-export * from './merkle/batched-tree';
+export * from './audit/proofs';
 export * from './merkle/frontier';
 export * from './ndjson/ndjson';

@@ -1,9 +1,13 @@
 import { sign, verify, type KeyObject } from 'node:crypto';
 import type { Hash } from '../merkle/hashes';
 
-/** A commitment to the first `size` records of a run: their Merkle root, signed if a key was given. */
+/**
+ * A commitment to the first `size` records of a run: the Merkle root of the `batches` batches
+ * holding them, signed if a key was given.
+ */
 export interface TreeHead {
   readonly size: number;
+  readonly batches: number;
   readonly root: Hash;
   readonly signature?: Buffer;
 }

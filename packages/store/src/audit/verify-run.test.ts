@@ -5,7 +5,17 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { ByteReader } from '../codec/byte-reader';
 import { decodeRecord, recordBytes } from '../codec/record-codec';
-import { BATCH_SIZE, SqliteStore } from '../sqlite/sqlite-store';
+import {
+  BATCH_RECORDS as BATCH_SIZE,
+  appendFramed,
+  batchLeaf,
+  framesOf,
+  recordChecksum,
+} from '../codec/batch-format';
+import { ByteWriter } from '../codec/byte-writer';
+import { deflateRawSync } from 'node:zlib';
+import { SqliteStore } from '../sqlite/sqlite-store';
+import { formatHead } from './proofs';
 import { tamper } from '../test-support/tamper';
 import { runWorkload } from '../test-support/workload';
 import { verifyRun } from './verify-run';
@@ -19,12 +29,12 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 const keys = generateKeyPairSync('ed25519');
 
-/** A closed run of about 3,000 records, committed in several batches and flushes. */
+/** A closed run of about 3,200 records, in several batches, one of them short (a flush). */
 function recordRun(signed = false): { file: string; head: number } {
   const file = path.join(dir, 'run.db');
   const store = SqliteStore.create(file, signed ? { signingKey: keys.privateKey } : {});
   const sim = runWorkload(store, 1000);
-  store.flush(); // a head in the middle of the second batch
+  store.flush(); // a short second batch
   for (let i = 0; i < 600; i++) sim.dispatch(mmu.flush, {});
   sim.close();
   const head = store.head();
@@ -77,7 +87,7 @@ describe('verifyRun', () => {
     tamper(file, 1500, flipLastByte);
     expect(verifyRun(file).problem).toEqual({ kind: 'altered', seq: 1500 });
     expect(verifyRun(file).message).toBe(
-      'Record 1500 was altered: its bytes no longer match the hash committed for it',
+      'Record 1500 was altered: its bytes no longer match the checksum recorded for it',
     );
   });
 
@@ -95,8 +105,31 @@ describe('verifyRun', () => {
     expect(verifyRun(file).problem).toEqual({ kind: 'misplaced', seq: 1500, found: 1501 });
   });
 
-  it('names a forged record appended after the last commit, even with its hashes forged too', () => {
+  it('names a forged record appended after the last commit, in a batch of its own with its leaf', () => {
     const { file, head } = recordRun();
+    const store = SqliteStore.open(file, { readonly: true });
+    const last = [...store.read(head)][0]!;
+    store.close();
+    // The forger writes a batch row as the store would, but cannot add a head to a signed run
+    // (nor, unsigned, to the head its victim kept).
+    const forged = new ByteWriter();
+    appendFramed(forged, { ...last, seq: head + 1 });
+    const batch = forged.take();
+    const check = Buffer.alloc(4);
+    check.writeUInt32BE(recordChecksum(batch, framesOf(batch)[0]!));
+    const db = new Database(file);
+    db.prepare(
+      "INSERT INTO batches (first_seq, count, bytes, checks, leaf, first_tick, records) VALUES (?, 1, ?, ?, ?, 0, '[]')",
+    ).run(head + 1, deflateRawSync(batch), check, batchLeaf(head + 1, 1, batch));
+    db.close();
+    expect(verifyRun(file).problem).toEqual({ kind: 'uncommitted', from: head + 1, to: head + 1 });
+  });
+
+  it('names the last batch and its head when a record is forged into it, leaf and all', () => {
+    const { file, head } = recordRun();
+    const store = SqliteStore.open(file, { readonly: true });
+    const lastBatch = store.batchEnds().at(-2)! + 1;
+    store.close();
     tamper(
       file,
       head,
@@ -104,32 +137,87 @@ describe('verifyRun', () => {
         const last = decodeRecord(new ByteReader(records.at(-1)!));
         return [...records, Buffer.from(recordBytes({ ...last, seq: head + 1 }))];
       },
-      true,
+      'leaf',
     );
-    expect(verifyRun(file).problem).toEqual({ kind: 'uncommitted', from: head + 1, to: head + 1 });
-  });
-
-  it('names the first head that no longer holds when the forger rewrote the stored hashes too', () => {
-    const { file } = recordRun();
-    const heads = (
-      new Database(file, { readonly: true })
-        .prepare('SELECT size FROM heads ORDER BY size')
-        .all() as { size: number }[]
-    ).map((h) => h.size);
-    const firstAfter = heads.find((size) => size >= BATCH_SIZE + 500)!;
-    const before = heads.filter((size) => size < BATCH_SIZE + 500).at(-1)!;
-    tamper(file, BATCH_SIZE + 500, flipLastByte, true);
     expect(verifyRun(file).problem).toEqual({
       kind: 'head',
-      size: firstAfter,
-      from: before + 1,
-      to: firstAfter,
+      size: head,
+      from: lastBatch,
+      to: head,
     });
+  });
+
+  it.each(['checksums', 'leaf'] as const)(
+    'names the batch and the first head that no longer holds when the forger rewrote the %s too',
+    (cover) => {
+      const { file } = recordRun();
+      const heads = (
+        new Database(file, { readonly: true })
+          .prepare('SELECT size FROM heads ORDER BY size')
+          .all() as { size: number }[]
+      ).map((h) => h.size);
+      const firstAfter = heads.find((size) => size >= BATCH_SIZE + 500)!;
+      const before = heads.filter((size) => size < BATCH_SIZE + 500).at(-1)!;
+      tamper(file, BATCH_SIZE + 500, flipLastByte, cover);
+      const report = verifyRun(file);
+      expect(report.problem).toEqual({
+        kind: 'head',
+        size: firstAfter,
+        from: before + 1,
+        to: firstAfter,
+      });
+      expect(report.message).toBe(
+        `The tree head at ${firstAfter} no longer holds: records ${before + 1} to ${firstAfter} were rewritten, hashes and all`,
+      );
+    },
+  );
+
+  it('catches a tail cut off with its heads, or a run rewritten whole, given the head kept from the run', () => {
+    const { file, head } = recordRun();
+    const store = SqliteStore.open(file, { readonly: true });
+    const kept = store.treeHead();
+    const earlier = store.treeHeads()[0]!;
+    store.close();
+    expect(verifyRun(file, { head: kept })).toMatchObject({ ok: true });
+    expect(verifyRun(file, { head: earlier }).message).toContain(
+      `the run extends the head ${formatHead(earlier)}`,
+    );
+    // The last batch and its head dropped: the file alone is consistent.
+    const db = new Database(file);
+    const last = db.prepare('SELECT max(first_seq) AS first FROM batches').get() as {
+      first: number;
+    };
+    db.prepare('DELETE FROM batches WHERE first_seq = ?').run(last.first);
+    db.prepare('DELETE FROM heads WHERE size >= ?').run(last.first);
+    db.close();
+    expect(verifyRun(file)).toMatchObject({ ok: true, records: last.first - 1 });
+    expect(verifyRun(file, { head: kept })).toMatchObject({
+      ok: false,
+      problem: { kind: 'trusted-head', head: formatHead(kept), records: last.first - 1, cut: true },
+    });
+    expect(verifyRun(file, { head: kept }).message).toBe(
+      `The run no longer extends the head ${formatHead(kept)}: it holds only ${last.first - 1} records, the rest was cut off with its heads`,
+    );
+    // A record rewritten with every hash and head recomputed: only the kept head tells.
+    tamper(file, 10, flipLastByte, 'leaf');
+    const forged = SqliteStore.open(file, { readonly: true });
+    const heads = forged.treeHeads().map((h) => ({ size: h.size, root: forged.treeRoot(h.size) }));
+    forged.close();
+    const rewrite = new Database(file);
+    for (const h of heads)
+      rewrite.prepare('UPDATE heads SET root = ? WHERE size = ?').run(h.root, h.size);
+    rewrite.close();
+    expect(verifyRun(file).ok).toBe(true);
+    expect(verifyRun(file, { head: earlier }).problem).toMatchObject({
+      kind: 'trusted-head',
+      cut: false,
+    });
+    expect(head).toBeGreaterThan(last.first);
   });
 
   it('names the first head whose signature fails when the forger recomputed the heads as well', () => {
     const { file } = recordRun(true);
-    tamper(file, 1500, flipLastByte, true);
+    tamper(file, 1500, flipLastByte, 'leaf');
     // The forger recomputes every head's root, but cannot sign them.
     const store = SqliteStore.open(file, { readonly: true });
     const roots = store.treeHeads().map((h) => ({ size: h.size, root: store.treeRoot(h.size) }));

@@ -3,17 +3,15 @@ import Database from 'better-sqlite3';
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { inflateRawSync } from 'node:zlib';
-import { ByteReader } from '../codec/byte-reader';
-import { skipRecord } from '../codec/record-codec';
+import { batchLeaf, framesOf, recordChecksum, seqOf, type Framed } from '../codec/batch-format';
 import { Frontier } from '../merkle/frontier';
-import { leafHash, type Hash } from '../merkle/hashes';
-import { MerkleTree } from '../merkle/merkle-tree';
-import { BATCH_SIZE, LEAF_PREFIX_BYTES } from '../sqlite/sqlite-store';
+import { CHECKSUM_BYTES } from '../sqlite/batch-seal';
+import { formatHead, type HeadCommitment } from './proofs';
 import { checkTreeHead } from './tree-head';
 
 /** The first thing found wrong in a run, at the lowest seq it concerns. */
 export type AuditProblem =
-  /** The record's bytes no longer match the hash recorded for it. */
+  /** The record's bytes no longer match the checksum recorded for it. */
   | { readonly kind: 'altered'; readonly seq: number }
   /** The record with this seq is gone (deleted, or the log was cut short). */
   | { readonly kind: 'missing'; readonly seq: number }
@@ -21,7 +19,7 @@ export type AuditProblem =
   | { readonly kind: 'misplaced'; readonly seq: number; readonly found: number }
   /** The stored bytes from this seq on cannot be decoded. */
   | { readonly kind: 'unreadable'; readonly seq: number; readonly detail: string }
-  /** A tree head no longer holds for the records it covers: they were rewritten with their hashes. */
+  /** A tree head no longer holds for the records it covers: they were rewritten with their checksums. */
   | { readonly kind: 'head'; readonly size: number; readonly from: number; readonly to: number }
   /** A tree head's signature does not verify (or is missing in a signed run). */
   | {
@@ -30,10 +28,17 @@ export type AuditProblem =
       readonly from: number;
       readonly to: number;
     }
-  /** A batch's stored root does not match its records. */
+  /** A batch's stored leaf does not match its records. */
   | { readonly kind: 'batch'; readonly from: number; readonly to: number }
   /** Records that no tree head covers: appended after the last commit, by someone else. */
-  | { readonly kind: 'uncommitted'; readonly from: number; readonly to: number };
+  | { readonly kind: 'uncommitted'; readonly from: number; readonly to: number }
+  /** The run no longer extends the head the user kept: cut short, or rewritten up to it. */
+  | {
+      readonly kind: 'trusted-head';
+      readonly head: string;
+      readonly records: number;
+      readonly cut: boolean;
+    };
 
 /** What `verifyRun` found. */
 export interface AuditReport {
@@ -47,14 +52,25 @@ export interface AuditReport {
   readonly message: string;
 }
 
+/** What to check a run against beyond itself. */
+export interface VerifyOptions {
+  /** The signer's public key: a key stored in the run could have been replaced with the signatures. */
+  readonly trustedKey?: KeyObject;
+  /**
+   * A head kept from earlier (as `chronovisor run` prints it): the run must still extend it, which
+   * catches a tail cut off with its heads, or records rewritten with every hash the file holds.
+   */
+  readonly head?: HeadCommitment;
+}
+
 /**
  * Recomputes a run's Merkle tree from its stored records and checks it against everything it
- * committed to: each record's leaf hash, each tree head, each signature. Names the first record
- * that was altered, removed, reordered or inserted; where a forger also rewrote the stored hashes,
- * the first tree head that no longer holds and the seqs it covers. Pass the signer's public key
- * as `trustedKey`: a key stored in the run could have been replaced along with the signatures.
+ * committed to: each batch's leaf, each tree head, each signature, and a head the user kept.
+ * Names the first record that was altered, removed, reordered or inserted (each record's checksum
+ * names it when its batch's hash no longer matches); where a forger also rewrote the checksums,
+ * the first tree head that no longer holds and the seqs it covers.
  */
-export function verifyRun(path: string, options: { trustedKey?: KeyObject } = {}): AuditReport {
+export function verifyRun(path: string, options: VerifyOptions = {}): AuditReport {
   if (!existsSync(path)) throw new StoreError(`${path} does not exist`);
   let db: Database.Database;
   try {
@@ -66,7 +82,7 @@ export function verifyRun(path: string, options: { trustedKey?: KeyObject } = {}
     });
   }
   try {
-    return audit(db, options.trustedKey);
+    return audit(db, options);
   } finally {
     db.close();
   }
@@ -74,6 +90,7 @@ export function verifyRun(path: string, options: { trustedKey?: KeyObject } = {}
 
 interface HeadRow {
   size: number;
+  batches: number;
   root: Buffer;
   signature: Buffer | null;
 }
@@ -81,13 +98,13 @@ interface BatchRow {
   first_seq: number;
   count: number;
   bytes: Buffer;
-  leaves: Buffer;
-  root: Buffer;
+  checks: Buffer;
+  leaf: Buffer;
 }
 
-function audit(db: Database.Database, trustedKey: KeyObject | undefined): AuditReport {
+function audit(db: Database.Database, { trustedKey, head: kept }: VerifyOptions): AuditReport {
   const heads = db
-    .prepare('SELECT size, root, signature FROM heads ORDER BY size')
+    .prepare('SELECT size, batches, root, signature FROM heads ORDER BY size')
     .all() as HeadRow[];
   const stored = db.prepare("SELECT value FROM meta WHERE key = 'public_key'").get() as
     { value: string } | undefined;
@@ -105,105 +122,119 @@ function audit(db: Database.Database, trustedKey: KeyObject | undefined): AuditR
     ...(problem ? { problem } : {}),
     message: problem
       ? describe(problem)
-      : `${records} records and ${heads.length} tree heads verified (signatures: ${signatures})`,
+      : `${records} records and ${heads.length} tree heads verified (signatures: ${signatures})` +
+        (kept ? `; the run extends the head ${formatHead(kept)}` : ''),
   });
 
   const frontier = new Frontier();
+  let batches = 0;
   let expected = 1;
   let headIndex = 0;
   let covered = 0;
-  const batches = db
-    .prepare('SELECT first_seq, count, bytes, leaves, root FROM batches ORDER BY first_seq')
+  let keptHeld = false;
+  const rows = db
+    .prepare('SELECT first_seq, count, bytes, checks, leaf FROM batches ORDER BY first_seq')
     .iterate() as Iterable<BatchRow>;
-  for (const row of batches) {
+  for (const row of rows) {
     if (row.first_seq > expected) return report(expected - 1, { kind: 'missing', seq: expected });
-    let bytes: Buffer;
+    if (row.first_seq < expected)
+      return report(expected - 1, { kind: 'misplaced', seq: expected, found: row.first_seq });
+    let batch: Buffer;
+    let frames: Framed[];
     try {
-      bytes = inflateRawSync(row.bytes);
+      batch = inflateRawSync(row.bytes);
+      frames = framesOf(batch);
     } catch (error) {
+      const detail = (error as Error).message;
+      return report(expected - 1, { kind: 'unreadable', seq: expected, detail });
+    }
+    const leaf = batchLeaf(row.first_seq, frames.length, batch);
+    // The records where they belong, each one that is not named; by their checksums, when the
+    // batch no longer hashes to its leaf.
+    const problem = placeRecords(batch, frames, expected, row, !leaf.equals(row.leaf));
+    if (problem) return report(expected - 1, problem);
+    if (frames.length !== row.count)
       return report(expected - 1, {
-        kind: 'unreadable',
-        seq: expected,
-        detail: (error as Error).message,
+        kind: 'batch',
+        from: row.first_seq,
+        to: row.first_seq + row.count - 1,
       });
-    }
-    const input = new ByteReader(bytes);
-    const leaves: Hash[] = [];
-    for (let i = 0; !input.done; i++) {
-      const start = input.offset;
-      let seq: number;
-      try {
-        seq = skipRecord(input);
-      } catch (error) {
-        return report(expected - 1, {
-          kind: 'unreadable',
-          seq: expected,
-          detail: (error as Error).message,
-        });
-      }
-      if (seq > expected) {
-        // Gone, or just further on (records swapped)?
-        const problem: AuditProblem = appearsLater(input, expected)
-          ? { kind: 'misplaced', seq: expected, found: seq }
-          : { kind: 'missing', seq: expected };
-        return report(expected - 1, problem);
-      }
-      if (seq < expected)
-        return report(expected - 1, { kind: 'misplaced', seq: expected, found: seq });
-      const leaf = leafHash(bytes.subarray(start, input.offset));
-      const recorded = row.leaves.subarray(i * LEAF_PREFIX_BYTES, (i + 1) * LEAF_PREFIX_BYTES);
-      if (recorded.length < LEAF_PREFIX_BYTES)
-        return report(expected - 1, { kind: 'uncommitted', from: expected, to: expected });
-      if (!leaf.subarray(0, LEAF_PREFIX_BYTES).equals(recorded))
-        return report(expected - 1, { kind: 'altered', seq });
-      leaves.push(leaf);
-      expected++;
-    }
-    // The heads committed inside this batch hold if the tree recomputed from its records agrees.
-    const last = row.first_seq + leaves.length - 1;
-    const batchRoot = MerkleTree.of(leaves).root();
+    frontier.push(leaf, 1);
+    batches++;
+    const last = row.first_seq + frames.length - 1;
+    // The heads committed with this batch hold if the tree recomputed from the records agrees.
     while (headIndex < heads.length && heads[headIndex]!.size <= last) {
       const head = heads[headIndex]!;
-      const inBatch = head.size - row.first_seq + 1;
-      // A batch is a complete subtree only when full; before that, its prefix is the tree's tail.
-      const tail =
-        inBatch === leaves.length ? batchRoot : MerkleTree.of(leaves.slice(0, inBatch)).root();
-      const root = frontier.root(tail);
       const range = { size: head.size, from: covered + 1, to: head.size };
-      if (!root.equals(head.root)) return report(expected - 1, { kind: 'head', ...range });
-      if (key && (!head.signature || !checkTreeHead(head.size, head.root, head.signature, key))) {
+      if (head.size !== last || head.batches !== batches || !frontier.root().equals(head.root))
+        return report(expected - 1, { kind: 'head', ...range });
+      if (key && (!head.signature || !checkTreeHead(head.size, head.root, head.signature, key)))
         return report(expected - 1, { kind: 'signature', ...range });
-      }
       covered = head.size;
       headIndex++;
     }
-    // The store rebuilds its tree from these roots when it reopens a run: they must hold too.
-    if (!batchRoot.equals(row.root))
+    if (kept && !keptHeld && last >= kept.size) {
+      if (last !== kept.size || !frontier.root().equals(kept.root))
+        return report(expected - 1, {
+          kind: 'trusted-head',
+          head: formatHead(kept),
+          records: last,
+          cut: false,
+        });
+      keptHeld = true;
+    }
+    // The store rebuilds its tree from these leaves when it reopens a run: they must hold too.
+    if (!leaf.equals(row.leaf))
       return report(expected - 1, { kind: 'batch', from: row.first_seq, to: last });
-    if (leaves.length === BATCH_SIZE) frontier.push(batchRoot, BATCH_SIZE);
+    expected = last + 1;
   }
   const records = expected - 1;
   if (headIndex < heads.length) return report(records, { kind: 'missing', seq: expected });
   if (covered < records)
     return report(records, { kind: 'uncommitted', from: covered + 1, to: records });
+  if (kept && !keptHeld)
+    return report(records, { kind: 'trusted-head', head: formatHead(kept), records, cut: true });
   return report(records);
 }
 
-/** True if a record with `seq` follows in the rest of the batch (read on a copy of the reader). */
-function appearsLater(input: ByteReader, seq: number): boolean {
-  const rest = new ByteReader(input.bytes, input.offset, input.end);
-  try {
-    while (!rest.done) if (skipRecord(rest) === seq) return true;
-  } catch {
-    return false;
+/**
+ * The first record out of place in a batch (missing, swapped or inserted), or, when `suspect`
+ * (the batch no longer hashes to its leaf), the first whose checksum fails.
+ */
+function placeRecords(
+  batch: Buffer,
+  frames: readonly Framed[],
+  expected: number,
+  row: BatchRow,
+  suspect: boolean,
+): AuditProblem | undefined {
+  for (let i = 0; i < frames.length; i++) {
+    const seq = expected + i;
+    let found: number;
+    try {
+      found = seqOf(batch, frames[i]!);
+    } catch (error) {
+      return { kind: 'unreadable', seq, detail: (error as Error).message };
+    }
+    if (found !== seq) {
+      const later = frames.slice(i + 1).some((f) => seqOf(batch, f) === seq);
+      return found > seq && !later ? { kind: 'missing', seq } : { kind: 'misplaced', seq, found };
+    }
+    if (suspect) {
+      const at = i * CHECKSUM_BYTES;
+      if (at + CHECKSUM_BYTES > row.checks.length)
+        return { kind: 'batch', from: row.first_seq, to: row.first_seq + row.count - 1 };
+      if (row.checks.readUInt32BE(at) !== recordChecksum(batch, frames[i]!))
+        return { kind: 'altered', seq };
+    }
   }
-  return false;
+  return undefined;
 }
 
 function describe(problem: AuditProblem): string {
   switch (problem.kind) {
     case 'altered':
-      return `Record ${problem.seq} was altered: its bytes no longer match the hash committed for it`;
+      return `Record ${problem.seq} was altered: its bytes no longer match the checksum recorded for it`;
     case 'missing':
       return `Record ${problem.seq} is missing: it was removed, or the log was cut short`;
     case 'misplaced':
@@ -215,8 +246,12 @@ function describe(problem: AuditProblem): string {
     case 'signature':
       return `The signature of the tree head at ${problem.size} does not verify: records ${problem.from} to ${problem.to} cannot be trusted`;
     case 'batch':
-      return `The stored root of records ${problem.from} to ${problem.to} does not match them`;
+      return `The stored leaf of the batch of records ${problem.from} to ${problem.to} does not match them`;
     case 'uncommitted':
       return `Records ${problem.from} to ${problem.to} are covered by no tree head: they were appended after the last commit`;
+    case 'trusted-head':
+      return problem.cut
+        ? `The run no longer extends the head ${problem.head}: it holds only ${problem.records} records, the rest was cut off with its heads`
+        : `The run no longer extends the head ${problem.head}: records up to ${problem.records} were rewritten since, hashes and heads included`;
   }
 }

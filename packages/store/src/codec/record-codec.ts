@@ -23,6 +23,9 @@ import { ByteWriter } from './byte-writer';
 
 const Kind = { Command: 1, Rejected: 2, Event: 3 } as const;
 
+/** The first byte of an event's canonical bytes (a command's is 1, or 2 when refused). */
+export const EVENT_KIND = Kind.Event;
+
 const Tag = {
   Null: 0,
   False: 1,

@@ -1,5 +1,4 @@
 import fc from 'fast-check';
-import { batchedTree } from './batched-tree';
 import { Frontier } from './frontier';
 import { EMPTY_ROOT, leafHash, nodeHash } from './hashes';
 import { MerkleTree } from './merkle-tree';
@@ -169,39 +168,16 @@ describe('RFC 6962 Merkle tree', () => {
   });
 });
 
-describe('a tree stored in batches', () => {
-  it('gives the same heads and proofs as the plain tree, reading only the partial batch for a head', () => {
-    fc.assert(
-      fc.property(
-        fc.integer({ min: 1, max: 200 }),
-        fc.constantFrom(1, 2, 4, 8, 16),
-        fc.nat(),
-        (size, batch, pick) => {
-          const leaves = Array.from({ length: size }, (_, i) => leafHash(Buffer.from(`r${i}`)));
-          const plain = MerkleTree.of(leaves);
-          const roots = Array.from({ length: Math.floor(size / batch) }, (_, b) =>
-            MerkleTree.of(leaves.slice(b * batch, (b + 1) * batch)).root(),
-          );
-          let leafReads = 0;
-          const stored = batchedTree(size, batch, roots, (b) => {
-            leafReads++;
-            return leaves.slice(b * batch, (b + 1) * batch);
-          });
-          expect(stored.root()).toEqual(plain.root());
-          const index = pick % size;
-          expect(stored.inclusionProof(index)).toEqual(plain.inclusionProof(index));
-          expect(stored.consistencyProof(1 + (pick % size))).toEqual(
-            plain.consistencyProof(1 + (pick % size)),
-          );
-          return leafReads >= 0;
-        },
-      ),
-      { numRuns: 300 },
-    );
-  });
-});
-
 describe('Frontier', () => {
+  it('gives the head of every size, leaf by leaf, as the whole tree does', () => {
+    const leaves = Array.from({ length: 75 }, (_, i) => leafHash(Buffer.from(`r${i}`)));
+    const frontier = new Frontier();
+    for (let size = 1; size <= leaves.length; size++) {
+      frontier.push(leaves[size - 1]!, 1);
+      expect(frontier.root()).toEqual(MerkleTree.of(leaves.slice(0, size)).root());
+    }
+  });
+
   it('gives the head of every size from batch roots and a partial tail', () => {
     const batch = 4;
     const leaves = Array.from({ length: 75 }, (_, i) => leafHash(Buffer.from(`r${i}`)));

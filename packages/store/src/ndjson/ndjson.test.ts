@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { SqliteStore } from '../sqlite/sqlite-store';
 import { runWorkload } from '../test-support/workload';
 import { NdjsonError, exportNdjson, importNdjson } from './ndjson';
+import * as mmu from '@chronovisor/mmu';
 
 let dir: string;
 beforeEach(() => {
@@ -15,7 +16,10 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 describe('NDJSON export and import', () => {
   it('round-trips a SQLite run exactly: records, digests, manifest, and so the same Merkle root', () => {
     const original = SqliteStore.create(path.join(dir, 'a.db'), { manifest: { seed: 1 } });
-    runWorkload(original, 2500).close();
+    const sim = runWorkload(original, 1200);
+    original.flush(); // a short batch: the copy must end its batch there too
+    for (let i = 0; i < 800; i++) sim.dispatch(mmu.flush, {});
+    sim.close();
     const file = path.join(dir, 'run.ndjson');
     expect(exportNdjson(original, original.manifest(), file)).toBe(original.head());
 
@@ -31,9 +35,34 @@ describe('NDJSON export and import', () => {
     expect(records).toBe(a.head());
     expect([...b.read(1)]).toEqual([...a.read(1)]);
     expect(b.digests()).toEqual(a.digests());
+    expect(b.batchEnds()).toEqual(a.batchEnds());
     expect(b.treeRoot()).toEqual(a.treeRoot());
     a.close();
     b.close();
+  });
+
+  it('reads a format-2 export (no seals), batching the run afresh', () => {
+    const original = SqliteStore.create(path.join(dir, 'a.db'));
+    runWorkload(original, 1500).close();
+    const file = path.join(dir, 'run.ndjson');
+    exportNdjson(original, {}, file);
+    const lines = readFileSync(file, 'utf8').split('\n');
+    const old = [
+      lines[0]!.replace('"format":3', '"format":2'),
+      ...lines.slice(1).filter((l) => !l.startsWith('{"seal"')),
+    ];
+    writeFileSync(file, old.join('\n'));
+    const { store } = importNdjson(file, () => SqliteStore.create(path.join(dir, 'b.db')));
+    (store as SqliteStore).close();
+    const b = SqliteStore.open(path.join(dir, 'b.db'), { readonly: true });
+    expect([...b.read(1)]).toEqual([...original.read(1)]);
+    const full = Math.floor(original.head() / 1024);
+    expect(b.batchEnds()).toEqual([
+      ...Array.from({ length: full }, (_, i) => (i + 1) * 1024),
+      original.head(),
+    ]);
+    b.close();
+    original.close();
   });
 
   it('writes bytes as base64 and reads them back as bytes', () => {
@@ -86,7 +115,7 @@ describe('NDJSON export and import', () => {
     // Format 1 recorded calls as command records: refused, saying what to do.
     writeFileSync(file, `{"chronovisor":"run","format":1,"manifest":{}}\n`);
     expect(() => importNdjson(file, () => new MemoryStore())).toThrow(
-      `${file}:1: format 1 is not 2: format 1 recorded calls as command records`,
+      `${file}:1: format 1 is not one this version reads (2, 3): format 1 recorded calls as command records`,
     );
   });
 });

@@ -1,9 +1,13 @@
 import { ChronovisorError, type LogRecord, type StateDigest, type Store } from '@chronovisor/core';
 import { closeSync, openSync, readSync, writeSync } from 'node:fs';
 
-/** The NDJSON interchange format's version. */
-/** 2: Plugin API 2's records (only commands from outside are command records). */
-export const NDJSON_FORMAT = 2;
+/**
+ * The NDJSON interchange format's version. 3: where each batch of the audit tree ends (format 2,
+ * without them, is still read: its run is batched afresh). 2: Plugin API 2's records (only
+ * commands from outside are command records).
+ */
+export const NDJSON_FORMAT = 3;
+const READABLE_FORMATS = [2, 3];
 
 /** A malformed NDJSON run: names the file, the line and what was expected. */
 export class NdjsonError extends ChronovisorError {}
@@ -15,7 +19,10 @@ export class NdjsonError extends ChronovisorError {}
  *   {"chronovisor":"run","format":1,"manifest":{…}}
  *   {"seq":1,"tick":1,"actor":"user","cause":0,"kind":"command","type":"mmu.map","args":{…}}
  *   {"digest":{"seq":1,"digest":"…","projections":{…}}}
+ *   {"seal":1024}
  *
+ * A seal line follows the last record of each batch of the run's audit tree (and its digests):
+ * an imported run is batched the same way, so it has the same Merkle root.
  * Bytes (Uint8Array) are written as {"$bytes":"<base64>"}; a plain object with a "$bytes" key
  * would read back as bytes, so payloads should not use that key.
  */
@@ -34,18 +41,28 @@ const reviver = (_key: string, value: unknown): unknown => {
   return value;
 };
 
+/** A store whose records are sealed in batches (the audit tree's leaves), which an export keeps. */
+interface BatchedStore extends Store {
+  /** The last seq of each batch, in order. */
+  batchEnds(): number[];
+}
+
 /** Writes a run as NDJSON to `path`; returns the number of records written. */
-export function exportNdjson(store: Store, manifest: unknown, path: string): number {
+export function exportNdjson(store: Store | BatchedStore, manifest: unknown, path: string): number {
   const fd = openSync(path, 'w');
   try {
     let chunk = `${JSON.stringify({ chronovisor: 'run', format: NDJSON_FORMAT, manifest })}\n`;
     const digests = [...store.digests()].sort((a, b) => a.seq - b.seq);
+    const seals = 'batchEnds' in store ? store.batchEnds() : [];
     let next = 0;
+    let nextSeal = 0;
     let records = 0;
     for (const record of store.read(1)) {
       chunk += `${JSON.stringify(record, replacer)}\n`;
       while (next < digests.length && digests[next]!.seq === record.seq)
         chunk += `${JSON.stringify({ digest: digests[next++] })}\n`;
+      if (seals[nextSeal] === record.seq)
+        chunk += `${JSON.stringify({ seal: seals[nextSeal++] })}\n`;
       records++;
       if (chunk.length > 1 << 20) {
         writeSync(fd, chunk);
@@ -98,9 +115,9 @@ export function importNdjson(
       const header = value as { chronovisor?: unknown; format?: unknown; manifest?: unknown };
       if (header?.chronovisor !== 'run')
         throw new NdjsonError(`${path}:${line}: expected the header {"chronovisor":"run",…}`);
-      if (header.format !== NDJSON_FORMAT)
+      if (!READABLE_FORMATS.includes(header.format as number))
         throw new NdjsonError(
-          `${path}:${line}: format ${String(header.format)} is not ${NDJSON_FORMAT}` +
+          `${path}:${line}: format ${String(header.format)} is not one this version reads (${READABLE_FORMATS.join(', ')})` +
             (header.format === 1
               ? ': format 1 recorded calls as command records; export the run again with this version from a run recorded by it'
               : ''),
@@ -112,6 +129,15 @@ export function importNdjson(
     if (value !== null && typeof value === 'object' && 'digest' in value) {
       flush();
       store.appendDigest(checkDigest(value.digest, path, line));
+      return;
+    }
+    if (value !== null && typeof value === 'object' && 'seal' in value) {
+      if (value.seal !== records)
+        throw new NdjsonError(
+          `${path}:${line}: a seal after record ${records} names record ${JSON.stringify(value.seal)}`,
+        );
+      flush();
+      store.flush(); // the batch ends here, as it did in the run exported
       return;
     }
     pending.push(checkRecord(value, records + 1, path, line));

@@ -1,41 +1,35 @@
 import { deflateRawSync } from 'node:zlib';
-import { leafHash, type Hash } from '../merkle/hashes';
-import { Frontier } from '../merkle/frontier';
+import { batchLeaf, framesOf, recordChecksum } from '../codec/batch-format';
+import type { Hash } from '../merkle/hashes';
+import { indexBatch, type BatchIndex, type KindTable } from './record-index';
 
-/** Bytes of each record's leaf hash kept per record: enough to name an altered record. */
-export const LEAF_PREFIX_BYTES = 4;
+/** Bytes of each record's checksum kept with its batch. */
+export const CHECKSUM_BYTES = 4;
 
-/** What a batch of encoded records is stored as: the costly, self-contained part of a commit. */
+/** What a batch is stored as: the costly, self-contained part of a commit. */
 export interface BatchSeal {
-  /** The records' canonical bytes, concatenated and deflated (raw DEFLATE). */
+  /** The batch's bytes (framed canonical records), deflated (raw DEFLATE). */
   readonly bytes: Buffer;
-  /** The first {@link LEAF_PREFIX_BYTES} bytes of each record's leaf hash. */
-  readonly leaves: Buffer;
-  /** The RFC 6962 root of the batch's records. */
-  readonly root: Hash;
+  /** Each record's CRC-32, big-endian, {@link CHECKSUM_BYTES} a record: they name an altered record. */
+  readonly checks: Buffer;
+  /** The batch's leaf hash in the run's Merkle tree. */
+  readonly leaf: Hash;
+  readonly index: BatchIndex;
 }
 
 /**
- * Seals a batch: each record's leaf hash, the batch's Merkle root, the deflated bytes. A pure
- * function of the encoded records (`ends[i]` is where record i ends), so it runs as well on
- * another thread as on this one.
+ * Seals a batch: its leaf hash, its records' checksums and index, the deflated bytes. A function
+ * of the batch (and the run's kinds so far), so it runs as well on another thread as on this one.
  */
-export function sealBatch(encoded: Uint8Array, ends: Uint32Array): BatchSeal {
-  // The tree's right edge, leaf by leaf: the batch root, in n - 1 node hashes. (Not MerkleTree,
-  // which would load @chronovisor/core into the sealing thread for its errors.)
-  const tree = new Frontier();
-  const prefixes = Buffer.alloc(ends.length * LEAF_PREFIX_BYTES);
-  let start = 0;
-  for (let i = 0; i < ends.length; i++) {
-    const leaf = leafHash(encoded.subarray(start, ends[i]));
-    // By hand: Buffer#copy costs more in argument checks than four byte stores.
-    for (let k = 0; k < LEAF_PREFIX_BYTES; k++) prefixes[i * LEAF_PREFIX_BYTES + k] = leaf[k]!;
-    tree.push(leaf, 1);
-    start = ends[i]!;
-  }
+export function sealBatch(batch: Uint8Array, first: number, kinds: KindTable): BatchSeal {
+  const frames = framesOf(batch);
+  const checks = Buffer.alloc(frames.length * CHECKSUM_BYTES);
+  for (let i = 0; i < frames.length; i++)
+    checks.writeUInt32BE(recordChecksum(batch, frames[i]!), i * CHECKSUM_BYTES);
   return {
-    bytes: deflateRawSync(encoded, { level: 1 }),
-    leaves: prefixes,
-    root: tree.root(),
+    bytes: deflateRawSync(batch, { level: 1 }),
+    checks,
+    leaf: batchLeaf(first, frames.length, batch),
+    index: indexBatch(batch, frames, kinds),
   };
 }

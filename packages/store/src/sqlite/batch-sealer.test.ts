@@ -1,46 +1,63 @@
-import { StoreError } from '@chronovisor/core';
+import { StoreError, type LogRecord } from '@chronovisor/core';
+import { ByteWriter } from '../codec/byte-writer';
+import { appendFramed } from '../codec/batch-format';
 import { sealBatch } from './batch-seal';
 import { BatchSealer } from './batch-sealer';
+import { KindTable } from './record-index';
 
-/** A batch of `count` made-up records of varied lengths, as encoded bytes and their ends. */
-function batch(count: number, salt: number): { encoded: Uint8Array; ends: Uint32Array } {
-  const ends = new Uint32Array(count);
-  let length = 0;
-  for (let i = 0; i < count; i++) ends[i] = length += 1 + ((i * 7 + salt) % 40);
-  const encoded = new Uint8Array(length).map((_, i) => (i * 31 + salt) & 0xff);
-  return { encoded, ends };
+/** A batch of `count` records of varied lengths and kinds, from seq `first`. */
+function batch(first: number, count: number, salt: number): Uint8Array {
+  const out = new ByteWriter();
+  for (let i = 0; i < count; i++) {
+    const seq = first + i;
+    const record: LogRecord =
+      i % 3 === 0
+        ? { seq, tick: seq, actor: 'user', cause: 0, kind: 'command', type: 't.go', args: { n: i } }
+        : {
+            seq,
+            tick: seq,
+            actor: `plugin:p${salt % 2}`,
+            cause: seq - 1,
+            kind: 'event',
+            type: `t.thing.happened${i % 2}`,
+            v: 1,
+            data: { pad: 'x'.repeat((i * 7 + salt) % 200) },
+          };
+    appendFramed(out, record);
+  }
+  return out.take();
 }
-
-const copy = ({ encoded, ends }: { encoded: Uint8Array; ends: Uint32Array }) => ({
-  encoded: encoded.slice(),
-  ends: ends.slice(),
-});
 
 describe('BatchSealer', () => {
   it('seals on its own thread, in submission order, exactly as sealing here does', () => {
-    const sealer = new BatchSealer();
-    const other = new BatchSealer(); // a second recording, interleaved on the same thread
+    const sealer = new BatchSealer([]);
+    const other = new BatchSealer([]); // a second recording, interleaved on the same thread
     try {
       expect(sealer.threaded).toBe(true);
-      const batches = [batch(1024, 1), batch(3, 2), batch(1, 3), batch(700, 4)];
-      for (const [i, b] of batches.entries()) {
-        sealer.submit(copy(b).encoded, copy(b).ends);
-        other.submit(
-          copy(batches[batches.length - 1 - i]!).encoded,
-          copy(batches[batches.length - 1 - i]!).ends,
-        );
+      const batches: [number, Uint8Array][] = [
+        [1, batch(1, 1024, 1)],
+        [1025, batch(1025, 3, 2)],
+        [1028, batch(1028, 1, 3)],
+        [1029, batch(1029, 700, 4)],
+      ];
+      for (const [i, [first, bytes]] of batches.entries()) {
+        sealer.submit(bytes.slice(), first);
+        const [mirrorFirst, mirror] = batches[batches.length - 1 - i]!;
+        other.submit(mirror.slice(), mirrorFirst);
       }
       expect(sealer.inFlight).toBe(4);
-      for (const [i, b] of batches.entries()) {
-        const want = sealBatch(b.encoded, b.ends);
+      // Kinds are numbered per recording, in the order its batches bring them.
+      const here = new KindTable();
+      const mirrored = new KindTable();
+      for (const [i, [first, bytes]] of batches.entries()) {
+        const want = sealBatch(bytes, first, here);
         const got = sealer.take();
-        expect(Buffer.from(got.root)).toEqual(Buffer.from(want.root));
-        expect(Buffer.from(got.leaves)).toEqual(Buffer.from(want.leaves));
-        expect(Buffer.from(got.bytes)).toEqual(Buffer.from(want.bytes));
-        const mirrored = batches[batches.length - 1 - i]!;
-        expect(Buffer.from(other.take().root)).toEqual(
-          Buffer.from(sealBatch(mirrored.encoded, mirrored.ends).root),
-        );
+        expect(got.leaf).toEqual(want.leaf);
+        expect(got.checks).toEqual(want.checks);
+        expect(got.bytes).toEqual(want.bytes);
+        expect(got.index).toEqual(want.index);
+        const [mirrorFirst, mirror] = batches[batches.length - 1 - i]!;
+        expect(other.take().index).toEqual(sealBatch(mirror, mirrorFirst, mirrored).index);
       }
       expect(sealer.inFlight).toBe(0);
     } finally {
@@ -49,8 +66,23 @@ describe('BatchSealer', () => {
     }
   });
 
+  it('numbers kinds on from those a reopened run already holds', () => {
+    const sealer = new BatchSealer([
+      { id: 1, kind: 'command', rejected: 0, type: 't.go', actor: 'user' },
+    ]);
+    try {
+      sealer.submit(batch(1, 3, 0), 1);
+      expect(sealer.take().index.newKinds.map((k) => [k.id, k.type])).toEqual([
+        [2, 't.thing.happened1'],
+        [3, 't.thing.happened0'],
+      ]);
+    } finally {
+      sealer.close();
+    }
+  });
+
   it('refuses to take a batch nobody submitted', () => {
-    const sealer = new BatchSealer();
+    const sealer = new BatchSealer([]);
     try {
       expect(() => sealer.take()).toThrow(StoreError);
     } finally {

@@ -8,15 +8,15 @@ import {
   type MessagePort,
 } from 'node:worker_threads';
 import { sealBatch, type BatchSeal } from './batch-seal';
+import { KindTable, type RecordKind } from './record-index';
 import type { SealChannel, SealRequest } from './seal-worker';
 
 /** How long a recording waits on a seal before it calls the sealing thread lost. */
 const STALL_MS = 120_000;
 
 /**
- * Seals batches in submission order, on the sealing thread when there is one: hashing each
- * record (SHA-256 costs ~1 µs a call in Node, twice a record with the tree's nodes) and deflating
- * is most of what recording costs, and it runs there while this thread goes on simulating.
+ * Seals batches in submission order, on the sealing thread when there is one: hashing, checksums,
+ * the index and deflating run there while this thread goes on simulating.
  * `take()` blocks (Atomics.wait) until the oldest submitted batch is sealed: a simulation never
  * yields to the event loop, so replies are read synchronously from the port.
  */
@@ -24,15 +24,18 @@ export class BatchSealer {
   private readonly channel?: { port: MessagePort; replies: Int32Array };
   private submitted = 0;
   private taken = 0;
-  /** Seals made on this thread, when there is no sealing thread. */
+  /** Seals made on this thread, when there is no sealing thread, and the kinds they number. */
   private readonly inline: BatchSeal[] = [];
+  private readonly kinds: KindTable;
 
-  constructor() {
+  /** @param kinds the record kinds the run already holds */
+  constructor(kinds: readonly RecordKind[]) {
+    this.kinds = new KindTable(kinds);
     const worker = sealingThread.join();
     if (!worker) return;
     const { port1, port2 } = new MessageChannel();
     const replies = new Int32Array(new SharedArrayBuffer(4));
-    worker.postMessage({ port: port2, replies } satisfies SealChannel, [port2]);
+    worker.postMessage({ port: port2, replies, kinds } satisfies SealChannel, [port2]);
     this.channel = { port: port1, replies };
   }
 
@@ -46,18 +49,15 @@ export class BatchSealer {
     return this.submitted - this.taken;
   }
 
-  /** Queues a batch (records' canonical bytes, and where each ends); the sealer keeps both. */
-  submit(encoded: Uint8Array, ends: Uint32Array): void {
+  /** Queues a batch (its framed records, from seq `first`); the sealer keeps the bytes. */
+  submit(batch: Uint8Array, first: number): void {
     this.submitted++;
     if (!this.channel) {
-      this.inline.push(sealBatch(encoded, ends));
+      this.inline.push(sealBatch(batch, first, this.kinds));
       return;
     }
-    const request: SealRequest = { encoded, ends };
-    this.channel.port.postMessage(request, [
-      encoded.buffer as ArrayBuffer,
-      ends.buffer as ArrayBuffer,
-    ]);
+    const request: SealRequest = { batch, first };
+    this.channel.port.postMessage(request, [batch.buffer as ArrayBuffer]);
   }
 
   /** The seal of the oldest batch not yet taken, waiting for it if need be. */
@@ -71,14 +71,17 @@ export class BatchSealer {
         throw new StoreError(`The batch sealing thread has not answered for ${STALL_MS / 1000} s`);
     }
     const reply = receiveMessageOnPort(port)?.message as
-      { bytes: Uint8Array; leaves: Uint8Array; root: Uint8Array } | { error: string } | undefined;
+      | { bytes: Uint8Array; checks: Uint8Array; leaf: Uint8Array; index: BatchSeal['index'] }
+      | { error: string }
+      | undefined;
     if (!reply) throw new StoreError('The batch sealing thread counted a reply it did not send');
     if ('error' in reply) throw new StoreError(`Sealing a batch failed: ${reply.error}`);
     // Typed arrays come through a port as plain Uint8Arrays: Buffers again, over the same bytes.
     return {
       bytes: asBuffer(reply.bytes),
-      leaves: asBuffer(reply.leaves),
-      root: asBuffer(reply.root),
+      checks: asBuffer(reply.checks),
+      leaf: asBuffer(reply.leaf),
+      index: reply.index,
     };
   }
 

@@ -5,7 +5,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { verifyRun } from '../audit/verify-run';
-import { BATCH_SIZE, SqliteStore } from './sqlite-store';
+import { BATCH_RECORDS as BATCH_SIZE } from '../codec/batch-format';
+import { SqliteStore } from './sqlite-store';
 
 const registerSrc = path.join(__dirname, '..', '..', '..', '..', 'register-src.js');
 

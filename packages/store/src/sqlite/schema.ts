@@ -1,13 +1,21 @@
 /**
- * The run file format this version writes and reads. Format 7 is format 6's file with Plugin API
- * 2's records: only commands from outside are command records (calls and reactors' commands leave
- * their events alone), so a format-6 log cannot be re-executed byte for byte.
+ * The run file format this version writes and reads. Format 8 makes each batch one leaf of the
+ * audit tree (format 7 had a leaf per record); format 7 had Plugin API 2's records (only commands
+ * from outside are command records), so a format-6 log cannot be re-executed byte for byte.
  */
-export const FORMAT = 7;
+export const FORMAT = 8;
 
-/** What wrote each older format, for the message that refuses it. */
-export const FORMAT_HISTORY: Readonly<Record<number, string>> = {
-  6: 'Chronovisor before Plugin API 2, which recorded calls as command records',
+/** What wrote each older format, and how to bring its runs to this one. */
+export const FORMAT_HISTORY: Readonly<Record<number, { by: string; convert: string }>> = {
+  6: {
+    by: 'Chronovisor before Plugin API 2, which recorded calls as command records',
+    convert: 'record the run again with this version (chronovisor run <scenario>)',
+  },
+  7: {
+    by: 'Chronovisor before batch leaves, whose audit tree had a leaf per record',
+    convert:
+      'export it with the version that wrote it (chronovisor export <run.db> --ndjson <run.ndjson>), then import that with this one (chronovisor import <run.ndjson> <new.db>)',
+  },
 };
 
 /**
@@ -15,15 +23,15 @@ export const FORMAT_HISTORY: Readonly<Record<number, string>> = {
  *
  * - `meta`: the format version, the run's manifest (plugin set, config, seed, created-by), and
  *   whether the run is still open (`open` = 1 while recording; still 1 after a crash).
- * - `batches`: the log. Row after row of up to 1,024 records, `bytes` holding their canonical
- *   encoding concatenated and deflated (raw DEFLATE); `first_seq` and `count` say which.
- *   `leaves` holds the first 4 bytes of each record's Merkle leaf hash (to name an altered record)
- *   and `root` the Merkle root of the batch's records (a complete subtree of the log's tree).
- *   `first_tick` and `records` (JSON, one `[record kind id, seq − cause, tick − first_tick]` per
- *   record; a cause of 0 is written 0) are the index behind the `records` view.
- * - `heads`: the signed tree heads: after each commit, the RFC 6962 root of the first `size`
- *   records, and its Ed25519 signature when the run was recorded with a key (the public key is
- *   in `meta`).
+ * - `batches`: the log. Row after row of up to 1,024 records, `bytes` holding the batch (each
+ *   record's canonical encoding framed by its length, see the README) deflated (raw DEFLATE);
+ *   `first_seq` and `count` say which. `leaf` is the batch's leaf hash in the audit tree, and
+ *   `checks` each record's CRC-32 (4 bytes, big-endian), to name an altered record. `first_tick`
+ *   and `records` (JSON, one `[record kind id, seq − cause, tick − first_tick]` per record; a
+ *   cause of 0 is written 0) are the index behind the `records` view.
+ * - `heads`: the signed tree heads: after each commit, the RFC 6962 root of the batches holding
+ *   the first `size` records (`batches` of them), and its Ed25519 signature when the run was
+ *   recorded with a key (the public key is in `meta`).
  * - `record_kinds`: each distinct (kind, rejected, type, actor) of the run, once.
  * - `records`: a view of one row per record (seq, kind, type, actor, cause, tick, rejected),
  *   expanding each batch's `records` JSON with `json_each` and its kind ids from `record_kinds`:
@@ -37,12 +45,17 @@ CREATE TABLE batches (
   first_seq INTEGER PRIMARY KEY,
   count INTEGER NOT NULL,
   bytes BLOB NOT NULL,
-  leaves BLOB NOT NULL,
-  root BLOB NOT NULL,
+  checks BLOB NOT NULL,
+  leaf BLOB NOT NULL,
   first_tick INTEGER NOT NULL,
   records TEXT NOT NULL
 );
-CREATE TABLE heads (size INTEGER PRIMARY KEY, root BLOB NOT NULL, signature BLOB);
+CREATE TABLE heads (
+  size INTEGER PRIMARY KEY,
+  batches INTEGER NOT NULL,
+  root BLOB NOT NULL,
+  signature BLOB
+);
 CREATE TABLE record_kinds (
   id INTEGER PRIMARY KEY,
   kind TEXT NOT NULL,

@@ -4,10 +4,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { runWorkload } from '../test-support/workload';
-import { recordBytes } from '../codec/record-codec';
-import { leafHash } from '../merkle/hashes';
-import { verifyConsistency, verifyInclusion } from '../merkle/verify';
-import { BATCH_SIZE, SqliteStore } from './sqlite-store';
+import { BATCH_RECORDS as BATCH_SIZE } from '../codec/batch-format';
+import { checkConsistencyProof, checkRecordProof, formatHead } from '../audit/proofs';
+import { verifyRun } from '../audit/verify-run';
+import { SqliteStore } from './sqlite-store';
 import * as mmu from '@chronovisor/mmu';
 
 let dir: string;
@@ -86,10 +86,11 @@ describe('SqliteStore', () => {
     expect(expected.at(-1)).toMatchObject({ type: 'mmu.map', rejected: 1, cause: 0 });
   });
 
-  it('goes on recording into a reopened run, continuing its last batch', () => {
+  it('goes on recording into a reopened run, in a batch after its last (short) one', () => {
     const store = SqliteStore.create(file());
     runWorkload(store, 1200).close();
     const head = store.head();
+    const ends = store.batchEnds();
     store.close();
     const again = SqliteStore.open(file());
     again.append([
@@ -107,7 +108,9 @@ describe('SqliteStore', () => {
     const reopened = SqliteStore.open(file(), { readonly: true });
     expect(reopened.head()).toBe(head + 1);
     expect([...reopened.read(head)].map((r) => r.seq)).toEqual([head, head + 1]);
+    expect(reopened.batchEnds()).toEqual([...ends, head + 1]);
     reopened.close();
+    expect(verifyRun(file())).toMatchObject({ ok: true, records: head + 1 });
   });
 
   it('refuses to overwrite a run, a gap in the log, and writes to a read-only or closed store', () => {
@@ -147,9 +150,13 @@ describe('SqliteStore', () => {
     for (const [format, advice] of [
       [
         6,
-        'record the run again with this version (chronovisor run <scenario>), or read it with the version that wrote it (Chronovisor before Plugin API 2, which recorded calls as command records)',
+        ' (format 6 was written by Chronovisor before Plugin API 2, which recorded calls as command records): record the run again with this version (chronovisor run <scenario>)',
       ],
-      [8, 'read it with a newer version of Chronovisor'],
+      [
+        7,
+        ' (format 7 was written by Chronovisor before batch leaves, whose audit tree had a leaf per record): export it with the version that wrote it (chronovisor export <run.db> --ndjson <run.ndjson>), then import that with this one (chronovisor import <run.ndjson> <new.db>)',
+      ],
+      [9, ': read it with a newer version of Chronovisor'],
     ] as const) {
       const name = `format-${format}.db`;
       SqliteStore.create(file(name)).close();
@@ -157,7 +164,7 @@ describe('SqliteStore', () => {
       db.prepare("UPDATE meta SET value = ? WHERE key = 'format'").run(String(format));
       db.close();
       expect(() => SqliteStore.open(file(name))).toThrow(
-        `${file(name)} is a Chronovisor run of format ${format}; this version reads format 7: ${advice}`,
+        `${file(name)} is a Chronovisor run of format ${format}; this version reads format 8${advice}`,
       );
     }
   });
@@ -211,28 +218,30 @@ describe('SqliteStore proofs', () => {
     const heads = store.treeHeads();
     const last = heads.at(-1)!;
     expect(last.size).toBe(store.head());
+    expect(last.batches).toBe(Math.ceil(last.size / BATCH_SIZE));
     expect(store.treeRoot()).toEqual(last.root);
     for (const seq of [1, BATCH_SIZE, BATCH_SIZE + 1, last.size]) {
-      const record = [...store.read(seq, seq)][0]!;
-      const proof = store.inclusionProof(seq);
-      expect(proof.length).toBeLessThanOrEqual(Math.ceil(Math.log2(last.size)));
-      expect(
-        verifyInclusion(leafHash(recordBytes(record)), seq - 1, last.size, proof, last.root),
-      ).toBe(true);
-      expect(
-        verifyInclusion(
-          leafHash(recordBytes({ ...record, tick: record.tick + 1 })),
-          seq - 1,
-          last.size,
-          proof,
-          last.root,
-        ),
-      ).toBe(false);
+      const proof = store.recordProof(seq);
+      expect(proof.path.length).toBeLessThanOrEqual(Math.ceil(Math.log2(last.batches)));
+      const checked = checkRecordProof(proof, last);
+      expect(checked).toMatchObject({ ok: true, record: [...store.read(seq, seq)][0] });
+      const bytes = Buffer.from(proof.batch.bytes);
+      bytes[bytes.length - 1]! ^= 1;
+      expect(checkRecordProof({ ...proof, batch: { ...proof.batch, bytes } }, last).ok).toBe(false);
+      expect(checkRecordProof(proof, { size: last.size, root: heads[0]!.root }).message).toBe(
+        `The proof is against the head ${formatHead(last)}, not the one given (${formatHead({ size: last.size, root: heads[0]!.root })})`,
+      );
     }
     for (const earlier of heads.slice(0, -1)) {
       const proof = store.consistencyProof(earlier.size);
-      expect(verifyConsistency(earlier.size, last.size, earlier.root, last.root, proof)).toBe(true);
+      expect(checkConsistencyProof(proof)).toBe(true);
+      expect(checkConsistencyProof({ ...proof, from: { ...proof.from, root: last.root } })).toBe(
+        false,
+      );
     }
+    expect(() => store.recordProof(1, 5)).toThrow(
+      'No tree head covers exactly the first 5 records',
+    );
     store.close();
   });
 });

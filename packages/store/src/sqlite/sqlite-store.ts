@@ -12,29 +12,18 @@ import { existsSync } from 'node:fs';
 import { inflateRawSync } from 'node:zlib';
 import { ByteReader, DecodeError } from '../codec/byte-reader';
 import { ByteWriter } from '../codec/byte-writer';
-import {
-  atEvent,
-  canonicalRecords,
-  decodeRecord,
-  encodeRecord,
-  skipRecord,
-} from '../codec/record-codec';
-import { signTreeHead } from '../audit/tree-head';
+import { BATCH_BYTES, BATCH_RECORDS, appendFramed, framesOf, seqOf } from '../codec/batch-format';
+import { EVENT_KIND, decodeRecord } from '../codec/record-codec';
+import { signTreeHead, type TreeHead } from '../audit/tree-head';
 import { Frontier } from '../merkle/frontier';
-import { leafHash, type Hash } from '../merkle/hashes';
+import type { Hash } from '../merkle/hashes';
+import { MerkleTree } from '../merkle/merkle-tree';
 import { BatchSealer } from './batch-sealer';
 import type { BatchSeal } from './batch-seal';
-import { batchedTree } from '../merkle/batched-tree';
-import { MerkleTree } from '../merkle/merkle-tree';
-import type { TreeHead } from '../audit/tree-head';
-import { RecordIndex } from './record-index';
+import type { ConsistencyProof, RecordProof } from '../audit/proofs';
+import type { RecordKind } from './record-index';
 import { SnapshotShelf } from './snapshot-shelf';
 import { FORMAT, FORMAT_HISTORY, SCHEMA } from './schema';
-
-/** Records per stored batch: one row, one compressed blob, one transaction when it fills. */
-export const BATCH_SIZE = 1024;
-
-export { LEAF_PREFIX_BYTES } from './batch-seal';
 
 /** How to create a run file. */
 export interface CreateOptions {
@@ -52,21 +41,22 @@ export interface RunStatus {
 }
 
 /**
- * The embedded default store: one SQLite file per run (WAL mode), records encoded canonically and
- * stored 1,024 to a row as one compressed blob, so recording costs one insert per batch, not per
- * record. What the process had committed survives a kill at any instant: a batch still filling
- * is held in memory until it fills or `flush()` writes it. A `records` view gives one row per
- * record, so a run can be queried with the stock `sqlite3` shell.
+ * The embedded default store: one SQLite file per run (WAL mode), records encoded canonically as
+ * they are appended and stored 1,024 to a row as one compressed blob, so recording costs one
+ * insert per batch, not per record. Each batch is one leaf of the run's audit tree. What the
+ * process had committed survives a kill at any instant: a batch still filling is held in memory
+ * until it fills or `flush()` seals it (short). A `records` view gives one row per record, so a
+ * run can be queried with the stock `sqlite3` shell.
  */
 export class SqliteStore implements Store {
   private readonly db: Database.Database;
   private last = 0;
-  /** Records appended since the last full batch: rewritten as one row at each flush until full. */
+  /** The records of the batch filling (to read them before it is stored), and its bytes. */
   private pending: LogRecord[] = [];
-  /** Full batches handed to the sealer and not yet committed, oldest first. */
-  private readonly sealing: LogRecord[][] = [];
+  private readonly batch = new ByteWriter();
+  /** Batches handed to the sealer and not yet committed, oldest first. */
+  private readonly sealing: { first: number; count: number }[] = [];
   private sealer?: BatchSealer;
-  private readonly writer = new ByteWriter();
   private stateDigests: StateDigest[] = [];
   /** Digests not yet written: they go in with the batch holding their seq, never before it. */
   private pendingDigests: StateDigest[] = [];
@@ -76,11 +66,12 @@ export class SqliteStore implements Store {
   private readonly insertBatch: Database.Statement;
   private readonly insertDigest: Database.Statement;
   private readonly insertHead: Database.Statement;
+  private readonly insertKind: Database.Statement;
   private readonly selectBatch: Database.Statement;
-  /** The complete subtrees of the log's Merkle tree over the full batches. */
+  /** The complete subtrees of the audit tree over the batches stored. */
   private readonly frontier = new Frontier();
+  private batches = 0;
   private signingKey?: KeyObject;
-  private readonly index: RecordIndex;
 
   private constructor(
     readonly path: string,
@@ -88,29 +79,27 @@ export class SqliteStore implements Store {
     readonly readonly: boolean,
   ) {
     this.db = db;
-    this.selectBatch = db.prepare('SELECT count, bytes FROM batches WHERE first_seq = ?');
+    this.selectBatch = db.prepare(
+      'SELECT first_seq, count, bytes FROM batches WHERE first_seq <= ? ORDER BY first_seq DESC LIMIT 1',
+    );
     this.insertBatch = db.prepare(
-      'INSERT OR REPLACE INTO batches (first_seq, count, bytes, leaves, root, first_tick, records) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      'INSERT INTO batches (first_seq, count, bytes, checks, leaf, first_tick, records) VALUES (?, ?, ?, ?, ?, ?, ?)',
     );
     this.insertDigest = db.prepare(
       'INSERT OR REPLACE INTO digests (seq, digest, projections) VALUES (?, ?, ?)',
     );
-    this.index = new RecordIndex(db);
     this.insertHead = db.prepare(
-      'INSERT OR REPLACE INTO heads (size, root, signature) VALUES (?, ?, ?)',
+      'INSERT OR REPLACE INTO heads (size, batches, root, signature) VALUES (?, ?, ?, ?)',
     );
-    const fullRoots = db
-      .prepare('SELECT root FROM batches WHERE count = ? ORDER BY first_seq')
-      .all(BATCH_SIZE) as { root: Buffer }[];
-    for (const { root } of fullRoots) this.frontier.push(root, BATCH_SIZE);
+    this.insertKind = db.prepare(
+      'INSERT INTO record_kinds (id, kind, rejected, type, actor) VALUES (?, ?, ?, ?, ?)',
+    );
+    for (const leaf of this.leaves()) this.frontier.push(leaf, 1);
+    this.batches = this.frontier.size;
     const lastBatch = db
       .prepare('SELECT first_seq, count FROM batches ORDER BY first_seq DESC LIMIT 1')
       .get() as { first_seq: number; count: number } | undefined;
     this.last = lastBatch ? lastBatch.first_seq + lastBatch.count - 1 : 0;
-    // A batch that was still filling when the file was last flushed goes on filling.
-    if (lastBatch && lastBatch.count < BATCH_SIZE && !readonly) {
-      this.pending = [...this.readBatch(lastBatch.first_seq)];
-    }
     const digestRows = db
       .prepare('SELECT seq, digest, projections FROM digests ORDER BY seq')
       .all() as {
@@ -165,11 +154,14 @@ export class SqliteStore implements Store {
         { value: string } | undefined;
       if (!format) throw new Error('it has no format version');
       if (Number(format.value) !== FORMAT) {
+        const older = FORMAT_HISTORY[Number(format.value)];
         throw new StoreError(
           `${path} is a Chronovisor run of format ${format.value}; this version reads format ${FORMAT}` +
-            (Number(format.value) < FORMAT
-              ? `: record the run again with this version (chronovisor run <scenario>), or read it with the version that wrote it (${FORMAT_HISTORY[Number(format.value)] ?? 'an older one'})`
-              : ': read it with a newer version of Chronovisor'),
+            (older
+              ? ` (format ${format.value} was written by ${older.by}): ${older.convert}`
+              : Number(format.value) > FORMAT
+                ? ': read it with a newer version of Chronovisor'
+                : ': read it with the version of Chronovisor that wrote it'),
         );
       }
     } catch (error) {
@@ -195,14 +187,15 @@ export class SqliteStore implements Store {
   append(records: readonly LogRecord[]): void {
     this.assertWritable();
     this.last = checkContinuity(this.last, records);
-    for (const record of records) {
+    for (let i = 0; i < records.length; i++) {
+      const record = records[i]!;
+      // Encoded now: what the log holds is the record as appended, whatever its holder does next.
+      appendFramed(this.batch, record);
       this.pending.push(record);
-      if (this.pending.length === BATCH_SIZE) {
-        this.seal(this.pending);
-        this.sealing.push(this.pending);
-        this.pending = [];
+      if (this.pending.length === BATCH_RECORDS || this.batch.length >= BATCH_BYTES) {
+        this.seal();
         // One batch sealing on the other thread while this one fills the next: commits lag a batch.
-        while (this.sealing.length > 1) this.commit(this.sealing.shift()!, this.sealer!.take());
+        while (this.sealing.length > 1) this.commitOldest();
       }
     }
   }
@@ -224,29 +217,23 @@ export class SqliteStore implements Store {
     if (from < 1) throw new StoreError(`Cannot read from seq ${from}: seqs start at 1`);
     this.commitSealing();
     const end = Math.min(to, this.last);
-    const firstBatch = Math.floor((from - 1) / BATCH_SIZE) * BATCH_SIZE + 1;
+    const starting = this.selectBatch.get(from) as { first_seq: number } | undefined;
     const rows = this.db
       .prepare(
         'SELECT first_seq FROM batches WHERE first_seq >= ? AND first_seq <= ? ORDER BY first_seq',
       )
-      .iterate(firstBatch, end) as Iterable<{ first_seq: number }>;
-    const stored: number[] = [];
-    for (const row of rows) stored.push(row.first_seq);
-    // The last seq given: the batch still filling is both stored (once flushed) and pending.
-    let given = from - 1;
-    for (const first of stored) {
-      for (const record of this.readBatch(first, eventsOnly)) {
-        if (record.seq <= given) continue;
+      .all(starting?.first_seq ?? from, end) as { first_seq: number }[];
+    for (const { first_seq } of rows) {
+      for (const record of this.readBatch(first_seq, eventsOnly)) {
+        if (record.seq < from) continue;
         if (record.seq > end) return;
-        given = record.seq;
         yield record;
       }
     }
-    // The tail not yet written to the file.
+    // The batch still filling, not yet in the file.
     for (const record of this.pending) {
-      if (record.seq <= given || (eventsOnly && record.kind !== 'event')) continue;
+      if (record.seq < from || (eventsOnly && record.kind !== 'event')) continue;
       if (record.seq > end) return;
-      given = record.seq;
       yield record;
     }
   }
@@ -265,13 +252,11 @@ export class SqliteStore implements Store {
     return this.stateDigests;
   }
 
-  /** Writes the batch still filling, so everything appended so far survives a crash. */
+  /** Seals the batch still filling (short) and commits it, so everything appended survives a crash. */
   flush(): void {
     if (this.readonly || this.closed) return;
+    if (this.pending.length > 0) this.seal();
     this.commitSealing();
-    if (this.pending.length === 0) return;
-    this.seal(this.pending);
-    this.commit(this.pending, this.sealer!.take());
   }
 
   /** Flushes and marks the run closed cleanly. */
@@ -286,46 +271,44 @@ export class SqliteStore implements Store {
     this.db.close();
   }
 
-  /** Hands a batch's canonical bytes to the sealer (hashes and deflate, on another thread). */
-  private seal(records: readonly LogRecord[]): void {
-    const writer = this.writer;
-    writer.reset();
-    const ends = new Uint32Array(records.length);
-    for (let i = 0; i < records.length; i++) {
-      encodeRecord(writer, records[i]!);
-      ends[i] = writer.length;
-    }
-    this.sealer ??= new BatchSealer();
-    this.sealer.submit(writer.bytes.slice(0, writer.length), ends);
+  /** Hands the batch filling to the sealer (hashes, checksums, index, deflate: on another thread). */
+  private seal(): void {
+    const first = this.pending[0]!.seq;
+    this.sealer ??= new BatchSealer(this.kinds());
+    this.sealer.submit(this.batch.bytes.slice(0, this.batch.length), first);
+    this.sealing.push({ first, count: this.pending.length });
+    this.pending = [];
+    this.batch.reset();
   }
 
-  /** Commits the full batches still being sealed. */
+  /** Commits the batches still being sealed. */
   private commitSealing(): void {
-    while (this.sealing.length > 0) this.commit(this.sealing.shift()!, this.sealer!.take());
+    while (this.sealing.length > 0) this.commitOldest();
   }
 
   /**
-   * Commits a sealed batch: its records, their leaf hashes and root, the digests it covers, and
-   * the new tree head, in one transaction, so a crash leaves all of it or none. A batch still
-   * filling is written again, whole, at each flush until it is full.
+   * Commits the oldest sealed batch: its records, checksums and leaf, the record kinds and digests
+   * it brings, and the new tree head, in one transaction, so a crash leaves all of it or none.
    */
-  private commit(records: readonly LogRecord[], seal: BatchSeal): void {
-    const first = records[0]!.seq;
-    const count = records.length;
-    const full = count === BATCH_SIZE;
-    if (full) this.frontier.push(seal.root, BATCH_SIZE);
+  private commitOldest(): void {
+    const { first, count } = this.sealing.shift()!;
+    const seal: BatchSeal = this.sealer!.take();
+    this.frontier.push(seal.leaf, 1);
+    this.batches++;
     const size = first + count - 1;
-    const headRoot = full ? this.frontier.root() : this.frontier.root(seal.root);
-    const signature = this.signingKey ? signTreeHead(size, headRoot, this.signingKey) : null;
+    const root = this.frontier.root();
+    const signature = this.signingKey ? signTreeHead(size, root, this.signingKey) : null;
     const digests = this.pendingDigests.filter((d) => d.seq <= size);
+    const { index } = seal;
     this.db.transaction(() => {
-      const index = this.index.describe(records);
+      for (const k of index.newKinds)
+        this.insertKind.run(k.id, k.kind, k.rejected, k.type, k.actor);
       this.insertBatch.run(
         first,
         count,
         seal.bytes,
-        seal.leaves,
-        seal.root,
+        seal.checks,
+        seal.leaf,
         index.firstTick,
         index.json,
       );
@@ -335,43 +318,67 @@ export class SqliteStore implements Store {
           d.digest,
           d.projections ? JSON.stringify(d.projections) : null,
         );
-      this.insertHead.run(size, headRoot, signature);
+      this.insertHead.run(size, this.batches, root, signature);
     })();
     if (digests.length > 0) this.pendingDigests = this.pendingDigests.filter((d) => d.seq > size);
   }
 
-  /** The stored row of the batch starting at `first`. */
-  private storedBatch(first: number): { count: number; bytes: Buffer } {
-    const row = this.selectBatch.get(first) as { count: number; bytes: Buffer } | undefined;
-    if (!row) throw new StoreError(`${this.path}: the batch from seq ${first} is missing`);
-    return row;
+  private kinds(): RecordKind[] {
+    return this.db
+      .prepare('SELECT id, kind, rejected, type, actor FROM record_kinds ORDER BY id')
+      .all() as RecordKind[];
   }
 
-  /**
-   * The records of the batch starting at `first` (or only its events: the commands' structure
-   * is checked, not decoded), checked: a corrupt batch names its seqs.
-   */
-  private readBatch(first: number, eventsOnly = false): LogRecord[] {
-    const row = this.storedBatch(first);
-    const where = `${this.path}: the batch of seqs ${first} to ${first + row.count - 1}`;
-    let bytes: Buffer;
+  /** The stored batch holding `seq`, its bytes inflated. */
+  private storedBatch(seq: number): { first: number; count: number; batch: Buffer } {
+    const row = this.selectBatch.get(seq) as
+      { first_seq: number; count: number; bytes: Buffer } | undefined;
+    if (!row || row.first_seq + row.count <= seq)
+      throw new StoreError(`${this.path}: the batch holding seq ${seq} is missing`);
+    const where = `${this.path}: the batch of seqs ${row.first_seq} to ${row.first_seq + row.count - 1}`;
     try {
-      bytes = inflateRawSync(row.bytes);
+      return { first: row.first_seq, count: row.count, batch: inflateRawSync(row.bytes) };
     } catch (error) {
       throw new StoreError(
         `${where} is corrupt (it does not decompress: ${(error as Error).message})`,
         { cause: error },
       );
     }
-    const input = new ByteReader(bytes);
+  }
+
+  /**
+   * The records of the batch starting at `first` (or only its events: commands are skipped by
+   * their frame, not decoded), checked: a corrupt batch names its seqs.
+   */
+  private readBatch(first: number, eventsOnly = false): LogRecord[] {
+    const { count, batch } = this.storedBatch(first);
+    const where = `${this.path}: the batch of seqs ${first} to ${first + count - 1}`;
     const records: LogRecord[] = [];
-    for (let i = 0; i < row.count; i++) {
+    let frames;
+    try {
+      frames = framesOf(batch);
+    } catch (error) {
+      throw new StoreError(`${where} is corrupt: ${(error as Error).message}`, { cause: error });
+    }
+    if (frames.length !== count)
+      throw new StoreError(`${where} is corrupt: it holds ${frames.length} records, not ${count}`);
+    for (let i = 0; i < count; i++) {
       const seq = first + i;
-      let record: LogRecord | undefined;
-      let at: number;
+      const frame = frames[i]!;
       try {
-        if (eventsOnly && !atEvent(input)) at = skipRecord(input);
-        else at = (record = decodeRecord(input)).seq;
+        if (eventsOnly && batch[frame.start] !== EVENT_KIND) {
+          if (seqOf(batch, frame) !== seq)
+            throw new StoreError(
+              `${where} is corrupt at seq ${seq}: it holds seq ${seqOf(batch, frame)} there`,
+            );
+          continue;
+        }
+        const record = decodeRecord(new ByteReader(batch, frame.start, frame.end));
+        if (record.seq !== seq)
+          throw new StoreError(
+            `${where} is corrupt at seq ${seq}: it holds seq ${record.seq} there`,
+          );
+        records.push(record);
       } catch (error) {
         if (error instanceof DecodeError)
           throw new StoreError(`${where} is corrupt at seq ${seq}: ${error.message}`, {
@@ -379,13 +386,17 @@ export class SqliteStore implements Store {
           });
         throw error;
       }
-      if (at !== seq)
-        throw new StoreError(`${where} is corrupt at seq ${seq}: it holds seq ${at} there`);
-      if (record) records.push(record);
     }
-    if (!input.done)
-      throw new StoreError(`${where} is corrupt: it holds more than its ${row.count} records`);
     return records;
+  }
+
+  /** The framed bytes of the batch holding `seq`, with its place in the run. */
+  batchOf(seq: number): { index: number; first: number; count: number; batch: Buffer } {
+    const { first, count, batch } = this.storedBatch(seq);
+    const { n: index } = this.db
+      .prepare('SELECT count(*) AS n FROM batches WHERE first_seq < ?')
+      .get(first) as { n: number };
+    return { index, first, count, batch };
   }
 
   // ---- bookmarks ---------------------------------------------------------------------------
@@ -421,29 +432,63 @@ export class SqliteStore implements Store {
 
   /** The tree heads committed so far, oldest first. */
   treeHeads(): TreeHead[] {
-    const rows = this.db.prepare('SELECT size, root, signature FROM heads ORDER BY size').all() as {
-      size: number;
-      root: Buffer;
-      signature: Buffer | null;
-    }[];
-    return rows.map(({ size, root, signature }) =>
-      signature ? { size, root, signature } : { size, root },
+    const rows = this.db
+      .prepare('SELECT size, batches, root, signature FROM heads ORDER BY size')
+      .all() as { size: number; batches: number; root: Buffer; signature: Buffer | null }[];
+    return rows.map(({ size, batches, root, signature }) =>
+      signature ? { size, batches, root, signature } : { size, batches, root },
     );
   }
 
-  /** The Merkle root of the first `size` committed records, as the stored records give it. */
+  /** The tree head covering exactly the first `size` records (the last one by default). */
+  treeHead(size = this.committed()): TreeHead {
+    const head = this.treeHeads().find((h) => h.size === size);
+    if (!head)
+      throw new StoreError(
+        `No tree head covers exactly the first ${size} records: heads end where batches end (${this.committed()} records are committed)`,
+      );
+    return head;
+  }
+
+  /** The Merkle root of the batches holding the first `size` records, recomputed from their leaves. */
   treeRoot(size = this.committed()): Hash {
-    return this.tree(size).root();
+    return this.tree(this.treeHead(size).batches).root();
   }
 
-  /** The audit path of record `seq` in the tree of the first `size` records (RFC 6962). */
-  inclusionProof(seq: number, size = this.committed()): Hash[] {
-    return this.tree(size).inclusionProof(seq - 1, size);
+  /** Proves record `seq` is in the run as the head of `size` records committed it. */
+  recordProof(seq: number, size = this.committed()): RecordProof {
+    const head = this.treeHead(size);
+    if (!Number.isSafeInteger(seq) || seq < 1 || seq > size)
+      throw new StoreError(`Cannot prove seq ${seq}: the head covers records 1 to ${size}`);
+    const { index, first, count, batch } = this.batchOf(seq);
+    return {
+      seq,
+      batch: { index, first, count, bytes: batch },
+      path: this.tree(head.batches).inclusionProof(index),
+      head: { size: head.size, batches: head.batches, root: head.root },
+    };
   }
 
-  /** The proof that the tree of `second` records extends the one of `first` (RFC 6962). */
-  consistencyProof(first: number, second = this.committed()): Hash[] {
-    return this.tree(second).consistencyProof(first, second);
+  /** Proves the head of `second` records extends the one of `first` without rewriting it. */
+  consistencyProof(first: number, second = this.committed()): ConsistencyProof {
+    const from = this.treeHead(first);
+    const to = this.treeHead(second);
+    return {
+      from: { size: from.size, batches: from.batches, root: from.root },
+      to: { size: to.size, batches: to.batches, root: to.root },
+      path: from.batches === to.batches ? [] : this.tree(to.batches).consistencyProof(from.batches),
+    };
+  }
+
+  /** The last seq of each stored batch, in order: where the audit tree's leaves end. */
+  batchEnds(): number[] {
+    return (
+      this.db
+        .prepare('SELECT first_seq + count - 1 AS last FROM batches ORDER BY first_seq')
+        .all() as {
+        last: number;
+      }[]
+    ).map((r) => r.last);
   }
 
   /** Records covered by the last tree head. */
@@ -454,30 +499,15 @@ export class SqliteStore implements Store {
     return row.size ?? 0;
   }
 
-  private tree(size: number): MerkleTree {
-    if (size > this.committed()) {
-      throw new StoreError(
-        `Only the first ${this.committed()} records are committed; flush before asking for a tree of ${size}`,
-      );
-    }
-    const roots = this.db
-      .prepare('SELECT root FROM batches WHERE count = ? ORDER BY first_seq')
-      .all(BATCH_SIZE) as { root: Buffer }[];
-    return batchedTree(
-      size,
-      BATCH_SIZE,
-      roots.map((r) => r.root),
-      (batch) => this.batchLeaves(batch * BATCH_SIZE + 1),
-    );
+  private tree(batches: number): MerkleTree {
+    return MerkleTree.of(this.leaves().slice(0, batches));
   }
 
-  /** The leaf hashes of a stored batch, recomputed from its records' canonical bytes. */
-  private batchLeaves(first: number): Hash[] {
-    const row = this.storedBatch(first);
-    const leaves: Hash[] = [];
-    for (const { bytes } of canonicalRecords(inflateRawSync(row.bytes)))
-      leaves.push(leafHash(bytes));
-    return leaves;
+  /** The stored leaf of each batch, in order. */
+  private leaves(): Hash[] {
+    return (
+      this.db.prepare('SELECT leaf FROM batches ORDER BY first_seq').all() as { leaf: Buffer }[]
+    ).map((r) => r.leaf);
   }
 
   private setMeta(key: string, value: string): void {

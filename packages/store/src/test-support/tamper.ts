@@ -1,38 +1,52 @@
 import Database from 'better-sqlite3';
-import { inflateRawSync, deflateRawSync } from 'node:zlib';
-import { canonicalRecords } from '../codec/record-codec';
-import { leafHash } from '../merkle/hashes';
-import { MerkleTree } from '../merkle/merkle-tree';
-import { LEAF_PREFIX_BYTES } from '../sqlite/sqlite-store';
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import { batchLeaf, framesOf, recordChecksum } from '../codec/batch-format';
+import { CHECKSUM_BYTES } from '../sqlite/batch-seal';
+
+/** How far a forger goes to cover an edit: not at all, the records' checksums, or the batch's leaf too. */
+export type Cover = 'none' | 'checksums' | 'leaf';
 
 /**
  * What a forger does to a run file: edits the canonical bytes of the records in the batch holding
- * `seq`, and, if `rehash`, recomputes the stored leaf hashes and batch root to match.
+ * `seq` (`index` is that record's place in the batch), and covers the edit as far as `cover` says.
  */
 export function tamper(
   file: string,
   seq: number,
   edit: (records: Buffer[], index: number) => Buffer[],
-  rehash = false,
+  cover: Cover = 'none',
 ): void {
   const db = new Database(file);
   const row = db
     .prepare(
-      'SELECT first_seq, bytes, leaves FROM batches WHERE first_seq <= ? ORDER BY first_seq DESC LIMIT 1',
+      'SELECT first_seq, count, bytes, checks, leaf FROM batches WHERE first_seq <= ? ORDER BY first_seq DESC LIMIT 1',
     )
-    .get(seq) as { first_seq: number; bytes: Buffer; leaves: Buffer };
-  const records = [...canonicalRecords(inflateRawSync(row.bytes))].map((r) => Buffer.from(r.bytes));
+    .get(seq) as { first_seq: number; count: number; bytes: Buffer; checks: Buffer; leaf: Buffer };
+  const batch = inflateRawSync(row.bytes);
+  const records = framesOf(batch).map((f) => Buffer.from(batch.subarray(f.start, f.end)));
   const edited = edit(records, seq - row.first_seq);
-  const leaves = rehash
-    ? Buffer.concat(edited.map((r) => leafHash(r).subarray(0, LEAF_PREFIX_BYTES)))
-    : row.leaves;
-  const update = rehash
-    ? db.prepare(
-        'UPDATE batches SET bytes = ?, count = ?, leaves = ?, root = ? WHERE first_seq = ?',
-      )
-    : db.prepare('UPDATE batches SET bytes = ?, count = ?, leaves = ? WHERE first_seq = ?');
-  const args: unknown[] = [deflateRawSync(Buffer.concat(edited)), edited.length, leaves];
-  if (rehash) args.push(MerkleTree.of(edited.map((r) => leafHash(r))).root());
-  update.run(...args, row.first_seq);
+  const framed = Buffer.concat(edited.flatMap((r) => [varint(r.length), r]));
+  const frames = framesOf(framed);
+  const checks =
+    cover === 'none'
+      ? row.checks
+      : Buffer.concat(
+          frames.map((f) => {
+            const check = Buffer.alloc(CHECKSUM_BYTES);
+            check.writeUInt32BE(recordChecksum(framed, f));
+            return check;
+          }),
+        );
+  const leaf = cover === 'leaf' ? batchLeaf(row.first_seq, edited.length, framed) : row.leaf;
+  db.prepare(
+    'UPDATE batches SET bytes = ?, count = ?, checks = ?, leaf = ? WHERE first_seq = ?',
+  ).run(deflateRawSync(framed), edited.length, checks, leaf, row.first_seq);
   db.close();
+}
+
+function varint(n: number): Buffer {
+  const bytes: number[] = [];
+  for (; n >= 0x80; n = Math.floor(n / 0x80)) bytes.push((n % 0x80) | 0x80);
+  bytes.push(n);
+  return Buffer.from(bytes);
 }
