@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import { existsSync, truncateSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, truncateSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import Database from 'better-sqlite3';
 import { SqliteStore } from '@chronovisor/store';
@@ -390,5 +390,54 @@ describe('chronovisor', () => {
     const verify = chronovisor('verify', file('v.db'));
     expect(verify.status).toBe(1);
     expect(verify.stdout).toMatch(/✗ Records \d+ to \d+ are covered by no tree head/);
+  });
+
+  it('prints the final head; proves a record; checks the proof and the run against the head kept', () => {
+    const run = chronovisor('run', quickstart, '--out', file('p.db'), '--json');
+    const { head } = JSON.parse(run.stdout) as { head: string };
+    expect(head).toMatch(/^\d+:[0-9a-f]{64}$/);
+    expect(chronovisor('run', quickstart, '--out', file('p2.db')).stdout).toContain(
+      `chronovisor verify ${file('p2.db')} --head ${head}`,
+    );
+
+    expect(
+      chronovisor('prove', file('p.db'), '--seq', '1234', '--out', file('proof.json')).status,
+    ).toBe(0);
+    const checked = chronovisor('verify', '--proof', file('proof.json'), '--head', head);
+    expect(checked.status).toBe(0);
+    expect(checked.stdout).toMatch(/✓ Record 1234 \(\w+ [\w.-]+\) is in the run as the head/);
+    // The proof against another head, a forged proof, a proof file that exists already.
+    const other = `${head.split(':')[0]}:${'0'.repeat(64)}`;
+    expect(chronovisor('verify', '--proof', file('proof.json'), '--head', other).status).toBe(1);
+    const proof = JSON.parse(readFileSync(file('proof.json'), 'utf8')) as {
+      batch: { bytes: string };
+    };
+    const bytes = Buffer.from(proof.batch.bytes, 'base64');
+    bytes[bytes.length - 1]! ^= 1;
+    proof.batch.bytes = bytes.toString('base64');
+    writeFileSync(file('forged.json'), JSON.stringify(proof));
+    const forged = chronovisor('verify', '--proof', file('forged.json'), '--head', head);
+    expect(forged.status).toBe(1);
+    expect(forged.stdout).toContain('does not hash to the head');
+    expect(refusedWith('prove', file('p.db'), '--seq', '1', '--out', file('proof.json'))).toBe(
+      `error: ${file('proof.json')} already exists; choose another file or remove it first`,
+    );
+    expect(refusedWith('verify', '--proof', file('p.db'))).toMatch(/^error: .*p\.db is not JSON/);
+    expect(refusedWith('verify', file('p.db'), '--head', 'latest')).toMatch(
+      /^error: --head: A head is/,
+    );
+
+    // The run file against the head kept: still whole, then with its last batch and head cut off.
+    expect(chronovisor('verify', file('p.db'), '--head', head).status).toBe(0);
+    const db = new Database(file('p.db'));
+    db.prepare('DELETE FROM batches WHERE first_seq = (SELECT max(first_seq) FROM batches)').run();
+    db.prepare('DELETE FROM heads WHERE size = (SELECT max(size) FROM heads)').run();
+    db.close();
+    expect(chronovisor('verify', file('p.db')).status).toBe(0);
+    const cut = chronovisor('verify', file('p.db'), '--head', head);
+    expect(cut.status).toBe(1);
+    expect(cut.stdout).toMatch(
+      /✗ The run no longer extends the head .*: it holds only \d+ records/,
+    );
   });
 });

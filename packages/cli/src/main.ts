@@ -12,6 +12,7 @@ import { run } from './commands/run';
 import { stats } from './commands/stats';
 import { parseInjection, trace } from './commands/trace';
 import { exportRun, importRun } from './commands/transfer';
+import { prove } from './commands/prove';
 import { verify } from './commands/verify';
 
 const integer = (value: string): number => {
@@ -78,21 +79,48 @@ function program(exit: (code: number) => void): Command {
   cli
     .command('verify')
     .description(
-      "Check a run's audit chain: names the first record or tree head that was tampered with.",
+      "Check a run's audit chain: names the first record or tree head that was tampered with. With --proof, check a record proof alone.",
     )
-    .argument('<run>', 'a run file')
+    .argument('[run]', 'a run file')
     .option(
       '--key <public.pem>',
       "the signer's Ed25519 public key, to check the signatures against",
     )
+    .option(
+      '--head <records:root>',
+      'a tree head kept from the run (as `run` prints it): the run, or the proof, must hold to it',
+    )
+    .option(
+      '--proof <proof.json>',
+      'a record proof (`chronovisor prove`) to check, with no run file',
+    )
     .option('--json', 'machine-readable output')
     .addHelpText(
       'after',
-      '\nExample:\n  chronovisor verify .chronovisor/runs/quickstart-seed1.db --key signer.pub.pem',
+      '\nExamples:\n  chronovisor verify .chronovisor/runs/quickstart-seed1.db --key signer.pub.pem\n  chronovisor verify run.db --head 40099:9f2c…\n  chronovisor verify --proof proof.json --head 40099:9f2c…',
     )
-    .action((file: string, options: { json?: boolean; key?: string }) =>
+    .action((file: string | undefined, options: Parameters<typeof verify>[1]) =>
       exit(verify(file, options)),
     );
+
+  cli
+    .command('prove')
+    .description(
+      'Write a proof that one record is in a run, as a tree head committed it: checkable with no run file.',
+    )
+    .argument('<run>', 'a run file')
+    .requiredOption('--seq <n>', 'the record to prove')
+    .option(
+      '--size <records>',
+      'the head to prove against, by its record count (default: the last)',
+    )
+    .option('-o, --out <proof.json>', 'where to write it (default: standard output)')
+    .option('--json', 'machine-readable output')
+    .addHelpText(
+      'after',
+      '\nExample:\n  chronovisor prove run.db --seq 1234 --out proof.json\n  chronovisor verify --proof proof.json --head <records:root>',
+    )
+    .action((file: string, options: Parameters<typeof prove>[1]) => exit(prove(file, options)));
 
   cli
     .command('reexec')

@@ -1,6 +1,6 @@
 import { Projector, Simulation, type EventTypeRegistry } from '@chronovisor/core';
 import { summarizeRun } from '@chronovisor/replay';
-import { SqliteStore } from '@chronovisor/store';
+import { SqliteStore, formatHead } from '@chronovisor/store';
 import { performance } from 'node:perf_hooks';
 import { CliError, EXIT } from '../cli-error';
 import { DEFAULT_CONFIG, loadConfig } from '../config';
@@ -80,6 +80,8 @@ export async function run(
   const reopened = SqliteStore.open(file, { readonly: true });
   const summary = summarizeRun(reopened, eventTypes);
   const byPlugin = byPluginOf(summary.byType);
+  // The final head, for the user to keep: `verify --head` proves later that the file still extends it.
+  const head = reopened.committed() > 0 ? formatHead(reopened.treeHead()) : undefined;
   reopened.close();
   if (options.json) {
     out.json({
@@ -89,6 +91,7 @@ export async function run(
       eventsPerSecond: summary.events / seconds,
       ...summary,
       byPlugin,
+      ...(head ? { head } : {}),
       ...(kept ? { kept } : {}),
     });
     return EXIT.ok;
@@ -113,6 +116,7 @@ export async function run(
         ['faults', String(summary.faults)],
         ['violations', String(summary.violations)],
         ['final digest', summary.finalDigest ?? '(none)'],
+        ['tree head', head ?? '(none)'],
         ['wall time', `${seconds.toFixed(2)} s`],
         ['events/s', Math.round(summary.events / seconds).toLocaleString('en-US')],
       ],
@@ -121,7 +125,11 @@ export async function run(
   if (kept) out.line(describeKept(file, kept));
   out.line('Next:');
   out.line(`  chronovisor replay ${file}    # rebuild the state, checking every recorded digest`);
-  out.line(`  chronovisor verify ${file}    # check the audit chain, record by record`);
+  out.line(`  chronovisor verify ${file}    # check the audit chain, batch by batch`);
+  if (head)
+    out.line(
+      `  chronovisor verify ${file} --head ${head}    # later: the file still holds what it held now`,
+    );
   out.line(
     `  chronovisor debug ${file}     # travel in time: seek, step, run backwards to watchpoints`,
   );

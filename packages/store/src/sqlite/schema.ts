@@ -14,7 +14,7 @@ export const FORMAT_HISTORY: Readonly<Record<number, { by: string; convert: stri
   7: {
     by: 'Chronovisor before batch leaves, whose audit tree had a leaf per record',
     convert:
-      'export it with the version that wrote it (chronovisor export <run.db> --ndjson <run.ndjson>), then import that with this one (chronovisor import <run.ndjson> <new.db>)',
+      'export it with the version that wrote it (chronovisor export <run.db> --ndjson <run.ndjson>), then import that with this one (chronovisor import <run.ndjson> --out <new.db>)',
   },
 };
 

@@ -154,7 +154,7 @@ describe('SqliteStore', () => {
       ],
       [
         7,
-        ' (format 7 was written by Chronovisor before batch leaves, whose audit tree had a leaf per record): export it with the version that wrote it (chronovisor export <run.db> --ndjson <run.ndjson>), then import that with this one (chronovisor import <run.ndjson> <new.db>)',
+        ' (format 7 was written by Chronovisor before batch leaves, whose audit tree had a leaf per record): export it with the version that wrote it (chronovisor export <run.db> --ndjson <run.ndjson>), then import that with this one (chronovisor import <run.ndjson> --out <new.db>)',
       ],
       [9, ': read it with a newer version of Chronovisor'],
     ] as const) {

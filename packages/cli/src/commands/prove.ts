@@ -1,0 +1,54 @@
+import { SqliteStore, formatHead, recordProofToJson } from '@chronovisor/store';
+import { existsSync, writeFileSync } from 'node:fs';
+import { CliError, EXIT } from '../cli-error';
+import { output, type Output } from '../output';
+
+/** The options of `chronovisor prove`. */
+export interface ProveOptions {
+  readonly seq?: string;
+  /** The head to prove against (its record count); the last one by default. */
+  readonly size?: string;
+  readonly out?: string;
+  readonly json?: boolean;
+}
+
+/**
+ * `chronovisor prove <run.db> --seq N [--out proof.json]`: a proof that record N is in the run as
+ * a head committed it, which `chronovisor verify --proof` checks with no run file at hand.
+ */
+export function prove(file: string, options: ProveOptions, out: Output = output): number {
+  const seq = wholeNumber(options.seq, '--seq');
+  if (options.out !== undefined && existsSync(options.out))
+    throw new CliError(`${options.out} already exists; choose another file or remove it first`);
+  const store = SqliteStore.open(file, { readonly: true });
+  let proof;
+  try {
+    const size =
+      options.size === undefined ? store.committed() : wholeNumber(options.size, '--size');
+    if (seq > size)
+      throw new CliError(
+        `Record ${seq} is past the head of ${size} records; the run holds ${store.head()}`,
+      );
+    proof = store.recordProof(seq, size);
+  } finally {
+    store.close();
+  }
+  const document = `${JSON.stringify(recordProofToJson(proof), null, 2)}\n`;
+  if (options.out === undefined) {
+    out.line(document.trimEnd());
+    return EXIT.ok;
+  }
+  writeFileSync(options.out, document, { flag: 'wx' });
+  const message = `Proof of record ${seq} against the head ${formatHead(proof.head)} written to ${options.out}`;
+  if (options.json) out.json({ file: options.out, seq, head: formatHead(proof.head) });
+  else out.success(message);
+  return EXIT.ok;
+}
+
+function wholeNumber(text: string | undefined, flag: string): number {
+  if (text === undefined) throw new CliError(`prove needs ${flag} <number>`);
+  const n = Number(text);
+  if (!Number.isSafeInteger(n) || n < 1)
+    throw new CliError(`${flag} must be a record number from 1, not "${text}"`);
+  return n;
+}
