@@ -19,7 +19,8 @@ export class ByteWriter {
     return this.bytes.slice(0, this.length);
   }
 
-  private ensure(extra: number): void {
+  /** Makes room for `extra` more bytes (`bytes` may be a new array after). */
+  reserve(extra: number): void {
     if (this.length + extra <= this.bytes.length) return;
     let capacity = this.bytes.length * 2;
     while (capacity < this.length + extra) capacity *= 2;
@@ -30,37 +31,54 @@ export class ByteWriter {
   }
 
   byte(value: number): void {
-    this.ensure(1);
+    this.reserve(1);
     this.bytes[this.length++] = value;
   }
 
   /** An unsigned integer below 2^53 as LEB128: seven bits a byte, low first. */
   varint(value: number): void {
-    this.ensure(8);
-    while (value >= 0x80) {
-      this.bytes[this.length++] = (value % 0x80) | 0x80;
+    this.reserve(8);
+    const bytes = this.bytes;
+    let at = this.length;
+    // Integer arithmetic while the value fits 31 bits, as nearly all do: seqs, ticks, lengths.
+    while (value >= 0x80000000) {
+      bytes[at++] = (value % 0x80) | 0x80;
       value = Math.floor(value / 0x80);
     }
-    this.bytes[this.length++] = value;
+    while (value >= 0x80) {
+      bytes[at++] = (value & 0x7f) | 0x80;
+      value >>>= 7;
+    }
+    bytes[at++] = value;
+    this.length = at;
   }
 
   float64(value: number): void {
-    this.ensure(8);
+    this.reserve(8);
     this.view.setFloat64(this.length, value, true);
     this.length += 8;
   }
 
   raw(data: Uint8Array): void {
-    this.ensure(data.length);
+    const n = data.length;
+    this.reserve(n);
+    // By hand for a few bytes (keys, small stores): the call into TypedArray#set costs more.
+    if (n <= 32) {
+      const bytes = this.bytes;
+      let at = this.length;
+      for (let i = 0; i < n; i++) bytes[at++] = data[i]!;
+      this.length = at;
+      return;
+    }
     this.bytes.set(data, this.length);
-    this.length += data.length;
+    this.length += n;
   }
 
   /** A string as its UTF-8 byte length then bytes; short ones, the common case, from a cache. */
   string(value: string): void {
     const known = encodedStrings.get(value);
     if (known !== undefined) {
-      this.ensure(known.length);
+      this.reserve(known.length);
       // By hand: for a few bytes a loop beats the call into TypedArray#set.
       for (let i = 0; i < known.length; i++) this.bytes[this.length++] = known[i]!;
       return;
@@ -74,7 +92,7 @@ export class ByteWriter {
   /** ASCII without an encoder call. */
   private uncachedString(value: string): void {
     const n = value.length;
-    this.ensure(n * 3 + 8);
+    this.reserve(n * 3 + 8);
     let ascii = true;
     for (let i = 0; i < n; i++) {
       if (value.charCodeAt(i) > 0x7f) {

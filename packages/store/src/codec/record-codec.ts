@@ -61,12 +61,12 @@ function encode(out: ByteWriter, record: LogRecord): void {
     out.byte(Kind.Event);
     header(out, record);
     out.varint(record.v);
-    value(out, record.data);
+    payload(out, record.type, record.data);
     return;
   }
   out.byte(record.rejection ? Kind.Rejected : Kind.Command);
   header(out, record);
-  value(out, record.args);
+  payload(out, record.type, record.args);
   if (record.rejection) {
     out.string(record.rejection.error);
     out.string(record.rejection.message);
@@ -131,6 +131,98 @@ function value(out: ByteWriter, v: unknown): void {
     default:
       throw new NotPlainData();
   }
+}
+
+/**
+ * A payload's shape, learned from the last payload of its type: its keys in the order they came
+ * (the literal or schema that made them), and an encoder compiled for them. Payloads of one type
+ * nearly always share a shape, so the keys are sorted and encoded once, not per record.
+ */
+interface Shape {
+  readonly keys: readonly string[];
+  readonly encode: (out: ByteWriter, v: Record<string, unknown>) => void;
+}
+const shapes = new Map<string, Shape>();
+const MAX_SHAPES = 4096;
+/** Keys beyond this, or beyond the count's one byte, are left to the generic encoder. */
+const MAX_SHAPE_KEYS = 64;
+
+/** A record's args or data: as `value` writes it, through its type's shape when it fits. */
+function payload(out: ByteWriter, type: string, v: unknown): void {
+  if (typeof v !== 'object' || v === null || Object.getPrototypeOf(v) !== Object.prototype) {
+    value(out, v);
+    return;
+  }
+  const fields = v as Record<string, unknown>;
+  const shape = shapes.get(type);
+  if (shape !== undefined && fits(shape, fields)) {
+    shape.encode(out, fields);
+    return;
+  }
+  value(out, v);
+  const keys = Object.keys(fields);
+  if (shapes.size < MAX_SHAPES && keys.length <= MAX_SHAPE_KEYS)
+    shapes.set(type, { keys, encode: compileShape(keys) });
+}
+
+function fits(shape: Shape, v: Record<string, unknown>): boolean {
+  const keys = shape.keys;
+  let i = 0;
+  for (const key in v) if (key !== keys[i++]) return false;
+  return i === keys.length;
+}
+
+/**
+ * An encoder for objects with these keys, generated as straight-line code: the keys' bytes as
+ * constants in sorted order, and small unsigned integers (most values) written inline; anything
+ * else through `value`. Byte for byte what `object` writes.
+ */
+function compileShape(keys: readonly string[]): Shape['encode'] {
+  const sorted = [...keys].sort();
+  const scratch = new ByteWriter(64);
+  let room = 2;
+  const fields = sorted.map((key) => {
+    scratch.reset();
+    scratch.string(key);
+    const bytes = scratch.take();
+    room += bytes.length + 10; // the key, a tag and a varint of up to 9 bytes
+    const name = JSON.stringify(key);
+    return [
+      `x = v[${name}];`,
+      'if (x !== undefined) {',
+      ...[...bytes].map((byte) => `b[at++] = ${byte};`),
+      // A non-negative integer below 2^31 (or -0, which is written as 0): inline.
+      `  if (typeof x === 'number' && (x | 0) === x && x >= 0) {`,
+      `    b[at++] = ${Tag.Uint};`,
+      '    while (x >= 0x80) { b[at++] = (x & 0x7f) | 0x80; x >>>= 7; }',
+      '    b[at++] = x;',
+      '  } else {',
+      '    out.length = at; value(out, x); out.reserve(room); b = out.bytes; at = out.length;',
+      '  }',
+      '}',
+    ].join('\n');
+  });
+  const source = [
+    'let count = 0;',
+    ...sorted.map((key) => `if (v[${JSON.stringify(key)}] !== undefined) count++;`),
+    `out.reserve(room);`,
+    'let b = out.bytes;',
+    'let at = out.length;',
+    'let x;',
+    `b[at++] = ${Tag.Object};`,
+    'b[at++] = count;',
+    ...fields,
+    'out.length = at;',
+  ].join('\n');
+  // Generated from the keys alone, each quoted with JSON.stringify.
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval
+  const encode = new Function('value', 'room', 'out', 'v', source) as (
+    write: typeof value,
+    room: number,
+    out: ByteWriter,
+    v: Record<string, unknown>,
+  ) => void;
+  return (out, v) => encode(value, room, out, v);
 }
 
 function object(out: ByteWriter, v: Record<string, unknown>): void {

@@ -10,7 +10,7 @@ export const CHECKSUM_BYTES = 4;
 export interface BatchSeal {
   /** The batch's bytes (framed canonical records), deflated (raw DEFLATE). */
   readonly bytes: Buffer;
-  /** Each record's CRC-32, big-endian, {@link CHECKSUM_BYTES} a record: they name an altered record. */
+  /** Each record's 32-bit FNV-1a checksum, big-endian: they name an altered record. */
   readonly checks: Buffer;
   /** The batch's leaf hash in the run's Merkle tree. */
   readonly leaf: Hash;

@@ -1,5 +1,5 @@
-import { ByteReader } from '../codec/byte-reader';
-import type { Framed } from '../codec/batch-format';
+import { DecodeError } from '../codec/byte-reader';
+import { varintAt, type Framed } from '../codec/batch-format';
 
 /** A distinct (kind, rejected, type, actor) of a run: a row of `record_kinds`. */
 export interface RecordKind {
@@ -46,6 +46,56 @@ export class KindTable {
     }
     return id;
   }
+
+  /**
+   * The id of the kind whose header bytes (kind byte, actor and type, as in `bytes`) are these:
+   * cached by the bytes themselves, so that a batch's thousand records decode no string.
+   */
+  idOfHeader(
+    bytes: Uint8Array,
+    kindAt: number,
+    actorAt: number,
+    actorEnd: number,
+    typeAt: number,
+    typeEnd: number,
+    added: RecordKind[],
+  ): number {
+    const kindByte = bytes[kindAt]!;
+    let h = kindByte;
+    for (let i = actorAt; i < actorEnd; i++) h = Math.imul(h ^ bytes[i]!, 0x01000193);
+    h = Math.imul(h ^ 0xff, 0x01000193);
+    for (let i = typeAt; i < typeEnd; i++) h = Math.imul(h ^ bytes[i]!, 0x01000193);
+    const slot = h & (HEADER_SLOTS - 1);
+    const known = this.headers[slot];
+    if (
+      known !== undefined &&
+      known.kind === kindByte &&
+      same(known.actor, bytes, actorAt, actorEnd) &&
+      same(known.type, bytes, typeAt, typeEnd)
+    )
+      return known.id;
+    const text = (at: number, end: number) =>
+      Buffer.from(bytes.buffer, bytes.byteOffset + at, end - at).toString('utf8');
+    const id = this.idOf(
+      kindByte === 3 ? 'event' : 'command',
+      kindByte === 2 ? 1 : 0,
+      text(typeAt, typeEnd),
+      text(actorAt, actorEnd),
+      added,
+    );
+    this.headers[slot] = {
+      kind: kindByte,
+      actor: bytes.slice(actorAt, actorEnd),
+      type: bytes.slice(typeAt, typeEnd),
+      id,
+    };
+    return id;
+  }
+
+  /** Recent kinds by their header bytes (a direct-mapped cache). */
+  private readonly headers = new Array<
+    { kind: number; actor: Uint8Array; type: Uint8Array; id: number } | undefined
+  >(HEADER_SLOTS);
 }
 
 /**
@@ -63,26 +113,38 @@ export function indexBatch(
 ): BatchIndex {
   const newKinds: RecordKind[] = [];
   let firstTick = 0;
-  let json = '[';
+  const rows = new Array<string>(frames.length);
   for (let i = 0; i < frames.length; i++) {
-    const input = new ByteReader(batch, frames[i]!.start, frames[i]!.end);
-    const kindByte = input.byte(); // 1 command, 2 refused command, 3 event
-    const seq = input.varint();
-    const tick = input.varint();
-    const actor = input.string();
-    const cause = input.varint();
-    const type = input.string();
+    // kind:byte seq tick actor cause type, read in place.
+    const { start, end } = frames[i]!;
+    const [seq, afterSeq] = varintAt(batch, start + 1, end);
+    const [tick, afterTick] = varintAt(batch, afterSeq, end);
+    const [actorLength, actorAt] = varintAt(batch, afterTick, end);
+    const [cause, afterCause] = varintAt(batch, actorAt + actorLength, end);
+    const [typeLength, typeAt] = varintAt(batch, afterCause, end);
+    if (typeAt + typeLength > end)
+      throw new DecodeError(typeAt, 'A record header runs past its frame');
     if (i === 0) firstTick = tick;
-    const id = kinds.idOf(
-      kindByte === 3 ? 'event' : 'command',
-      kindByte === 2 ? 1 : 0,
-      type,
-      actor,
+    const id = kinds.idOfHeader(
+      batch,
+      start,
+      actorAt,
+      actorAt + actorLength,
+      typeAt,
+      typeAt + typeLength,
       newKinds,
     );
-    json += `${i === 0 ? '' : ','}[${id},${cause === 0 ? 0 : seq - cause},${tick - firstTick}]`;
+    rows[i] = `[${id},${cause === 0 ? 0 : seq - cause},${tick - firstTick}]`;
   }
-  return { firstTick, json: `${json}]`, newKinds };
+  return { firstTick, json: `[${rows.join(',')}]`, newKinds };
+}
+
+const HEADER_SLOTS = 256;
+
+function same(known: Uint8Array, bytes: Uint8Array, at: number, end: number): boolean {
+  if (known.length !== end - at) return false;
+  for (let i = 0; i < known.length; i++) if (known[i] !== bytes[at + i]) return false;
+  return true;
 }
 
 // Type names are dotted identifiers and kinds two words, so a tab cannot be ambiguous here.

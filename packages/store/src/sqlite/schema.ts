@@ -26,7 +26,7 @@ export const FORMAT_HISTORY: Readonly<Record<number, { by: string; convert: stri
  * - `batches`: the log. Row after row of up to 1,024 records, `bytes` holding the batch (each
  *   record's canonical encoding framed by its length, see the README) deflated (raw DEFLATE);
  *   `first_seq` and `count` say which. `leaf` is the batch's leaf hash in the audit tree, and
- *   `checks` each record's CRC-32 (4 bytes, big-endian), to name an altered record. `first_tick`
+ *   `checks` each record's 32-bit FNV-1a checksum (big-endian), to name an altered record. `first_tick`
  *   and `records` (JSON, one `[record kind id, seq − cause, tick − first_tick]` per record; a
  *   cause of 0 is written 0) are the index behind the `records` view.
  * - `heads`: the signed tree heads: after each commit, the RFC 6962 root of the batches holding
