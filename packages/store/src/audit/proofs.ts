@@ -76,15 +76,15 @@ export function checkRecordProof(proof: RecordProof, trusted?: HeadCommitment): 
   let record: LogRecord;
   try {
     const frames = framesOf(batch.bytes);
-    if (frames.length !== batch.count)
-      return fail(`The batch holds ${frames.length} records, not the ${batch.count} it claims`);
-    for (let i = 0; i < frames.length; i++)
-      if (seqOf(batch.bytes, frames[i]!) !== batch.first + i)
+    if (frames.count !== batch.count)
+      return fail(`The batch holds ${frames.count} records, not the ${batch.count} it claims`);
+    for (let i = 0; i < frames.count; i++)
+      if (seqOf(batch.bytes, frames, i) !== batch.first + i)
         return fail(
-          `The batch holds seq ${seqOf(batch.bytes, frames[i]!)} where seq ${batch.first + i} belongs`,
+          `The batch holds seq ${seqOf(batch.bytes, frames, i)} where seq ${batch.first + i} belongs`,
         );
-    const frame = frames[seq - batch.first]!;
-    record = decodeRecord(new ByteReader(batch.bytes, frame.start, frame.end));
+    const at = seq - batch.first;
+    record = decodeRecord(new ByteReader(batch.bytes, frames.starts[at], frames.ends[at]));
   } catch (error) {
     return fail(`The batch's bytes do not decode: ${(error as Error).message}`);
   }

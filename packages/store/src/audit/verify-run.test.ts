@@ -116,7 +116,7 @@ describe('verifyRun', () => {
     appendFramed(forged, { ...last, seq: head + 1 });
     const batch = forged.take();
     const check = Buffer.alloc(4);
-    check.writeUInt32BE(recordChecksum(batch, framesOf(batch)[0]!));
+    check.writeUInt32BE(recordChecksum(batch, framesOf(batch), 0));
     const db = new Database(file);
     db.prepare(
       "INSERT INTO batches (first_seq, count, bytes, checks, leaf, first_tick, records) VALUES (?, 1, ?, ?, ?, 0, '[]')",

@@ -2,8 +2,14 @@ import { StoreError } from '@chronovisor/core';
 import Database from 'better-sqlite3';
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { inflateRawSync } from 'node:zlib';
-import { batchLeaf, framesOf, recordChecksum, seqOf, type Framed } from '../codec/batch-format';
+import {
+  batchLeaf,
+  framesOf,
+  inflateBatch,
+  recordChecksum,
+  seqOf,
+  type Frames,
+} from '../codec/batch-format';
 import { Frontier } from '../merkle/frontier';
 import { CHECKSUM_BYTES } from '../sqlite/batch-seal';
 import { formatHead, type HeadCommitment } from './proofs';
@@ -140,20 +146,20 @@ function audit(db: Database.Database, { trustedKey, head: kept }: VerifyOptions)
     if (row.first_seq < expected)
       return report(expected - 1, { kind: 'misplaced', seq: expected, found: row.first_seq });
     let batch: Buffer;
-    let frames: Framed[];
+    let frames: Frames;
     try {
-      batch = inflateRawSync(row.bytes);
+      batch = inflateBatch(row.bytes);
       frames = framesOf(batch);
     } catch (error) {
       const detail = (error as Error).message;
       return report(expected - 1, { kind: 'unreadable', seq: expected, detail });
     }
-    const leaf = batchLeaf(row.first_seq, frames.length, batch);
+    const leaf = batchLeaf(row.first_seq, frames.count, batch);
     // The records where they belong, each one that is not named; by their checksums, when the
     // batch no longer hashes to its leaf.
     const problem = placeRecords(batch, frames, expected, row, !leaf.equals(row.leaf));
     if (problem) return report(expected - 1, problem);
-    if (frames.length !== row.count)
+    if (frames.count !== row.count)
       return report(expected - 1, {
         kind: 'batch',
         from: row.first_seq,
@@ -161,7 +167,7 @@ function audit(db: Database.Database, { trustedKey, head: kept }: VerifyOptions)
       });
     frontier.push(leaf, 1);
     batches++;
-    const last = row.first_seq + frames.length - 1;
+    const last = row.first_seq + frames.count - 1;
     // The heads committed with this batch hold if the tree recomputed from the records agrees.
     while (headIndex < heads.length && heads[headIndex]!.size <= last) {
       const head = heads[headIndex]!;
@@ -203,28 +209,29 @@ function audit(db: Database.Database, { trustedKey, head: kept }: VerifyOptions)
  */
 function placeRecords(
   batch: Buffer,
-  frames: readonly Framed[],
+  frames: Frames,
   expected: number,
   row: BatchRow,
   suspect: boolean,
 ): AuditProblem | undefined {
-  for (let i = 0; i < frames.length; i++) {
+  for (let i = 0; i < frames.count; i++) {
     const seq = expected + i;
     let found: number;
     try {
-      found = seqOf(batch, frames[i]!);
+      found = seqOf(batch, frames, i);
     } catch (error) {
       return { kind: 'unreadable', seq, detail: (error as Error).message };
     }
     if (found !== seq) {
-      const later = frames.slice(i + 1).some((f) => seqOf(batch, f) === seq);
+      let later = false;
+      for (let k = i + 1; k < frames.count && !later; k++) later = seqOf(batch, frames, k) === seq;
       return found > seq && !later ? { kind: 'missing', seq } : { kind: 'misplaced', seq, found };
     }
     if (suspect) {
       const at = i * CHECKSUM_BYTES;
       if (at + CHECKSUM_BYTES > row.checks.length)
         return { kind: 'batch', from: row.first_seq, to: row.first_seq + row.count - 1 };
-      if (row.checks.readUInt32BE(at) !== recordChecksum(batch, frames[i]!))
+      if (row.checks.readUInt32BE(at) !== recordChecksum(batch, frames, i))
         return { kind: 'altered', seq };
     }
   }

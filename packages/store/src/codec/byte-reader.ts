@@ -13,18 +13,26 @@ export class DecodeError extends ChronovisorError {
 /** Reads what {@link ByteWriter} wrote, failing with the offset on anything malformed or cut short. */
 export class ByteReader {
   offset: number;
-  private readonly view: DataView;
+  end: number;
+  // Made when first needed: a reader is often made per record, and most records need neither.
+  private view?: DataView;
   /** The same bytes as a Buffer, for its native UTF-8 decoding. */
-  private readonly buffer: Buffer;
+  private buffer?: Buffer;
 
   constructor(
     readonly bytes: Uint8Array,
     offset = 0,
-    readonly end = bytes.length,
+    end = bytes.length,
   ) {
     this.offset = offset;
-    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    this.buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.end = end;
+  }
+
+  /** Reads `[offset, end)` of the same bytes next (one reader serves a batch's records). */
+  moveTo(offset: number, end: number): this {
+    this.offset = offset;
+    this.end = end;
+    return this;
   }
 
   get done(): boolean {
@@ -57,6 +65,7 @@ export class ByteReader {
 
   float64(): number {
     this.need(8);
+    this.view ??= new DataView(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength);
     const value = this.view.getFloat64(this.offset, true);
     this.offset += 8;
     return value;
@@ -85,7 +94,11 @@ export class ByteReader {
     this.offset += n;
     return n <= INTERNED_MAX
       ? intern(this.bytes, start, n)
-      : this.buffer.toString('utf8', start, start + n);
+      : (this.buffer ??= Buffer.from(
+          this.bytes.buffer,
+          this.bytes.byteOffset,
+          this.bytes.byteLength,
+        )).toString('utf8', start, start + n);
   }
 }
 

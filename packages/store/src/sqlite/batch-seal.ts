@@ -23,13 +23,13 @@ export interface BatchSeal {
  */
 export function sealBatch(batch: Uint8Array, first: number, kinds: KindTable): BatchSeal {
   const frames = framesOf(batch);
-  const checks = Buffer.alloc(frames.length * CHECKSUM_BYTES);
-  for (let i = 0; i < frames.length; i++)
-    checks.writeUInt32BE(recordChecksum(batch, frames[i]!), i * CHECKSUM_BYTES);
+  const checks = Buffer.alloc(frames.count * CHECKSUM_BYTES);
+  for (let i = 0; i < frames.count; i++)
+    checks.writeUInt32BE(recordChecksum(batch, frames, i), i * CHECKSUM_BYTES);
   return {
     bytes: deflateRawSync(batch, { level: 1 }),
     checks,
-    leaf: batchLeaf(first, frames.length, batch),
+    leaf: batchLeaf(first, frames.count, batch),
     index: indexBatch(batch, frames, kinds),
   };
 }

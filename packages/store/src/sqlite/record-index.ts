@@ -1,5 +1,5 @@
-import { DecodeError } from '../codec/byte-reader';
-import { varintAt, type Framed } from '../codec/batch-format';
+import { ByteReader } from '../codec/byte-reader';
+import type { Frames } from '../codec/batch-format';
 
 /** A distinct (kind, rejected, type, actor) of a run: a row of `record_kinds`. */
 export interface RecordKind {
@@ -106,24 +106,24 @@ export class KindTable {
  * `sqlite3` shell still sees one row per record, while recording pays one string, not a thousand
  * inserts. Read from the records' canonical headers, on the sealing thread.
  */
-export function indexBatch(
-  batch: Uint8Array,
-  frames: readonly Framed[],
-  kinds: KindTable,
-): BatchIndex {
+export function indexBatch(batch: Uint8Array, frames: Frames, kinds: KindTable): BatchIndex {
   const newKinds: RecordKind[] = [];
   let firstTick = 0;
-  const rows = new Array<string>(frames.length);
-  for (let i = 0; i < frames.length; i++) {
+  const rows = new Array<string>(frames.count);
+  const header = new ByteReader(batch);
+  for (let i = 0; i < frames.count; i++) {
     // kind:byte seq tick actor cause type, read in place.
-    const { start, end } = frames[i]!;
-    const [seq, afterSeq] = varintAt(batch, start + 1, end);
-    const [tick, afterTick] = varintAt(batch, afterSeq, end);
-    const [actorLength, actorAt] = varintAt(batch, afterTick, end);
-    const [cause, afterCause] = varintAt(batch, actorAt + actorLength, end);
-    const [typeLength, typeAt] = varintAt(batch, afterCause, end);
-    if (typeAt + typeLength > end)
-      throw new DecodeError(typeAt, 'A record header runs past its frame');
+    const start = frames.starts[i]!;
+    header.moveTo(start + 1, frames.ends[i]!);
+    const seq = header.varint();
+    const tick = header.varint();
+    const actorLength = header.varint();
+    const actorAt = header.offset;
+    header.skip(actorLength);
+    const cause = header.varint();
+    const typeLength = header.varint();
+    const typeAt = header.offset;
+    header.skip(typeLength);
     if (i === 0) firstTick = tick;
     const id = kinds.idOfHeader(
       batch,

@@ -9,10 +9,16 @@ import {
 import Database from 'better-sqlite3';
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { inflateRawSync } from 'node:zlib';
 import { ByteReader, DecodeError } from '../codec/byte-reader';
 import { ByteWriter } from '../codec/byte-writer';
-import { BATCH_BYTES, BATCH_RECORDS, appendFramed, framesOf, seqOf } from '../codec/batch-format';
+import {
+  BATCH_BYTES,
+  BATCH_RECORDS,
+  appendFramed,
+  framesOf,
+  inflateBatch,
+  seqOf,
+} from '../codec/batch-format';
 import { EVENT_KIND, decodeRecord } from '../codec/record-codec';
 import { signTreeHead, type TreeHead } from '../audit/tree-head';
 import { Frontier } from '../merkle/frontier';
@@ -337,7 +343,7 @@ export class SqliteStore implements Store {
       throw new StoreError(`${this.path}: the batch holding seq ${seq} is missing`);
     const where = `${this.path}: the batch of seqs ${row.first_seq} to ${row.first_seq + row.count - 1}`;
     try {
-      return { first: row.first_seq, count: row.count, batch: inflateRawSync(row.bytes) };
+      return { first: row.first_seq, count: row.count, batch: inflateBatch(row.bytes) };
     } catch (error) {
       throw new StoreError(
         `${where} is corrupt (it does not decompress: ${(error as Error).message})`,
@@ -360,20 +366,22 @@ export class SqliteStore implements Store {
     } catch (error) {
       throw new StoreError(`${where} is corrupt: ${(error as Error).message}`, { cause: error });
     }
-    if (frames.length !== count)
-      throw new StoreError(`${where} is corrupt: it holds ${frames.length} records, not ${count}`);
+    if (frames.count !== count)
+      throw new StoreError(`${where} is corrupt: it holds ${frames.count} records, not ${count}`);
+    const reader = new ByteReader(batch);
     for (let i = 0; i < count; i++) {
       const seq = first + i;
-      const frame = frames[i]!;
       try {
-        if (eventsOnly && batch[frame.start] !== EVENT_KIND) {
-          if (seqOf(batch, frame) !== seq)
+        if (eventsOnly && batch[frames.starts[i]!] !== EVENT_KIND) {
+          if (seqOf(batch, frames, i) !== seq)
             throw new StoreError(
-              `${where} is corrupt at seq ${seq}: it holds seq ${seqOf(batch, frame)} there`,
+              `${where} is corrupt at seq ${seq}: it holds seq ${seqOf(batch, frames, i)} there`,
             );
           continue;
         }
-        const record = decodeRecord(new ByteReader(batch, frame.start, frame.end));
+        const record = decodeRecord(reader.moveTo(frames.starts[i]!, frames.ends[i]!));
+        if (!reader.done)
+          throw new StoreError(`${where} is corrupt at seq ${seq}: its frame holds more than it`);
         if (record.seq !== seq)
           throw new StoreError(
             `${where} is corrupt at seq ${seq}: it holds seq ${record.seq} there`,

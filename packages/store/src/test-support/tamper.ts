@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
-import { batchLeaf, framesOf, recordChecksum } from '../codec/batch-format';
+import { batchLeaf, frameBytes, framesOf, recordChecksum } from '../codec/batch-format';
 import { CHECKSUM_BYTES } from '../sqlite/batch-seal';
 
 /** How far a forger goes to cover an edit: not at all, the records' checksums, or the batch's leaf too. */
@@ -23,17 +23,20 @@ export function tamper(
     )
     .get(seq) as { first_seq: number; count: number; bytes: Buffer; checks: Buffer; leaf: Buffer };
   const batch = inflateRawSync(row.bytes);
-  const records = framesOf(batch).map((f) => Buffer.from(batch.subarray(f.start, f.end)));
+  const frames = framesOf(batch);
+  const records = Array.from({ length: frames.count }, (_, i) =>
+    Buffer.from(frameBytes(batch, frames, i)),
+  );
   const edited = edit(records, seq - row.first_seq);
   const framed = Buffer.concat(edited.flatMap((r) => [varint(r.length), r]));
-  const frames = framesOf(framed);
+  const framedAnew = framesOf(framed);
   const checks =
     cover === 'none'
       ? row.checks
       : Buffer.concat(
-          frames.map((f) => {
+          Array.from({ length: framedAnew.count }, (_, i) => {
             const check = Buffer.alloc(CHECKSUM_BYTES);
-            check.writeUInt32BE(recordChecksum(framed, f));
+            check.writeUInt32BE(recordChecksum(framed, framedAnew, i));
             return check;
           }),
         );
