@@ -307,11 +307,11 @@ export function decodeRecord(input: ByteReader): LogRecord {
       kind: 'event',
       type,
       v,
-      data: readValue(input, 0),
+      data: readPayload(input, type),
     };
     return event;
   }
-  const args = readValue(input, 0);
+  const args = readPayload(input, type);
   if (kind === Kind.Command)
     return { seq, tick, actor, cause, kind: 'command', type, args } satisfies CommandRecord;
   const error = input.string();
@@ -329,6 +329,76 @@ export function decodeRecord(input: ByteReader): LogRecord {
 }
 
 const MAX_DEPTH = 256;
+
+/**
+ * A payload's reader, learned from the last payload of its type: the object's keys as bytes to
+ * compare (no string made), and small unsigned integers read inline, building the object with
+ * one literal. Undecided (another shape, or anything it does not read inline but through
+ * `readValue`) means: read it the generic way.
+ */
+type ShapeReader = (input: ByteReader, read: typeof readValue) => unknown;
+const readers = new Map<string, ShapeReader>();
+const NOT_THIS_SHAPE = Symbol('not this shape');
+
+/** A record's args or data: as `readValue` reads it, through its type's learned reader when it fits. */
+function readPayload(input: ByteReader, type: string): unknown {
+  const reader = readers.get(type);
+  if (reader !== undefined) {
+    const start = input.offset;
+    const value = reader(input, readValue);
+    if (value !== NOT_THIS_SHAPE) return value;
+    input.offset = start;
+  }
+  const value = readValue(input, 0);
+  if (readers.size < MAX_SHAPES && isPlainObject(value)) {
+    const keys = Object.keys(value);
+    if (keys.length <= MAX_SHAPE_KEYS && !keys.includes('__proto__'))
+      readers.set(type, compileReader(keys));
+  }
+  return value;
+}
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && Object.getPrototypeOf(v) === Object.prototype;
+
+/** Generated code reading an object with exactly these (sorted) keys, in canonical order. */
+function compileReader(keys: readonly string[]): ShapeReader {
+  const scratch = new ByteWriter(64);
+  const lines = [
+    'const b = input.bytes;',
+    'const end = input.end;',
+    'let at = input.offset;',
+    `if (at + 2 > end || b[at] !== ${Tag.Object} || b[at + 1] !== ${keys.length}) return NO;`,
+    'at += 2;',
+    'let x;',
+  ];
+  keys.forEach((key, i) => {
+    scratch.reset();
+    scratch.string(key);
+    const bytes = [...scratch.take()];
+    lines.push(
+      `if (at + ${bytes.length + 2} > end${bytes.map((byte, k) => ` || b[at + ${k}] !== ${byte}`).join('')}) return NO;`,
+      `at += ${bytes.length};`,
+      // A small unsigned integer inline; any other value the generic way.
+      `if (b[at] === ${Tag.Uint} && b[at + 1] < 0x80) { x${i} = b[at + 1]; at += 2; }`,
+      `else { input.offset = at; x${i} = read(input, 1); at = input.offset; }`,
+    );
+  });
+  lines.push(
+    'input.offset = at;',
+    `return { ${keys.map((key, i) => `${JSON.stringify(key)}: x${i}`).join(', ')} };`,
+  );
+  const declared = keys.map((_, i) => `x${i}`).join(', ');
+  const source = (declared ? `let ${declared};\n` : '') + lines.join('\n');
+  // Generated from the keys alone, each quoted with JSON.stringify.
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval
+  const reader = new Function('NO', 'input', 'read', source) as (
+    no: symbol,
+    input: ByteReader,
+    read: typeof readValue,
+  ) => unknown;
+  return (input, read) => reader(NOT_THIS_SHAPE, input, read);
+}
 
 function readValue(input: ByteReader, depth: number): unknown {
   if (depth > MAX_DEPTH)

@@ -75,7 +75,7 @@ export class SqliteStore implements Store {
   private readonly insertKind: Database.Statement;
   private readonly selectBatch: Database.Statement;
   /** The complete subtrees of the audit tree over the batches stored. */
-  private readonly frontier = new Frontier();
+  private frontierBuilt?: Frontier;
   private batches = 0;
   private signingKey?: KeyObject;
 
@@ -100,8 +100,7 @@ export class SqliteStore implements Store {
     this.insertKind = db.prepare(
       'INSERT INTO record_kinds (id, kind, rejected, type, actor) VALUES (?, ?, ?, ?, ?)',
     );
-    for (const leaf of this.leaves()) this.frontier.push(leaf, 1);
-    this.batches = this.frontier.size;
+    this.batches = (db.prepare('SELECT count(*) AS n FROM batches').get() as { n: number }).n;
     const lastBatch = db
       .prepare('SELECT first_seq, count FROM batches ORDER BY first_seq DESC LIMIT 1')
       .get() as { first_seq: number; count: number } | undefined;
@@ -327,6 +326,15 @@ export class SqliteStore implements Store {
       this.insertHead.run(size, this.batches, root, signature);
     })();
     if (digests.length > 0) this.pendingDigests = this.pendingDigests.filter((d) => d.seq > size);
+  }
+
+  /** The right edge of the audit tree, built from the stored leaves when first needed. */
+  private get frontier(): Frontier {
+    if (!this.frontierBuilt) {
+      this.frontierBuilt = new Frontier();
+      for (const leaf of this.leaves()) this.frontierBuilt.push(leaf, 1);
+    }
+    return this.frontierBuilt;
   }
 
   private kinds(): RecordKind[] {
