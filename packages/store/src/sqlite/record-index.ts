@@ -109,7 +109,9 @@ export class KindTable {
 export function indexBatch(batch: Uint8Array, frames: Frames, kinds: KindTable): BatchIndex {
   const newKinds: RecordKind[] = [];
   let firstTick = 0;
-  const rows = new Array<string>(frames.count);
+  // Written as ASCII bytes, decoded once: a string per record cost more than the rest of the index.
+  const json = new AsciiWriter(frames.count * 12 + 2);
+  json.byte(0x5b); // [
   const header = new ByteReader(batch);
   for (let i = 0; i < frames.count; i++) {
     // kind:byte seq tick actor cause type, read in place.
@@ -134,12 +136,55 @@ export function indexBatch(batch: Uint8Array, frames: Frames, kinds: KindTable):
       typeAt + typeLength,
       newKinds,
     );
-    rows[i] = `[${id},${cause === 0 ? 0 : seq - cause},${tick - firstTick}]`;
+    if (i > 0) json.byte(0x2c); // ,
+    json.byte(0x5b);
+    json.number(id);
+    json.byte(0x2c);
+    json.number(cause === 0 ? 0 : seq - cause);
+    json.byte(0x2c);
+    json.number(tick - firstTick);
+    json.byte(0x5d); // ]
   }
-  return { firstTick, json: `[${rows.join(',')}]`, newKinds };
+  json.byte(0x5d);
+  return { firstTick, json: json.text(), newKinds };
 }
 
 const HEADER_SLOTS = 256;
+
+/** ASCII text built in bytes: integers and punctuation. */
+class AsciiWriter {
+  private bytes: Uint8Array;
+  private length = 0;
+
+  constructor(capacity: number) {
+    this.bytes = new Uint8Array(capacity);
+  }
+
+  byte(b: number): void {
+    if (this.length === this.bytes.length) this.grow();
+    this.bytes[this.length++] = b;
+  }
+
+  /** An integer in decimal (negative only in a run imported with ticks that go back). */
+  number(n: number): void {
+    if (n >= 0 && n < 10) {
+      this.byte(0x30 + n);
+      return;
+    }
+    const digits = String(n);
+    for (let i = 0; i < digits.length; i++) this.byte(digits.charCodeAt(i));
+  }
+
+  text(): string {
+    return Buffer.from(this.bytes.buffer, this.bytes.byteOffset, this.length).toString('latin1');
+  }
+
+  private grow(): void {
+    const grown = new Uint8Array(this.bytes.length * 2);
+    grown.set(this.bytes);
+    this.bytes = grown;
+  }
+}
 
 function same(known: Uint8Array, bytes: Uint8Array, at: number, end: number): boolean {
   if (known.length !== end - at) return false;
