@@ -57,16 +57,17 @@ export function encodeRecord(out: ByteWriter, record: LogRecord): void {
 class NotPlainData extends Error {}
 
 function encode(out: ByteWriter, record: LogRecord): void {
+  const type = typeOf(record.type);
   if (record.kind === 'event') {
     out.byte(Kind.Event);
-    header(out, record);
+    header(out, record, type);
     out.varint(record.v);
-    payload(out, record.type, record.data);
+    payload(out, type, record.data);
     return;
   }
   out.byte(record.rejection ? Kind.Rejected : Kind.Command);
-  header(out, record);
-  payload(out, record.type, record.args);
+  header(out, record, type);
+  payload(out, type, record.args);
   if (record.rejection) {
     out.string(record.rejection.error);
     out.string(record.rejection.message);
@@ -80,12 +81,12 @@ export function recordBytes(record: LogRecord): Uint8Array {
   return out.take();
 }
 
-function header(out: ByteWriter, record: LogRecord): void {
+function header(out: ByteWriter, record: LogRecord, type: RecordType): void {
   out.varint(record.seq);
   out.varint(record.tick);
   out.string(record.actor);
   out.varint(record.cause);
-  out.string(record.type);
+  out.raw(type.name);
 }
 
 function value(out: ByteWriter, v: unknown): void {
@@ -142,27 +143,45 @@ interface Shape {
   readonly keys: readonly string[];
   readonly encode: (out: ByteWriter, v: Record<string, unknown>) => void;
 }
-const shapes = new Map<string, Shape>();
-const MAX_SHAPES = 4096;
+
+/** What the codec learns of a record type: its name's bytes, its payloads' shape and reader. */
+interface RecordType {
+  readonly name: Uint8Array;
+  shape?: Shape;
+  reader?: ShapeReader;
+}
+const types = new Map<string, RecordType>();
+/** The types learned at most: past it (a log of generated type names), nothing more is kept. */
+const MAX_TYPES = 4096;
+
+function typeOf(name: string): RecordType {
+  let type = types.get(name);
+  if (type === undefined) {
+    const scratch = new ByteWriter(64);
+    scratch.string(name);
+    type = { name: scratch.take() };
+    if (types.size < MAX_TYPES) types.set(name, type);
+  }
+  return type;
+}
 /** Keys beyond this, or beyond the count's one byte, are left to the generic encoder. */
 const MAX_SHAPE_KEYS = 64;
 
 /** A record's args or data: as `value` writes it, through its type's shape when it fits. */
-function payload(out: ByteWriter, type: string, v: unknown): void {
+function payload(out: ByteWriter, type: RecordType, v: unknown): void {
   if (typeof v !== 'object' || v === null || Object.getPrototypeOf(v) !== Object.prototype) {
     value(out, v);
     return;
   }
   const fields = v as Record<string, unknown>;
-  const shape = shapes.get(type);
+  const shape = type.shape;
   if (shape !== undefined && fits(shape, fields)) {
     shape.encode(out, fields);
     return;
   }
   value(out, v);
   const keys = Object.keys(fields);
-  if (shapes.size < MAX_SHAPES && keys.length <= MAX_SHAPE_KEYS)
-    shapes.set(type, { keys, encode: compileShape(keys) });
+  if (keys.length <= MAX_SHAPE_KEYS) type.shape = { keys, encode: compileShape(keys) };
 }
 
 function fits(shape: Shape, v: Record<string, unknown>): boolean {
@@ -307,11 +326,11 @@ export function decodeRecord(input: ByteReader): LogRecord {
       kind: 'event',
       type,
       v,
-      data: readPayload(input, type),
+      data: readPayload(input, typeOf(type)),
     };
     return event;
   }
-  const args = readPayload(input, type);
+  const args = readPayload(input, typeOf(type));
   if (kind === Kind.Command)
     return { seq, tick, actor, cause, kind: 'command', type, args } satisfies CommandRecord;
   const error = input.string();
@@ -337,12 +356,11 @@ const MAX_DEPTH = 256;
  * `readValue`) means: read it the generic way.
  */
 type ShapeReader = (input: ByteReader, read: typeof readValue) => unknown;
-const readers = new Map<string, ShapeReader>();
 const NOT_THIS_SHAPE = Symbol('not this shape');
 
 /** A record's args or data: as `readValue` reads it, through its type's learned reader when it fits. */
-function readPayload(input: ByteReader, type: string): unknown {
-  const reader = readers.get(type);
+function readPayload(input: ByteReader, type: RecordType): unknown {
+  const reader = type.reader;
   if (reader !== undefined) {
     const start = input.offset;
     const value = reader(input, readValue);
@@ -350,10 +368,10 @@ function readPayload(input: ByteReader, type: string): unknown {
     input.offset = start;
   }
   const value = readValue(input, 0);
-  if (readers.size < MAX_SHAPES && isPlainObject(value)) {
+  if (isPlainObject(value)) {
     const keys = Object.keys(value);
     if (keys.length <= MAX_SHAPE_KEYS && !keys.includes('__proto__'))
-      readers.set(type, compileReader(keys));
+      type.reader = compileReader(keys);
   }
   return value;
 }
