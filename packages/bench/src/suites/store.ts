@@ -94,9 +94,12 @@ export function storeSuite(): Figure[] {
           value: perSecond(records, limit.seconds),
         },
         aim: {
-          text: '≥ 1,000,000 records/s with the audit on',
-          met: perSecond(records, sqlite.seconds) >= 1_000_000,
+          text: '≥ 1,000,000 records/s with the audit on, and ≥ 0.6× the limit',
+          met:
+            perSecond(records, sqlite.seconds) >= 1_000_000 &&
+            limit.seconds / sqlite.seconds >= 0.6,
         },
+        detail: 'before batch leaves: 111,000–176,000 records/s (0.14–0.18× the limit)',
       }),
       figure({
         suite: 'store',
@@ -118,9 +121,10 @@ export function storeSuite(): Figure[] {
           value: perSecond(records / 2, limit.seconds),
         },
         aim: {
-          text: '≥ 5,000,000 events/s',
-          met: perSecond(replay.result.events, replay.seconds) >= 5_000_000,
+          text: '≥ 2,000,000 events/s',
+          met: perSecond(replay.result.events, replay.seconds) >= 2_000_000,
         },
+        detail: 'before batch leaves: 450,000–570,000 events/s',
       }),
       figure({
         suite: 'store',
@@ -132,9 +136,10 @@ export function storeSuite(): Figure[] {
           value: perSecond(records, hashOnly.seconds),
         },
         aim: {
-          text: '≥ 20,000,000 records/s',
-          met: perSecond(records, verify.seconds) >= 20_000_000,
+          text: '≥ 10,000,000 records/s on one core',
+          met: perSecond(records, verify.seconds) >= 10_000_000,
         },
+        detail: 'before batch leaves: 157,000–226,000 records/s',
       }),
       figure({
         suite: 'store',
@@ -143,7 +148,8 @@ export function storeSuite(): Figure[] {
         unit: 'bytes/record',
         lowerIsBetter: true,
         baseline: { name: 'NDJSON export', value: statSync(ndjson).size / records },
-        aim: { text: '≤ 32 bytes/record', met: onDisk <= 32 },
+        aim: { text: '≤ 24 bytes/record', met: onDisk <= 24 },
+        detail: 'before batch leaves: 28.1 bytes/record',
       }),
     ];
   } finally {

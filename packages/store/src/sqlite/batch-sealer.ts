@@ -89,28 +89,20 @@ export class BatchSealer {
   close(): void {
     if (!this.channel) return;
     this.channel.port.close();
-    sealingThread.leave();
   }
 }
 
 /**
- * The process's sealing thread, shared by the recordings open at once and stopped when the last
- * one closes; it never keeps the process alive. None where its code cannot be found.
+ * The process's sealing thread, shared by its recordings, started with the first and kept for
+ * the next (starting one costs ~0.2 s, more than recording a short run); it never keeps the
+ * process alive. None where its code cannot be found.
  */
 const sealingThread = {
   worker: undefined as Worker | undefined,
-  users: 0,
 
   join(): Worker | undefined {
     this.worker ??= startSealingThread();
-    if (this.worker) this.users++;
     return this.worker;
-  },
-
-  leave(): void {
-    if (--this.users > 0 || !this.worker) return;
-    void this.worker.terminate();
-    this.worker = undefined;
   },
 };
 
