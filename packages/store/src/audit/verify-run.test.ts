@@ -115,8 +115,8 @@ describe('verifyRun', () => {
     const forged = new ByteWriter();
     appendFramed(forged, { ...last, seq: head + 1 });
     const batch = forged.take();
-    const check = Buffer.alloc(4);
-    check.writeUInt32BE(recordChecksum(batch, framesOf(batch), 0));
+    const check = Buffer.alloc(2);
+    check.writeUInt16BE(recordChecksum(batch, framesOf(batch), 0));
     const db = new Database(file);
     db.prepare(
       "INSERT INTO batches (first_seq, count, bytes, checks, leaf, first_tick, records) VALUES (?, 1, ?, ?, ?, 0, '[]')",

@@ -231,7 +231,7 @@ function placeRecords(
       const at = i * CHECKSUM_BYTES;
       if (at + CHECKSUM_BYTES > row.checks.length)
         return { kind: 'batch', from: row.first_seq, to: row.first_seq + row.count - 1 };
-      if (row.checks.readUInt32BE(at) !== recordChecksum(batch, frames, i))
+      if (row.checks.readUInt16BE(at) !== recordChecksum(batch, frames, i))
         return { kind: 'altered', seq };
     }
   }

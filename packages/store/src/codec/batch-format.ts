@@ -117,11 +117,12 @@ export function seqOf(batch: Uint8Array, frames: Frames, i: number): number {
 
 /**
  * A record's checksum, kept beside its batch to name an altered record: 32-bit FNV-1a of its
- * canonical bytes (a check for naming, not for security: the batch's leaf is that).
+ * canonical bytes, folded to 16 bits (high half XOR low half). A check for naming, not for
+ * security: the batch's leaf is that.
  */
 export function recordChecksum(batch: Uint8Array, frames: Frames, i: number): number {
   let h = 0x811c9dc5;
   const end = frames.ends[i]!;
   for (let at = frames.starts[i]!; at < end; at++) h = Math.imul(h ^ batch[at]!, 0x01000193);
-  return h >>> 0;
+  return ((h >>> 16) ^ h) & 0xffff;
 }

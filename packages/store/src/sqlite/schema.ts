@@ -26,15 +26,17 @@ export const FORMAT_HISTORY: Readonly<Record<number, { by: string; convert: stri
  * - `batches`: the log. Row after row of up to 1,024 records, `bytes` holding the batch (each
  *   record's canonical encoding framed by its length, see the README) deflated (raw DEFLATE);
  *   `first_seq` and `count` say which. `leaf` is the batch's leaf hash in the audit tree, and
- *   `checks` each record's 32-bit FNV-1a checksum (big-endian), to name an altered record. `first_tick`
- *   and `records` (JSON, one `[record kind id, seq − cause, tick − first_tick]` per record; a
- *   cause of 0 is written 0) are the index behind the `records` view.
+ *   `checks` each record's 16-bit checksum (big-endian; see the README), to name an altered
+ *   record. `first_tick` and `records` (a flat JSON array, three numbers a record: record kind
+ *   id, seq − cause (0 for a cause of 0), tick − the previous record's tick) are the index behind
+ *   the `records` view.
  * - `heads`: the signed tree heads: after each commit, the RFC 6962 root of the batches holding
  *   the first `size` records (`batches` of them), and its Ed25519 signature when the run was
  *   recorded with a key (the public key is in `meta`).
  * - `record_kinds`: each distinct (kind, rejected, type, actor) of the run, once.
  * - `records`: a view of one row per record (seq, kind, type, actor, cause, tick, rejected),
- *   expanding each batch's `records` JSON with `json_each` and its kind ids from `record_kinds`:
+ *   expanding each batch's `records` JSON with `json_each` (and window functions: SQLite 3.25 or
+ *   later) and its kind ids from `record_kinds`:
  *   `SELECT type, count(*) FROM records GROUP BY type`.
  * - `digests`: state digests recorded during the run, by seq, with each projection's digest (JSON).
  * - `bookmarks`: named points of the run (a seq) with a note, for people travelling through it.
@@ -66,15 +68,18 @@ CREATE TABLE record_kinds (
 CREATE VIEW records AS
   SELECT seq, k.kind, k.type, k.actor,
     CASE cause_back WHEN 0 THEN 0 ELSE seq - cause_back END AS cause,
-    tick, k.rejected
+    first_tick + sum(tick_step) OVER (PARTITION BY first_seq ORDER BY seq) AS tick,
+    k.rejected
   FROM (
-    SELECT b.first_seq + r.key AS seq,
-      json_extract(r.value, '$[0]') AS kind_id,
-      json_extract(r.value, '$[1]') AS cause_back,
-      b.first_tick + json_extract(r.value, '$[2]') AS tick
+    SELECT b.first_seq, b.first_tick, b.first_seq + r.key / 3 AS seq, r.key AS at,
+      r.value AS kind_id,
+      lead(r.value, 1) OVER triple AS cause_back,
+      lead(r.value, 2) OVER triple AS tick_step
     FROM batches b, json_each(b.records) r
+    WINDOW triple AS (PARTITION BY b.first_seq ORDER BY r.key)
   )
-  JOIN record_kinds k ON k.id = kind_id;
+  JOIN record_kinds k ON k.id = kind_id
+  WHERE at % 3 = 0;
 CREATE TABLE digests (seq INTEGER PRIMARY KEY, digest TEXT NOT NULL, projections TEXT);
 CREATE TABLE bookmarks (name TEXT PRIMARY KEY, seq INTEGER NOT NULL, note TEXT NOT NULL DEFAULT '');
 `;

@@ -36,7 +36,7 @@ export function tamper(
       : Buffer.concat(
           Array.from({ length: framedAnew.count }, (_, i) => {
             const check = Buffer.alloc(CHECKSUM_BYTES);
-            check.writeUInt32BE(recordChecksum(framed, framedAnew, i));
+            check.writeUInt16BE(recordChecksum(framed, framedAnew, i));
             return check;
           }),
         );
