@@ -3,6 +3,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { existsSync, readFileSync, truncateSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import Database from 'better-sqlite3';
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { SqliteStore } from '@chronovisor/store';
 import { bin, binHarness, root } from './test-support/bin-harness';
 
@@ -380,6 +381,31 @@ describe('chronovisor', () => {
     expect(
       refusedWith('run', quickstart, '--out', file('t.db'), '--sign', file('signer.pub.pem')),
     ).toMatch(/is not a private key in PEM/);
+  });
+
+  it('reads no altered batch as if whole: replay, export, inspect and stats refuse it unless --no-verify', () => {
+    expect(chronovisor('run', quickstart, '--out', file('a.db'), '--quiet').status).toBe(0);
+    const db = new Database(file('a.db'));
+    const row = db.prepare('SELECT first_seq, bytes FROM batches LIMIT 1 OFFSET 3').get() as {
+      first_seq: number;
+      bytes: Buffer;
+    };
+    const batch = inflateRawSync(row.bytes);
+    batch[batch.length - 1]! ^= 1; // the last record's last payload byte: it still decodes
+    db.prepare('UPDATE batches SET bytes = ? WHERE first_seq = ?').run(
+      deflateRawSync(batch),
+      row.first_seq,
+    );
+    db.close();
+    const refusal = new RegExp(
+      `^error: ${file('a.db')}: the batch of seqs \\d+ to \\d+ no longer matches its hash: the run was altered`,
+    );
+    expect(refusedWith('replay', file('a.db'))).toMatch(refusal);
+    expect(refusedWith('export', file('a.db'), '--ndjson', file('a.ndjson'))).toMatch(refusal);
+    expect(refusedWith('stats', file('a.db'))).toMatch(refusal);
+    expect(refusedWith('inspect', file('a.db'), '--at', '4000')).toMatch(refusal);
+    expect(chronovisor('replay', file('a.db'), '--no-verify').status).toBe(0);
+    expect(chronovisor('verify', file('a.db')).stdout).toMatch(/✗ Record \d+ was altered/);
   });
 
   it('exits 1, naming the record, when a run was tampered with', () => {

@@ -15,6 +15,9 @@ import { exportRun, importRun } from './commands/transfer';
 import { prove } from './commands/prove';
 import { verify } from './commands/verify';
 
+/** The help of `--no-verify`, which every command reading a run takes. */
+const NO_VERIFY = 'read the run even where a batch no longer matches its hash (an altered run)';
+
 const integer = (value: string): number => {
   const n = Number(value);
   if (!Number.isSafeInteger(n) || n < 0)
@@ -70,6 +73,7 @@ function program(exit: (code: number) => void): Command {
     .description("Rebuild a run's state from its events, checking every recorded digest.")
     .argument('<run>', 'a run file')
     .option('-q, --quiet', 'no progress display')
+    .option('--no-verify', NO_VERIFY)
     .option('--json', 'machine-readable output')
     .addHelpText('after', '\nExample:\n  chronovisor replay .chronovisor/runs/quickstart-seed1.db')
     .action((file: string, options: { json?: boolean; quiet?: boolean }) =>
@@ -115,6 +119,7 @@ function program(exit: (code: number) => void): Command {
       'the head to prove against, by its record count (default: the last)',
     )
     .option('-o, --out <proof.json>', 'where to write it (default: standard output)')
+    .option('--no-verify', NO_VERIFY)
     .option('--json', 'machine-readable output')
     .addHelpText(
       'after',
@@ -130,6 +135,7 @@ function program(exit: (code: number) => void): Command {
     .argument('<run>', 'a run file')
     .option('-c, --config <file>', 'the other plugin set (chronovisor.config.json)')
     .option('-q, --quiet', 'no progress display')
+    .option('--no-verify', NO_VERIFY)
     .option('--json', 'machine-readable output')
     .addHelpText('after', '\nExample:\n  chronovisor reexec my-run.db --config fifo-tlb.json')
     .action((file: string, options: { config?: string; json?: boolean }) =>
@@ -176,6 +182,7 @@ function program(exit: (code: number) => void): Command {
     )
     .argument('<run>', 'a run file')
     .option('-e, --eval <commands>', 'run these debugger commands, separated by ";", and exit')
+    .option('--no-verify', NO_VERIFY)
     .option('--json', 'with --eval: the answers as JSON')
     .option(
       '--memory <size>',
@@ -211,6 +218,7 @@ function program(exit: (code: number) => void): Command {
     .description('Write a run as NDJSON (one record a line), for interchange.')
     .argument('<run>', 'a run file')
     .option('--ndjson <file>', 'the NDJSON file to write')
+    .option('--no-verify', NO_VERIFY)
     .option('--json', 'machine-readable output')
     .addHelpText('after', '\nExample:\n  chronovisor export my-run.db --ndjson my-run.ndjson')
     .action((file: string, options: { ndjson?: string; json?: boolean }) =>
@@ -232,6 +240,7 @@ function program(exit: (code: number) => void): Command {
     .command('stats')
     .description("A run's records by type, actor, plugin, and over time.")
     .argument('<run>', 'a run file')
+    .option('--no-verify', NO_VERIFY)
     .option('--json', 'machine-readable output')
     .addHelpText('after', '\nExample:\n  chronovisor stats my-run.db --json')
     .action((file: string, options: { json?: boolean }) => exit(stats(file, options)));
@@ -241,6 +250,7 @@ function program(exit: (code: number) => void): Command {
     .description('The state right after a record, rebuilt by replay.')
     .argument('<run>', 'a run file')
     .option('--at <seq>', 'the record (default: the last)', integer)
+    .option('--no-verify', NO_VERIFY)
     .option('--json', 'machine-readable output')
     .addHelpText('after', '\nExample:\n  chronovisor inspect my-run.db --at 1200')
     .action((file: string, options: { at?: number; json?: boolean }) =>

@@ -11,16 +11,19 @@ export interface RunManifest {
   readonly seed: number;
 }
 
-/** Opens a run (read-only unless asked), with the plugin set and seed its manifest records. */
+/**
+ * Opens a run (read-only unless asked), with the plugin set and seed its manifest records; each
+ * batch read is checked against its hash unless `verify` is false (`--no-verify`).
+ */
 export function openRun(
   file: string,
-  { writable = false }: { writable?: boolean } = {},
+  { writable = false, verify = true }: { writable?: boolean; verify?: boolean } = {},
 ): {
   store: SqliteStore;
   manifest: RunManifest;
   plugins: Plugin[];
 } {
-  const store = SqliteStore.open(file, { readonly: !writable });
+  const store = SqliteStore.open(file, { readonly: !writable, verify });
   const manifest = store.manifest() as Partial<RunManifest>;
   if (!Array.isArray(manifest.plugins)) {
     store.close();

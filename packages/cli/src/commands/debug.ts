@@ -12,10 +12,10 @@ import { openRun, snapshotKey } from '../run-plugins';
  */
 export async function debug(
   file: string,
-  options: { eval?: string; json?: boolean; memory?: number },
+  options: { eval?: string; json?: boolean; memory?: number; verify?: boolean },
   out: Output = output,
 ): Promise<number> {
-  const { store, manifest, plugins } = openRun(file);
+  const { store, manifest, plugins } = openRun(file, { verify: options.verify ?? true });
   try {
     const kept = new KeptSnapshots(store.snapshots, snapshotKey(manifest));
     const timeline = new Timeline(store, plugins, {

@@ -9,10 +9,10 @@ import { openRun } from '../run-plugins';
  */
 export function inspect(
   file: string,
-  options: { at?: number; json?: boolean },
+  options: { at?: number; json?: boolean; verify?: boolean },
   out: Output = output,
 ): number {
-  const { store, manifest, plugins } = openRun(file);
+  const { store, manifest, plugins } = openRun(file, { verify: options.verify ?? true });
   try {
     const at = options.at ?? store.head();
     if (at < 1 || at > store.head())

@@ -10,6 +10,7 @@ export interface ProveOptions {
   readonly size?: string;
   readonly out?: string;
   readonly json?: boolean;
+  readonly verify?: boolean;
 }
 
 /**
@@ -20,7 +21,7 @@ export function prove(file: string, options: ProveOptions, out: Output = output)
   const seq = wholeNumber(options.seq, '--seq');
   if (options.out !== undefined && existsSync(options.out))
     throw new CliError(`${options.out} already exists; choose another file or remove it first`);
-  const store = SqliteStore.open(file, { readonly: true });
+  const store = SqliteStore.open(file, { readonly: true, verify: options.verify ?? true });
   let proof;
   try {
     const size =

@@ -7,10 +7,10 @@ import { configuredPlugins, openRun } from '../run-plugins';
 /** `chronovisor reexec <run.db> --config other.json`: the run's commands on another plugin set; exit 1 at the first divergence. */
 export function reexec(
   file: string,
-  options: { config?: string; json?: boolean },
+  options: { config?: string; json?: boolean; verify?: boolean },
   out: Output = output,
 ): number {
-  const { store, manifest } = openRun(file);
+  const { store, manifest } = openRun(file, { verify: options.verify ?? true });
   try {
     const other = configuredPlugins(options.config);
     const bar = progressBar('re-executing', options);

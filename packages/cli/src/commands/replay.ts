@@ -6,10 +6,10 @@ import { openRun } from '../run-plugins';
 /** `chronovisor replay <run.db>`: rebuilds the state from the events with the run's own plugin set, checking every digest. */
 export function replay(
   file: string,
-  options: { json?: boolean; quiet?: boolean },
+  options: { json?: boolean; quiet?: boolean; verify?: boolean },
   out: Output = output,
 ): number {
-  const { store, manifest, plugins } = openRun(file);
+  const { store, manifest, plugins } = openRun(file, { verify: options.verify ?? true });
   try {
     const bar = progressBar('replaying', options);
     const report = replayState(store, plugins, {

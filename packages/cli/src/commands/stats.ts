@@ -3,8 +3,12 @@ import { EXIT } from '../cli-error';
 import { output, table, type Output } from '../output';
 
 /** `chronovisor stats <run.db>`: records by type, by actor, by plugin, and over time (ten slices of ticks). */
-export function stats(file: string, options: { json?: boolean }, out: Output = output): number {
-  const store = SqliteStore.open(file, { readonly: true });
+export function stats(
+  file: string,
+  options: { json?: boolean; verify?: boolean },
+  out: Output = output,
+): number {
+  const store = SqliteStore.open(file, { readonly: true, verify: options.verify ?? true });
   try {
     const byType: Record<string, number> = {};
     const byActor: Record<string, number> = {};

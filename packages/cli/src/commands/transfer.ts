@@ -6,11 +6,11 @@ import { output, type Output } from '../output';
 /** `chronovisor export <run.db> --ndjson <file>`: the run as NDJSON, for interchange. */
 export function exportRun(
   file: string,
-  options: { ndjson?: string; json?: boolean },
+  options: { ndjson?: string; json?: boolean; verify?: boolean },
   out: Output = output,
 ): number {
   if (!options.ndjson) throw new CliError('export needs --ndjson <file>');
-  const store = SqliteStore.open(file, { readonly: true });
+  const store = SqliteStore.open(file, { readonly: true, verify: options.verify ?? true });
   try {
     const records = exportNdjson(store, store.manifest(), options.ndjson);
     if (options.json) out.json({ records, file: options.ndjson });

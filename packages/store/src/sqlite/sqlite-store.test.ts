@@ -7,6 +7,7 @@ import { runWorkload } from '../test-support/workload';
 import { BATCH_RECORDS as BATCH_SIZE } from '../codec/batch-format';
 import { checkConsistencyProof, checkRecordProof, formatHead } from '../audit/proofs';
 import { verifyRun } from '../audit/verify-run';
+import { tamper } from '../test-support/tamper';
 import { SqliteStore } from './sqlite-store';
 import * as mmu from '@chronovisor/mmu';
 
@@ -184,10 +185,33 @@ describe('SqliteStore', () => {
     const reopened = SqliteStore.open(file(), { readonly: true });
     expect([...reopened.read(1, BATCH_SIZE)]).toHaveLength(BATCH_SIZE); // the first batch is intact
     expect(() => [...reopened.read(1)]).toThrow(
-      new RegExp(`the batch of seqs ${BATCH_SIZE + 1} to ${2 * BATCH_SIZE} is corrupt`),
+      new RegExp(
+        `the batch of seqs ${BATCH_SIZE + 1} to ${2 * BATCH_SIZE} (is corrupt|no longer matches its hash)`,
+      ),
     );
     reopened.close();
     expect(readFileSync(file()).length).toBeGreaterThan(0);
+  });
+
+  it('refuses to read a batch altered since it was sealed, unless told not to check', () => {
+    const store = SqliteStore.create(file());
+    runWorkload(store, 1500).close();
+    const original = [...store.read(1500, 1500)][0]!;
+    store.close();
+    tamper(file(), 1500, (records, i) => {
+      const copy = Buffer.from(records[i]!);
+      copy[copy.length - 1]! ^= 0x01; // still a record: the last byte of its payload
+      return records.map((r, k) => (k === i ? copy : r));
+    });
+    const checked = SqliteStore.open(file(), { readonly: true });
+    expect(() => [...checked.read(1500, 1500)]).toThrow(
+      `${file()}: the batch of seqs ${BATCH_SIZE + 1} to ${2 * BATCH_SIZE} no longer matches its hash: the run was altered (chronovisor verify ${file()} names the record); --no-verify reads it anyway`,
+    );
+    expect([...checked.read(1, BATCH_SIZE)]).toHaveLength(BATCH_SIZE); // the first batch is whole
+    checked.close();
+    const unchecked = SqliteStore.open(file(), { readonly: true, verify: false });
+    expect([...unchecked.read(1500, 1500)][0]).not.toEqual(original);
+    unchecked.close();
   });
 });
 
