@@ -36,8 +36,8 @@ it('record → SQLite → NDJSON → import → replay gives the same digests, a
   const ndjson = path.join(dir, 'run.ndjson');
   exportNdjson(original, original.manifest(), ndjson);
   original.close();
-  const { store: copy } = importNdjson(ndjson, (manifest) =>
-    SqliteStore.create(path.join(dir, 'copy.db'), { manifest }),
+  const { store: copy } = importNdjson(ndjson, (header) =>
+    SqliteStore.create(path.join(dir, 'copy.db'), header),
   );
   (copy as SqliteStore).close();
 

@@ -33,7 +33,7 @@ export function importRun(
   try {
     const result = importNdjson(
       file,
-      (manifest) => (store = SqliteStore.create(options.out!, { manifest })),
+      (header) => (store = SqliteStore.create(options.out!, header)),
     );
     if (options.json) out.json({ records: result.records, file: options.out });
     else out.success(`${result.records} records imported into ${options.out}`);

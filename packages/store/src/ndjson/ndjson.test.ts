@@ -6,6 +6,9 @@ import { SqliteStore } from '../sqlite/sqlite-store';
 import { runWorkload } from '../test-support/workload';
 import { NdjsonError, exportNdjson, importNdjson } from './ndjson';
 import * as mmu from '@chronovisor/mmu';
+import { generateKeyPairSync } from 'node:crypto';
+import { verifyRun } from '../audit/verify-run';
+import { tamper } from '../test-support/tamper';
 
 let dir: string;
 beforeEach(() => {
@@ -23,8 +26,8 @@ describe('NDJSON export and import', () => {
     const file = path.join(dir, 'run.ndjson');
     expect(exportNdjson(original, original.manifest(), file)).toBe(original.head());
 
-    const { manifest, records, store } = importNdjson(file, (m) =>
-      SqliteStore.create(path.join(dir, 'b.db'), { manifest: m }),
+    const { manifest, records, store } = importNdjson(file, (header) =>
+      SqliteStore.create(path.join(dir, 'b.db'), header),
     );
     const copy = store as SqliteStore;
     copy.close();
@@ -49,7 +52,7 @@ describe('NDJSON export and import', () => {
     const lines = readFileSync(file, 'utf8').split('\n');
     const old = [
       lines[0]!.replace('"format":3', '"format":2'),
-      ...lines.slice(1).filter((l) => !l.startsWith('{"seal"')),
+      ...lines.slice(1).filter((l) => !l.startsWith('{"seal"') && !l.startsWith('{"head"')),
     ];
     writeFileSync(file, old.join('\n'));
     const { store } = importNdjson(file, () => SqliteStore.create(path.join(dir, 'b.db')));
@@ -63,6 +66,72 @@ describe('NDJSON export and import', () => {
     ]);
     b.close();
     original.close();
+  });
+
+  it('keeps a signed run signed: the copy verifies with the signer’s key', () => {
+    const keys = generateKeyPairSync('ed25519');
+    const original = SqliteStore.create(path.join(dir, 'a.db'), { signingKey: keys.privateKey });
+    runWorkload(original, 1500).close();
+    const file = path.join(dir, 'run.ndjson');
+    exportNdjson(original, {}, file);
+    original.close();
+    const { store } = importNdjson(file, (header) =>
+      SqliteStore.create(path.join(dir, 'b.db'), header),
+    );
+    (store as SqliteStore).close();
+    expect(verifyRun(path.join(dir, 'b.db'), { trustedKey: keys.publicKey })).toMatchObject({
+      ok: true,
+      signatures: 'trusted key',
+    });
+  });
+
+  describe('refuses to launder an altered run into a fresh audit chain', () => {
+    const flip = (records: Buffer[], i: number) => {
+      const copy = Buffer.from(records[i]!);
+      copy[copy.length - 1]! ^= 0x01;
+      return records.map((r, k) => (k === i ? copy : r));
+    };
+    const exportOf = (cover: 'none' | 'checksums') => {
+      const original = SqliteStore.create(path.join(dir, 'a.db'));
+      runWorkload(original, 1500).close();
+      original.close();
+      tamper(path.join(dir, 'a.db'), 1500, flip, cover);
+      // Exported anyway, past the read checks (or by a tool of the forger's own).
+      const altered = SqliteStore.open(path.join(dir, 'a.db'), { readonly: true, verify: false });
+      const file = path.join(dir, 'run.ndjson');
+      exportNdjson(altered, {}, file);
+      altered.close();
+      return file;
+    };
+    const importing = (file: string) => () =>
+      importNdjson(file, (header) => SqliteStore.create(path.join(dir, 'b.db'), header));
+
+    it('naming the record whose checksum the export carries', () => {
+      const file = exportOf('none');
+      expect(importing(file)).toThrow(
+        /run\.ndjson:\d+: record 1500 does not match the checksum the export carries for it/,
+      );
+    });
+
+    it('naming the head it breaks, when the checksums were rewritten too', () => {
+      const file = exportOf('checksums');
+      expect(importing(file)).toThrow(
+        /run\.ndjson:\d+: the records up to 2048 do not give the head the export carries/,
+      );
+    });
+
+    it('and an export edited by hand', () => {
+      const original = SqliteStore.create(path.join(dir, 'a.db'));
+      runWorkload(original, 600).close();
+      const file = path.join(dir, 'run.ndjson');
+      exportNdjson(original, {}, file);
+      original.close();
+      const lines = readFileSync(file, 'utf8').split('\n');
+      const at = lines.findIndex((l) => l.startsWith('{"seq":100,'));
+      lines[at] = lines[at]!.replace('"tick":', '"tick":1');
+      writeFileSync(file, lines.join('\n'));
+      expect(importing(file)).toThrow(/record 100 does not match the checksum the export carries/);
+    });
   });
 
   it('writes bytes as base64 and reads them back as bytes', () => {

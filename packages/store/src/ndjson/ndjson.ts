@@ -1,4 +1,5 @@
 import { ChronovisorError, type LogRecord, type StateDigest, type Store } from '@chronovisor/core';
+import type { TreeHead } from '../audit/tree-head';
 import { closeSync, openSync, readSync, writeSync } from 'node:fs';
 
 /**
@@ -19,10 +20,15 @@ export class NdjsonError extends ChronovisorError {}
  *   {"chronovisor":"run","format":1,"manifest":{…}}
  *   {"seq":1,"tick":1,"actor":"user","cause":0,"kind":"command","type":"mmu.map","args":{…}}
  *   {"digest":{"seq":1,"digest":"…","projections":{…}}}
- *   {"seal":1024}
+ *   {"seal":1024,"checks":"<base64>"}
+ *   {"head":{"size":1024,"batches":1,"root":"<hex>","signature":"<base64>"}}
  *
- * A seal line follows the last record of each batch of the run's audit tree (and its digests):
- * an imported run is batched the same way, so it has the same Merkle root.
+ * A seal line follows the last record of each batch of the run's audit tree (and its digests),
+ * with the records' checksums as sealed; a head line follows the seal of each batch a tree head
+ * ends with, with its signature (the header then holds the signer's `publicKey`). An imported run
+ * is batched the same way, so it has the same Merkle root; its checksums and heads are checked
+ * against the lines, so an altered export (or one of an altered run) is refused, naming the
+ * record, and a signed run keeps its signatures.
  * Bytes (Uint8Array) are written as {"$bytes":"<base64>"}; a plain object with a "$bytes" key
  * would read back as bytes, so payloads should not use that key.
  */
@@ -42,18 +48,35 @@ const reviver = (_key: string, value: unknown): unknown => {
 };
 
 /** A store whose records are sealed in batches (the audit tree's leaves), which an export keeps. */
-interface BatchedStore extends Store {
+export interface BatchedStore extends Store {
   /** The last seq of each batch, in order. */
   batchEnds(): number[];
+  /** The records' checksums of the batch ending at `last`. */
+  batchChecks(last: number): Uint8Array;
+  treeHeads(): TreeHead[];
+  /** The signer's public key (SPKI DER), if the run was signed. */
+  publicKey(): Buffer | undefined;
+  /** Keeps a signature of the head of `size` records, once it verifies over this store's root. */
+  adoptSignature(size: number, signature: Buffer): void;
 }
 
+const isBatched = (store: Store): store is BatchedStore => 'batchEnds' in store;
+
 /** Writes a run as NDJSON to `path`; returns the number of records written. */
-export function exportNdjson(store: Store | BatchedStore, manifest: unknown, path: string): number {
+export function exportNdjson(store: Store, manifest: unknown, path: string): number {
   const fd = openSync(path, 'w');
   try {
-    let chunk = `${JSON.stringify({ chronovisor: 'run', format: NDJSON_FORMAT, manifest })}\n`;
+    const batched = isBatched(store) ? store : undefined;
+    const publicKey = batched?.publicKey();
+    let chunk = `${JSON.stringify({
+      chronovisor: 'run',
+      format: NDJSON_FORMAT,
+      manifest,
+      ...(publicKey ? { publicKey: publicKey.toString('base64') } : {}),
+    })}\n`;
     const digests = [...store.digests()].sort((a, b) => a.seq - b.seq);
-    const seals = 'batchEnds' in store ? store.batchEnds() : [];
+    const seals = batched?.batchEnds() ?? [];
+    const heads = new Map((batched?.treeHeads() ?? []).map((h) => [h.size, h]));
     let next = 0;
     let nextSeal = 0;
     let records = 0;
@@ -61,8 +84,12 @@ export function exportNdjson(store: Store | BatchedStore, manifest: unknown, pat
       chunk += `${JSON.stringify(record, replacer)}\n`;
       while (next < digests.length && digests[next]!.seq === record.seq)
         chunk += `${JSON.stringify({ digest: digests[next++] })}\n`;
-      if (seals[nextSeal] === record.seq)
-        chunk += `${JSON.stringify({ seal: seals[nextSeal++] })}\n`;
+      if (seals[nextSeal] === record.seq) {
+        const checks = Buffer.from(batched!.batchChecks(record.seq)).toString('base64');
+        chunk += `${JSON.stringify({ seal: seals[nextSeal++], checks })}\n`;
+        const head = heads.get(record.seq);
+        if (head) chunk += `${JSON.stringify({ head: headLine(head) })}\n`;
+      }
       records++;
       if (chunk.length > 1 << 20) {
         writeSync(fd, chunk);
@@ -76,14 +103,29 @@ export function exportNdjson(store: Store | BatchedStore, manifest: unknown, pat
   }
 }
 
+const headLine = (h: TreeHead) => ({
+  size: h.size,
+  batches: h.batches,
+  root: h.root.toString('hex'),
+  ...(h.signature ? { signature: h.signature.toString('base64') } : {}),
+});
+
+/** What an NDJSON run's header says, for the store `importNdjson` makes. */
+export interface NdjsonHeader {
+  readonly manifest: unknown;
+  /** The signer's public key (SPKI DER) of a signed run. */
+  readonly publicKey?: Buffer;
+}
+
 /**
- * Reads an NDJSON run into the store `open` makes from its manifest; returns the manifest and
- * the number of records. A malformed line fails with the file and line number, having appended
- * the records before it.
+ * Reads an NDJSON run into the store `open` makes from its header; returns the manifest and the
+ * number of records. A malformed line fails with the file and line number, having appended the
+ * records before it; so do records that no longer match the checksums and heads the export
+ * carries (a batched store checks them), naming the record.
  */
 export function importNdjson(
   path: string,
-  open: (manifest: unknown) => Store,
+  open: (header: NdjsonHeader) => Store,
 ): { manifest: unknown; records: number; store: Store } {
   let store: Store | undefined;
   let manifest: unknown;
@@ -112,7 +154,12 @@ export function importNdjson(
       throw new NdjsonError(`${path}:${line}: not JSON (${(error as Error).message})`);
     }
     if (store === undefined) {
-      const header = value as { chronovisor?: unknown; format?: unknown; manifest?: unknown };
+      const header = value as {
+        chronovisor?: unknown;
+        format?: unknown;
+        manifest?: unknown;
+        publicKey?: unknown;
+      };
       if (header?.chronovisor !== 'run')
         throw new NdjsonError(`${path}:${line}: expected the header {"chronovisor":"run",…}`);
       if (!READABLE_FORMATS.includes(header.format as number))
@@ -123,7 +170,12 @@ export function importNdjson(
               : ''),
         );
       manifest = header.manifest;
-      store = open(manifest);
+      store = open({
+        manifest,
+        ...(typeof header.publicKey === 'string'
+          ? { publicKey: Buffer.from(header.publicKey, 'base64') }
+          : {}),
+      });
       return;
     }
     if (value !== null && typeof value === 'object' && 'digest' in value) {
@@ -138,11 +190,62 @@ export function importNdjson(
         );
       flush();
       store.flush(); // the batch ends here, as it did in the run exported
+      const carried = (value as { checks?: unknown }).checks;
+      if (typeof carried === 'string' && isBatched(store))
+        checkSeal(store, records, Buffer.from(carried, 'base64'), path, line);
+      return;
+    }
+    if (value !== null && typeof value === 'object' && 'head' in value) {
+      if (isBatched(store)) checkHead(store, value.head, path, line);
       return;
     }
     pending.push(checkRecord(value, records + 1, path, line));
     records++;
     if (pending.length >= 1024) flush();
+  }
+}
+
+/** The batch just sealed holds the records the export sealed: else the first that differs is named. */
+function checkSeal(
+  store: BatchedStore,
+  last: number,
+  carried: Buffer,
+  path: string,
+  line: number,
+): void {
+  const own = Buffer.from(store.batchChecks(last));
+  if (own.equals(carried)) return;
+  const count = own.length / 2;
+  let i = 0;
+  while (
+    i < count - 1 &&
+    i * 2 + 2 <= carried.length &&
+    own.readUInt16BE(i * 2) === carried.readUInt16BE(i * 2)
+  )
+    i++;
+  throw new NdjsonError(
+    `${path}:${line}: record ${last - count + 1 + i} does not match the checksum the export carries for it: the run was altered, before or after its export`,
+  );
+}
+
+/** The store's head of these records is the one the export carries, and keeps its signature. */
+function checkHead(store: BatchedStore, value: unknown, path: string, line: number): void {
+  const h = value as { size?: unknown; root?: unknown; signature?: unknown };
+  if (!Number.isSafeInteger(h?.size) || typeof h.root !== 'string')
+    throw new NdjsonError(
+      `${path}:${line}: a head line needs {"head":{"size":<integer>,"root":"<hex>"}}`,
+    );
+  const own = store.treeHeads().find((head) => head.size === h.size);
+  if (!own || own.root.toString('hex') !== h.root)
+    throw new NdjsonError(
+      `${path}:${line}: the records up to ${String(h.size)} do not give the head the export carries: the run was altered, before or after its export`,
+    );
+  if (typeof h.signature === 'string') {
+    try {
+      store.adoptSignature(own.size, Buffer.from(h.signature, 'base64'));
+    } catch (error) {
+      throw new NdjsonError(`${path}:${line}: ${(error as Error).message}`);
+    }
   }
 }
 

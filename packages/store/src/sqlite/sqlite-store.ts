@@ -21,7 +21,7 @@ import {
   seqOf,
 } from '../codec/batch-format';
 import { EVENT_KIND, decodeRecord } from '../codec/record-codec';
-import { signTreeHead, type TreeHead } from '../audit/tree-head';
+import { checkTreeHead, signTreeHead, type TreeHead } from '../audit/tree-head';
 import { Frontier } from '../merkle/frontier';
 import type { Hash } from '../merkle/hashes';
 import { MerkleTree } from '../merkle/merkle-tree';
@@ -38,6 +38,11 @@ export interface CreateOptions {
   readonly manifest?: unknown;
   /** An Ed25519 private key: each tree head is then signed, and the public key kept in the file. */
   readonly signingKey?: KeyObject;
+  /**
+   * The signer's public key (SPKI DER) of a run copied from another file (an import), whose heads
+   * keep their signatures (see `adoptSignature`).
+   */
+  readonly publicKey?: Buffer;
 }
 
 /** How a run file was found when opened. */
@@ -140,10 +145,10 @@ export class SqliteStore implements Store {
     const insert = db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)');
     insert.run('format', String(FORMAT));
     insert.run('manifest', JSON.stringify(options.manifest ?? {}));
-    if (options.signingKey) {
-      const publicKey = createPublicKey(options.signingKey).export({ type: 'spki', format: 'der' });
-      insert.run('public_key', publicKey.toString('base64'));
-    }
+    const publicKey = options.signingKey
+      ? createPublicKey(options.signingKey).export({ type: 'spki', format: 'der' })
+      : options.publicKey;
+    if (publicKey) insert.run('public_key', publicKey.toString('base64'));
     const store = new SqliteStore(path, db, false);
     if (options.signingKey) store.signingKey = options.signingKey;
     return store;
@@ -517,6 +522,39 @@ export class SqliteStore implements Store {
       to: { size: to.size, batches: to.batches, root: to.root },
       path: from.batches === to.batches ? [] : this.tree(to.batches).consistencyProof(from.batches),
     };
+  }
+
+  /** The signer's public key (SPKI DER), if the run was signed. */
+  publicKey(): Buffer | undefined {
+    const row = this.db.prepare("SELECT value FROM meta WHERE key = 'public_key'").get() as
+      { value: string } | undefined;
+    return row ? Buffer.from(row.value, 'base64') : undefined;
+  }
+
+  /** The records' checksums of the stored batch ending at seq `last`, as sealed. */
+  batchChecks(last: number): Buffer {
+    const row = this.db
+      .prepare('SELECT checks FROM batches WHERE first_seq + count - 1 = ?')
+      .get(last) as { checks: Buffer } | undefined;
+    if (!row) throw new StoreError(`${this.path}: no batch ends at seq ${last}`);
+    return row.checks;
+  }
+
+  /**
+   * Keeps another file's signature of the head of `size` records (an import of a signed run),
+   * once it is checked: against the run's public key, over this file's own root of those records.
+   */
+  adoptSignature(size: number, signature: Buffer): void {
+    this.assertWritable();
+    this.commitSealing();
+    const head = this.treeHead(size);
+    const publicKey = this.publicKey();
+    const key = publicKey && createPublicKey({ key: publicKey, format: 'der', type: 'spki' });
+    if (!key || !checkTreeHead(size, head.root, signature, key))
+      throw new StoreError(
+        `The signature of the head of ${size} records does not verify for this run's records${key ? '' : ' (it has no public key)'}`,
+      );
+    this.db.prepare('UPDATE heads SET signature = ? WHERE size = ?').run(signature, size);
   }
 
   /** The last seq of each stored batch, in order: where the audit tree's leaves end. */
