@@ -1,6 +1,6 @@
 import { MemoryStore, StoreError } from '@chronovisor/core';
 import Database from 'better-sqlite3';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { runWorkload } from '../test-support/workload';
@@ -216,6 +216,22 @@ describe('SqliteStore', () => {
 });
 
 describe('SqliteStore bookmarks', () => {
+  it('are in the .db file itself once the store closes, even while a reader has the run open', () => {
+    SqliteStore.create(file()).close();
+    const store = SqliteStore.create(file('b.db'));
+    runWorkload(store, 50).close();
+    store.close();
+    const reader = SqliteStore.open(file('b.db'), { readonly: true });
+    const writer = SqliteStore.open(file('b.db'));
+    writer.bookmark('here', 10, 'kept');
+    writer.close();
+    copyFileSync(file('b.db'), file('copy.db')); // the .db alone, as a user copies it
+    reader.close();
+    const copy = SqliteStore.open(file('copy.db'), { readonly: true });
+    expect(copy.bookmarks()).toEqual([{ name: 'here', seq: 10, note: 'kept' }]);
+    copy.close();
+  });
+
   it('keeps named points of the run with notes, and refuses one past the end', () => {
     const store = SqliteStore.create(file());
     runWorkload(store, 200).close();

@@ -284,12 +284,15 @@ export class SqliteStore implements Store {
     this.commitSealing();
   }
 
-  /** Flushes and marks the run closed cleanly. */
+  /** Flushes, marks the run closed cleanly, and checkpoints the write-ahead log into the file. */
   close(): void {
     if (this.closed) return;
     if (!this.readonly) {
       this.flush();
       this.setMeta('open', '0');
+      // Into the .db itself, even while another connection (a reader) keeps the log open: the
+      // .db file alone is then the whole run, to copy or send.
+      this.db.pragma('wal_checkpoint(TRUNCATE)');
     }
     this.sealer?.close();
     this.closed = true;
