@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { existsSync, readFileSync, truncateSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
@@ -446,7 +446,7 @@ describe('chronovisor', () => {
     expect(forged.status).toBe(1);
     expect(forged.stdout).toContain('does not hash to the head');
     expect(refusedWith('prove', file('p.db'), '--seq', '1', '--out', file('proof.json'))).toBe(
-      `error: ${file('proof.json')} already exists; choose another file or remove it first`,
+      `error: ${file('proof.json')} already exists; pass --force to replace it`,
     );
     expect(refusedWith('verify', '--proof', file('p.db'))).toMatch(/^error: .*p\.db is not JSON/);
     expect(refusedWith('verify', file('p.db'), '--head', 'latest')).toMatch(
@@ -465,5 +465,81 @@ describe('chronovisor', () => {
     expect(cut.stdout).toMatch(
       /✗ The run no longer extends the head .*: it holds only \d+ records/,
     );
+  });
+
+  describe('loses nothing a user made', () => {
+    const scenario = (name: string, body: string) => {
+      writeFileSync(
+        file(name),
+        `const mmu = require('@chronovisor/mmu');\nmodule.exports = async (sim) => {\n${body}\n};\n`,
+      );
+      return file(name);
+    };
+    const map = `sim.dispatch(mmu.createPartition, { name: 'host', frames: 16 });
+  const space = sim.dispatch(mmu.createSpace, { kind: 'host', partition: 'host' }).value;
+  for (let i = 0; i < 3000; i++) sim.dispatch(mmu.flush, {});`;
+
+    it('refuses to write over an input, a directory or an existing file (unless --force), and writes whole files only', () => {
+      expect(chronovisor('run', quickstart, '--out', file('in.db'), '--quiet').status).toBe(0);
+      expect(existsSync(file('in.db-wal'))).toBe(false); // the .db alone is the run
+      const size = statSync(file('in.db')).size;
+      expect(refusedWith('export', file('in.db'), '--ndjson', file('in.db'))).toBe(
+        `error: ${file('in.db')} is the input ${file('in.db')}; write the output to another file`,
+      );
+      expect(refusedWith('export', file('in.db'), '--ndjson', tempDir())).toBe(
+        `error: ${tempDir()} is a directory; name a file to write`,
+      );
+      expect(statSync(file('in.db')).size).toBe(size);
+      expect(chronovisor('export', file('in.db'), '--ndjson', file('in.ndjson')).status).toBe(0);
+      expect(refusedWith('export', file('in.db'), '--ndjson', file('in.ndjson'))).toBe(
+        `error: ${file('in.ndjson')} already exists; pass --force to replace it`,
+      );
+      expect(
+        chronovisor('export', file('in.db'), '--ndjson', file('in.ndjson'), '--force').status,
+      ).toBe(0);
+      // A refused import leaves nothing behind.
+      writeFileSync(
+        file('bad.ndjson'),
+        `${readFileSync(file('in.ndjson'), 'utf8').slice(0, 5000)}\n{oops\n`,
+      );
+      expect(refusedWith('import', file('bad.ndjson'), '--out', file('bad.db'))).toMatch(
+        /not JSON/,
+      );
+      expect(existsSync(file('bad.db'))).toBe(false);
+      expect(existsSync(file('bad.partial.db'))).toBe(false);
+    });
+
+    it('keeps the old run when a forced re-record fails, and the new one under its partial name', () => {
+      expect(chronovisor('run', scenario('good.js', map), '--out', file('run.db')).status).toBe(0);
+      const before = statSync(file('run.db')).size;
+      const failing = scenario('bad.js', `${map}\n  throw new Error('out of ideas');`);
+      const refused = chronovisor('run', failing, '--out', file('run.db'), '--force');
+      expect(refused.status).toBe(2);
+      expect(refused.stderr).toContain(
+        `kept in ${file('run.partial.db')} (${file('run.db')} is as it was): out of ideas`,
+      );
+      expect(statSync(file('run.db')).size).toBe(before);
+      expect(chronovisor('verify', file('run.db')).status).toBe(0);
+      expect(chronovisor('verify', file('run.partial.db')).status).toBe(0);
+    });
+
+    it('keeps the old run when a forced re-record is killed', async () => {
+      expect(chronovisor('run', scenario('good.js', map), '--out', file('k.db')).status).toBe(0);
+      const before = readFileSync(file('k.db'));
+      const slow = scenario(
+        'slow.js',
+        `${map}\n  await new Promise((r) => setTimeout(r, 60_000));`,
+      );
+      const child = spawn(process.execPath, [bin, 'run', slow, '--out', file('k.db'), '--force']);
+      await new Promise<void>((resolve) => {
+        const poll = () => (existsSync(file('k.partial.db')) ? resolve() : setTimeout(poll, 20));
+        poll();
+      });
+      await new Promise((r) => setTimeout(r, 300));
+      child.kill('SIGKILL');
+      await new Promise((r) => child.on('exit', r));
+      expect(readFileSync(file('k.db')).equals(before)).toBe(true);
+      expect(existsSync(file('k.partial.db'))).toBe(true);
+    });
   });
 });

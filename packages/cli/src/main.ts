@@ -120,6 +120,7 @@ function program(exit: (code: number) => void): Command {
     )
     .option('-o, --out <proof.json>', 'where to write it (default: standard output)')
     .option('--no-verify', NO_VERIFY)
+    .option('-f, --force', 'replace the output file if it exists (once the new one is complete)')
     .option('--json', 'machine-readable output')
     .addHelpText(
       'after',
@@ -219,6 +220,7 @@ function program(exit: (code: number) => void): Command {
     .argument('<run>', 'a run file')
     .option('--ndjson <file>', 'the NDJSON file to write')
     .option('--no-verify', NO_VERIFY)
+    .option('-f, --force', 'replace the output file if it exists (once the new one is complete)')
     .option('--json', 'machine-readable output')
     .addHelpText('after', '\nExample:\n  chronovisor export my-run.db --ndjson my-run.ndjson')
     .action((file: string, options: { ndjson?: string; json?: boolean }) =>
@@ -230,6 +232,7 @@ function program(exit: (code: number) => void): Command {
     .description('Read an NDJSON run into a new run file.')
     .argument('<ndjson>', 'an NDJSON run')
     .option('-o, --out <file>', 'the run file to create')
+    .option('-f, --force', 'replace the output file if it exists (once the new one is complete)')
     .option('--json', 'machine-readable output')
     .addHelpText('after', '\nExample:\n  chronovisor import my-run.ndjson --out copy.db')
     .action((file: string, options: { out?: string; json?: boolean }) =>

@@ -1,8 +1,8 @@
 import { SqliteStore } from '@chronovisor/store';
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import * as path from 'node:path';
-import { CliError } from './cli-error';
 import { readKey } from './keys';
+import { OutputFile } from './output-file';
 
 /** How a command names and signs the run file it records. */
 export interface RunFileOptions {
@@ -22,23 +22,25 @@ function defaultRunFile(name: string, seed: number, force: boolean): string {
   for (let n = 2; ; n++) if (!existsSync(`${base}-${n}.db`)) return `${base}-${n}.db`;
 }
 
-/** Creates the run file a command records into (`--out`, or a default name), with its manifest. */
+/**
+ * Creates the run file a command records into (`--out`, or a default name), with its manifest.
+ * The run is recorded under its partial name and takes its own only when complete
+ * (`output.commit()`): a run that fails, or is interrupted or killed, leaves any old file whole
+ * and is itself kept under the partial name.
+ */
 export function createRunFile(
   options: RunFileOptions,
   name: string,
   seed: number,
   manifest: Record<string, unknown>,
-): { file: string; store: SqliteStore } {
+): { file: string; store: SqliteStore; output: OutputFile } {
   const file = options.out ?? defaultRunFile(name, seed, options.force ?? false);
-  if (existsSync(file)) {
-    if (!options.force) throw new CliError(`${file} already exists; pass --force to replace it`);
-    for (const f of [file, `${file}-wal`, `${file}-shm`]) rmSync(f, { force: true });
-  }
+  const output = new OutputFile(file, { force: options.force ?? false });
   mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   const signingKey = options.sign ? readKey(options.sign, 'private') : undefined;
-  const store = SqliteStore.create(file, {
+  const store = SqliteStore.create(output.partial, {
     ...(signingKey ? { signingKey } : {}),
     manifest: { createdBy: '@chronovisor/cli@1.0.0', seed, ...manifest },
   });
-  return { file, store };
+  return { file, store, output };
 }

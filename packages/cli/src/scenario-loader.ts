@@ -1,5 +1,6 @@
 import type { Simulation } from '@chronovisor/core';
 import { existsSync, readFileSync, statSync } from 'node:fs';
+import Module from 'node:module';
 import * as path from 'node:path';
 import { CliError } from './cli-error';
 
@@ -32,6 +33,7 @@ export function loadScenario(arg: string): Scenario {
   const name = path.basename(file).replace(/\.(ts|js|json|ndjson)$/, '');
   if (file.endsWith('.json') || file.endsWith('.ndjson')) return { name, run: commandsOf(file) };
   if (file.endsWith('.ts')) registerTypeScript(file);
+  resolveProjectPackages();
   let exported: unknown;
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- scenarios are user modules loaded at run time
@@ -47,6 +49,30 @@ export function loadScenario(arg: string): Scenario {
       `Scenario ${arg} must export a function (simulation) => void as its default export`,
     );
   return { name, run: run as ScenarioFunction };
+}
+
+let resolving = false;
+
+/**
+ * Lets a scenario anywhere require the project's packages (`@chronovisor/…`): where its own folder
+ * does not resolve one (a scenario outside the repository), it resolves as this command does.
+ * Through Node's resolver hook, as module-alias and tsconfig-paths do.
+ */
+function resolveProjectPackages(): void {
+  if (resolving) return;
+  resolving = true;
+  const resolver = Module as unknown as {
+    _resolveFilename(request: string, parent: unknown, ...rest: unknown[]): string;
+  };
+  const original = resolver._resolveFilename.bind(resolver);
+  resolver._resolveFilename = (request, parent, ...rest) => {
+    try {
+      return original(request, parent, ...rest);
+    } catch (error) {
+      if (!request.startsWith('@chronovisor/')) throw error;
+      return original(request, module); // as this module would resolve it
+    }
+  };
 }
 
 function loadFolder(dir: string): Scenario {

@@ -1,7 +1,8 @@
 import { SqliteStore, formatHead, recordProofToJson } from '@chronovisor/store';
-import { existsSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { CliError, EXIT } from '../cli-error';
 import { output, type Output } from '../output';
+import { OutputFile } from '../output-file';
 
 /** The options of `chronovisor prove`. */
 export interface ProveOptions {
@@ -11,6 +12,7 @@ export interface ProveOptions {
   readonly out?: string;
   readonly json?: boolean;
   readonly verify?: boolean;
+  readonly force?: boolean;
 }
 
 /**
@@ -19,8 +21,10 @@ export interface ProveOptions {
  */
 export function prove(file: string, options: ProveOptions, out: Output = output): number {
   const seq = wholeNumber(options.seq, '--seq');
-  if (options.out !== undefined && existsSync(options.out))
-    throw new CliError(`${options.out} already exists; choose another file or remove it first`);
+  const target =
+    options.out === undefined
+      ? undefined
+      : new OutputFile(options.out, { force: options.force ?? false, inputs: [file] });
   const store = SqliteStore.open(file, { readonly: true, verify: options.verify ?? true });
   let proof;
   try {
@@ -35,11 +39,12 @@ export function prove(file: string, options: ProveOptions, out: Output = output)
     store.close();
   }
   const document = `${JSON.stringify(recordProofToJson(proof), null, 2)}\n`;
-  if (options.out === undefined) {
+  if (target === undefined) {
     out.line(document.trimEnd());
     return EXIT.ok;
   }
-  writeFileSync(options.out, document, { flag: 'wx' });
+  writeFileSync(target.partial, document, { flag: 'wx' });
+  target.commit();
   const message = `Proof of record ${seq} against the head ${formatHead(proof.head)} written to ${options.out}`;
   if (options.json) out.json({ file: options.out, seq, head: formatHead(proof.head) });
   else out.success(message);

@@ -1,6 +1,7 @@
 import { Projector, Simulation, type EventTypeRegistry } from '@chronovisor/core';
 import { summarizeRun } from '@chronovisor/replay';
 import { SqliteStore, formatHead } from '@chronovisor/store';
+import { existsSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { CliError, EXIT } from '../cli-error';
 import { DEFAULT_CONFIG, loadConfig } from '../config';
@@ -41,7 +42,11 @@ export async function run(
     configFile ?? 'the default plugin set',
   );
   new Projector(plugins); // a plugin set that cannot load is refused before any file is made
-  const { file, store } = createRunFile(options, scenario.name, seed, {
+  const {
+    file,
+    store,
+    output: runFile,
+  } = createRunFile(options, scenario.name, seed, {
     scenario: scenario.name,
     plugins: manifest,
     digestInterval: config.digestInterval ?? null,
@@ -65,12 +70,14 @@ export async function run(
     bar.finish();
     sim.close();
   } catch (error) {
-    store.close(); // what was recorded stays recorded
+    store.close(); // what was recorded stays recorded, under its partial name
     throw new CliError(
-      `Scenario ${scenario.name} failed after recording ${store.head()} records (kept in ${file}): ${(error as Error).message}`,
+      `Scenario ${scenario.name} failed after recording ${store.head()} records, kept in ${runFile.partial}` +
+        `${existsSync(file) ? ` (${file} is as it was)` : ''}: ${(error as Error).message}`,
     );
   }
   store.close();
+  runFile.commit();
   const seconds = (performance.now() - started) / 1000;
   const kept =
     options.index === undefined || options.index === false

@@ -82,7 +82,11 @@ export function trace(file: string, options: TraceOptions, out: Output = output)
   const seed = options.inject?.seed ?? 0;
   const { policy } = heapOptionsSchema.parse(heapOptions); // checked again, with the message, by the plugin
   const name = `${path.basename(file).replace(/\.[^.]*$/, '')}-${policy}`;
-  const { file: runFile, store } = createRunFile(options, name, seed, {
+  const {
+    file: runFile,
+    store,
+    output: recording,
+  } = createRunFile(options, name, seed, {
     trace: path.resolve(file),
     plugins: manifest,
     ...(options.inject ? { inject: options.inject } : {}),
@@ -100,12 +104,13 @@ export function trace(file: string, options: TraceOptions, out: Output = output)
     sim.close();
   } catch (error) {
     throw new CliError(
-      `Trace ${file} failed after recording ${store.head()} records (kept in ${runFile}): ${(error as Error).message}`,
+      `Trace ${file} failed after recording ${store.head()} records, kept in ${recording.partial}: ${(error as Error).message}`,
     );
   } finally {
     bar.finish();
     store.close();
   }
+  recording.commit();
   const seconds = (performance.now() - started) / 1000;
   const opsPerSecond = report.ops / seconds;
   const clean = Object.keys(report.violations).length === 0;

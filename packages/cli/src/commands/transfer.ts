@@ -2,43 +2,56 @@ import { SqliteStore, exportNdjson, importNdjson } from '@chronovisor/store';
 import { existsSync } from 'node:fs';
 import { CliError, EXIT } from '../cli-error';
 import { output, type Output } from '../output';
+import { OutputFile } from '../output-file';
 
 /** `chronovisor export <run.db> --ndjson <file>`: the run as NDJSON, for interchange. */
 export function exportRun(
   file: string,
-  options: { ndjson?: string; json?: boolean; verify?: boolean },
+  options: { ndjson?: string; json?: boolean; verify?: boolean; force?: boolean },
   out: Output = output,
 ): number {
   if (!options.ndjson) throw new CliError('export needs --ndjson <file>');
+  const target = new OutputFile(options.ndjson, { force: options.force ?? false, inputs: [file] });
   const store = SqliteStore.open(file, { readonly: true, verify: options.verify ?? true });
+  let records: number;
   try {
-    const records = exportNdjson(store, store.manifest(), options.ndjson);
-    if (options.json) out.json({ records, file: options.ndjson });
-    else out.success(`${records} records written to ${options.ndjson}`);
-    return EXIT.ok;
+    records = exportNdjson(store, store.manifest(), target.partial);
+  } catch (error) {
+    target.abandon(); // half an export is worth nothing: the old file, if any, stays
+    throw error;
   } finally {
     store.close();
   }
+  target.commit();
+  if (options.json) out.json({ records, file: options.ndjson });
+  else out.success(`${records} records written to ${options.ndjson}`);
+  return EXIT.ok;
 }
 
 /** `chronovisor import <run.ndjson> --out <run.db>`: an NDJSON run into a new run file. */
 export function importRun(
   file: string,
-  options: { out?: string; json?: boolean },
+  options: { out?: string; json?: boolean; force?: boolean },
   out: Output = output,
 ): number {
   if (!options.out) throw new CliError('import needs --out <run.db>');
   if (!existsSync(file)) throw new CliError(`${file} does not exist`);
+  const target = new OutputFile(options.out, { force: options.force ?? false, inputs: [file] });
   let store: SqliteStore | undefined;
+  let records: number;
   try {
-    const result = importNdjson(
+    records = importNdjson(
       file,
-      (header) => (store = SqliteStore.create(options.out!, header)),
-    );
-    if (options.json) out.json({ records: result.records, file: options.out });
-    else out.success(`${result.records} records imported into ${options.out}`);
-    return EXIT.ok;
-  } finally {
+      (header) => (store = SqliteStore.create(target.partial, header)),
+    ).records;
+  } catch (error) {
     store?.close();
+    target.abandon(); // a refused or broken import leaves no run behind, nor harms an old one
+    throw error;
   }
+  store?.close();
+  target.commit();
+  if (options.json) out.json({ records, file: options.out });
+  else out.success(`${records} records imported into ${options.out}`);
+  return EXIT.ok;
 }

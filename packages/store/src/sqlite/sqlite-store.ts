@@ -293,6 +293,13 @@ export class SqliteStore implements Store {
       // Into the .db itself, even while another connection (a reader) keeps the log open: the
       // .db file alone is then the whole run, to copy or send.
       this.db.pragma('wal_checkpoint(TRUNCATE)');
+      // And out of WAL mode where nobody else has the run open, so that no -wal or -shm file is
+      // left beside it, not even by the readers that open it next (writers set WAL again).
+      try {
+        this.db.pragma('journal_mode = DELETE');
+      } catch {
+        // Another connection has it open: the log, checkpointed, stays to it.
+      }
     }
     this.sealer?.close();
     this.closed = true;
