@@ -540,6 +540,14 @@ describe('chronovisor', () => {
       await new Promise((r) => child.on('exit', r));
       expect(readFileSync(file('k.db')).equals(before)).toBe(true);
       expect(existsSync(file('k.partial.db'))).toBe(true);
+      // The killed run's file: whole up to its last commit, and said to be unfinished.
+      const verify = chronovisor('verify', file('k.partial.db'), '--json');
+      expect(JSON.parse(verify.stdout)).toMatchObject({ ok: true, closedCleanly: false });
+      const replay = chronovisor('replay', file('k.partial.db'));
+      expect(replay.status).toBe(0);
+      expect(replay.stderr).toMatch(
+        /^note: .*k\.partial\.db was never closed \(its recording was interrupted\): it holds the \d+ records committed before\n$/,
+      );
     });
   });
 });

@@ -24,6 +24,7 @@ export function openRun(
   plugins: Plugin[];
 } {
   const store = SqliteStore.open(file, { readonly: !writable, verify });
+  noteUnfinished(store);
   const manifest = store.manifest() as Partial<RunManifest>;
   if (!Array.isArray(manifest.plugins)) {
     store.close();
@@ -36,6 +37,17 @@ export function openRun(
     process.cwd(),
   );
   return { store, manifest: { plugins: manifest.plugins, seed: manifest.seed ?? 0 }, plugins };
+}
+
+/**
+ * Says, once, on stderr (so that `--json` output stays whole), that a run was never closed: its
+ * recording was killed or interrupted, and it holds only what was committed before.
+ */
+export function noteUnfinished(store: SqliteStore): void {
+  if (!store.status.closedCleanly)
+    process.stderr.write(
+      `note: ${store.path} was never closed (its recording was interrupted): it holds the ${store.head()} records committed before\n`,
+    );
 }
 
 /** The plugin set of a config file, or the default one. */

@@ -1,6 +1,7 @@
 import { SqliteStore, formatHead, recordProofToJson } from '@chronovisor/store';
 import { writeFileSync } from 'node:fs';
 import { CliError, EXIT } from '../cli-error';
+import { noteUnfinished } from '../run-plugins';
 import { output, type Output } from '../output';
 import { OutputFile } from '../output-file';
 
@@ -26,6 +27,7 @@ export function prove(file: string, options: ProveOptions, out: Output = output)
       ? undefined
       : new OutputFile(options.out, { force: options.force ?? false, inputs: [file] });
   const store = SqliteStore.open(file, { readonly: true, verify: options.verify ?? true });
+  noteUnfinished(store);
   let proof;
   try {
     const size =

@@ -1,5 +1,6 @@
 import { SqliteStore } from '@chronovisor/store';
 import { EXIT } from '../cli-error';
+import { noteUnfinished } from '../run-plugins';
 import { output, table, type Output } from '../output';
 
 /** `chronovisor stats <run.db>`: records by type, by actor, by plugin, and over time (ten slices of ticks). */
@@ -9,6 +10,7 @@ export function stats(
   out: Output = output,
 ): number {
   const store = SqliteStore.open(file, { readonly: true, verify: options.verify ?? true });
+  noteUnfinished(store);
   try {
     const byType: Record<string, number> = {};
     const byActor: Record<string, number> = {};

@@ -1,6 +1,7 @@
 import { SqliteStore, exportNdjson, importNdjson } from '@chronovisor/store';
 import { existsSync } from 'node:fs';
 import { CliError, EXIT } from '../cli-error';
+import { noteUnfinished } from '../run-plugins';
 import { output, type Output } from '../output';
 import { OutputFile } from '../output-file';
 
@@ -13,6 +14,7 @@ export function exportRun(
   if (!options.ndjson) throw new CliError('export needs --ndjson <file>');
   const target = new OutputFile(options.ndjson, { force: options.force ?? false, inputs: [file] });
   const store = SqliteStore.open(file, { readonly: true, verify: options.verify ?? true });
+  noteUnfinished(store);
   let records: number;
   try {
     records = exportNdjson(store, store.manifest(), target.partial);

@@ -53,6 +53,8 @@ export interface AuditReport {
   readonly heads: number;
   /** Whose key the signatures were checked with, if any. */
   readonly signatures: 'trusted key' | 'key stored in the run' | 'unsigned';
+  /** False when the recording never closed the run (it was killed or interrupted). */
+  readonly closedCleanly: boolean;
   readonly problem?: AuditProblem;
   /** One line for people. */
   readonly message: string;
@@ -120,16 +122,22 @@ function audit(db: Database.Database, { trustedKey, head: kept }: VerifyOptions)
       ? createPublicKey({ key: Buffer.from(stored.value, 'base64'), format: 'der', type: 'spki' })
       : undefined);
   const signatures = trustedKey ? 'trusted key' : stored ? 'key stored in the run' : 'unsigned';
+  const open = db.prepare("SELECT value FROM meta WHERE key = 'open'").get() as
+    { value: string } | undefined;
+  const closedCleanly = open?.value !== '1';
   const report = (records: number, problem?: AuditProblem): AuditReport => ({
     ok: problem === undefined,
     records,
     heads: heads.length,
     signatures,
+    closedCleanly,
     ...(problem ? { problem } : {}),
-    message: problem
-      ? describe(problem)
-      : `${records} records and ${heads.length} tree heads verified (signatures: ${signatures})` +
-        (kept ? `; the run extends the head ${formatHead(kept)}` : ''),
+    message:
+      (problem
+        ? describe(problem)
+        : `${records} records and ${heads.length} tree heads verified (signatures: ${signatures})` +
+          (kept ? `; the run extends the head ${formatHead(kept)}` : '')) +
+      (closedCleanly ? '' : `; the run was never closed: its recording was interrupted`),
   });
 
   const frontier = new Frontier();

@@ -23,6 +23,7 @@ describe('NDJSON export and import', () => {
     original.flush(); // a short batch: the copy must end its batch there too
     for (let i = 0; i < 800; i++) sim.dispatch(mmu.flush, {});
     sim.close();
+    original.bookmark('fork', 12, 'the child is born here');
     const file = path.join(dir, 'run.ndjson');
     expect(exportNdjson(original, original.manifest(), file)).toBe(original.head());
 
@@ -39,6 +40,7 @@ describe('NDJSON export and import', () => {
     expect([...b.read(1)]).toEqual([...a.read(1)]);
     expect(b.digests()).toEqual(a.digests());
     expect(b.batchEnds()).toEqual(a.batchEnds());
+    expect(b.bookmarks()).toEqual([{ name: 'fork', seq: 12, note: 'the child is born here' }]);
     expect(b.treeRoot()).toEqual(a.treeRoot());
     a.close();
     b.close();

@@ -22,6 +22,7 @@ export class NdjsonError extends ChronovisorError {}
  *   {"digest":{"seq":1,"digest":"…","projections":{…}}}
  *   {"seal":1024,"checks":"<base64>"}
  *   {"head":{"size":1024,"batches":1,"root":"<hex>","signature":"<base64>"}}
+ *   {"bookmark":{"name":"fork","seq":12,"note":"the child is born here"}}
  *
  * A seal line follows the last record of each batch of the run's audit tree (and its digests),
  * with the records' checksums as sealed; a head line follows the seal of each batch a tree head
@@ -58,6 +59,9 @@ export interface BatchedStore extends Store {
   publicKey(): Buffer | undefined;
   /** Keeps a signature of the head of `size` records, once it verifies over this store's root. */
   adoptSignature(size: number, signature: Buffer): void;
+  /** Named points of the run, with notes. */
+  bookmarks(): { name: string; seq: number; note: string }[];
+  bookmark(name: string, seq: number, note?: string): void;
 }
 
 const isBatched = (store: Store): store is BatchedStore => 'batchEnds' in store;
@@ -96,6 +100,7 @@ export function exportNdjson(store: Store, manifest: unknown, path: string): num
         chunk = '';
       }
     }
+    for (const b of batched?.bookmarks() ?? []) chunk += `${JSON.stringify({ bookmark: b })}\n`;
     writeSync(fd, chunk);
     return records;
   } finally {
@@ -193,6 +198,17 @@ export function importNdjson(
       const carried = (value as { checks?: unknown }).checks;
       if (typeof carried === 'string' && isBatched(store))
         checkSeal(store, records, Buffer.from(carried, 'base64'), path, line);
+      return;
+    }
+    if (value !== null && typeof value === 'object' && 'bookmark' in value) {
+      const b = value.bookmark as { name?: unknown; seq?: unknown; note?: unknown };
+      if (typeof b?.name !== 'string' || !Number.isSafeInteger(b.seq))
+        throw new NdjsonError(
+          `${path}:${line}: a bookmark line needs {"bookmark":{"name":"…","seq":<integer>}}`,
+        );
+      flush();
+      if (isBatched(store))
+        store.bookmark(b.name, b.seq as number, typeof b.note === 'string' ? b.note : '');
       return;
     }
     if (value !== null && typeof value === 'object' && 'head' in value) {
