@@ -550,4 +550,39 @@ describe('chronovisor', () => {
       );
     });
   });
+
+  it('names each refused command and its reason; --strict makes any refusal exit 1', () => {
+    writeFileSync(
+      file('bad.json'),
+      JSON.stringify([
+        { type: 'mmu.create-partition', args: { name: 'host', frames: 4 } },
+        { type: 'mmu.map', args: { space: 1, va: '0x1000', pages: 1 } },
+        { type: 'mmu.frobnicate', args: {} },
+      ]),
+    );
+    const run = chronovisor('run', file('bad.json'), '--out', file('bad.db'));
+    expect(run.status).toBe(0);
+    expect(run.stdout).toContain(
+      '  seq 3  mmu.map  ValidationError: Invalid command mmu.map: args.va = "0x1000": Invalid input: expected number, received string',
+    );
+    expect(run.stdout).toMatch(
+      / {2}seq 4 {2}mmu\.frobnicate {2}UnknownCommandError: No plugin in this set handles command "mmu\.frobnicate"/,
+    );
+    const strict = chronovisor(
+      'run',
+      file('bad.json'),
+      '--out',
+      file('bad2.db'),
+      '--strict',
+      '--json',
+    );
+    expect(strict.status).toBe(1);
+    expect(JSON.parse(strict.stdout)).toMatchObject({
+      rejections: 2,
+      refusals: [
+        { seq: 3, type: 'mmu.map' },
+        { seq: 4, type: 'mmu.frobnicate' },
+      ],
+    });
+  });
 });

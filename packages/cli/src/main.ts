@@ -53,6 +53,7 @@ function program(exit: (code: number) => void): Command {
     .option('-o, --out <file>', 'the run file (default .chronovisor/runs/<scenario>-seed<n>.db)')
     .option('-f, --force', 'replace the run file if it exists')
     .option('--sign <key.pem>', 'sign every tree head with this Ed25519 private key')
+    .option('--strict', 'exit 1 if any command was refused (the run is recorded whole anyway)')
     .option(
       '--index [every]',
       'then keep snapshots in the file for debug, as chronovisor index does (every N records)',

@@ -21,6 +21,8 @@ export interface RunOptions extends RunFileOptions {
   readonly quiet?: boolean;
   /** Keep snapshots in the file once recorded (`true`: the run cut in 128; a number: records apart). */
   readonly index?: boolean | number;
+  /** Exit 1 if any command was refused. */
+  readonly strict?: boolean;
 }
 
 /** `chronovisor run <scenario>`: records a scenario into a run file and summarizes it. */
@@ -101,7 +103,7 @@ export async function run(
       ...(head ? { head } : {}),
       ...(kept ? { kept } : {}),
     });
-    return EXIT.ok;
+    return verdictOf(summary.rejections, options.strict);
   }
   out.heading(`Recorded ${scenario.name} → ${file}`);
   out.line(
@@ -129,6 +131,14 @@ export async function run(
       ],
     ),
   );
+  if (summary.rejections > 0) {
+    out.line(`Refused commands (the run goes on past them; --strict makes them an error):`);
+    for (const r of summary.refusals)
+      out.line(`  seq ${r.seq}  ${r.type}  ${r.error}: ${r.message.split('\n')[0]}`);
+    const more = summary.rejections - summary.refusals.length;
+    if (more > 0) out.line(`  … and ${more} more (chronovisor stats ${file})`);
+    out.line('');
+  }
   if (kept) out.line(describeKept(file, kept));
   out.line('Next:');
   out.line(`  chronovisor replay ${file}    # rebuild the state, checking every recorded digest`);
@@ -140,8 +150,12 @@ export async function run(
   out.line(
     `  chronovisor debug ${file}     # travel in time: seek, step, run backwards to watchpoints`,
   );
-  return EXIT.ok;
+  return verdictOf(summary.rejections, options.strict);
 }
+
+/** A run with refused commands is recorded whole; `--strict` makes them its exit code. */
+const verdictOf = (rejections: number, strict: boolean | undefined): number =>
+  strict && rejections > 0 ? EXIT.failed : EXIT.ok;
 
 /** Type counts grouped by plugin (a type's first word), for the summary table. */
 function byPluginOf(
