@@ -585,4 +585,26 @@ describe('chronovisor', () => {
       ],
     });
   });
+
+  it.each([
+    ['replay', ['replay', '.'], 'error: . is a directory, not a run file'],
+    ['verify', ['verify', '.'], 'error: . is a directory, not a run file'],
+    ['trace', ['trace', '.'], 'error: Trace file . is a directory; name a file'],
+    ['import', ['import', '.', '--out', 'x.db'], 'error: NDJSON run . is a directory; name a file'],
+    [
+      'run --out',
+      ['run', quickstart, '--out', '.', '--force'],
+      'error: . is a directory; name a file to write',
+    ],
+  ])('names a directory where %s expects a file, exit 2', (_case, args, message) => {
+    expect(refusedWith(...args)).toBe(message);
+  });
+
+  it('prints errors as JSON on standard output with --json', () => {
+    const result = chronovisor('replay', file('nope.db'), '--json');
+    expect(result.status).toBe(2);
+    expect(JSON.parse(result.stdout)).toEqual({
+      error: { name: 'StoreError', message: `${file('nope.db')} does not exist`, exit: 2 },
+    });
+  });
 });

@@ -282,16 +282,22 @@ export async function main(argv: readonly string[]): Promise<number> {
     await program((c) => (code = c)).parseAsync(argv);
     return code;
   } catch (error) {
+    // With --json, a script reads the error from standard output too, as JSON.
+    const json = argv.includes('--json');
+    const failed = (name: string, message: string): number => {
+      if (json) console.log(JSON.stringify({ error: { name, message, exit: EXIT.badInput } }));
+      return EXIT.badInput;
+    };
     if (error instanceof CommanderError) {
       return error.exitCode === 0 ||
         error.code === 'commander.helpDisplayed' ||
         error.code === 'commander.version'
         ? EXIT.ok
-        : EXIT.badInput;
+        : failed(error.code, error.message.replace(/^error: /, ''));
     }
     if (error instanceof ChronovisorError) {
       console.error(`${pc.red('error:')} ${error.message}`);
-      return EXIT.badInput;
+      return failed(error.name, error.message);
     }
     throw error;
   }

@@ -48,6 +48,13 @@ export class OutputFile {
   }
 }
 
+/** Refuses an input file that does not exist or is a directory, naming it (`what` it should be). */
+export function checkInputFile(file: string, what: string): void {
+  const found = statOf(file);
+  if (!found) throw new CliError(`${what} ${file} does not exist`);
+  if (found.isDirectory()) throw new CliError(`${what} ${file} is a directory; name a file`);
+}
+
 function statOf(file: string) {
   try {
     return statSync(file);

@@ -7,10 +7,11 @@ import {
   type InjectionSpec,
   type TraceReport,
 } from '@chronovisor/plugin-heap';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { CliError, EXIT } from '../cli-error';
+import { checkInputFile } from '../output-file';
 import { output, table, type Output } from '../output';
 import { loadPlugins } from '../plugin-loader';
 import { progressBar } from '../progress-bar';
@@ -58,7 +59,7 @@ export function parseInjection(text: string): InjectionSpec {
  * Exits 1 when the trace's own operations raised violations (a clean trace should raise none).
  */
 export function trace(file: string, options: TraceOptions, out: Output = output): number {
-  if (!existsSync(file)) throw new CliError(`Trace file ${file} does not exist`);
+  checkInputFile(file, 'Trace file');
   let parsed;
   try {
     parsed = parseTrace(readFileSync(file, 'utf8'), file);

@@ -1,9 +1,8 @@
 import { SqliteStore, exportNdjson, importNdjson } from '@chronovisor/store';
-import { existsSync } from 'node:fs';
 import { CliError, EXIT } from '../cli-error';
 import { noteUnfinished } from '../run-plugins';
 import { output, type Output } from '../output';
-import { OutputFile } from '../output-file';
+import { OutputFile, checkInputFile } from '../output-file';
 
 /** `chronovisor export <run.db> --ndjson <file>`: the run as NDJSON, for interchange. */
 export function exportRun(
@@ -37,7 +36,7 @@ export function importRun(
   out: Output = output,
 ): number {
   if (!options.out) throw new CliError('import needs --out <run.db>');
-  if (!existsSync(file)) throw new CliError(`${file} does not exist`);
+  checkInputFile(file, 'NDJSON run');
   const target = new OutputFile(options.out, { force: options.force ?? false, inputs: [file] });
   let store: SqliteStore | undefined;
   let records: number;

@@ -1,7 +1,6 @@
 import { StoreError } from '@chronovisor/core';
 import Database from 'better-sqlite3';
 import { createPublicKey, type KeyObject } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import {
   batchLeaf,
   framesOf,
@@ -14,6 +13,7 @@ import { Frontier } from '../merkle/frontier';
 import { CHECKSUM_BYTES } from '../sqlite/batch-seal';
 import { formatHead, type HeadCommitment } from './proofs';
 import { checkTreeHead } from './tree-head';
+import { checkRunPath } from '../sqlite/sqlite-store';
 
 /** The first thing found wrong in a run, at the lowest seq it concerns. */
 export type AuditProblem =
@@ -79,7 +79,7 @@ export interface VerifyOptions {
  * the first tree head that no longer holds and the seqs it covers.
  */
 export function verifyRun(path: string, options: VerifyOptions = {}): AuditReport {
-  if (!existsSync(path)) throw new StoreError(`${path} does not exist`);
+  checkRunPath(path);
   let db: Database.Database;
   try {
     db = new Database(path, { readonly: true, fileMustExist: true });

@@ -8,7 +8,7 @@ import {
 } from '@chronovisor/core';
 import Database from 'better-sqlite3';
 import { createPublicKey, type KeyObject } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { ByteReader, DecodeError } from '../codec/byte-reader';
 import { ByteWriter } from '../codec/byte-writer';
 import {
@@ -43,6 +43,12 @@ export interface CreateOptions {
    * keep their signatures (see `adoptSignature`).
    */
   readonly publicKey?: Buffer;
+}
+
+/** Refuses a run path that does not exist or is a directory, naming it. */
+export function checkRunPath(path: string): void {
+  if (!existsSync(path)) throw new StoreError(`${path} does not exist`);
+  if (statSync(path).isDirectory()) throw new StoreError(`${path} is a directory, not a run file`);
 }
 
 /** How a run file was found when opened. */
@@ -170,7 +176,7 @@ export class SqliteStore implements Store {
       verify?: boolean;
     } = {},
   ): SqliteStore {
-    if (!existsSync(path)) throw new StoreError(`${path} does not exist`);
+    checkRunPath(path);
     let db: Database.Database;
     try {
       db = new Database(path, { readonly: options.readonly ?? false, fileMustExist: true });
