@@ -607,4 +607,34 @@ describe('chronovisor', () => {
       error: { name: 'StoreError', message: `${file('nope.db')} does not exist`, exit: 2 },
     });
   });
+
+  it("feeds an export's commands back as a scenario (bytes as the export writes them), to the same state", () => {
+    const run = chronovisor('run', quickstart, '--out', file('q.db'), '--json');
+    const { finalDigest } = JSON.parse(run.stdout) as { finalDigest: string };
+    expect(chronovisor('export', file('q.db'), '--ndjson', file('q.ndjson')).status).toBe(0);
+    const commands = readFileSync(file('q.ndjson'), 'utf8')
+      .split('\n')
+      .slice(1)
+      .filter((line) => line.startsWith('{"seq"'))
+      .map(
+        (line) => JSON.parse(line) as { kind: string; type: string; args: unknown; actor: string },
+      )
+      .filter((r) => r.kind === 'command')
+      .map(({ type, args, actor }) => JSON.stringify({ type, args, actor }));
+    expect(commands.join('\n')).toContain('{"$bytes":');
+    writeFileSync(file('commands.ndjson'), `${commands.join('\n')}\n`);
+    const config = path.join(quickstart, 'chronovisor.config.json');
+    const again = chronovisor(
+      'run',
+      file('commands.ndjson'),
+      '--config',
+      config,
+      '--out',
+      file('again.db'),
+      '--json',
+      '--strict',
+    );
+    expect(again.status).toBe(0);
+    expect(JSON.parse(again.stdout)).toMatchObject({ finalDigest, rejections: 0 });
+  });
 });

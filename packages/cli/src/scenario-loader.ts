@@ -2,6 +2,7 @@ import type { Simulation } from '@chronovisor/core';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import Module from 'node:module';
 import * as path from 'node:path';
+import { reviveBytes } from '@chronovisor/store';
 import { CliError } from './cli-error';
 
 /** What a scenario module exports: a function that drives a simulation. */
@@ -23,7 +24,8 @@ interface CommandLine {
 
 /**
  * A scenario from the command line: a `.ts` or `.js` module whose default export drives a
- * `Simulation`, a `.json` array or `.ndjson` lines of commands (`{type, args, actor?}`), or a
+ * `Simulation`, a `.json` array or `.ndjson` lines of commands (`{type, args, actor?}`, bytes
+ * written as an export writes them, `{"$bytes": "<base64>"}`), or a
  * folder whose package.json names its scenario (`"chronovisor": {"scenario": "src/scenario.ts"}`).
  */
 export function loadScenario(arg: string): Scenario {
@@ -105,7 +107,7 @@ function commandsOf(file: string): ScenarioFunction {
   if (file.endsWith('.json')) {
     let value: unknown;
     try {
-      value = JSON.parse(text);
+      value = JSON.parse(text, reviveBytes);
     } catch (error) {
       throw new CliError(`${file} is not valid JSON: ${(error as Error).message}`);
     }
@@ -116,7 +118,7 @@ function commandsOf(file: string): ScenarioFunction {
       if (line.trim() === '') return;
       let value: unknown;
       try {
-        value = JSON.parse(line);
+        value = JSON.parse(line, reviveBytes);
       } catch (error) {
         throw new CliError(`${file}:${i + 1}: not JSON (${(error as Error).message})`);
       }

@@ -39,7 +39,8 @@ const replacer = (_key: string, value: unknown): unknown =>
     ? { $bytes: Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64') }
     : value;
 
-const reviver = (_key: string, value: unknown): unknown => {
+/** `JSON.parse`'s reviver that reads `{"$bytes": "<base64>"}` back as bytes (a Uint8Array). */
+export const reviveBytes = (_key: string, value: unknown): unknown => {
   if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
     const bytes = (value as { $bytes?: unknown }).$bytes;
     if (typeof bytes === 'string' && Object.keys(value).length === 1)
@@ -154,7 +155,7 @@ export function importNdjson(
     if (text.trim() === '') return;
     let value: unknown;
     try {
-      value = JSON.parse(text, reviver);
+      value = JSON.parse(text, reviveBytes);
     } catch (error) {
       throw new NdjsonError(`${path}:${line}: not JSON (${(error as Error).message})`);
     }
