@@ -1,4 +1,4 @@
-import { Xoshiro128StarStar, type Simulation } from '@chronovisor/core';
+import type { Rng, Simulation } from '@chronovisor/core';
 import { MemoryClient } from '@chronovisor/mmu';
 import { HeapClient } from '@chronovisor/plugin-heap';
 import * as mmu from '@chronovisor/mmu';
@@ -9,9 +9,9 @@ const PAGE = 4096;
  * The quickstart (each plugin that lands adds its part): two partitions, a VM with a guest
  * process (two-stage translation), a host process forked copy-on-write, a migration by
  * remapping, a tagged heap catching a use after free, and an isolation violation, then a burst
- * of recorded memory traffic.
+ * of recorded memory traffic, drawn from the scenario's RNG (seeded by the run's `--seed`).
  */
-export default function quickstart(sim: Simulation): void {
+export default function quickstart(sim: Simulation, { rng }: { rng: Rng }): void {
   const ok = <V>(
     type: string,
     result: { ok: boolean; value?: V; rejection?: { message: string } },
@@ -104,7 +104,6 @@ export default function quickstart(sim: Simulation): void {
   );
 
   // Traffic: the guest and the host read and write at random (some faults, many TLB hits).
-  const rng = new Xoshiro128StarStar(1);
   const data = new Uint8Array(8);
   for (let i = 0; i < 20_000; i++) {
     const inGuest = rng.nextUint32() & 1;

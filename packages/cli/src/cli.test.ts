@@ -637,4 +637,40 @@ describe('chronovisor', () => {
     expect(again.status).toBe(0);
     expect(JSON.parse(again.stdout)).toMatchObject({ finalDigest, rejections: 0 });
   });
+
+  it('gives a scenario an RNG seeded by --seed, and reads the config beside a one-file scenario', () => {
+    const digest = (seed: string) =>
+      (
+        JSON.parse(
+          chronovisor('run', quickstart, '--seed', seed, '--out', file(`s${seed}.db`), '--json')
+            .stdout,
+        ) as { finalDigest: string }
+      ).finalDigest;
+    expect(digest('7')).not.toBe(digest('8'));
+    writeFileSync(
+      file('chronovisor.config.json'),
+      JSON.stringify({ plugins: [{ name: '@chronovisor/mmu', options: { frames: 64 } }] }),
+    );
+    writeFileSync(
+      file('one.js'),
+      `const mmu = require('@chronovisor/mmu');\nmodule.exports = (sim, { rng }) => {\n  sim.dispatch(mmu.createPartition, { name: 'host', frames: 64 + rng.nextInt(0, 1) });\n};\n`,
+    );
+    const run = chronovisor('run', file('one.js'), '--out', file('one.db'));
+    expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(new RegExp(`plugin set\\s+${file('chronovisor.config.json')}`));
+    // 64 frames in the config: a partition of 65 is refused, of 64 made, as the seed draws.
+    const refused = [1, 2, 3, 4, 5, 6].map((seed) => {
+      const r = chronovisor(
+        'run',
+        file('one.js'),
+        '--seed',
+        String(seed),
+        '--out',
+        file(`one-${seed}.db`),
+        '--json',
+      );
+      return (JSON.parse(r.stdout) as { rejections: number }).rejections;
+    });
+    expect(new Set(refused)).toEqual(new Set([0, 1]));
+  });
 });

@@ -1,18 +1,32 @@
-import type { Simulation } from '@chronovisor/core';
+import type { Rng, Simulation } from '@chronovisor/core';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import Module from 'node:module';
 import * as path from 'node:path';
 import { reviveBytes } from '@chronovisor/store';
 import { CliError } from './cli-error';
 
+/**
+ * What a scenario gets beside the simulation: the run's seed, and an RNG seeded by it for the
+ * scenario's own choices. It is not the simulation's: re-executing a run replays its recorded
+ * commands without the scenario, so a scenario drawing from the simulation's RNG would change
+ * what the plugins draw.
+ */
+export interface ScenarioContext {
+  readonly seed: number;
+  readonly rng: Rng;
+}
+
 /** What a scenario module exports: a function that drives a simulation. */
-export type ScenarioFunction = (simulation: Simulation) => void | Promise<void>;
+export type ScenarioFunction = (
+  simulation: Simulation,
+  context: ScenarioContext,
+) => void | Promise<void>;
 
 /** A scenario ready to run, and the config that comes with it, if any. */
 export interface Scenario {
   readonly name: string;
   readonly run: ScenarioFunction;
-  /** The config file beside a scenario folder (`chronovisor.config.json`). */
+  /** The config file beside the scenario (`chronovisor.config.json` in its folder). */
   readonly config?: string;
 }
 
@@ -33,7 +47,10 @@ export function loadScenario(arg: string): Scenario {
   if (!existsSync(file)) throw new CliError(`Scenario ${arg} does not exist`);
   if (statSync(file).isDirectory()) return loadFolder(file);
   const name = path.basename(file).replace(/\.(ts|js|json|ndjson)$/, '');
-  if (file.endsWith('.json') || file.endsWith('.ndjson')) return { name, run: commandsOf(file) };
+  const beside = path.join(path.dirname(file), 'chronovisor.config.json');
+  const config = existsSync(beside) && beside !== file ? { config: beside } : {};
+  if (file.endsWith('.json') || file.endsWith('.ndjson'))
+    return { name, run: commandsOf(file), ...config };
   if (file.endsWith('.ts')) registerTypeScript(file);
   resolveProjectPackages();
   let exported: unknown;
@@ -50,7 +67,7 @@ export function loadScenario(arg: string): Scenario {
     throw new CliError(
       `Scenario ${arg} must export a function (simulation) => void as its default export`,
     );
-  return { name, run: run as ScenarioFunction };
+  return { name, run: run as ScenarioFunction, ...config };
 }
 
 let resolving = false;

@@ -1,4 +1,9 @@
-import { Projector, Simulation, type EventTypeRegistry } from '@chronovisor/core';
+import {
+  Projector,
+  Simulation,
+  Xoshiro128StarStar,
+  type EventTypeRegistry,
+} from '@chronovisor/core';
 import { summarizeRun } from '@chronovisor/replay';
 import { SqliteStore, formatHead } from '@chronovisor/store';
 import { existsSync } from 'node:fs';
@@ -67,7 +72,7 @@ export async function run(
     const watch = sim.records$.subscribe((r) => {
       if (r.seq % 16_384 === 0) bar.update(r.seq);
     });
-    await scenario.run(sim);
+    await scenario.run(sim, { seed, rng: new Xoshiro128StarStar(seed) });
     watch.unsubscribe();
     bar.finish();
     sim.close();
@@ -96,6 +101,7 @@ export async function run(
     out.json({
       file,
       seed,
+      config: configFile ?? null,
       seconds,
       eventsPerSecond: summary.events / seconds,
       ...summary,
@@ -124,6 +130,8 @@ export async function run(
         ['refused commands', String(summary.rejections)],
         ['faults', String(summary.faults)],
         ['violations', String(summary.violations)],
+        ['plugin set', configFile ?? 'the default (no chronovisor.config.json found)'],
+        ['seed', String(seed)],
         ['final digest', summary.finalDigest ?? '(none)'],
         ['tree head', head ?? '(none)'],
         ['wall time', `${seconds.toFixed(2)} s`],
