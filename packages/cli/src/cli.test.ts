@@ -673,4 +673,25 @@ describe('chronovisor', () => {
     });
     expect(new Set(refused)).toEqual(new Set([0, 1]));
   });
+
+  it("re-executes on the run's own plugin set by default, and says why another diverges", () => {
+    expect(chronovisor('run', quickstart, '--out', file('q.db')).status).toBe(0);
+    const same = chronovisor('reexec', file('q.db'));
+    expect(same.status).toBe(0);
+    expect(same.stdout).toMatch(/✓ Re-execution reproduced all \d+ records/);
+    writeFileSync(
+      file('small.json'),
+      JSON.stringify({
+        plugins: [
+          { name: '@chronovisor/mmu', options: { frames: 512 } },
+          { name: '@chronovisor/plugin-heap', options: { policy: 'best-fit', tagBits: 8 } },
+        ],
+      }),
+    );
+    const other = chronovisor('reexec', file('q.db'), '--config', file('small.json'));
+    expect(other.status).toBe(1);
+    expect(other.stdout).toContain(
+      'refused (MmuError: Partition "host" wants 1024 frames but only 512 of 512 are unassigned)',
+    );
+  });
 });

@@ -132,14 +132,20 @@ function program(exit: (code: number) => void): Command {
   cli
     .command('reexec')
     .description(
-      "Re-execute a run's commands on another plugin set; exit 1 at the first divergence.",
+      "Re-execute a run's commands, on another plugin set or on its own (the determinism check); exit 1 at the first divergence, saying why.",
     )
     .argument('<run>', 'a run file')
-    .option('-c, --config <file>', 'the other plugin set (chronovisor.config.json)')
+    .option(
+      '-c, --config <file>',
+      "the other plugin set (chronovisor.config.json); default: the run's own",
+    )
     .option('-q, --quiet', 'no progress display')
     .option('--no-verify', NO_VERIFY)
     .option('--json', 'machine-readable output')
-    .addHelpText('after', '\nExample:\n  chronovisor reexec my-run.db --config fifo-tlb.json')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  chronovisor reexec my-run.db\n  chronovisor reexec my-run.db --config other-plugins.json',
+    )
     .action((file: string, options: { config?: string; json?: boolean }) =>
       exit(reexec(file, options)),
     );

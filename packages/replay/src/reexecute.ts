@@ -77,5 +77,13 @@ export function reexecute(
 function describe(record: LogRecord | undefined): string {
   if (!record) return 'nothing (the log ends)';
   const payload = record.kind === 'event' ? record.data : record.args;
-  return `${record.kind} ${record.type} ${JSON.stringify(payload, (_k, v: unknown) => (v instanceof Uint8Array ? `<${v.length} bytes>` : v))}`;
+  const shown = JSON.stringify(payload, (_k, v: unknown) =>
+    v instanceof Uint8Array ? `<${v.length} bytes>` : v,
+  );
+  // A refusal's reason is the divergence's cause, more often than not.
+  const refused =
+    record.kind === 'command' && record.rejection
+      ? ` refused (${record.rejection.error}: ${record.rejection.message})`
+      : '';
+  return `${record.kind} ${record.type} ${shown}${refused}`;
 }

@@ -4,15 +4,19 @@ import { output, table, type Output } from '../output';
 import { progressBar } from '../progress-bar';
 import { configuredPlugins, openRun } from '../run-plugins';
 
-/** `chronovisor reexec <run.db> --config other.json`: the run's commands on another plugin set; exit 1 at the first divergence. */
+/**
+ * `chronovisor reexec <run.db> [--config other.json]`: the run's commands on another plugin set,
+ * or without `--config` on the run's own (the determinism check); exit 1 at the first divergence,
+ * saying why.
+ */
 export function reexec(
   file: string,
   options: { config?: string; json?: boolean; verify?: boolean },
   out: Output = output,
 ): number {
-  const { store, manifest } = openRun(file, { verify: options.verify ?? true });
+  const { store, manifest, plugins } = openRun(file, { verify: options.verify ?? true });
   try {
-    const other = configuredPlugins(options.config);
+    const other = options.config ? configuredPlugins(options.config) : { plugins };
     const bar = progressBar('re-executing', options);
     const report = reexecute(store, other.plugins, {
       seed: manifest.seed,
