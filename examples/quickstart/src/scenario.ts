@@ -88,8 +88,8 @@ export default function quickstart(sim: Simulation, { rng }: { rng: Rng }): void
   const heap = new HeapClient(sim, parent, 'host:init');
   const nodes = Array.from({ length: 8 }, (_, i) => heap.malloc(48 + 16 * i));
   heap.store(nodes[3]!, Uint8Array.of(1, 2, 3, 4));
-  heap.free(nodes[3]!);
-  heap.malloc(96); // takes the freed block's memory
+  new HeapClient(sim, parent, 'host:proc:1').free(nodes[3]!); // the free the violation names
+  heap.malloc(96); // takes the freed block's memory: the stale pointer now points into it
   sim.dispatch(
     'heap.store',
     { space: parent, ptr: nodes[3]!, data: Uint8Array.of(9) },

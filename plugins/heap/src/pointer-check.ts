@@ -65,12 +65,14 @@ export function checkAccess(
         : fail('out-of-bounds', { info, block: report(block) });
     }
   }
-  // As HWASan reports: a live neighbour with the pointer's tag means an overrun, else a freed
-  // block that had it means a use after free.
-  const overrun = heap.nearby(address).find((b) => tagOfCount(b.count, heap.tagBits) === tag);
-  if (overrun) return fail('out-of-bounds', { block: report(overrun) });
+  // The most specific evidence first, as HWASan ranks its candidate causes: a freed block that
+  // held this very address under the pointer's tag means a use after free; else a live
+  // neighbour with the pointer's tag means an overrun (with 2^k tags, a neighbour may share the
+  // tag by chance, so it is the weaker of the two).
   const freed = heap.freedCovering(address, tag);
   if (freed) return fail('use-after-free', { freed: report(freed), ...blockReport(block) });
+  const overrun = heap.nearby(address).find((b) => tagOfCount(b.count, heap.tagBits) === tag);
+  if (overrun) return fail('out-of-bounds', { block: report(overrun) });
   return fail('forged-pointer', blockReport(block));
 }
 

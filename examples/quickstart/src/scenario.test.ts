@@ -1,0 +1,47 @@
+import { Simulation, Xoshiro128StarStar, type EventRecord } from '@chronovisor/core';
+import { mmuPlugin } from '@chronovisor/mmu';
+import { HeapQuery, heapPlugin } from '@chronovisor/plugin-heap';
+import quickstart from './scenario';
+
+/** The quickstart on its config's plugin set (chronovisor.config.json), with seed `seed`. */
+function run(seed: number): Simulation {
+  const sim = new Simulation({
+    plugins: [
+      mmuPlugin({ frames: 4096, tlb: { entries: 64, policy: 'lru' } }),
+      heapPlugin({ policy: 'best-fit', tagBits: 8 }),
+    ],
+    seed,
+  });
+  quickstart(sim, { rng: new Xoshiro128StarStar(seed) });
+  sim.close();
+  return sim;
+}
+
+describe('the quickstart', () => {
+  it('tells its heap story: a write through a stale pointer, stopped, naming the free behind it and what lives there now', () => {
+    const sim = run(1);
+    const records = [...sim.store.read(1)];
+    const [violation, ...others] = sim.get(HeapQuery).violations();
+    expect(others).toEqual([]);
+    expect(violation).toMatchObject({ kind: 'use-after-free', op: 'store' });
+    // Who freed it: the free's event, caused by a heap.free another process issued.
+    const free = records.find((r) => r.seq === violation!.freed!.freeSeq) as EventRecord;
+    expect(free).toMatchObject({ type: 'heap.block.freed', data: { ptr: violation!.ptr } });
+    expect(records.find((r) => r.seq === free.cause)).toMatchObject({
+      type: 'heap.free',
+      actor: 'host:proc:1',
+    });
+    // The block allocated since in that memory, and the write stopped where it was made.
+    expect(violation!.block).toMatchObject({ address: violation!.freed!.address });
+    expect(records.find((r) => r.seq === violation!.seq)).toMatchObject({ actor: 'host:init' });
+  });
+
+  it('refuses the isolation violation, and draws its traffic from the seed', () => {
+    const sim = run(1);
+    const refused = [...sim.store.read(1)].filter((r) => r.type === 'mmu.isolation.violated');
+    expect(refused).toHaveLength(1);
+    expect(refused[0]).toMatchObject({ actor: 'host:snoop' });
+    expect(run(7).digest()).not.toBe(sim.digest());
+    expect(run(1).digest()).toBe(sim.digest());
+  });
+});
