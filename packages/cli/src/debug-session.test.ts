@@ -41,4 +41,28 @@ describe('the debugger on a plugin set of its choosing', () => {
       /^info: expected breakpoints, snapshots, spaces — the address spaces, frames — .*, tlb <space> — /,
     );
   });
+
+  it('refuses a seq past the end, says when a step meets an end, and counts the writes diff leaves out', () => {
+    const store = new MemoryStore();
+    const plugins = () => [mmu.mmuPlugin({ frames: 16 })];
+    const sim = new Simulation({ plugins: plugins(), store });
+    sim.dispatch(mmu.createPartition, { name: 'p', frames: 16 });
+    const space = sim.dispatch(mmu.createSpace, { kind: 'host', partition: 'p' }).value!;
+    sim.dispatch(mmu.map, { space, va: 0, pages: 1 });
+    for (let i = 0; i < 25; i++)
+      sim.dispatch(mmu.write, { space, va: i * 8, data: Uint8Array.of(i) });
+    sim.close();
+    const session = new DebugSession(new Timeline(store, plugins()), bookmarks);
+    const end = store.head();
+    expect(() => session.execute('goto 999999')).toThrow(
+      `goto: the run holds records 1 to ${end}, not 999999 (goto end)`,
+    );
+    session.execute('goto end');
+    expect(session.execute('step').text).toBe(`already at the end of the run (seq ${end})`);
+    session.execute('goto start');
+    expect(session.execute('rstep').text).toBe('already at the start of the run (seq 0)');
+    const diff = session.execute(`diff 0 ${end}`);
+    expect(diff.text).toContain('  … and 5 more writes (--json lists them all)');
+    expect((diff.value as { written: unknown[] }).written).toHaveLength(25);
+  });
 });

@@ -8,6 +8,9 @@ import {
 } from '@chronovisor/timetravel';
 import { CliError } from './cli-error';
 
+/** The writes `diff` lists in text (all of them in --json). */
+const DIFF_WRITES_SHOWN = 20;
+
 /** What one debugger command answered: a value for `--json`, and text for people. */
 export interface Answer {
   readonly command: string;
@@ -76,11 +79,19 @@ export class DebugSession {
       case 'goto': {
         const to =
           args[0] === 'end' ? t.head : args[0] === 'start' ? 0 : this.number(args[0], 'goto <seq>');
+        if (to > t.head)
+          throw new CliError(`goto: the run holds records 1 to ${t.head}, not ${to} (goto end)`);
         return this.position(answer, t.seek(to));
       }
       case 'step':
       case 'rstep': {
         const n = args[0] === undefined ? 1 : this.number(args[0], `${name} [n]`);
+        const edge = name === 'step' ? t.seq >= t.head : t.seq <= 0;
+        if (edge)
+          return answer(
+            { seq: t.seq, record: null },
+            `already at the ${name === 'step' ? 'end' : 'start'} of the run (seq ${t.seq})`,
+          );
         return this.position(answer, t.step(name === 'step' ? n : -n));
       }
       case 'continue':
@@ -194,8 +205,13 @@ export class DebugSession {
           `seq ${diff.from} → ${diff.to}: ${diff.projections.length === 0 ? 'no state changed' : `changed: ${diff.projections.join(', ')}`}`,
           ...Object.entries(diff.byType).map(([type, n]) => `  ${n} ${type}`),
           ...diff.written
-            .slice(0, 20)
+            .slice(0, DIFF_WRITES_SHOWN)
             .map((w) => `  wrote ${w.space}:${hex(w.va)} (${w.length} bytes)`),
+          ...(diff.written.length > DIFF_WRITES_SHOWN
+            ? [
+                `  … and ${diff.written.length - DIFF_WRITES_SHOWN} more writes (--json lists them all)`,
+              ]
+            : []),
         ].join('\n');
         return answer(diff, text);
       }
