@@ -21,7 +21,7 @@ const NO_VERIFY = 'read the run even where a batch no longer matches its hash (a
 const integer = (value: string): number => {
   const n = Number(value);
   if (!Number.isSafeInteger(n) || n < 0)
-    throw new InvalidArgumentError('expected a non-negative integer');
+    throw new InvalidArgumentError(`expected an integer from 0 to ${Number.MAX_SAFE_INTEGER}`);
   return n;
 };
 
