@@ -151,4 +151,17 @@ describe('chronovisor debug', () => {
       'error: expected watch <space>:<addr> [len], with an address like 1:0x1000',
     );
   });
+
+  it('keeps the answers before a bad command in --json, the error last', () => {
+    expect(chronovisor('run', example, '--out', file('e.db')).status).toBe(0);
+    const result = chronovisor('debug', file('e.db'), '--eval', 'goto 5; where; bogus', '--json');
+    expect(result.status).toBe(2);
+    const answers = JSON.parse(result.stdout) as { command: string; error?: unknown }[];
+    expect(answers.map((a) => a.command)).toEqual(['goto 5', 'where', 'bogus']);
+    expect(answers[2]!.error).toEqual({
+      name: 'CliError',
+      message: 'Unknown debugger command "bogus" (try help)',
+    });
+    expect(result.stderr).toBe('error: Unknown debugger command "bogus" (try help)\n');
+  });
 });

@@ -1,3 +1,4 @@
+import { ChronovisorError } from '@chronovisor/core';
 import { SqliteStore } from '@chronovisor/store';
 import { KeptSnapshots, Timeline } from '@chronovisor/timetravel';
 import * as readline from 'node:readline';
@@ -49,12 +50,25 @@ function evaluate(session: DebugSession, script: string, json: boolean, out: Out
     .split(';')
     .map((l) => l.trim())
     .filter(Boolean);
+  const asJson = () => answers.map(({ command, value }) => ({ command, value }));
   for (const line of lines) {
-    const answer = session.execute(line); // a bad command throws: exit 2, naming it
+    let answer: Answer;
+    try {
+      answer = session.execute(line); // a bad command throws: exit 2, naming it
+    } catch (error) {
+      if (!json || !(error instanceof ChronovisorError)) throw error;
+      // The answers before the bad command are kept, and the error is the last of them.
+      out.json([
+        ...asJson(),
+        { command: line, error: { name: error.name, message: error.message } },
+      ]);
+      process.stderr.write(`error: ${error.message}\n`);
+      return EXIT.badInput;
+    }
     answers.push(answer);
     if (!json) out.line(`(${answer.command})\n${answer.text}`);
   }
-  if (json) out.json(answers.map(({ command, value }) => ({ command, value })));
+  if (json) out.json(asJson());
   return EXIT.ok;
 }
 
