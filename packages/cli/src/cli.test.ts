@@ -694,4 +694,21 @@ describe('chronovisor', () => {
       'refused (MmuError: Partition "host" wants 1024 frames but only 512 of 512 are unassigned)',
     );
   });
+
+  it("names where a scenario is wrong: the compiler's line and column, or the line that threw", () => {
+    writeFileSync(
+      file('syntax.ts'),
+      "import type { Simulation } from '@chronovisor/core';\nexport default function (sim: Simulation): void {\n  const x = ;\n}\n",
+    );
+    expect(refusedWith('run', file('syntax.ts'), '--out', file('s.db'))).toBe(
+      `error: Scenario ${file('syntax.ts')} cannot be loaded: syntax.ts:3:13: error TS1109: Expression expected.`,
+    );
+    writeFileSync(
+      file('throws.ts'),
+      "import type { Simulation } from '@chronovisor/core';\nimport * as mmu from '@chronovisor/mmu';\nexport default function (sim: Simulation): void {\n  sim.dispatch(mmu.createPartition, { name: 'host', frames: 4 });\n  throw new Error('no more ideas');\n}\n",
+    );
+    expect(refusedWith('run', file('throws.ts'), '--out', file('t.db'))).toMatch(
+      /: no more ideas \(at throws\.ts:5:9\)$/,
+    );
+  });
 });

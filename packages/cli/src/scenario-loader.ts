@@ -26,6 +26,8 @@ export type ScenarioFunction = (
 export interface Scenario {
   readonly name: string;
   readonly run: ScenarioFunction;
+  /** The scenario's own file (a module's, or a folder's declared one). */
+  readonly file?: string;
   /** The config file beside the scenario (`chronovisor.config.json` in its folder). */
   readonly config?: string;
 }
@@ -58,16 +60,38 @@ export function loadScenario(arg: string): Scenario {
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- scenarios are user modules loaded at run time
     exported = require(file) as unknown;
   } catch (error) {
-    throw new CliError(
-      `Scenario ${arg} cannot be loaded: ${(error as Error).message.split('\n')[0]}`,
-    );
+    throw new CliError(`Scenario ${arg} cannot be loaded: ${loadError(error as Error, file)}`);
   }
   const run = (exported as { default?: unknown }).default ?? exported;
   if (typeof run !== 'function')
     throw new CliError(
       `Scenario ${arg} must export a function (simulation) => void as its default export`,
     );
-  return { name, run: run as ScenarioFunction, ...config };
+  return { name, run: run as ScenarioFunction, file, ...config };
+}
+
+/**
+ * Why a scenario did not load, in one line: the compiler's diagnostics as `file:line:column:
+ * message` (ts-node reports `file(line,col)` under a heading line), else the error's first line
+ * and where in the scenario it arose.
+ */
+function loadError(error: Error, file: string): string {
+  const [first = '', ...rest] = error.message.split('\n').filter((l) => l.trim() !== '');
+  if (/Unable to compile TypeScript/.test(first) && rest.length > 0)
+    return rest.map((l) => l.replace(/^(.+?)\((\d+),(\d+)\): /, '$1:$2:$3: ')).join('; ');
+  const at = locationIn(error, file);
+  return `${first}${at ? ` (at ${at})` : ''}`;
+}
+
+/** `file:line:column` of the deepest frame of `error`'s stack in `file`, if any. */
+export function locationIn(error: unknown, file: string): string | undefined {
+  const stack = error instanceof Error ? (error.stack ?? '') : '';
+  for (const line of stack.split('\n')) {
+    const match = /\(?((?:file:\/\/)?\/[^():]+|[A-Za-z]:\\[^():]+):(\d+):(\d+)\)?\s*$/.exec(line);
+    if (match && match[1]!.replace(/^file:\/\//, '') === file)
+      return `${path.relative(process.cwd(), file) || file}:${match[2]}:${match[3]}`;
+  }
+  return undefined;
 }
 
 let resolving = false;

@@ -16,7 +16,7 @@ import { loadPlugins } from '../plugin-loader';
 import { progressBar } from '../progress-bar';
 import { checkEvery, describeKept, keepSnapshots } from './index-run';
 import { createRunFile, type RunFileOptions } from '../run-file';
-import { loadScenario } from '../scenario-loader';
+import { loadScenario, locationIn } from '../scenario-loader';
 
 /** The options of `chronovisor run`. */
 export interface RunOptions extends RunFileOptions {
@@ -78,9 +78,11 @@ export async function run(
     sim.close();
   } catch (error) {
     store.close(); // what was recorded stays recorded, under its partial name
+    const at = scenario.file ? locationIn(error, scenario.file) : undefined;
     throw new CliError(
       `Scenario ${scenario.name} failed after recording ${store.head()} records, kept in ${runFile.partial}` +
-        `${existsSync(file) ? ` (${file} is as it was)` : ''}: ${(error as Error).message}`,
+        `${existsSync(file) ? ` (${file} is as it was)` : ''}: ${(error as Error).message}` +
+        (at ? ` (at ${at})` : ''),
     );
   }
   store.close();
