@@ -65,4 +65,19 @@ describe('the debugger on a plugin set of its choosing', () => {
     expect(diff.text).toContain('  … and 5 more writes (--json lists them all)');
     expect((diff.value as { written: unknown[] }).written).toHaveLength(25);
   });
+
+  it('warns of a breakpoint on a type the run does not hold, and lists quit in help', () => {
+    const store = new MemoryStore();
+    const sim = new Simulation({ plugins: [counterPlugin()], store });
+    sim.dispatch(increment, { name: 'a', by: 2 });
+    sim.close();
+    const types = () => ['counter.increment', 'counter.value.incremented'];
+    const session = new DebugSession(new Timeline(store, [counterPlugin()]), bookmarks, { types });
+    expect(session.execute('break counter.increment').text).toBe('#1: break counter.increment');
+    expect(session.execute('break counter.').text).toBe('#2: break counter.');
+    expect(session.execute('break nosuch.type').text).toBe(
+      '#3: break nosuch.type\nnote: no record of type nosuch.type in this run',
+    );
+    expect(session.execute('help').text).toContain('quit — leave the debugger');
+  });
 });

@@ -45,6 +45,7 @@ export const DEBUG_COMMANDS: Readonly<Record<string, string>> = {
   bookmark: 'bookmark <name> [note] — name the current seq in the run file',
   bookmarks: 'bookmarks — the run’s bookmarks',
   help: 'help — this list',
+  quit: 'quit — leave the debugger (also exit, or Ctrl-D)',
 };
 
 const hex = (n: number) => `0x${n.toString(16)}`;
@@ -63,6 +64,8 @@ export class DebugSession {
       list(): { name: string; seq: number; note: string }[];
       add(name: string, seq: number, note: string): void;
     },
+    /** What the run holds, beyond its records: the types of record it has. */
+    private readonly run: { types(): readonly string[] } = { types: () => [] },
   ) {}
 
   /** Runs one command line; a bad one throws a CliError naming what is wrong. */
@@ -107,8 +110,17 @@ export class DebugSession {
           : `reached the ${forwards ? 'end' : 'start'} of the run (seq ${t.seq})`;
         return answer({ seq: t.seq, breakpoint: by?.id ?? null, record: hit ?? null }, text);
       }
-      case 'break':
-        return this.add(answer, this.pattern(args), `break ${args.join(' ')}`);
+      case 'break': {
+        const added = this.add(answer, this.pattern(args), `break ${args.join(' ')}`);
+        const type = args.find((a) => !a.includes('='));
+        const types = this.run.types();
+        const known =
+          type === undefined ||
+          types.some((t) => (type.endsWith('.') ? t.startsWith(type) : t === type));
+        return known
+          ? added
+          : { ...added, text: `${added.text}\nnote: no record of type ${type} in this run` };
+      }
       case 'watch':
       case 'rwatch':
       case 'awatch': {

@@ -24,17 +24,21 @@ export async function debug(
       kept,
       ...(options.memory === undefined ? {} : { memoryBudget: options.memory }),
     });
-    const session = new DebugSession(timeline, {
-      list: () => store.bookmarks(),
-      add: (name, seq, note) => {
-        const writable = SqliteStore.open(file);
-        try {
-          writable.bookmark(name, seq, note);
-        } finally {
-          writable.close();
-        }
+    const session = new DebugSession(
+      timeline,
+      {
+        list: () => store.bookmarks(),
+        add: (name, seq, note) => {
+          const writable = SqliteStore.open(file);
+          try {
+            writable.bookmark(name, seq, note);
+          } finally {
+            writable.close();
+          }
+        },
       },
-    });
+      { types: () => store.recordTypes() },
+    );
     if (options.eval !== undefined)
       return evaluate(session, options.eval, options.json ?? false, out);
     await repl(session, timeline, file, kept.seqs.length, out);
@@ -79,7 +83,7 @@ function repl(
   kept: number,
   out: Output,
 ): Promise<void> {
-  const names = [...Object.keys(DEBUG_COMMANDS), 'quit'];
+  const names = Object.keys(DEBUG_COMMANDS);
   const rl = readline.createInterface({
     input: process.stdin,
     output: process.stdout,

@@ -573,6 +573,15 @@ export class SqliteStore implements Store {
     this.db.prepare('UPDATE heads SET signature = ? WHERE size = ?').run(signature, size);
   }
 
+  /** The types of record the run holds (committed), each once. */
+  recordTypes(): string[] {
+    return (
+      this.db.prepare('SELECT DISTINCT type FROM record_kinds ORDER BY type').all() as {
+        type: string;
+      }[]
+    ).map((r) => r.type);
+  }
+
   /** The last seq of each stored batch, in order: where the audit tree's leaves end. */
   batchEnds(): number[] {
     return (
