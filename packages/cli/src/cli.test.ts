@@ -711,4 +711,12 @@ describe('chronovisor', () => {
       /: no more ideas \(at throws\.ts:5:9\)$/,
     );
   });
+
+  it('says a run holds no records, where inspect has nothing to show', () => {
+    writeFileSync(file('empty.json'), '[]');
+    expect(chronovisor('run', file('empty.json'), '--out', file('empty.db')).status).toBe(0);
+    expect(refusedWith('inspect', file('empty.db'))).toBe(
+      `error: ${file('empty.db')} holds no records: nothing to inspect`,
+    );
+  });
 });

@@ -80,4 +80,22 @@ describe('the debugger on a plugin set of its choosing', () => {
     );
     expect(session.execute('help').text).toContain('quit — leave the debugger');
   });
+
+  it('names the first page of a range that is not mapped', () => {
+    const store = new MemoryStore();
+    const plugins = () => [mmu.mmuPlugin({ frames: 16 })];
+    const sim = new Simulation({ plugins: plugins(), store });
+    sim.dispatch(mmu.createPartition, { name: 'p', frames: 16 });
+    const space = sim.dispatch(mmu.createSpace, { kind: 'host', partition: 'p' }).value!;
+    sim.dispatch(mmu.map, { space, va: 0x1000, pages: 2 });
+    sim.close();
+    const session = new DebugSession(new Timeline(store, plugins()), bookmarks);
+    session.execute('goto end');
+    expect(session.execute('x/100000xb 1:0x1800').text).toBe(
+      `1:0x1800: mapped, but not the page at 1:0x3000 (6144 bytes on), at seq ${store.head()}`,
+    );
+    expect(session.execute('x/4xb 1:0x5000').text).toBe(
+      `1:0x5000: not mapped at seq ${store.head()}`,
+    );
+  });
 });

@@ -8,6 +8,9 @@ import {
 } from '@chronovisor/timetravel';
 import { CliError } from './cli-error';
 
+/** Where `x` probes a range for its first unmapped page. */
+const PROBE = 4096;
+
 /** The writes `diff` lists in text (all of them in --json). */
 const DIFF_WRITES_SHOWN = 20;
 
@@ -160,11 +163,20 @@ export class DebugSession {
             'x: no plugin in this run reads memory (the MMU does: add it to the set)',
           );
         const bytes = memory.read(space, va, count);
-        if (!bytes)
+        if (!bytes) {
+          // Where the range stops being mapped (probed at each 4 KiB boundary, pages being no
+          // smaller): a range may start on a mapped page.
+          let at = va;
+          while (at < va + count && memory.read(space, at, 1))
+            at = Math.floor(at / PROBE) * PROBE + PROBE;
+          if (at >= va + count) at = va; // no boundary unmapped: say the range is not
           return answer(
-            { space, va, bytes: null },
-            `${space}:${hex(va)}: not mapped at seq ${t.seq}`,
+            { space, va, bytes: null, unmapped: at },
+            at === va
+              ? `${space}:${hex(va)}: not mapped at seq ${t.seq}`
+              : `${space}:${hex(va)}: mapped, but not the page at ${space}:${hex(at)} (${at - va} bytes on), at seq ${t.seq}`,
           );
+        }
         const lines: string[] = [];
         for (let i = 0; i < bytes.length; i += 16)
           lines.push(

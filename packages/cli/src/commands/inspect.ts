@@ -14,6 +14,7 @@ export function inspect(
 ): number {
   const { store, manifest, plugins } = openRun(file, { verify: options.verify ?? true });
   try {
+    if (store.head() === 0) throw new CliError(`${file} holds no records: nothing to inspect`);
     const at = options.at ?? store.head();
     if (at < 1 || at > store.head())
       throw new CliError(`--at ${at} is outside the run: its records are 1 to ${store.head()}`);
