@@ -238,7 +238,24 @@ describe('heap against a reference model', () => {
         fc.constantFrom(undefined, 5, 16),
         (policy, ops, rollbackWindow) => run(policy, ops, rollbackWindow),
       ),
-      { numRuns: 300 },
+      {
+        numRuns: 300,
+        examples: [
+          // An overrun of a live block into memory a freed block held under the same tag: an
+          // overrun of the block beside it, not a use after free of the old one.
+          [
+            'first-fit',
+            [
+              { op: 'malloc', size: 193 },
+              { op: 'realloc', pick: 0, size: 209 },
+              { op: 'free', pick: 0 },
+              { op: 'malloc', size: 208 },
+              { op: 'overrun', pick: 0, past: 0 },
+            ] as Op[],
+            undefined,
+          ],
+        ],
+      },
     );
   });
 });

@@ -65,13 +65,17 @@ export function checkAccess(
         : fail('out-of-bounds', { info, block: report(block) });
     }
   }
-  // The most specific evidence first, as HWASan ranks its candidate causes: a freed block that
-  // held this very address under the pointer's tag means a use after free; else a live
-  // neighbour with the pointer's tag means an overrun (with 2^k tags, a neighbour may share the
-  // tag by chance, so it is the weaker of the two).
+  // The most specific evidence first, as HWASan ranks its candidate causes: the live block right
+  // beside the address with the pointer's tag means a linear overrun; else a freed block that
+  // held this very address under that tag means a use after free; else a live block further off
+  // with the tag means a wilder overrun (with 2^k tags, a far block may share the tag by chance,
+  // so it is the weakest evidence).
+  const sameTag = (b: Block) => tagOfCount(b.count, heap.tagBits) === tag;
+  const beside = heap.adjacent(address).find(sameTag);
+  if (beside) return fail('out-of-bounds', { block: report(beside) });
   const freed = heap.freedCovering(address, tag);
   if (freed) return fail('use-after-free', { freed: report(freed), ...blockReport(block) });
-  const overrun = heap.nearby(address).find((b) => tagOfCount(b.count, heap.tagBits) === tag);
+  const overrun = heap.nearby(address).find(sameTag);
   if (overrun) return fail('out-of-bounds', { block: report(overrun) });
   return fail('forged-pointer', blockReport(block));
 }
