@@ -719,4 +719,30 @@ describe('chronovisor', () => {
       `error: ${file('empty.db')} holds no records: nothing to inspect`,
     );
   });
+
+  it('hints commands as the user runs them: through npm (npx), or installed', () => {
+    writeFileSync(file('one.json'), '[]');
+    const hint = (npm: string | undefined) => {
+      const env = { ...process.env, NO_COLOR: '1' };
+      delete env.npm_command;
+      if (npm) env.npm_command = npm;
+      const result = spawnSync(
+        process.execPath,
+        [bin, 'run', file('one.json'), '--out', file(`h-${npm}.db`)],
+        {
+          cwd: tempDir(),
+          encoding: 'utf8',
+          env,
+        },
+      );
+      return result.stdout
+        .split('\n')
+        .find((l) => l.includes(' replay '))!
+        .trim();
+    };
+    expect(hint('exec')).toBe(
+      `npx chronovisor replay ${file('h-exec.db')}    # rebuild the state, checking every recorded digest`,
+    );
+    expect(hint(undefined)).toMatch(/^chronovisor replay /);
+  });
 });

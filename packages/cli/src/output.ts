@@ -8,6 +8,12 @@ export const colours = picocolors.createColors(
 );
 const pc = colours;
 
+/**
+ * How the user runs this command, for the hints it prints: through npm (`npm start`, `npx`, from a
+ * clone of the repository, where `chronovisor` alone is not on the PATH) or installed.
+ */
+export const invoked = process.env.npm_command ? 'npx chronovisor' : 'chronovisor';
+
 /** Where commands write: people get colour (on a terminal, unless NO_COLOR), scripts get JSON. */
 export interface Output {
   line(text: string): void;

@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { CliError, EXIT } from '../cli-error';
 import { DEFAULT_CONFIG, loadConfig } from '../config';
-import { output, table, type Output } from '../output';
+import { invoked, output, table, type Output } from '../output';
 import { loadPlugins } from '../plugin-loader';
 
 import { progressBar } from '../progress-bar';
@@ -151,14 +151,14 @@ export async function run(
   }
   if (kept) out.line(describeKept(file, kept));
   out.line('Next:');
-  out.line(`  chronovisor replay ${file}    # rebuild the state, checking every recorded digest`);
-  out.line(`  chronovisor verify ${file}    # check the audit chain, batch by batch`);
+  out.line(`  ${invoked} replay ${file}    # rebuild the state, checking every recorded digest`);
+  out.line(`  ${invoked} verify ${file}    # check the audit chain, batch by batch`);
   if (head)
     out.line(
-      `  chronovisor verify ${file} --head ${head}    # later: the file still holds what it held now`,
+      `  ${invoked} verify ${file} --head ${head}    # later: the file still holds what it held now`,
     );
   out.line(
-    `  chronovisor debug ${file}     # travel in time: seek, step, run backwards to watchpoints`,
+    `  ${invoked} debug ${file}     # travel in time: seek, step, run backwards to watchpoints`,
   );
   return verdictOf(summary.rejections, options.strict);
 }

@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { CliError, EXIT } from '../cli-error';
 import { checkInputFile } from '../output-file';
-import { output, table, type Output } from '../output';
+import { invoked, output, table, type Output } from '../output';
 import { loadPlugins } from '../plugin-loader';
 import { progressBar } from '../progress-bar';
 import { createRunFile, type RunFileOptions } from '../run-file';
@@ -162,10 +162,10 @@ export function trace(file: string, options: TraceOptions, out: Output = output)
   }
   if (!clean) out.failure(`The trace's own operations raised violations: ${violations}`);
   out.line('Next:');
-  out.line(`  chronovisor replay ${runFile}    # rebuild the heap from the log`);
-  out.line(`  chronovisor debug ${runFile}     # break heap.violation.detected, rcontinue, why …`);
+  out.line(`  ${invoked} replay ${runFile}    # rebuild the heap from the log`);
+  out.line(`  ${invoked} debug ${runFile}     # break heap.violation.detected, rcontinue, why …`);
   out.line(
-    `  chronovisor reexec ${runFile} --config other-policy.json    # the same trace, another policy`,
+    `  ${invoked} reexec ${runFile} --config other-policy.json    # the same trace, another policy`,
   );
   return clean ? EXIT.ok : EXIT.failed;
 }
