@@ -723,7 +723,7 @@ describe('chronovisor', () => {
   it('hints commands as the user runs them: through npm (npx), or installed', () => {
     writeFileSync(file('one.json'), '[]');
     const hint = (npm: string | undefined) => {
-      const env = { ...process.env, NO_COLOR: '1' };
+      const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
       delete env.npm_command;
       if (npm) env.npm_command = npm;
       const result = spawnSync(
