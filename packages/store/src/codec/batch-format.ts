@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { inflateRawSync } from 'node:zlib';
-import { ByteReader, DecodeError } from './byte-reader';
+import { ByteReader } from './byte-reader';
 import type { ByteWriter } from './byte-writer';
 import { encodeRecord } from './record-codec';
 import type { LogRecord } from '@chronovisor/core';
@@ -103,16 +103,7 @@ export function frameBytes(batch: Uint8Array, frames: Frames, i: number): Uint8A
 
 /** The seq record i's canonical bytes start with (after its kind byte). */
 export function seqOf(batch: Uint8Array, frames: Frames, i: number): number {
-  let value = 0;
-  let scale = 1;
-  const end = frames.ends[i]!;
-  for (let at = frames.starts[i]! + 1; ;) {
-    if (at >= end || scale > 2 ** 49) throw new DecodeError(at, 'A record cut short in its seq');
-    const b = batch[at++]!;
-    value += (b & 0x7f) * scale;
-    if ((b & 0x80) === 0) return value;
-    scale *= 0x80;
-  }
+  return new ByteReader(batch, frames.starts[i]! + 1, frames.ends[i]).varint();
 }
 
 /**

@@ -1,5 +1,6 @@
 import { ChronovisorError, type LogRecord, type StateDigest, type Store } from '@chronovisor/core';
 import type { TreeHead } from '../audit/tree-head';
+import { CHECKSUM_BYTES } from '../sqlite/batch-seal';
 import { closeSync, openSync, readSync, writeSync } from 'node:fs';
 
 /**
@@ -232,14 +233,10 @@ function checkSeal(
 ): void {
   const own = Buffer.from(store.batchChecks(last));
   if (own.equals(carried)) return;
-  const count = own.length / 2;
-  let i = 0;
-  while (
-    i < count - 1 &&
-    i * 2 + 2 <= carried.length &&
-    own.readUInt16BE(i * 2) === carried.readUInt16BE(i * 2)
-  )
-    i++;
+  const count = own.length / CHECKSUM_BYTES;
+  let at = 0; // the first byte that differs names its record
+  while (at < own.length && own[at] === carried[at]) at++;
+  const i = Math.min(Math.floor(at / CHECKSUM_BYTES), count - 1);
   throw new NdjsonError(
     `${path}:${line}: record ${last - count + 1 + i} does not match the checksum the export carries for it: the run was altered, before or after its export`,
   );

@@ -51,6 +51,11 @@ export function checkRunPath(path: string): void {
   if (statSync(path).isDirectory()) throw new StoreError(`${path} is a directory, not a run file`);
 }
 
+const HEAD_COLUMNS = 'size, batches, root, signature';
+type HeadRow = { size: number; batches: number; root: Buffer; signature: Buffer | null };
+const headOf = ({ size, batches, root, signature }: HeadRow): TreeHead =>
+  signature ? { size, batches, root, signature } : { size, batches, root };
+
 /** How a run file was found when opened. */
 export interface RunStatus {
   /** False when the process that wrote it died before closing it (it then holds every batch committed before). */
@@ -492,22 +497,20 @@ export class SqliteStore implements Store {
 
   /** The tree heads committed so far, oldest first. */
   treeHeads(): TreeHead[] {
-    const rows = this.db
-      .prepare('SELECT size, batches, root, signature FROM heads ORDER BY size')
-      .all() as { size: number; batches: number; root: Buffer; signature: Buffer | null }[];
-    return rows.map(({ size, batches, root, signature }) =>
-      signature ? { size, batches, root, signature } : { size, batches, root },
-    );
+    return (
+      this.db.prepare(`SELECT ${HEAD_COLUMNS} FROM heads ORDER BY size`).all() as HeadRow[]
+    ).map(headOf);
   }
 
   /** The tree head covering exactly the first `size` records (the last one by default). */
   treeHead(size = this.committed()): TreeHead {
-    const head = this.treeHeads().find((h) => h.size === size);
-    if (!head)
+    const row = this.db.prepare(`SELECT ${HEAD_COLUMNS} FROM heads WHERE size = ?`).get(size) as
+      HeadRow | undefined;
+    if (!row)
       throw new StoreError(
         `No tree head covers exactly the first ${size} records: heads end where batches end (${this.committed()} records are committed)`,
       );
-    return head;
+    return headOf(row);
   }
 
   /** The Merkle root of the batches holding the first `size` records, recomputed from their leaves. */
