@@ -114,10 +114,11 @@ function program(exit: (code: number) => void): Command {
       'Write a proof that one record is in a run, as a tree head committed it: checkable with no run file.',
     )
     .argument('<run>', 'a run file')
-    .requiredOption('--seq <n>', 'the record to prove')
+    .requiredOption('--seq <n>', 'the record to prove', integer)
     .option(
       '--size <records>',
       'the head to prove against, by its record count (default: the last)',
+      integer,
     )
     .option('-o, --out <proof.json>', 'where to write it (default: standard output)')
     .option('--no-verify', NO_VERIFY)

@@ -23,8 +23,7 @@ export function openRun(
   manifest: RunManifest;
   plugins: Plugin[];
 } {
-  const store = SqliteStore.open(file, { readonly: !writable, verify });
-  noteUnfinished(store);
+  const store = openRunFile(file, { writable, verify });
   const manifest = store.manifest() as Partial<RunManifest>;
   if (!Array.isArray(manifest.plugins)) {
     store.close();
@@ -40,14 +39,21 @@ export function openRun(
 }
 
 /**
- * Says, once, on stderr (so that `--json` output stays whole), that a run was never closed: its
- * recording was killed or interrupted, and it holds only what was committed before.
+ * Opens a run file as every command that reads one does: read-only unless asked, each batch read
+ * checked against its hash unless `verify` is false (`--no-verify`), and, once on stderr (so that
+ * `--json` output stays whole), a note that the run was never closed if its recording was killed
+ * or interrupted.
  */
-export function noteUnfinished(store: SqliteStore): void {
+export function openRunFile(
+  file: string,
+  { writable = false, verify = true }: { writable?: boolean; verify?: boolean } = {},
+): SqliteStore {
+  const store = SqliteStore.open(file, { readonly: !writable, verify });
   if (!store.status.closedCleanly)
     process.stderr.write(
-      `note: ${store.path} was never closed (its recording was interrupted): it holds the ${store.head()} records committed before\n`,
+      `note: ${file} was never closed (its recording was interrupted): it holds the ${store.head()} records committed before\n`,
     );
+  return store;
 }
 
 /** The plugin set of a config file, or the default one. */

@@ -1,15 +1,15 @@
-import { SqliteStore, formatHead, recordProofToJson } from '@chronovisor/store';
+import { formatHead, recordProofToJson } from '@chronovisor/store';
 import { writeFileSync } from 'node:fs';
 import { CliError, EXIT } from '../cli-error';
-import { noteUnfinished } from '../run-plugins';
+import { openRunFile } from '../run-plugins';
 import { output, type Output } from '../output';
 import { OutputFile } from '../output-file';
 
 /** The options of `chronovisor prove`. */
 export interface ProveOptions {
-  readonly seq?: string;
+  readonly seq: number;
   /** The head to prove against (its record count); the last one by default. */
-  readonly size?: string;
+  readonly size?: number;
   readonly out?: string;
   readonly json?: boolean;
   readonly verify?: boolean;
@@ -21,17 +21,15 @@ export interface ProveOptions {
  * a head committed it, which `chronovisor verify --proof` checks with no run file at hand.
  */
 export function prove(file: string, options: ProveOptions, out: Output = output): number {
-  const seq = wholeNumber(options.seq, '--seq');
+  const { seq } = options;
   const target =
     options.out === undefined
       ? undefined
       : new OutputFile(options.out, { force: options.force ?? false, inputs: [file] });
-  const store = SqliteStore.open(file, { readonly: true, verify: options.verify ?? true });
-  noteUnfinished(store);
+  const store = openRunFile(file, { verify: options.verify ?? true });
   let proof;
   try {
-    const size =
-      options.size === undefined ? store.committed() : wholeNumber(options.size, '--size');
+    const size = options.size ?? store.committed();
     if (seq > size)
       throw new CliError(
         `Record ${seq} is past the head of ${size} records; the run holds ${store.head()}`,
@@ -51,12 +49,4 @@ export function prove(file: string, options: ProveOptions, out: Output = output)
   if (options.json) out.json({ file: options.out, seq, head: formatHead(proof.head) });
   else out.success(message);
   return EXIT.ok;
-}
-
-function wholeNumber(text: string | undefined, flag: string): number {
-  if (text === undefined) throw new CliError(`prove needs ${flag} <number>`);
-  const n = Number(text);
-  if (!Number.isSafeInteger(n) || n < 1)
-    throw new CliError(`${flag} must be a record number from 1, not "${text}"`);
-  return n;
 }

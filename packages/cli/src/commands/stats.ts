@@ -1,6 +1,5 @@
-import { SqliteStore } from '@chronovisor/store';
 import { EXIT } from '../cli-error';
-import { noteUnfinished } from '../run-plugins';
+import { openRunFile } from '../run-plugins';
 import { output, table, type Output } from '../output';
 
 /** `chronovisor stats <run.db>`: records by type, by actor, by plugin, and over time (ten slices of ticks). */
@@ -9,8 +8,7 @@ export function stats(
   options: { json?: boolean; verify?: boolean },
   out: Output = output,
 ): number {
-  const store = SqliteStore.open(file, { readonly: true, verify: options.verify ?? true });
-  noteUnfinished(store);
+  const store = openRunFile(file, { verify: options.verify ?? true });
   try {
     const byType: Record<string, number> = {};
     const byActor: Record<string, number> = {};

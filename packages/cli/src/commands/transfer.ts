@@ -1,6 +1,6 @@
 import { SqliteStore, exportNdjson, importNdjson } from '@chronovisor/store';
 import { CliError, EXIT } from '../cli-error';
-import { noteUnfinished } from '../run-plugins';
+import { openRunFile } from '../run-plugins';
 import { output, type Output } from '../output';
 import { OutputFile, checkInputFile } from '../output-file';
 
@@ -12,8 +12,7 @@ export function exportRun(
 ): number {
   if (!options.ndjson) throw new CliError('export needs --ndjson <file>');
   const target = new OutputFile(options.ndjson, { force: options.force ?? false, inputs: [file] });
-  const store = SqliteStore.open(file, { readonly: true, verify: options.verify ?? true });
-  noteUnfinished(store);
+  const store = openRunFile(file, { verify: options.verify ?? true });
   let records: number;
   try {
     records = exportNdjson(store, store.manifest(), target.partial);
