@@ -6,13 +6,36 @@ import { DebugSession } from './debug-session';
 
 const bookmarks = { list: () => [], add: () => undefined };
 
+/** A run of one counter increment, and the debugger on it. */
+function counterRun(run?: { types(): readonly string[] }): DebugSession {
+  const store = new MemoryStore();
+  const sim = new Simulation({ plugins: [counterPlugin()], store });
+  sim.dispatch(increment, { name: 'a', by: 2 });
+  sim.close();
+  return new DebugSession(new Timeline(store, [counterPlugin()]), bookmarks, run);
+}
+
+/** A run mapping `pages` pages at `va` in one host space, then `more`; the debugger on it. */
+function mmuRun(
+  va: number,
+  pages: number,
+  more: (sim: Simulation, space: number) => void = () => undefined,
+): { session: DebugSession; space: number; end: number } {
+  const store = new MemoryStore();
+  const plugins = () => [mmu.mmuPlugin({ frames: 16 })];
+  const sim = new Simulation({ plugins: plugins(), store });
+  sim.dispatch(mmu.createPartition, { name: 'p', frames: 16 });
+  const space = sim.dispatch(mmu.createSpace, { kind: 'host', partition: 'p' }).value!;
+  sim.dispatch(mmu.map, { space, va, pages });
+  more(sim, space);
+  sim.close();
+  const session = new DebugSession(new Timeline(store, plugins()), bookmarks);
+  return { session, space, end: store.head() };
+}
+
 describe('the debugger on a plugin set of its choosing', () => {
   it('works on a run without the MMU: info lists what the set offers, x says why it cannot', () => {
-    const store = new MemoryStore();
-    const sim = new Simulation({ plugins: [counterPlugin()], store });
-    sim.dispatch(increment, { name: 'a', by: 2 });
-    sim.close();
-    const session = new DebugSession(new Timeline(store, [counterPlugin()]), bookmarks);
+    const session = counterRun();
     expect(session.execute('goto end').value).toMatchObject({ seq: 2 });
     expect(() => session.execute('info spaces')).toThrow('info: expected breakpoints, snapshots');
     expect(() => session.execute('x/4xb 1:0x1000')).toThrow(
@@ -22,15 +45,9 @@ describe('the debugger on a plugin set of its choosing', () => {
   });
 
   it("shows a plugin's own views, and names them when asked for one it lacks", () => {
-    const store = new MemoryStore();
-    const plugins = () => [mmu.mmuPlugin({ frames: 16 })];
-    const sim = new Simulation({ plugins: plugins(), store });
-    sim.dispatch(mmu.createPartition, { name: 'p', frames: 16 });
-    const space = sim.dispatch(mmu.createSpace, { kind: 'host', partition: 'p' }).value!;
-    sim.dispatch(mmu.map, { space, va: 0, pages: 1 });
-    sim.dispatch(mmu.write, { space, va: 4, data: Uint8Array.of(7, 8) });
-    sim.close();
-    const session = new DebugSession(new Timeline(store, plugins()), bookmarks);
+    const { session, space } = mmuRun(0, 1, (sim, space) =>
+      sim.dispatch(mmu.write, { space, va: 4, data: Uint8Array.of(7, 8) }),
+    );
     session.execute('goto end');
     expect(session.execute('info spaces').value).toEqual([
       { id: space, kind: 'host', partition: 'p' },
@@ -43,17 +60,10 @@ describe('the debugger on a plugin set of its choosing', () => {
   });
 
   it('refuses a seq past the end, says when a step meets an end, and counts the writes diff leaves out', () => {
-    const store = new MemoryStore();
-    const plugins = () => [mmu.mmuPlugin({ frames: 16 })];
-    const sim = new Simulation({ plugins: plugins(), store });
-    sim.dispatch(mmu.createPartition, { name: 'p', frames: 16 });
-    const space = sim.dispatch(mmu.createSpace, { kind: 'host', partition: 'p' }).value!;
-    sim.dispatch(mmu.map, { space, va: 0, pages: 1 });
-    for (let i = 0; i < 25; i++)
-      sim.dispatch(mmu.write, { space, va: i * 8, data: Uint8Array.of(i) });
-    sim.close();
-    const session = new DebugSession(new Timeline(store, plugins()), bookmarks);
-    const end = store.head();
+    const { session, end } = mmuRun(0, 1, (sim, space) => {
+      for (let i = 0; i < 25; i++)
+        sim.dispatch(mmu.write, { space, va: i * 8, data: Uint8Array.of(i) });
+    });
     expect(() => session.execute('goto 999999')).toThrow(
       `goto: the run holds records 1 to ${end}, not 999999 (goto end)`,
     );
@@ -67,12 +77,7 @@ describe('the debugger on a plugin set of its choosing', () => {
   });
 
   it('warns of a breakpoint on a type the run does not hold, and lists quit in help', () => {
-    const store = new MemoryStore();
-    const sim = new Simulation({ plugins: [counterPlugin()], store });
-    sim.dispatch(increment, { name: 'a', by: 2 });
-    sim.close();
-    const types = () => ['counter.increment', 'counter.value.incremented'];
-    const session = new DebugSession(new Timeline(store, [counterPlugin()]), bookmarks, { types });
+    const session = counterRun({ types: () => ['counter.increment', 'counter.value.incremented'] });
     expect(session.execute('break counter.increment').text).toBe('#1: break counter.increment');
     expect(session.execute('break counter.').text).toBe('#2: break counter.');
     expect(session.execute('break nosuch.type').text).toBe(
@@ -82,20 +87,11 @@ describe('the debugger on a plugin set of its choosing', () => {
   });
 
   it('names the first page of a range that is not mapped', () => {
-    const store = new MemoryStore();
-    const plugins = () => [mmu.mmuPlugin({ frames: 16 })];
-    const sim = new Simulation({ plugins: plugins(), store });
-    sim.dispatch(mmu.createPartition, { name: 'p', frames: 16 });
-    const space = sim.dispatch(mmu.createSpace, { kind: 'host', partition: 'p' }).value!;
-    sim.dispatch(mmu.map, { space, va: 0x1000, pages: 2 });
-    sim.close();
-    const session = new DebugSession(new Timeline(store, plugins()), bookmarks);
+    const { session, end } = mmuRun(0x1000, 2);
     session.execute('goto end');
     expect(session.execute('x/100000xb 1:0x1800').text).toBe(
-      `1:0x1800: mapped, but not the page at 1:0x3000 (6144 bytes on), at seq ${store.head()}`,
+      `1:0x1800: mapped, but not the page at 1:0x3000 (6144 bytes on), at seq ${end}`,
     );
-    expect(session.execute('x/4xb 1:0x5000').text).toBe(
-      `1:0x5000: not mapped at seq ${store.head()}`,
-    );
+    expect(session.execute('x/4xb 1:0x5000').text).toBe(`1:0x5000: not mapped at seq ${end}`);
   });
 });
