@@ -154,12 +154,17 @@ const types = new Map<string, RecordType>();
 /** The types learned at most: past it (a log of generated type names), nothing more is kept. */
 const MAX_TYPES = 4096;
 
+/** A string's canonical encoding (its UTF-8 length, then its bytes). */
+function stringBytes(text: string): Uint8Array {
+  const out = new ByteWriter(64);
+  out.string(text);
+  return out.take();
+}
+
 function typeOf(name: string): RecordType {
   let type = types.get(name);
   if (type === undefined) {
-    const scratch = new ByteWriter(64);
-    scratch.string(name);
-    type = { name: scratch.take() };
+    type = { name: stringBytes(name) };
     if (types.size < MAX_TYPES) types.set(name, type);
   }
   return type;
@@ -198,12 +203,9 @@ function fits(shape: Shape, v: Record<string, unknown>): boolean {
  */
 function compileShape(keys: readonly string[]): Shape['encode'] {
   const sorted = [...keys].sort();
-  const scratch = new ByteWriter(64);
   let room = 2;
   const fields = sorted.map((key) => {
-    scratch.reset();
-    scratch.string(key);
-    const bytes = scratch.take();
+    const bytes = stringBytes(key);
     room += bytes.length + 10; // the key, a tag and a varint of up to 9 bytes
     const name = JSON.stringify(key);
     return [
@@ -381,7 +383,6 @@ const isPlainObject = (v: unknown): v is Record<string, unknown> =>
 
 /** Generated code reading an object with exactly these (sorted) keys, in canonical order. */
 function compileReader(keys: readonly string[]): ShapeReader {
-  const scratch = new ByteWriter(64);
   const lines = [
     'const b = input.bytes;',
     'const end = input.end;',
@@ -391,9 +392,7 @@ function compileReader(keys: readonly string[]): ShapeReader {
     'let x;',
   ];
   keys.forEach((key, i) => {
-    scratch.reset();
-    scratch.string(key);
-    const bytes = [...scratch.take()];
+    const bytes = [...stringBytes(key)];
     lines.push(
       `if (at + ${bytes.length + 2} > end${bytes.map((byte, k) => ` || b[at + ${k}] !== ${byte}`).join('')}) return NO;`,
       `at += ${bytes.length};`,
