@@ -78,10 +78,11 @@ export function checkRecordProof(proof: RecordProof, trusted?: HeadCommitment): 
     const frames = framesOf(batch.bytes);
     if (frames.count !== batch.count)
       return fail(`The batch holds ${frames.count} records, not the ${batch.count} it claims`);
+    const reader = new ByteReader(batch.bytes);
     for (let i = 0; i < frames.count; i++)
-      if (seqOf(batch.bytes, frames, i) !== batch.first + i)
+      if (seqOf(reader, frames, i) !== batch.first + i)
         return fail(
-          `The batch holds seq ${seqOf(batch.bytes, frames, i)} where seq ${batch.first + i} belongs`,
+          `The batch holds seq ${seqOf(reader, frames, i)} where seq ${batch.first + i} belongs`,
         );
     const at = seq - batch.first;
     record = decodeRecord(new ByteReader(batch.bytes, frames.starts[at], frames.ends[at]));

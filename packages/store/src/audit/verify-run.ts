@@ -9,6 +9,7 @@ import {
   seqOf,
   type Frames,
 } from '../codec/batch-format';
+import { ByteReader } from '../codec/byte-reader';
 import { Frontier } from '../merkle/frontier';
 import { CHECKSUM_BYTES } from '../sqlite/batch-seal';
 import { formatHead, type HeadCommitment } from './proofs';
@@ -222,17 +223,18 @@ function placeRecords(
   row: BatchRow,
   suspect: boolean,
 ): AuditProblem | undefined {
+  const reader = new ByteReader(batch);
   for (let i = 0; i < frames.count; i++) {
     const seq = expected + i;
     let found: number;
     try {
-      found = seqOf(batch, frames, i);
+      found = seqOf(reader, frames, i);
     } catch (error) {
       return { kind: 'unreadable', seq, detail: (error as Error).message };
     }
     if (found !== seq) {
       let later = false;
-      for (let k = i + 1; k < frames.count && !later; k++) later = seqOf(batch, frames, k) === seq;
+      for (let k = i + 1; k < frames.count && !later; k++) later = seqOf(reader, frames, k) === seq;
       return found > seq && !later ? { kind: 'missing', seq } : { kind: 'misplaced', seq, found };
     }
     if (suspect) {

@@ -102,8 +102,8 @@ export function frameBytes(batch: Uint8Array, frames: Frames, i: number): Uint8A
 }
 
 /** The seq record i's canonical bytes start with (after its kind byte). */
-export function seqOf(batch: Uint8Array, frames: Frames, i: number): number {
-  return new ByteReader(batch, frames.starts[i]! + 1, frames.ends[i]).varint();
+export function seqOf(batch: ByteReader, frames: Frames, i: number): number {
+  return batch.moveTo(frames.starts[i]! + 1, frames.ends[i]!).varint();
 }
 
 /**

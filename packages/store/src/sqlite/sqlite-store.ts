@@ -430,9 +430,9 @@ export class SqliteStore implements Store {
       const seq = first + i;
       try {
         if (eventsOnly && batch[frames.starts[i]!] !== EVENT_KIND) {
-          if (seqOf(batch, frames, i) !== seq)
+          if (seqOf(reader, frames, i) !== seq)
             throw new StoreError(
-              `${where} is corrupt at seq ${seq}: it holds seq ${seqOf(batch, frames, i)} there`,
+              `${where} is corrupt at seq ${seq}: it holds seq ${seqOf(reader, frames, i)} there`,
             );
           continue;
         }
