@@ -1,0 +1,32 @@
+import { definePlugin, packageOf } from '@chronovisor/core';
+import { MMU_PLUGIN } from '@chronovisor/mmu';
+import { HandleChecks } from './handle-checks';
+import { HANDLES_COMMANDS } from './handles-commands';
+import { HANDLES_EVENTS } from './handles-events';
+import { HandlesOptions } from './handles-options';
+import { HandlesQuery } from './handles-query';
+import { HandlesState } from './handles-state';
+import { HandlesSummaryLines } from './handles-summary-lines';
+import { HandlesView } from './handles-view';
+import { TableBuilder } from './table-builder';
+import { TableCommands } from './table-commands';
+
+/** The handles plugin's package name. */
+export const HANDLES_PLUGIN = '@chronovisor/plugin-handles';
+
+/**
+ * Lock-free hierarchical handle tables with identifier-checked handles; needs the MMU:
+ * `handlesPlugin()` with the defaults, or `handlesPlugin({ reuse: 'fifo', identifierBits: 4 })`.
+ */
+export const handlesPlugin = definePlugin({
+  package: packageOf(__dirname),
+  requires: { [MMU_PLUGIN]: '^1' },
+  options: HandlesOptions,
+  commands: HANDLES_COMMANDS,
+  events: HANDLES_EVENTS,
+  projections: [HandlesState],
+  queries: [HandlesQuery],
+  handlers: [TableCommands],
+  tools: { views: [HandlesView], summaries: [HandlesSummaryLines] },
+  services: [TableBuilder, HandleChecks],
+});

@@ -1,0 +1,45 @@
+import type { SummaryLines } from '@chronovisor/core';
+import { inject } from 'inversify';
+import { HandlesQuery, type TableSummary } from './handles-query';
+
+const n = (value: number): string => value.toLocaleString('en-US');
+
+/** How soon slots and values came back, for one table. */
+function reuseLine({ counters: c }: TableSummary): string {
+  const reuse =
+    c.reuses === 0
+      ? 'no slot reused'
+      : `slots reused after ${n(c.reuseDistanceMin)} creates at the soonest, ${(c.reuseDistanceSum / c.reuses).toFixed(1)} on average`;
+  const repeats =
+    c.wraps === 0
+      ? 'no handle value repeated'
+      : `${n(c.wraps)} handle values repeated (identifier wrapped)` +
+        (c.repeats === 0 ? '' : `, after ${n(c.repeatDistanceMin)} creates at the soonest`);
+  return `${reuse}; ${repeats}`;
+}
+
+/** What a run came to in its handle tables: levels, pages, handles, reuse, refusals. */
+export class HandlesSummaryLines implements SummaryLines {
+  readonly name = 'handles';
+
+  constructor(@inject(HandlesQuery) private readonly handles: HandlesQuery) {}
+
+  /** `HandlesQuery.stats()`. */
+  summary(): Readonly<Record<string, unknown>> {
+    return { ...this.handles.stats() };
+  }
+
+  lines(): readonly string[] {
+    const { tables, objects, rejections } = this.handles.stats();
+    const refused = Object.entries(rejections).map(([reason, count]) => `${count} ${reason}`);
+    return [
+      ...tables.map(
+        (t) =>
+          `space ${t.space}: ${t.levels} level${t.levels === 1 ? '' : 's'}, ${t.tables.leaf + t.tables.mid + t.tables.top} table pages; ` +
+          `${n(t.counters.creates)} handles made, ${n(t.counters.closes)} closed, ${n(t.open)} open; ${t.reuse} reuse: ${reuseLine(t)}`,
+      ),
+      `objects: ${n(objects.made)} made, ${n(objects.live)} live`,
+      `refused handles: ${refused.length === 0 ? 'none' : refused.join(', ')}`,
+    ];
+  }
+}
