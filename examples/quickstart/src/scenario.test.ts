@@ -1,5 +1,6 @@
 import { Simulation, Xoshiro128StarStar, type EventRecord } from '@chronovisor/core';
 import { mmuPlugin } from '@chronovisor/mmu';
+import { HandlesQuery, handlesPlugin } from '@chronovisor/plugin-handles';
 import { HeapQuery, heapPlugin } from '@chronovisor/plugin-heap';
 import quickstart from './scenario';
 
@@ -9,6 +10,7 @@ function run(seed: number): Simulation {
     plugins: [
       mmuPlugin({ frames: 4096, tlb: { entries: 64, policy: 'lru' } }),
       heapPlugin({ policy: 'best-fit', tagBits: 8 }),
+      handlesPlugin({ reuse: 'lifo', identifierBits: 8 }),
     ],
     seed,
   });
@@ -34,6 +36,32 @@ describe('the quickstart', () => {
     // The block allocated since in that memory, and the write stopped where it was made.
     expect(violation!.block).toMatchObject({ address: violation!.freed!.address });
     expect(records.find((r) => r.seq === violation!.seq)).toMatchObject({ actor: 'host:init' });
+  });
+
+  it('tells its handle story: a handle used after its close is refused as stale, naming the close', () => {
+    const sim = run(1);
+    const records = [...sim.store.read(1)];
+    const refused = records.filter((r) => r.type === 'handles.handle.rejected');
+    expect(refused).toHaveLength(1);
+    const rejection = refused[0] as EventRecord;
+    expect(rejection).toMatchObject({
+      actor: 'host:init',
+      data: { reason: 'stale', op: 'resolve', identifier: 0, entry: { identifier: 1 } },
+    });
+    // The close that made it stale, by another part of the program.
+    const { handle } = rejection.data as { handle: number };
+    const closed = records.find(
+      (r) =>
+        r.type === 'handles.handle.closed' &&
+        (r as EventRecord).data &&
+        (r as EventRecord<{ handle: number }>).data.handle === handle,
+    ) as EventRecord;
+    expect(records.find((r) => r.seq === closed.cause)).toMatchObject({ actor: 'host:proc:1' });
+    // The log lives on in the migrated process, through the duplicated handle.
+    const [, target] = sim.get(HandlesQuery).tables();
+    expect(sim.get(HandlesQuery).handles(target!.space)).toMatchObject([
+      { type: 'file', name: '/var/log/app.log' },
+    ]);
   });
 
   it('refuses the isolation violation, and draws its traffic from the seed', () => {

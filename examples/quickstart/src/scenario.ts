@@ -1,5 +1,6 @@
 import type { Rng, Simulation } from '@chronovisor/core';
 import { MemoryClient } from '@chronovisor/mmu';
+import { HandlesClient } from '@chronovisor/plugin-handles';
 import { HeapClient } from '@chronovisor/plugin-heap';
 import * as mmu from '@chronovisor/mmu';
 
@@ -8,7 +9,8 @@ const PAGE = 4096;
 /**
  * The quickstart (each plugin that lands adds its part): two partitions, a VM with a guest
  * process (two-stage translation), a host process forked copy-on-write, a migration by
- * remapping, a tagged heap catching a use after free, and an isolation violation, then a burst
+ * remapping, a tagged heap catching a use after free, a handle table refusing a handle used
+ * after its close, and an isolation violation, then a burst
  * of recorded memory traffic, drawn from the scenario's RNG (seeded by the run's `--seed`).
  */
 export default function quickstart(sim: Simulation, { rng }: { rng: Rng }): void {
@@ -95,6 +97,22 @@ export default function quickstart(sim: Simulation, { rng }: { rng: Rng }): void
     { space: parent, ptr: nodes[3]!, data: Uint8Array.of(9) },
     { actor: 'host:init' },
   );
+
+  // A handle table in the first process (US7031971B1, US7403887B1): each handle carries its
+  // slot's identifier, so a handle kept after its close is refused, not resolved to the file
+  // that took its slot.
+  const handles = new HandlesClient(sim, parent, 'host:init');
+  const log = handles.create('file', '/var/log/app.log');
+  const ready = handles.create('event', 'ready');
+  handles.duplicate(log, target); // the migrated process writes to the same log
+  new HandlesClient(sim, parent, 'host:proc:1').close(log); // the close the refusal names
+  handles.create('file', '/tmp/scratch'); // takes the log's slot, with the next identifier
+  sim.dispatch(
+    'handles.resolve',
+    { space: parent, handle: log, type: 'file' },
+    { actor: 'host:init' },
+  );
+  handles.resolve(ready, 'event');
 
   // An isolation violation: the host tries to map the VM's memory without it being exported.
   sim.dispatch(

@@ -31,7 +31,7 @@ export interface TableCounters {
   rejections: number;
   /** Creates that took a closed slot from the free list. */
   reuses: number;
-  /** Creates between a slot's close and its reuse: the soonest (-1 before any), and their sum. */
+  /** Creates from a slot's close to its reuse, the reusing one counted: the soonest (-1 before any), and their sum. */
   reuseDistanceMin: number;
   reuseDistanceSum: number;
   /** Creates that handed out a handle value handed out before (the identifier wrapped). */
@@ -266,7 +266,8 @@ export class HandleTable {
       if (s.head === -1) s.tail = -1;
       s.freeCount--;
       words[o + NEXT] = -1;
-      const distance = c.creates - words[o + CLOSED_AT]!;
+      // Counting this create: the very next create after the close is 1.
+      const distance = c.creates + 1 - words[o + CLOSED_AT]!;
       c.reuses++;
       c.reuseDistanceSum += distance;
       if (c.reuseDistanceMin === -1 || distance < c.reuseDistanceMin) c.reuseDistanceMin = distance;
@@ -277,13 +278,13 @@ export class HandleTable {
     }
     if (words[o + IDENTIFIER] === 0) {
       if (words[o + ISSUES]! > 0) {
-        const distance = c.creates - words[o + CYCLE_AT]!;
+        const distance = c.creates + 1 - words[o + CYCLE_AT]!;
         c.repeats++;
         c.repeatDistanceSum += distance;
         if (c.repeatDistanceMin === -1 || distance < c.repeatDistanceMin)
           c.repeatDistanceMin = distance;
       }
-      words[o + CYCLE_AT] = c.creates;
+      words[o + CYCLE_AT] = c.creates + 1;
     }
     words[o + OBJECT] = object;
     words[o + TYPE] = type;
@@ -330,10 +331,10 @@ export class HandleTable {
 
   /** The table as it is, for a snapshot: O(tables). */
   capture(): TableVersion {
-    return { scalars: copyScalars(this.s), chunks: this.chunks.share(), roles: this.roles };
+    return { scalars: copyScalars(this.s), chunks: this.chunks.share(), roles: this.roles.slice() };
   }
 
-  /** Back to a version of this table (the roles only grow, so a version's list stays its own). */
+  /** Back to a version of this table. */
   reset(version: TableVersion): void {
     this.s = copyScalars(version.scalars);
     this.chunks.reset(version.chunks);

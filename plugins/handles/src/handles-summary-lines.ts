@@ -3,18 +3,20 @@ import { inject } from 'inversify';
 import { HandlesQuery, type TableSummary } from './handles-query';
 
 const n = (value: number): string => value.toLocaleString('en-US');
+/** `count` and the noun, plural but for one. */
+const of = (count: number, noun: string): string => `${n(count)} ${noun}${count === 1 ? '' : 's'}`;
 
 /** How soon slots and values came back, for one table. */
 function reuseLine({ counters: c }: TableSummary): string {
   const reuse =
     c.reuses === 0
       ? 'no slot reused'
-      : `slots reused after ${n(c.reuseDistanceMin)} creates at the soonest, ${(c.reuseDistanceSum / c.reuses).toFixed(1)} on average`;
+      : `a closed slot reused ${of(c.reuseDistanceMin, 'create')} later at the soonest, ${(c.reuseDistanceSum / c.reuses).toFixed(1)} on average`;
   const repeats =
     c.wraps === 0
       ? 'no handle value repeated'
-      : `${n(c.wraps)} handle values repeated (identifier wrapped)` +
-        (c.repeats === 0 ? '' : `, after ${n(c.repeatDistanceMin)} creates at the soonest`);
+      : `${of(c.wraps, 'handle value')} handed out again (identifier wrapped)` +
+        (c.repeats === 0 ? '' : `, ${of(c.repeatDistanceMin, 'create')} apart at the soonest`);
   return `${reuse}; ${repeats}`;
 }
 
@@ -35,8 +37,8 @@ export class HandlesSummaryLines implements SummaryLines {
     return [
       ...tables.map(
         (t) =>
-          `space ${t.space}: ${t.levels} level${t.levels === 1 ? '' : 's'}, ${t.tables.leaf + t.tables.mid + t.tables.top} table pages; ` +
-          `${n(t.counters.creates)} handles made, ${n(t.counters.closes)} closed, ${n(t.open)} open; ${t.reuse} reuse: ${reuseLine(t)}`,
+          `space ${t.space}: ${of(t.levels, 'level')}, ${of(t.tables.leaf + t.tables.mid + t.tables.top, 'table page')}; ` +
+          `${of(t.counters.creates, 'handle')} made, ${n(t.counters.closes)} closed, ${n(t.open)} open; ${t.reuse} reuse: ${reuseLine(t)}`,
       ),
       `objects: ${n(objects.made)} made, ${n(objects.live)} live`,
       `refused handles: ${refused.length === 0 ? 'none' : refused.join(', ')}`,

@@ -1,0 +1,1 @@
+export { default as handleTableGrowth } from './scenario';

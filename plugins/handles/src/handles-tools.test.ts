@@ -1,0 +1,130 @@
+import { InfoView, Projector, SummaryLines, type EventRecord } from '@chronovisor/core';
+import { mmuPlugin } from '@chronovisor/mmu';
+import { resolve } from './handles-commands';
+import type { HandlesOptions } from './handles-options';
+import { handlesPlugin } from './handles-plugin';
+import { HandlesQuery } from './handles-query';
+import { handlesMachine } from './test-support/handles-machine';
+
+/** A small run, folded into a projector as the tools (debugger, inspect) fold a run file. */
+function run(options: HandlesOptions = {}) {
+  const m = handlesMachine({ leafEntries: 4, pointersPerTable: 4, ...options });
+  const files = [0, 1, 2, 3].map((i) => m.handles.create('file', `f${i}`));
+  m.handles.create('event');
+  m.handles.close(files[1]!);
+  m.sim.dispatch(resolve, { space: m.space, handle: files[1]! });
+  const projector = new Projector([
+    mmuPlugin({ frames: 1024 }),
+    handlesPlugin({ leafEntries: 4, pointersPerTable: 4, ...options }),
+  ]);
+  const events = [...m.sim.store.read(1)].filter((r): r is EventRecord => r.kind === 'event');
+  for (const event of events) projector.apply(event);
+  return { ...m, projector, events, files };
+}
+
+/**
+ * Creates from a close until its slot comes back, under a reuse policy, with `spare` slots closed
+ * just before it, and every handle made meanwhile closed at once (a churning program).
+ */
+function reuseDistance(reuse: HandlesOptions['reuse'], spare: number): number {
+  const { handles, query, space } = handlesMachine({ reuse, reuseDelay: 4 });
+  const spares = Array.from({ length: spare }, () => handles.create('file'));
+  const first = handles.create('file');
+  spares.forEach((h) => handles.close(h));
+  handles.close(first);
+  const index = first % 2 ** 24;
+  for (let n = 1; n <= 64; n++) {
+    const handle = handles.create('file');
+    if (handle % 2 ** 24 === index) {
+      expect(query.table(space)!.counters.reuseDistanceMin).toBeLessThanOrEqual(n);
+      return n;
+    }
+    handles.close(handle);
+  }
+  throw new Error('the slot never came back');
+}
+
+describe('what the handle tables give the tools', () => {
+  it('marks refused handles as violations, for run summaries', () => {
+    const { sim, events } = run();
+    const marked = events.flatMap((e) => {
+      const mark = sim.eventTypes.markOf(e);
+      return mark ? [[e.type, mark]] : [];
+    });
+    expect(marked).toEqual([['handles.handle.rejected', 'violation']]);
+  });
+
+  it('shows `info handles`: every table, one table, its pages and its open handles', () => {
+    const { projector, query, space, files } = run();
+    const view = projector.getAll<InfoView>(InfoView).find((v) => v.name === 'handles')!;
+    expect(view.usage).toMatch(/^handles \[space/);
+    expect(view.show([])).toEqual(query.stats());
+    expect(view.show([String(space)])).toMatchObject({
+      levels: 2,
+      tables: { leaf: 2, mid: 1, top: 0 },
+      open: 4,
+      free: 1,
+      byType: { file: 3, event: 1 },
+      counters: { creates: 5, closes: 1, resolves: 0, rejections: 1 },
+    });
+    expect(view.show([String(space), 'pages'])).toEqual([
+      { table: 2 ** 37, role: 'leaf' },
+      { table: 2 ** 37 + 4096, role: 'mid', children: [2 ** 37, 2 ** 37 + 8192] },
+      { table: 2 ** 37 + 8192, role: 'leaf' },
+    ]);
+    expect(view.show([String(space), 'list'])).toEqual([
+      { handle: files[0], index: 1, identifier: 0, object: 1, type: 'file', name: 'f0' },
+      { handle: files[2], index: 3, identifier: 0, object: 3, type: 'file', name: 'f2' },
+      { handle: files[3], index: 4, identifier: 0, object: 4, type: 'file', name: 'f3' },
+      { handle: 5, index: 5, identifier: 0, object: 5, type: 'event' },
+    ]);
+    expect(() => view.show(['x'])).toThrow(/Expected a space id, got "x"/);
+    expect(() => view.show([String(space), 'tree'])).toThrow(/Expected "pages" or "list"/);
+    expect(() => view.show(['9'])).toThrow(/Space 9 has no handle table/);
+  });
+
+  it('sums a run up in a few lines, and as data', () => {
+    const { projector } = run();
+    const summary = projector.getAll<SummaryLines>(SummaryLines).find((s) => s.name === 'handles')!;
+    expect(summary.summary()).toEqual(projector.get(HandlesQuery).stats());
+    expect(summary.lines()).toEqual([
+      'space 1: 2 levels, 3 table pages; 5 handles made, 1 closed, 4 open; lifo reuse: no slot reused; no handle value repeated',
+      'objects: 5 made, 4 live',
+      'refused handles: 1 closed',
+    ]);
+  });
+
+  it('reports how soon each reuse policy hands a closed slot out again', () => {
+    expect(reuseDistance('lifo', 3)).toBe(1);
+    expect(reuseDistance('fifo', 3)).toBe(4); // behind the three closed before it
+    expect(reuseDistance('delayed', 0)).toBe(5); // not before 4 others wait behind it
+  });
+
+  it('hands a handle value out again only when the slot’s identifiers wrap, and says so', () => {
+    const { handles, query, space, sim } = handlesMachine({ identifierBits: 2 });
+    const first = handles.create('file');
+    let handle = first;
+    const values = [first];
+    for (let i = 0; i < 4; i++) {
+      handles.close(handle);
+      values.push((handle = handles.create('file')));
+    }
+    expect(values.slice(0, 4).map((v) => Math.floor(v / 2 ** 24))).toEqual([0, 1, 2, 3]);
+    expect(values[4]).toBe(first); // the fifth handle in the slot: the first value again
+    const created = [...sim.store.read(1)].filter((r) => r.type === 'handles.handle.created');
+    expect(created.map((r) => (r as EventRecord<{ wrapped: boolean }>).data.wrapped)).toEqual([
+      false,
+      false,
+      false,
+      false,
+      true,
+    ]);
+    // The stale copy of the first handle now names the fifth object: aliasing, as reported.
+    expect(query.lookup(space, first)).toBe(5);
+    expect(query.table(space)!.counters).toMatchObject({
+      wraps: 1,
+      repeats: 1,
+      repeatDistanceMin: 4,
+    });
+  });
+});
