@@ -5,6 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Figure } from './figure';
 import { coreSuite } from './suites/core';
+import { handlesSuite } from './suites/handles';
 import { heapSuite } from './suites/heap';
 import { mmuSuite } from './suites/mmu';
 import { storeSuite } from './suites/store';
@@ -18,6 +19,7 @@ const suites: Record<string, () => Figure[]> = {
   mmu: mmuSuite,
   store: storeSuite,
   heap: heapSuite,
+  handles: handlesSuite,
   timetravel: timetravelSuite,
 };
 

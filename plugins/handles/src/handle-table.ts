@@ -1,5 +1,6 @@
+import { MultisetHash } from '@chronovisor/core';
 import { CowChunks } from './cow-chunks';
-import type { TableRole } from './handles-events';
+import { TABLE_ROLES, type TableRole } from './handles-events';
 import { ENTRY_BYTES } from './handles-options';
 
 /*
@@ -22,6 +23,11 @@ export const CLOSED_AT = 4;
 export const ISSUES = 5;
 /** The table's create count when the slot last handed out identifier 0. */
 export const CYCLE_AT = 6;
+
+/** Kinds of fact in a table's hash. */
+const ENTRY_FACT = 1;
+const POINTER_FACT = 2;
+const ROLE_FACT = 3;
 
 /** What a space's table has done, for its summary. */
 export interface TableCounters {
@@ -76,6 +82,7 @@ interface TableScalars {
 /** A space's table as a snapshot holds it. */
 export interface TableVersion {
   readonly scalars: Readonly<TableScalars>;
+  readonly facts: readonly [number, number];
   readonly chunks: readonly Float64Array[];
   readonly roles: readonly TableRole[];
 }
@@ -97,6 +104,11 @@ export class HandleTable {
   private s: TableScalars;
   private readonly chunks: CowChunks;
   private roles: TableRole[];
+  /**
+   * A hash of the entries that differ from a fresh one, the pointers and the roles, kept as they
+   * change: so the state's digest costs O(spaces), not O(handles).
+   */
+  private readonly facts = new MultisetHash();
   private readonly leafShift: number;
   private readonly pointerShift: number;
 
@@ -110,6 +122,7 @@ export class HandleTable {
     this.s = from ? copyScalars(from.scalars) : emptyScalars();
     this.chunks = new CowChunks(from?.chunks);
     this.roles = from ? from.roles.slice() : [];
+    if (from) this.facts.set(from.facts);
   }
 
   get levels(): number {
@@ -238,12 +251,17 @@ export class HandleTable {
       }
       this.s.leaves++;
     } else if (role === 'mid') this.s.mids++;
-    if (child !== undefined) words[0] = child;
+    if (child !== undefined) {
+      words[0] = child;
+      this.facts.toggle(1, POINTER_FACT, n, 0, child);
+    }
     this.chunks.add(words);
     this.roles.push(role);
+    this.facts.toggle(1, ROLE_FACT, n, TABLE_ROLES.indexOf(role));
     if (parent !== undefined) {
       const p = this.numberOf(parent);
       this.chunks.write(p)[slot!] = va;
+      this.facts.toggle(1, POINTER_FACT, p, slot!, va);
     }
   }
 
@@ -259,6 +277,7 @@ export class HandleTable {
     const c = s.counters;
     const words = this.chunks.write(this.leafOf(index));
     const o = this.offsetOf(index);
+    this.entryFact(-1, index, words, o);
     if (reused) {
       if (s.head !== index)
         throw new Error(`Space ${this.space}: slot ${index} is not the head of the free list`);
@@ -289,6 +308,7 @@ export class HandleTable {
     words[o + OBJECT] = object;
     words[o + TYPE] = type;
     words[o + ISSUES]!++;
+    this.entryFact(1, index, words, o);
     c.creates++;
     s.open++;
   }
@@ -303,6 +323,7 @@ export class HandleTable {
     const s = this.s;
     const words = this.chunks.write(this.leafOf(index));
     const o = this.offsetOf(index);
+    this.entryFact(-1, index, words, o);
     words[o + OBJECT] = 0;
     words[o + TYPE] = 0;
     words[o + IDENTIFIER] = next;
@@ -313,9 +334,14 @@ export class HandleTable {
       s.head = index;
     } else {
       words[o + NEXT] = -1;
-      this.chunks.write(this.leafOf(s.tail))[this.offsetOf(s.tail) + NEXT] = index;
+      const tail = this.chunks.write(this.leafOf(s.tail));
+      const t = this.offsetOf(s.tail);
+      this.entryFact(-1, s.tail, tail, t);
+      tail[t + NEXT] = index;
+      this.entryFact(1, s.tail, tail, t);
       s.tail = index;
     }
+    this.entryFact(1, index, words, o);
     s.freeCount++;
     s.open--;
     s.counters.closes++;
@@ -331,7 +357,12 @@ export class HandleTable {
 
   /** The table as it is, for a snapshot: O(tables). */
   capture(): TableVersion {
-    return { scalars: copyScalars(this.s), chunks: this.chunks.share(), roles: this.roles.slice() };
+    return {
+      scalars: copyScalars(this.s),
+      facts: this.facts.value,
+      chunks: this.chunks.share(),
+      roles: this.roles.slice(),
+    };
   }
 
   /** Back to a version of this table. */
@@ -339,6 +370,7 @@ export class HandleTable {
     this.s = copyScalars(version.scalars);
     this.chunks.reset(version.chunks);
     this.roles = version.roles.slice();
+    this.facts.set(version.facts);
   }
 
   /** The same table for a forked space: the pages shared until either writes them. */
@@ -372,11 +404,29 @@ export class HandleTable {
     return this.chunks.bytes;
   }
 
-  /** The state that defines the table, for a digest. */
+  /** The state that defines the table, for a digest: O(1). */
   digestInput(): unknown {
-    const pages: number[][] = [];
-    for (let n = 0; n < this.chunks.length; n++) pages.push(Array.from(this.chunks.read(n)));
-    return [this.space, { ...this.s, counters: { ...this.s.counters } }, this.roles, pages];
+    return [this.space, { ...this.s, counters: { ...this.s.counters } }, this.facts.value];
+  }
+
+  /**
+   * Adds (1) or removes (−1) an entry's fact: its slot, object, type, identifier, free-list link
+   * and issue count (the analysis' words aside), for an entry that differs from a fresh one.
+   */
+  private entryFact(sign: 1 | -1, index: number, words: Float64Array, o: number): void {
+    const issues = words[o + ISSUES]!;
+    const next = words[o + NEXT]!;
+    if (issues === 0 && next === -1) return; // fresh: object, type and identifier are 0 too
+    this.facts.toggle(
+      sign,
+      ENTRY_FACT,
+      index,
+      words[o + OBJECT]!,
+      words[o + TYPE]!,
+      words[o + IDENTIFIER]!,
+      next + 1,
+      issues,
+    );
   }
 }
 

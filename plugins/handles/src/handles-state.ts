@@ -1,4 +1,4 @@
-import { digestOf, on, type Projection } from '@chronovisor/core';
+import { MultisetHash, digestOf, on, type Projection } from '@chronovisor/core';
 import { MmuConfig, spaceDestroyed } from '@chronovisor/mmu';
 import { inject } from 'inversify';
 import { HandleTable, type TableGeometry, type TableVersion } from './handle-table';
@@ -23,6 +23,7 @@ export interface HandlesSnapshot {
   readonly objects: ObjectsVersion;
   readonly types: SharedListVersion<string>;
   readonly names: SharedListVersion<string | undefined>;
+  readonly nameFacts: readonly [number, number];
   readonly rejections: Readonly<Partial<Record<RejectionReason, number>>>;
 }
 
@@ -41,6 +42,8 @@ export class HandlesState implements Projection<HandlesSnapshot> {
   private readonly typeNumbers = new Map<string, number>();
   /** Objects' names by id − 1 (undefined for an unnamed one). */
   private readonly names = new SharedList<string | undefined>();
+  /** A hash of the objects' names, kept as they are given: an O(1) digest. */
+  private readonly nameFacts = new MultisetHash();
   private rejections: Partial<Record<RejectionReason, number>> = {};
   private layoutCache: TableLayout | undefined;
   /** Bytes made by tables since dropped (destroyed spaces, restores). */
@@ -63,6 +66,7 @@ export class HandlesState implements Projection<HandlesSnapshot> {
       if (data.from === undefined) {
         this.objects.add(data.object, type);
         this.names.push(data.name);
+        if (data.name !== undefined) this.nameFacts.toggle(1, data.object, stringHash(data.name));
       } else this.objects.adjust(data.object, 1);
       const table = this.live(data.space);
       table.take(data.index, data.reused, data.object, type);
@@ -132,6 +136,7 @@ export class HandlesState implements Projection<HandlesSnapshot> {
       objects: this.objects.capture(),
       types: this.types.capture(),
       names: this.names.capture(),
+      nameFacts: this.nameFacts.value,
       rejections: this.rejections,
     };
   }
@@ -152,6 +157,7 @@ export class HandlesState implements Projection<HandlesSnapshot> {
     this.typeNumbers.clear();
     this.types.toArray().forEach((name, i) => this.typeNumbers.set(name, i + 1));
     this.names.reset(snapshot.names);
+    this.nameFacts.set(snapshot.nameFacts);
     this.rejections = snapshot.rejections;
   }
 
@@ -179,14 +185,14 @@ export class HandlesState implements Projection<HandlesSnapshot> {
     return made;
   }
 
-  /** Every table, the objects and the type names: O(entries). */
+  /** Every table, the objects, their names and the type names: O(spaces + types). */
   digest(): string {
     const tables = [...this.tables.values()].sort((a, b) => a.space - b.space);
     return digestOf([
       tables.map((t) => t.digestInput()),
       this.objects.digestInput(),
       this.types.toArray(),
-      this.names.toArray().map((name) => name ?? null),
+      this.nameFacts.value,
       this.rejections,
     ]);
   }
@@ -210,4 +216,11 @@ export class HandlesState implements Projection<HandlesSnapshot> {
     }
     return type;
   }
+}
+
+/** FNV-1a over a string's UTF-16 units: a name as a number for the names' hash. */
+function stringHash(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return h >>> 0;
 }

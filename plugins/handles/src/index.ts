@@ -19,5 +19,6 @@ export { HandlesSummaryLines } from './handles-summary-lines';
 export { HandlesView } from './handles-view';
 export { handleOf, identifierOf, indexOf, type TableLayout } from './table-layout';
 export * from './handles-client';
+export * from './interleavings';
 /** What `chronovisor run --config` loads. */
 export default handlesPlugin;

@@ -1,3 +1,4 @@
+import { MultisetHash } from '@chronovisor/core';
 import { CowChunks } from './cow-chunks';
 
 const CHUNK_SHIFT = 10;
@@ -12,6 +13,7 @@ export interface ObjectsVersion {
   readonly chunks: readonly Float64Array[];
   readonly count: number;
   readonly live: number;
+  readonly facts: readonly [number, number];
 }
 
 /**
@@ -23,6 +25,8 @@ export class ObjectTable {
   private readonly chunks = new CowChunks();
   private count = 0;
   private liveCount = 0;
+  /** A hash of every object's (id, type, handles), kept as they change: an O(1) digest. */
+  private readonly facts = new MultisetHash();
 
   /** Objects ever made: the last id given. */
   get made(): number {
@@ -47,6 +51,7 @@ export class ObjectTable {
     const o = (n & (CHUNK_OBJECTS - 1)) * OBJECT_WORDS;
     words[o + TYPE] = type;
     words[o + HANDLES] = 1;
+    this.facts.toggle(1, 1, id, type, 1);
     this.liveCount++;
   }
 
@@ -54,8 +59,11 @@ export class ObjectTable {
   adjust(id: number, by: number): number {
     const n = id - 1;
     const words = this.chunks.write(n >> CHUNK_SHIFT);
-    const o = (n & (CHUNK_OBJECTS - 1)) * OBJECT_WORDS + HANDLES;
-    const handles = (words[o] = words[o]! + by);
+    const o = (n & (CHUNK_OBJECTS - 1)) * OBJECT_WORDS;
+    const type = words[o + TYPE]!;
+    this.facts.toggle(-1, 1, id, type, words[o + HANDLES]!);
+    const handles = (words[o + HANDLES] = words[o + HANDLES]! + by);
+    this.facts.toggle(1, 1, id, type, handles);
     if (handles === 0) this.liveCount--;
     return handles;
   }
@@ -71,18 +79,23 @@ export class ObjectTable {
   }
 
   capture(): ObjectsVersion {
-    return { chunks: this.chunks.share(), count: this.count, live: this.liveCount };
+    return {
+      chunks: this.chunks.share(),
+      count: this.count,
+      live: this.liveCount,
+      facts: this.facts.value,
+    };
   }
 
   reset(version: ObjectsVersion): void {
     this.chunks.reset(version.chunks);
     this.count = version.count;
     this.liveCount = version.live;
+    this.facts.set(version.facts);
   }
 
+  /** What defines the objects, for a digest: O(1). */
   digestInput(): unknown {
-    const words: number[] = [];
-    for (let id = 1; id <= this.count; id++) words.push(this.typeOf(id), this.handlesOf(id));
-    return words;
+    return [this.count, this.liveCount, this.facts.value];
   }
 }
