@@ -261,7 +261,7 @@ export class HandleTable {
     if (parent !== undefined) {
       const p = this.numberOf(parent);
       this.chunks.write(p)[slot!] = va;
-      this.facts.toggle(1, POINTER_FACT, p, slot!, va);
+      this.facts.toggle(1, POINTER_FACT, p, slot, va);
     }
   }
 
@@ -421,9 +421,9 @@ export class HandleTable {
       sign,
       ENTRY_FACT,
       index,
-      words[o + OBJECT]!,
-      words[o + TYPE]!,
-      words[o + IDENTIFIER]!,
+      words[o + OBJECT],
+      words[o + TYPE],
+      words[o + IDENTIFIER],
       next + 1,
       issues,
     );

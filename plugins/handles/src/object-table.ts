@@ -61,7 +61,7 @@ export class ObjectTable {
     const words = this.chunks.write(n >> CHUNK_SHIFT);
     const o = (n & (CHUNK_OBJECTS - 1)) * OBJECT_WORDS;
     const type = words[o + TYPE]!;
-    this.facts.toggle(-1, 1, id, type, words[o + HANDLES]!);
+    this.facts.toggle(-1, 1, id, type, words[o + HANDLES]);
     const handles = (words[o + HANDLES] = words[o + HANDLES]! + by);
     this.facts.toggle(1, 1, id, type, handles);
     if (handles === 0) this.liveCount--;
