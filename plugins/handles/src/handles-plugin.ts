@@ -11,8 +11,7 @@ import { HandlesView } from './handles-view';
 import { TableBuilder } from './table-builder';
 import { TableCommands } from './table-commands';
 
-/** The handles plugin's package name. */
-export const HANDLES_PLUGIN = '@chronovisor/plugin-handles';
+export { HANDLES_PLUGIN } from './plugin-name';
 
 /**
  * Lock-free hierarchical handle tables with identifier-checked handles; needs the MMU:

@@ -12,7 +12,9 @@ import {
   tableInherited,
   type RejectionReason,
 } from './handles-events';
+import { HandlesError } from './handles-error';
 import { HandlesConfig } from './handles-options';
+import { HANDLES_PLUGIN } from './plugin-name';
 import { ObjectTable, type ObjectsVersion } from './object-table';
 import { SharedList, type SharedListVersion } from './shared-list';
 import { tableLayout, type TableLayout } from './table-layout';
@@ -45,14 +47,24 @@ export class HandlesState implements Projection<HandlesSnapshot> {
   /** A hash of the objects' names, kept as they are given: an O(1) digest. */
   private readonly nameFacts = new MultisetHash();
   private rejections: Partial<Record<RejectionReason, number>> = {};
-  private layoutCache: TableLayout | undefined;
   /** Bytes made by tables since dropped (destroyed spaces, restores). */
   private madeElsewhere = 0;
 
+  /** The layout every table follows: options that do not fit the MMU are refused as the plugin set is built. */
+  readonly layout: TableLayout;
+
   constructor(
     @inject(HandlesConfig) private readonly config: HandlesConfig,
-    @inject(MmuConfig) private readonly mmu: MmuConfig,
-  ) {}
+    @inject(MmuConfig) mmu: MmuConfig,
+  ) {
+    try {
+      this.layout = tableLayout(config, mmu.pageSize, mmu.vaLimit);
+    } catch (error) {
+      throw new HandlesError(
+        `Options of plugin "${HANDLES_PLUGIN}" do not fit the MMU's: ${(error as Error).message}`,
+      );
+    }
+  }
 
   readonly listeners = [
     on(tableAdded, ({ data }) => {
@@ -98,11 +110,6 @@ export class HandlesState implements Projection<HandlesSnapshot> {
       this.tables.delete(data.space);
     }),
   ];
-
-  /** The layout every table follows; throws, naming the option, when the options do not fit the MMU. */
-  get layout(): TableLayout {
-    return (this.layoutCache ??= tableLayout(this.config, this.mmu.pageSize, this.mmu.vaLimit));
-  }
 
   /** The space's table, if it has one. */
   table(space: number): HandleTable | undefined {

@@ -1,4 +1,5 @@
-import { MmuQuery } from '@chronovisor/mmu';
+import { Simulation } from '@chronovisor/core';
+import { MmuQuery, createPartition, createSpace, mmuPlugin } from '@chronovisor/mmu';
 import handlesPluginDefault, { HandleRejection, handlesPlugin } from './index';
 import { close, create, resolve } from './handles-commands';
 import { handlesMachine } from './test-support/handles-machine';
@@ -75,6 +76,35 @@ describe('handles plugin', () => {
     const mappedPages = mappings.reduce((sum, run) => sum + run.pages, 0);
     expect(mappedPages).toBe(7);
     expect(() => handles.create('file')).toThrow(/handle table is full: 15 handles/);
+  });
+
+  it('refuses options that are malformed, or that do not fit the MMU, naming them', () => {
+    expect(() => handlesPlugin({ leafEntries: 3 })).toThrow(
+      /leafEntries = 3: must be a power of two/,
+    );
+    expect(() => handlesPlugin({ reuse: 'random' as 'lifo' })).toThrow(/options.reuse = "random"/);
+    const build = (options: Parameters<typeof handlesPlugin>[0], mmu = {}) =>
+      new Simulation({ plugins: [mmuPlugin(mmu), handlesPlugin(options)], seed: 1 });
+    expect(() => build({ base: 2 ** 40 }, { levels: 3 })).toThrow(
+      /Options of plugin "@chronovisor\/plugin-handles" do not fit the MMU's: the handle tables \(0x10000000000 to 0x\w+\) run past the MMU's 0x8000000000 address space/,
+    );
+    expect(() => build({ leafEntries: 512 })).toThrow(
+      /leafEntries \(512\) × 16-byte entries do not fit the MMU's 4096-byte pages/,
+    );
+    expect(() => build({ base: 2 ** 37 + 100 })).toThrow(/base 0x2000000064 is not aligned/);
+  });
+
+  it('refuses a table in a space that does not exist or in a guest space', () => {
+    const { sim } = handlesMachine({}, 1024, { frames: 2048 });
+    expect(sim.dispatch(create, { space: 9, type: 'file' }).rejection?.message).toMatch(
+      /Space 9 does not exist/,
+    );
+    sim.dispatch(createPartition, { name: 'vm', frames: 64 });
+    const vm = sim.dispatch(createSpace, { kind: 'vm', partition: 'vm' }).value!;
+    const guest = sim.dispatch(createSpace, { kind: 'guest', vm }).value!;
+    expect(sim.dispatch(create, { space: guest, type: 'file' }).rejection?.message).toMatch(
+      /guest space/,
+    );
   });
 
   it('records each operation as its command and one event', () => {

@@ -1,0 +1,2 @@
+/** The handles plugin's package name. */
+export const HANDLES_PLUGIN = '@chronovisor/plugin-handles';
