@@ -78,6 +78,25 @@ describe('what the handle tables give the tools', () => {
       { handle: files[3], index: 4, identifier: 0, object: 4, type: 'file', name: 'f3' },
       { handle: 5, index: 5, identifier: 0, object: 5, type: 'event' },
     ]);
+    expect(view.format!(view.show([String(space)]))).toBe(
+      [
+        'space 1: 2 levels, table code 0x2000001001 (top 0x2000001000 | 1)',
+        '  pages: 2 leaf, 1 mid, 0 top; 8 slots, at most 64',
+        '  handles: 4 open (3 file, 1 event), 1 free slot, lifo reuse',
+        '  5 made, 1 closed, 0 resolved, 1 refused; 0 slots reused, 0 values handed out again',
+      ].join('\n'),
+    );
+    expect(view.format!(view.show([String(space), 'pages']))).toBe(
+      [
+        'leaf 0x2000000000',
+        'mid  0x2000001000 → 0x2000000000, 0x2000002000',
+        'leaf 0x2000002000',
+      ].join('\n'),
+    );
+    expect(view.format!(view.show([String(space), 'list'])).split('\n')[0]).toBe(
+      '       0x1  slot 1, identifier 0: object 1 (file "f0")',
+    );
+    expect(view.format!(view.show([]))).toMatch(/^space 1: 2 levels, 3 table pages/);
     expect(() => view.show(['x'])).toThrow(/Expected a space id, got "x"/);
     expect(() => view.show([String(space), 'tree'])).toThrow(/Expected "pages" or "list"/);
     expect(() => view.show(['9'])).toThrow(/Space 9 has no handle table/);
