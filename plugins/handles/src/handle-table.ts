@@ -17,11 +17,11 @@ export const TYPE = 1;
 export const IDENTIFIER = 2;
 /** The next free slot's index, for a free slot in the free list; -1 at its end. */
 export const NEXT = 3;
-/** The table's create count when the slot was last closed. */
+/** The ordinal of the table operation (create or close) that last closed the slot. */
 export const CLOSED_AT = 4;
 /** How many handles the slot has handed out. */
 export const ISSUES = 5;
-/** The table's create count when the slot last handed out identifier 0. */
+/** The ordinal of the table operation that last handed out the slot's identifier 0. */
 export const CYCLE_AT = 6;
 
 /** Kinds of fact in a table's hash. */
@@ -37,12 +37,15 @@ export interface TableCounters {
   rejections: number;
   /** Creates that took a closed slot from the free list. */
   reuses: number;
-  /** Creates from a slot's close to its reuse, the reusing one counted: the soonest (-1 before any), and their sum. */
+  /**
+   * Table operations (creates and closes) from a slot's close to its reuse, the reusing create
+   * counted (1: the very next operation): the soonest (-1 before any), and their sum.
+   */
   reuseDistanceMin: number;
   reuseDistanceSum: number;
   /** Creates that handed out a handle value handed out before (the identifier wrapped). */
   wraps: number;
-  /** Creates between two issues of one handle value (measured at identifier 0): soonest (-1 before any), sum, count. */
+  /** Table operations between two issues of one handle value (measured at identifier 0): soonest (-1 before any), sum, count. */
   repeatDistanceMin: number;
   repeatDistanceSum: number;
   repeats: number;
@@ -285,8 +288,7 @@ export class HandleTable {
       if (s.head === -1) s.tail = -1;
       s.freeCount--;
       words[o + NEXT] = -1;
-      // Counting this create: the very next create after the close is 1.
-      const distance = c.creates + 1 - words[o + CLOSED_AT]!;
+      const distance = c.creates + c.closes + 1 - words[o + CLOSED_AT]!;
       c.reuses++;
       c.reuseDistanceSum += distance;
       if (c.reuseDistanceMin === -1 || distance < c.reuseDistanceMin) c.reuseDistanceMin = distance;
@@ -297,13 +299,13 @@ export class HandleTable {
     }
     if (words[o + IDENTIFIER] === 0) {
       if (words[o + ISSUES]! > 0) {
-        const distance = c.creates + 1 - words[o + CYCLE_AT]!;
+        const distance = c.creates + c.closes + 1 - words[o + CYCLE_AT]!;
         c.repeats++;
         c.repeatDistanceSum += distance;
         if (c.repeatDistanceMin === -1 || distance < c.repeatDistanceMin)
           c.repeatDistanceMin = distance;
       }
-      words[o + CYCLE_AT] = c.creates + 1;
+      words[o + CYCLE_AT] = c.creates + c.closes + 1;
     }
     words[o + OBJECT] = object;
     words[o + TYPE] = type;
@@ -327,7 +329,7 @@ export class HandleTable {
     words[o + OBJECT] = 0;
     words[o + TYPE] = 0;
     words[o + IDENTIFIER] = next;
-    words[o + CLOSED_AT] = s.counters.creates;
+    words[o + CLOSED_AT] = s.counters.creates + s.counters.closes + 1;
     if (lifo || s.head === -1) {
       words[o + NEXT] = s.head;
       if (s.head === -1) s.tail = index;

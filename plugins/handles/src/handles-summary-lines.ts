@@ -11,12 +11,12 @@ function reuseLine({ counters: c }: TableSummary): string {
   const reuse =
     c.reuses === 0
       ? 'no slot reused'
-      : `a closed slot reused ${of(c.reuseDistanceMin, 'create')} later at the soonest, ${(c.reuseDistanceSum / c.reuses).toFixed(1)} on average`;
+      : `a closed slot reused ${of(c.reuseDistanceMin, 'operation')} later at the soonest, ${(c.reuseDistanceSum / c.reuses).toFixed(1)} on average`;
   const repeats =
     c.wraps === 0
       ? 'no handle value repeated'
       : `${of(c.wraps, 'handle value')} handed out again (identifier wrapped)` +
-        (c.repeats === 0 ? '' : `, ${of(c.repeatDistanceMin, 'create')} apart at the soonest`);
+        (c.repeats === 0 ? '' : `, ${of(c.repeatDistanceMin, 'operation')} apart at the soonest`);
   return `${reuse}; ${repeats}`;
 }
 
