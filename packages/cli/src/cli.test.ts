@@ -264,6 +264,7 @@ describe('chronovisor', () => {
               options: { frames: 4096, tlb: { entries: 4, policy: 'fifo' } },
             },
             '@chronovisor/plugin-heap',
+            '@chronovisor/plugin-handles',
           ],
           seed: 1,
         }),
@@ -294,8 +295,10 @@ describe('chronovisor', () => {
         byActor: Record<string, number>;
         overTime: { records: number }[];
       };
-      expect(Object.keys(counts.byPlugin).sort()).toEqual(['heap', 'mmu']);
-      expect(counts.byPlugin.heap! + counts.byPlugin.mmu!).toBe(counts.records);
+      expect(Object.keys(counts.byPlugin).sort()).toEqual(['handles', 'heap', 'mmu']);
+      expect(counts.byPlugin.handles! + counts.byPlugin.heap! + counts.byPlugin.mmu!).toBe(
+        counts.records,
+      );
       expect(Object.keys(counts.byActor)).toEqual(
         expect.arrayContaining(['vmm', 'vm:1/proc:1', 'host:snoop']),
       );
