@@ -51,7 +51,7 @@ export class ObjectTable {
     const o = (n & (CHUNK_OBJECTS - 1)) * OBJECT_WORDS;
     words[o + TYPE] = type;
     words[o + HANDLES] = 1;
-    this.facts.toggle(1, 1, id, type, 1);
+    this.facts.add(id >>> 0, type, 1, 0);
     this.liveCount++;
   }
 
