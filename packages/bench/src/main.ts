@@ -8,6 +8,7 @@ import { coreSuite } from './suites/core';
 import { handlesSuite } from './suites/handles';
 import { heapSuite } from './suites/heap';
 import { mmuSuite } from './suites/mmu';
+import { snapshotBootSuite } from './suites/snapshot-boot';
 import { storeSuite } from './suites/store';
 import { timetravelSuite } from './suites/timetravel';
 
@@ -20,6 +21,7 @@ const suites: Record<string, () => Figure[]> = {
   store: storeSuite,
   heap: heapSuite,
   handles: handlesSuite,
+  'snapshot-boot': snapshotBootSuite,
   timetravel: timetravelSuite,
 };
 

@@ -1,0 +1,2 @@
+export { default as lazyBoot } from './scenario';
+export * from './workload';

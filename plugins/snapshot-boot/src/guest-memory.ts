@@ -1,0 +1,40 @@
+import type { Simulation } from '@chronovisor/core';
+import { CommandRefused, MemoryFault, read, write, type FaultRaised } from '@chronovisor/mmu';
+
+/**
+ * A guest's memory accesses, made again after a lazy fault as a CPU re-executes the faulting
+ * instruction once the VMM has loaded the page: each access is a recorded `mmu.read` or
+ * `mmu.write`, and a lazy fault (recorded, and answered by the snapshot-boot reactor) is followed
+ * by the same access. Other faults throw {@link MemoryFault}.
+ */
+export class GuestMemory {
+  constructor(
+    private readonly simulation: Simulation,
+    private readonly actor = 'guest',
+  ) {}
+
+  read(space: number, va: number, length: number): Uint8Array {
+    for (let attempt = 0; ; attempt++) {
+      const result = this.simulation.dispatch(read, { space, va, length }, { actor: this.actor });
+      if (!result.ok) throw new CommandRefused(read.type, result.rejection!);
+      const outcome = result.value!;
+      if (outcome.ok) return outcome.bytes;
+      this.retry(outcome.fault, attempt);
+    }
+  }
+
+  write(space: number, va: number, data: Uint8Array): void {
+    for (let attempt = 0; ; attempt++) {
+      const result = this.simulation.dispatch(write, { space, va, data }, { actor: this.actor });
+      if (!result.ok) throw new CommandRefused(write.type, result.rejection!);
+      const outcome = result.value!;
+      if (outcome.ok) return;
+      this.retry(outcome.fault, attempt);
+    }
+  }
+
+  /** A lazy fault is retried (an access may span two pages: twice); anything else is thrown. */
+  private retry(fault: FaultRaised, attempt: number): void {
+    if (fault.kind !== 'lazy' || attempt >= 2) throw new MemoryFault(fault);
+  }
+}

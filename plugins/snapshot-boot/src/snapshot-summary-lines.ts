@@ -1,0 +1,38 @@
+import type { SummaryLines } from '@chronovisor/core';
+import { inject } from 'inversify';
+import { SnapshotBootQuery } from './snapshot-query';
+
+const n = (value: number): string => value.toLocaleString('en-US');
+const ms = (micros: number): string => `${(micros / 1000).toFixed(2)} ms`;
+const pct = (ratio: number): string => `${(ratio * 100).toFixed(0)}%`;
+
+/** What a run came to in snapshot boots: images, and each boot's loads, faults and time. */
+export class SnapshotSummaryLines implements SummaryLines {
+  readonly name = 'snapshot-boot';
+
+  constructor(@inject(SnapshotBootQuery) private readonly query: SnapshotBootQuery) {}
+
+  summary(): Readonly<Record<string, unknown>> {
+    return { ...this.query.stats() };
+  }
+
+  lines(): readonly string[] {
+    const { images, vms, identityHazards } = this.query.stats();
+    return [
+      ...images.map(
+        (i) =>
+          `image ${i.name} (${i.origin}): ${n(i.pages)} pages, ${n(i.stored)} stored` +
+          (i.workingSet === undefined ? '' : `, working set of ${n(i.workingSet)}`),
+      ),
+      ...vms.map(
+        (v) =>
+          `vm ${v.vm} from ${v.image} (${v.policy}): ${n(v.prefetched)} prefetched, ${n(v.faults)} faults, ${n(v.touched)} of ${n(v.pages)} pages touched; ` +
+          `start ${ms(v.startMicros)} + stalls ${ms(v.stallMicros)} = ${ms(v.bootMicros)}` +
+          (v.policy === 'lazy'
+            ? ''
+            : `; prefetch precision ${pct(v.precision)}, recall ${pct(v.recall)}`),
+      ),
+      `clone identity hazards: ${identityHazards === 0 ? 'none' : n(identityHazards)}`,
+    ];
+  }
+}
