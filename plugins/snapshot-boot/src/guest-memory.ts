@@ -1,5 +1,12 @@
 import type { Simulation } from '@chronovisor/core';
-import { CommandRefused, MemoryFault, read, write, type FaultRaised } from '@chronovisor/mmu';
+import {
+  CommandRefused,
+  MemoryFault,
+  MmuQuery,
+  read,
+  write,
+  type FaultRaised,
+} from '@chronovisor/mmu';
 
 /**
  * A guest's memory accesses, made again after a lazy fault as a CPU re-executes the faulting
@@ -8,10 +15,14 @@ import { CommandRefused, MemoryFault, read, write, type FaultRaised } from '@chr
  * by the same access. Other faults throw {@link MemoryFault}.
  */
 export class GuestMemory {
+  private readonly pageSize: number;
+
   constructor(
     private readonly simulation: Simulation,
     private readonly actor = 'guest',
-  ) {}
+  ) {
+    this.pageSize = simulation.get(MmuQuery).config.pageSize;
+  }
 
   read(space: number, va: number, length: number): Uint8Array {
     for (let attempt = 0; ; attempt++) {
@@ -19,7 +30,7 @@ export class GuestMemory {
       if (!result.ok) throw new CommandRefused(read.type, result.rejection!);
       const outcome = result.value!;
       if (outcome.ok) return outcome.bytes;
-      this.retry(outcome.fault, attempt);
+      this.retry(outcome.fault, attempt, va, length);
     }
   }
 
@@ -29,12 +40,13 @@ export class GuestMemory {
       if (!result.ok) throw new CommandRefused(write.type, result.rejection!);
       const outcome = result.value!;
       if (outcome.ok) return;
-      this.retry(outcome.fault, attempt);
+      this.retry(outcome.fault, attempt, va, data.length);
     }
   }
 
-  /** A lazy fault is retried (an access may span two pages: twice); anything else is thrown. */
-  private retry(fault: FaultRaised, attempt: number): void {
-    if (fault.kind !== 'lazy' || attempt >= 2) throw new MemoryFault(fault);
+  /** A lazy fault is retried, once for each page the access spans; anything else is thrown. */
+  private retry(fault: FaultRaised, attempt: number, va: number, length: number): void {
+    const pages = Math.ceil(((va % this.pageSize) + length) / this.pageSize);
+    if (fault.kind !== 'lazy' || attempt >= pages) throw new MemoryFault(fault);
   }
 }

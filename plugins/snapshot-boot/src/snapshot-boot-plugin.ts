@@ -2,7 +2,9 @@ import { definePlugin, packageOf } from '@chronovisor/core';
 import { MMU_PLUGIN } from '@chronovisor/mmu';
 import { SnapshotBootOptions } from './boot-options';
 import { Booter } from './booter';
+import { CACHE_EVENTS } from './cache-events';
 import { Capturer } from './capturer';
+import { CodeCache } from './code-cache';
 import { LazyFaultReactor } from './lazy-fault-reactor';
 import { SNAPSHOT_COMMANDS } from './snapshot-commands';
 import { SNAPSHOT_EVENTS } from './snapshot-events';
@@ -16,7 +18,7 @@ import { SnapshotView } from './snapshot-view';
 export const SNAPSHOT_BOOT_PLUGIN = '@chronovisor/plugin-snapshot-boot';
 
 /**
- * Snapshot boot with lazy page loading; needs the MMU: `snapshotBootPlugin()`, or
+ * Snapshot boot with lazy page loading, and a shared code cache; needs the MMU: `snapshotBootPlugin()`, or
  * `snapshotBootPlugin({ policy: 'working-set', faultMicros: 60 })`.
  */
 export const snapshotBootPlugin = definePlugin({
@@ -25,11 +27,11 @@ export const snapshotBootPlugin = definePlugin({
   requires: { [MMU_PLUGIN]: '^1' },
   options: SnapshotBootOptions,
   commands: SNAPSHOT_COMMANDS,
-  events: SNAPSHOT_EVENTS,
+  events: [...SNAPSHOT_EVENTS, ...CACHE_EVENTS],
   projections: [SnapshotBootState],
   queries: [SnapshotBootQuery],
   handlers: [SnapshotHandlers],
   reactors: [LazyFaultReactor],
   tools: { views: [SnapshotView], summaries: [SnapshotSummaryLines] },
-  services: [Capturer, Booter],
+  services: [Capturer, Booter, CodeCache],
 });

@@ -1,7 +1,9 @@
-import { MmuQuery } from '@chronovisor/mmu';
+import { Projector } from '@chronovisor/core';
+import { MmuQuery, mmuPlugin } from '@chronovisor/mmu';
 import snapshotBootDefault, { snapshotBootPlugin } from './index';
 import { BOOT_POLICIES } from './boot-options';
 import { boot, capture, saveWorkingSet } from './snapshot-commands';
+import { SnapshotBootQuery } from './snapshot-query';
 import { GUEST_VA, IDENTITY, PAGE, VM_PAGES, bootMachine } from './test-support/boot-machine';
 
 /** The pages a small function touches, in its order: the same on every invocation. */
@@ -122,5 +124,31 @@ describe('snapshot boot', () => {
     expect(query.stats().identityHazards).toBe(1);
     const hazard = [...sim.store.read(1)].find((r) => r.type === 'snapshot.identity.shared');
     expect(hazard).toMatchObject({ data: { vm: naive[1], with: [naive[0]] } });
+  });
+});
+
+describe('snapshot boot state', () => {
+  it('is rebuilt from the events alone, and restores snapshots untouched by later events', () => {
+    const { sim, memory } = bootMachine();
+    const { vm, guests } = sim.dispatch(boot, { image: 'base', partition: 'clones' }).value!;
+    for (const page of WORKLOAD) memory.read(guests[0]!, GUEST_VA + page * PAGE, 8);
+    sim.dispatch(saveWorkingSet, { vm });
+    const events = [...sim.store.read(1)].filter((r) => r.kind === 'event');
+    const half = events.length >> 1;
+    const projector = new Projector([mmuPlugin({ frames: 2048 }), snapshotBootPlugin()], 1);
+    events.slice(0, half).forEach((e) => projector.apply(e));
+    const snapshot = projector.snapshot();
+    const atHalf = projector.digest();
+    events.slice(half).forEach((e) => projector.apply(e));
+    expect(projector.digest()).toBe(sim.digest());
+    for (let round = 0; round < 2; round++) {
+      projector.restore(snapshot);
+      expect(projector.digest()).toBe(atHalf);
+      events.slice(half).forEach((e) => projector.apply(e));
+      expect(projector.digest()).toBe(sim.digest());
+    }
+    expect(projector.get(SnapshotBootQuery).firstTouches(vm)).toEqual(
+      sim.get(SnapshotBootQuery).firstTouches(vm),
+    );
   });
 });

@@ -64,5 +64,50 @@ export const saveWorkingSet = defineCommand('snapshot.save-working-set', {
     "Keep VM `vm`'s pages, in the order it first touched them, as its image's working set.",
 });
 
+/** What makes a code cache compatible with an instance: its VM build, options and components. */
+const fingerprint = z.strictObject({
+  build: z.string().min(1),
+  options: z.record(z.string(), z.json()).default({}),
+  components: z
+    .array(
+      z.strictObject({
+        name: z.string().min(1),
+        version: z.string().min(1),
+        /** Bytes of compiled code it makes. */
+        bytes: z
+          .number()
+          .int()
+          .min(1)
+          .max(2 ** 26),
+      }),
+    )
+    .min(1),
+});
+/** A code cache's compatibility fingerprint. */
+export type CacheFingerprint = z.output<typeof fingerprint>;
+
+/**
+ * `snapshot.cache-open`: a VM instance opens the code cache at `path`: maps it if it exists and is
+ * compatible and intact, else compiles its components into a new version and maps that.
+ */
+export const cacheOpen = defineCommand('snapshot.cache-open', {
+  args: z.strictObject({
+    vm: spaceId,
+    path: z.string().min(1).max(256),
+    gpa: address,
+    fingerprint,
+  }),
+  description:
+    'Open the code cache at `path` for VM `vm`, mapped read-only at `gpa`: shared if compatible, else (re)built; returns its version.',
+  returns: returns<number>(),
+});
+
 /** Every command type the plugin handles, for its definition. */
-export const SNAPSHOT_COMMANDS = [capture, importImage, boot, faultIn, saveWorkingSet] as const;
+export const SNAPSHOT_COMMANDS = [
+  capture,
+  importImage,
+  boot,
+  faultIn,
+  saveWorkingSet,
+  cacheOpen,
+] as const;

@@ -3,7 +3,15 @@ import { MmuConfig } from '@chronovisor/mmu';
 import { inject } from 'inversify';
 import { Booter } from './booter';
 import { Capturer } from './capturer';
-import { boot, capture, faultIn, importImage, saveWorkingSet } from './snapshot-commands';
+import { CodeCache } from './code-cache';
+import {
+  boot,
+  cacheOpen,
+  capture,
+  faultIn,
+  importImage,
+  saveWorkingSet,
+} from './snapshot-commands';
 import { SnapshotError } from './snapshot-error';
 import { imageStored, workingSetSaved } from './snapshot-events';
 import { SnapshotBootState } from './snapshot-state';
@@ -15,6 +23,7 @@ export class SnapshotHandlers implements CommandHandlers {
     @inject(Capturer) private readonly capturer: Capturer,
     @inject(Booter) private readonly booter: Booter,
     @inject(MmuConfig) private readonly mmu: MmuConfig,
+    @inject(CodeCache) private readonly cache: CodeCache,
   ) {}
 
   readonly handlers = [
@@ -54,5 +63,9 @@ export class SnapshotHandlers implements CommandHandlers {
       const pages = [...booted.touched].sort((a, b) => a[1] - b[1]).map(([gpa]) => gpa);
       context.emit(workingSetSaved, { image: booted.image, vm, pages });
     }),
+
+    handle(cacheOpen, ({ vm, path, gpa, fingerprint }, context) =>
+      this.cache.open(vm, path, fingerprint, gpa, context),
+    ),
   ];
 }

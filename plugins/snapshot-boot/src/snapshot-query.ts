@@ -2,6 +2,7 @@ import type { Query } from '@chronovisor/core';
 import { MmuConfig } from '@chronovisor/mmu';
 import { inject } from 'inversify';
 import { SnapshotBootConfig, type BootPolicy } from './boot-options';
+import type { SnapshotImage } from './image';
 import { SnapshotBootState, type BootedVm } from './snapshot-state';
 
 /** An image at a glance. */
@@ -37,10 +38,22 @@ export interface BootReport {
   readonly bootMicros: number;
 }
 
-/** Images and booted VMs at a glance. */
+/** A code cache at a path: its newest version, and who shares it. */
+export interface CacheSummary {
+  readonly path: string;
+  readonly version: number;
+  readonly pages: number;
+  /** VMs that mapped this version: one physical copy for all of them. */
+  readonly instances: readonly number[];
+  readonly rebuilds: number;
+  readonly corruptions: number;
+}
+
+/** Images, booted VMs and code caches at a glance. */
 export interface SnapshotBootStats {
   readonly images: readonly ImageSummary[];
   readonly vms: readonly BootReport[];
+  readonly caches: readonly CacheSummary[];
   /** VMs that booted sharing a live clone's identity. */
   readonly identityHazards: number;
 }
@@ -68,6 +81,16 @@ export class SnapshotBootQuery implements Query {
       }));
   }
 
+  /** An image as it is stored: its manifest and pages, to write to a file (`writeImageFile`). */
+  image(name: string): SnapshotImage | undefined {
+    const stored = this.state.image(name);
+    if (!stored) return undefined;
+    const pages = [...stored.pages]
+      .sort((a, b) => a[0] - b[0])
+      .map(([gpa, data]) => ({ gpa, data }));
+    return { manifest: stored.manifest, pages };
+  }
+
   /** What booting `vm` has cost so far, and how its prefetch did. */
   report(vm: number): BootReport | undefined {
     const booted = this.state.vm(vm);
@@ -85,7 +108,26 @@ export class SnapshotBootQuery implements Query {
   }
 
   stats(): SnapshotBootStats {
-    return { images: this.images(), vms: this.vms(), identityHazards: this.state.hazardCount };
+    return {
+      images: this.images(),
+      vms: this.vms(),
+      caches: this.caches(),
+      identityHazards: this.state.hazardCount,
+    };
+  }
+
+  /** The code caches, by path. */
+  caches(): CacheSummary[] {
+    return [...this.state.allCaches()]
+      .sort((a, b) => (a.path < b.path ? -1 : 1))
+      .map(({ path, version, pages, instances, rebuilds, corruptions }) => ({
+        path,
+        version,
+        pages,
+        instances,
+        rebuilds,
+        corruptions,
+      }));
   }
 
   private reportOf(v: BootedVm): BootReport {

@@ -8,6 +8,7 @@ import {
 } from '@chronovisor/mmu';
 import { inject } from 'inversify';
 import type { BootPolicy } from './boot-options';
+import { cacheBuilt, cacheCorrupt, cacheMapped } from './cache-events';
 import type { ImageManifest } from './image';
 import {
   identitySet,
@@ -48,10 +49,27 @@ export interface BootedVm {
   readonly identity?: string;
 }
 
-/** What a snapshot of the plugin's state holds: O(images + VMs). */
+/** A version of the code cache at a path, and the instances that mapped it. */
+export interface CodeCacheVersion {
+  readonly path: string;
+  readonly version: number;
+  readonly fingerprint: string;
+  readonly store: number;
+  readonly va: number;
+  readonly pages: number;
+  readonly checksum: string;
+  /** VMs that mapped this version, in order. */
+  readonly instances: readonly number[];
+  /** Versions built at this path so far, and how many times a corrupt one was found. */
+  readonly rebuilds: number;
+  readonly corruptions: number;
+}
+
+/** What a snapshot of the plugin's state holds: O(images + VMs + caches). */
 export interface SnapshotBootSnapshot {
   readonly images: ReadonlyMap<string, StoredImage>;
   readonly vms: ReadonlyMap<number, BootedVm>;
+  readonly caches: ReadonlyMap<string, CodeCacheVersion>;
   readonly hazards: number;
 }
 
@@ -65,6 +83,8 @@ export class SnapshotBootState implements Projection<SnapshotBootSnapshot> {
 
   private images = new Map<string, StoredImage>();
   private vms = new Map<number, BootedVm>();
+  /** The newest version of the code cache at each path. */
+  private caches = new Map<string, CodeCacheVersion>();
   /** Which booted VM a space's accesses touch: the VM itself and its guest processes. */
   private owners = new Map<number, number>();
   private hazards = 0;
@@ -123,6 +143,29 @@ export class SnapshotBootState implements Projection<SnapshotBootSnapshot> {
     on(identityShared, () => {
       this.hazards++;
     }),
+    on(cacheBuilt, ({ data }) => {
+      const old = this.caches.get(data.path);
+      this.caches.set(data.path, {
+        path: data.path,
+        version: data.version,
+        fingerprint: data.fingerprint,
+        store: data.store,
+        va: data.va,
+        pages: data.pages,
+        checksum: data.checksum,
+        instances: [],
+        rebuilds: old ? old.rebuilds + 1 : 0,
+        corruptions: old?.corruptions ?? 0,
+      });
+    }),
+    on(cacheCorrupt, ({ data }) => {
+      const cache = this.caches.get(data.path)!;
+      this.caches.set(data.path, { ...cache, corruptions: cache.corruptions + 1 });
+    }),
+    on(cacheMapped, ({ data }) => {
+      const cache = this.caches.get(data.path)!;
+      this.caches.set(data.path, { ...cache, instances: [...cache.instances, data.vm] });
+    }),
     on(spaceCreated, ({ data }) => {
       // A guest process the booted guest starts later touches its VM's memory too.
       if (data.kind === 'guest' && data.vm !== undefined && this.vms.has(data.vm))
@@ -163,6 +206,15 @@ export class SnapshotBootState implements Projection<SnapshotBootSnapshot> {
     return this.vms.values();
   }
 
+  /** The newest version of the code cache at `path`. */
+  cache(path: string): CodeCacheVersion | undefined {
+    return this.caches.get(path);
+  }
+
+  allCaches(): IterableIterator<CodeCacheVersion> {
+    return this.caches.values();
+  }
+
   /** The booted VM whose memory a space's accesses reach, if any. */
   vmOf(space: number): number | undefined {
     return this.owners.get(space);
@@ -179,12 +231,18 @@ export class SnapshotBootState implements Projection<SnapshotBootSnapshot> {
   }
 
   snapshot(): SnapshotBootSnapshot {
-    return { images: new Map(this.images), vms: new Map(this.vms), hazards: this.hazards };
+    return {
+      images: new Map(this.images),
+      vms: new Map(this.vms),
+      caches: new Map(this.caches),
+      hazards: this.hazards,
+    };
   }
 
   restore(snapshot: SnapshotBootSnapshot): void {
     this.images = new Map(snapshot.images);
     this.vms = new Map(snapshot.vms);
+    this.caches = new Map(snapshot.caches);
     const owners = new Map<number, number>();
     for (const vm of this.vms.values()) {
       owners.set(vm.vm, vm.vm);
@@ -212,7 +270,10 @@ export class SnapshotBootState implements Projection<SnapshotBootSnapshot> {
         v.touched.sortedEntries(),
         v.identity ?? null,
       ]);
-    return digestOf([images, vms, this.hazards]);
+    const caches = [...this.caches.values()]
+      .sort((a, b) => (a.path < b.path ? -1 : 1))
+      .map((c) => [c.path, c.version, c.fingerprint, c.checksum, c.instances, c.corruptions]);
+    return digestOf([images, vms, caches, this.hazards]);
   }
 
   private touch(space: number, va: number, gpa: number | undefined, length: number): void {

@@ -17,7 +17,7 @@ export class SnapshotSummaryLines implements SummaryLines {
   }
 
   lines(): readonly string[] {
-    const { images, vms, identityHazards } = this.query.stats();
+    const { images, vms, caches, identityHazards } = this.query.stats();
     return [
       ...images.map(
         (i) =>
@@ -31,6 +31,11 @@ export class SnapshotSummaryLines implements SummaryLines {
           (v.policy === 'lazy'
             ? ''
             : `; prefetch precision ${pct(v.precision)}, recall ${pct(v.recall)}`),
+      ),
+      ...caches.map(
+        (c) =>
+          `code cache ${c.path} v${c.version}: ${n(c.pages)} pages shared by ${n(c.instances.length)} instance${c.instances.length === 1 ? '' : 's'}` +
+          `; ${n(c.rebuilds)} rebuilds, ${n(c.corruptions)} found corrupt`,
       ),
       `clone identity hazards: ${identityHazards === 0 ? 'none' : n(identityHazards)}`,
     ];

@@ -2,11 +2,11 @@ import type { InfoView } from '@chronovisor/core';
 import { inject } from 'inversify';
 import { SnapshotBootQuery } from './snapshot-query';
 
-const USAGE = 'snapshots [vm] — images, booted VMs: prefetched, faults, precision, boot time';
+const USAGE = 'boots [vm] — snapshot images, and VMs booted from them: loads, faults, boot time';
 
-/** `info snapshots`: the images and booted VMs; `info snapshots <vm>` one VM's boot and its first touches. */
+/** `info boots`: the images and booted VMs; `info boots <vm>` one VM's boot and its first touches. */
 export class SnapshotView implements InfoView {
-  readonly name = 'snapshots';
+  readonly name = 'boots';
   readonly usage = USAGE;
 
   constructor(@inject(SnapshotBootQuery) private readonly query: SnapshotBootQuery) {}
