@@ -2,6 +2,7 @@ import { Simulation, Xoshiro128StarStar, type EventRecord } from '@chronovisor/c
 import { mmuPlugin } from '@chronovisor/mmu';
 import { HandlesQuery, handlesPlugin } from '@chronovisor/plugin-handles';
 import { HeapQuery, heapPlugin } from '@chronovisor/plugin-heap';
+import { SnapshotBootQuery, snapshotBootPlugin } from '@chronovisor/plugin-snapshot-boot';
 import quickstart from './scenario';
 
 /** The quickstart on its config's plugin set (chronovisor.config.json), with seed `seed`. */
@@ -11,6 +12,7 @@ function run(seed: number): Simulation {
       mmuPlugin({ frames: 4096, tlb: { entries: 64, policy: 'lru' } }),
       heapPlugin({ policy: 'best-fit', tagBits: 8 }),
       handlesPlugin({ reuse: 'lifo', identifierBits: 8 }),
+      snapshotBootPlugin({ policy: 'lazy' }),
     ],
     seed,
   });
@@ -61,6 +63,16 @@ describe('the quickstart', () => {
     const [, target] = sim.get(HandlesQuery).tables();
     expect(sim.get(HandlesQuery).handles(target!.space)).toMatchObject([
       { type: 'file', name: '/var/log/app.log' },
+    ]);
+  });
+
+  it('boots a clone of its VM lazily: only the pages its guest touches are loaded', () => {
+    const sim = run(1);
+    const [clone] = sim.get(SnapshotBootQuery).vms();
+    expect(clone).toMatchObject({ policy: 'lazy', prefetched: 0, faults: 1, touched: 1 });
+    const loaded = [...sim.store.read(1)].filter((r) => r.type === 'snapshot.page.loaded');
+    expect(loaded).toMatchObject([
+      { actor: 'plugin:snapshot', data: { cause: 'fault', gpa: 0x8000 } },
     ]);
   });
 

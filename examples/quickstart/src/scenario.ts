@@ -1,15 +1,21 @@
 import type { Rng, Simulation } from '@chronovisor/core';
 import { MemoryClient } from '@chronovisor/mmu';
 import { HandlesClient } from '@chronovisor/plugin-handles';
+import * as snapshot from '@chronovisor/plugin-snapshot-boot';
+import { GuestMemory } from '@chronovisor/plugin-snapshot-boot';
 import { HeapClient } from '@chronovisor/plugin-heap';
 import * as mmu from '@chronovisor/mmu';
 
 const PAGE = 4096;
 
+const readU64 = (bytes: Uint8Array): bigint =>
+  new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true);
+
 /**
  * The quickstart (each plugin that lands adds its part): two partitions, a VM with a guest
  * process (two-stage translation), a host process forked copy-on-write, a migration by
- * remapping, a tagged heap catching a use after free, a handle table refusing a handle used
+ * remapping, a snapshot of the VM booted lazily as a clone, a tagged heap catching a use after
+ * free, a handle table refusing a handle used
  * after its close, and an isolation violation, then a burst
  * of recorded memory traffic, drawn from the scenario's RNG (seeded by the run's `--seed`).
  */
@@ -57,6 +63,20 @@ export default function quickstart(sim: Simulation, { rng }: { rng: Rng }): void
     ),
   );
   sim.dispatch(mmu.read, { space: guest, va: 0x50_0000, length: 8 }, { actor: 'vm:1/proc:1' });
+
+  // Snapshot boot (US9384007B2): the VM captured, and a clone booted from the image with its
+  // memory mapped lazily; the clone's guest reads its value back, loading one page on the fault.
+  ok(
+    'snapshot.capture',
+    sim.dispatch(snapshot.capture, { vm, name: 'vm1', vcpu: { pc: 0x40_1000 } }, { actor: 'vmm' }),
+  );
+  const clone = ok(
+    'snapshot.boot',
+    sim.dispatch(snapshot.boot, { image: 'vm1', partition: 'vm1' }, { actor: 'vmm' }),
+  );
+  const cloneMemory = new GuestMemory(sim, 'vm:2/proc:1');
+  if (readU64(cloneMemory.read(clone.guests[0]!, 0x40_0010, 8)) !== 0x1234_5678n)
+    throw new Error("the clone did not read the captured VM's value");
 
   // A host process, forked copy-on-write; the child's first write copies one frame.
   const parent = ok(

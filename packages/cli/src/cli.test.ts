@@ -265,6 +265,7 @@ describe('chronovisor', () => {
             },
             '@chronovisor/plugin-heap',
             '@chronovisor/plugin-handles',
+            '@chronovisor/plugin-snapshot-boot',
           ],
           seed: 1,
         }),
@@ -295,10 +296,9 @@ describe('chronovisor', () => {
         byActor: Record<string, number>;
         overTime: { records: number }[];
       };
-      expect(Object.keys(counts.byPlugin).sort()).toEqual(['handles', 'heap', 'mmu']);
-      expect(counts.byPlugin.handles! + counts.byPlugin.heap! + counts.byPlugin.mmu!).toBe(
-        counts.records,
-      );
+      expect(Object.keys(counts.byPlugin).sort()).toEqual(['handles', 'heap', 'mmu', 'snapshot']);
+      const { handles, heap, mmu, snapshot } = counts.byPlugin;
+      expect(handles! + heap! + mmu! + snapshot!).toBe(counts.records);
       expect(Object.keys(counts.byActor)).toEqual(
         expect.arrayContaining(['vmm', 'vm:1/proc:1', 'host:snoop']),
       );

@@ -11,7 +11,7 @@ import { SnapshotBootState } from './snapshot-state';
  * that faulted is then made again, as a CPU re-executes the faulting instruction.
  */
 export class LazyFaultReactor implements Reactor {
-  readonly actor = 'plugin:snapshot-boot';
+  readonly actor = 'plugin:snapshot';
   private readonly pageSize: number;
 
   constructor(
