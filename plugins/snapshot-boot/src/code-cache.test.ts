@@ -1,4 +1,4 @@
-import { Simulation } from '@chronovisor/core';
+import { Simulation, type EventRecord } from '@chronovisor/core';
 import { MmuQuery, createPartition, createSpace, mmuPlugin, write } from '@chronovisor/mmu';
 import { cacheOpen, type CacheFingerprint } from './snapshot-commands';
 import { snapshotBootPlugin } from './snapshot-boot-plugin';
@@ -84,7 +84,9 @@ describe('the shared code cache', () => {
     sim.dispatch(write, { space, va: va + 2 * PAGE + 7, data: Uint8Array.of(0xff) });
     const next = vm('a');
     expect(open(next).value).toBe(2);
-    const corrupt = [...sim.store.read(1)].find((r) => r.type === 'snapshot.cache.corrupt');
+    const corrupt = [...sim.store.read(1)].find(
+      (r): r is EventRecord => r.kind === 'event' && r.type === 'snapshot.cache.corrupt',
+    );
     expect(corrupt).toMatchObject({ data: { version: 1, page: 2 } });
     expect(framesOf(next)).not.toEqual(framesOf(first));
     expect(query.caches()[0]).toMatchObject({ version: 2, corruptions: 1, instances: [next] });
