@@ -1,0 +1,115 @@
+import type { CommandContext } from '@chronovisor/core';
+import {
+  MAX_ACCESS,
+  MmuQuery,
+  createSpace,
+  destroySpace,
+  exportCommand,
+  map,
+  remap,
+  write,
+} from '@chronovisor/mmu';
+import { inject } from 'inversify';
+import { Kernel } from './kernel';
+import { ProcError } from './proc-error';
+import { processMigrated } from './proc-events';
+import { ProcState } from './proc-state';
+
+/** `PRWU…` flags as `rwx` permissions; a copy-on-write page (`C`) is writable to its process. */
+const permsOf = (flags: string): string =>
+  `${flags.includes('R') ? 'r' : '-'}${flags.includes('W') || flags.includes('C') ? 'w' : '-'}${flags.includes('X') ? 'x' : '-'}`;
+
+/**
+ * Migrates a process to another domain as US7512769B1 claims: its state is in machine memory
+ * (its frames), which is remapped into a new address space in the target: no byte is copied, each
+ * page costs a page-table update. Beside it, migration by copy: a new space with fresh frames and
+ * every byte copied, as a migration between machines must. Pages pinned by I/O in flight cannot
+ * be remapped (the device is writing into those frames), so they block a remap.
+ */
+export class Migrator {
+  constructor(
+    @inject(ProcState) private readonly state: ProcState,
+    @inject(Kernel) private readonly kernel: Kernel,
+    @inject(MmuQuery) private readonly mmu: MmuQuery,
+  ) {}
+
+  migrate(
+    domain: string,
+    pid: number,
+    to: string,
+    mode: 'remap' | 'copy',
+    context: CommandContext,
+  ): void {
+    const p = this.kernel.process(domain, pid);
+    const partition = this.kernel.partition(to);
+    if (to === domain) throw new ProcError(`Process ${pid} is already in domain ${domain}`);
+    if (this.state.process(to, pid)) throw new ProcError(`pid ${pid} is taken in domain ${to}`);
+    if (p.shm.length > 0)
+      throw new ProcError(
+        `Process ${pid} has shared memory segments attached: detach them, or checkpoint its tree`,
+      );
+    if (mode === 'remap' && p.pinned.length > 0) {
+      const { va, pages } = p.pinned[0]!;
+      throw new ProcError(
+        `Process ${pid} has ${pages} page${pages === 1 ? '' : 's'} at 0x${va.toString(16)} pinned by I/O in flight: its frames cannot be remapped until the I/O completes (or migrate by copy)`,
+      );
+    }
+    const { pageSize } = this.mmu.config;
+    const { remapMicros, copyBandwidthMBps } = this.state.config;
+    const runs = this.mmu.mappings(p.space);
+    const pages = runs.reduce((n, run) => n + run.pages, 0);
+    const space = context.call(createSpace, { kind: 'host', partition });
+    let bytesCopied = 0;
+    let framesRemapped = 0;
+    if (mode === 'remap') {
+      const from = this.mmu.spaces().find((s) => s.id === p.space)!.partition;
+      for (const run of runs) {
+        if (from !== partition)
+          context.call(exportCommand, { space: p.space, va: run.va, pages: run.pages, partition });
+        const moved = context.call(remap, {
+          from: p.space,
+          va: run.va,
+          pages: run.pages,
+          to: space,
+          toVa: run.va,
+        });
+        if (!moved.ok)
+          throw new ProcError(
+            `The frames of process ${pid} could not be remapped into domain ${to}`,
+          );
+        framesRemapped += run.pages;
+      }
+    } else {
+      for (const run of runs) {
+        context.call(map, {
+          space,
+          va: run.va,
+          pages: run.pages,
+          perms: permsOf(run.flags),
+          kernel: false,
+          lazy: false,
+        });
+        const length = run.pages * pageSize;
+        for (let at = 0; at < length; at += MAX_ACCESS) {
+          const data = this.mmu.read(p.space, run.va + at, Math.min(MAX_ACCESS, length - at))!;
+          context.call(write, { space, va: run.va + at, data });
+          bytesCopied += data.length;
+        }
+      }
+    }
+    context.call(destroySpace, { space: p.space });
+    const micros =
+      mode === 'remap' ? framesRemapped * remapMicros : bytesCopied / copyBandwidthMBps;
+    context.emit(processMigrated, {
+      from: domain,
+      to,
+      pid,
+      mode,
+      space,
+      pages,
+      bytesCopied,
+      framesRemapped,
+      micros,
+    });
+  }
+}
