@@ -15,7 +15,8 @@ const permsOf = (flags: string): string =>
  * Dumps a process tree as CRIU does: the tree and its identities (pid, ppid, pgid, sid, zombies
  * with their exit codes), each process's memory, and every resource its descriptors and mappings
  * name, each once with its sharing kept. Memory is copy-on-write aware: a frame several pages
- * share (after fork, or a shared segment) is stored once, and every page names it.
+ * share (after fork, or a shared segment) is stored once, and every page names it; a page of its
+ * own that is zero is not stored at all.
  */
 export class Checkpointer {
   constructor(
@@ -30,13 +31,20 @@ export class Checkpointer {
     this.kernel.process(domain, root, true);
     const tree = this.treeOf(domain, root);
     const { pageSize } = this.mmu.config;
+    // A frame several pages share is stored even when it is zero, so the sharing comes back.
+    const uses = new Map<number, number>();
+    for (const p of tree)
+      if (p.state === 'running')
+        for (const run of this.mmu.mappings(p.space))
+          for (const frame of pagesOf(run)) uses.set(frame, (uses.get(frame) ?? 0) + 1);
     const frames: Uint8Array[] = [];
     const indexOf = new Map<number, number>(); // host frame → index in `frames`
     const frameIndex = (frame: number): number => {
       let index = indexOf.get(frame);
       if (index === undefined) {
         const data = this.mmu.readPhysical(frame * pageSize, pageSize);
-        index = data.some((b) => b !== 0) ? frames.push(data) - 1 : -1;
+        const keep = (uses.get(frame) ?? 0) > 1 || data.some((b) => b !== 0);
+        index = keep ? frames.push(data) - 1 : -1;
         indexOf.set(frame, index);
       }
       return index;

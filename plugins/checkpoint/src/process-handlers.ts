@@ -11,6 +11,7 @@ import {
   processExited,
   processReaped,
   processRegrouped,
+  shmAttached,
 } from './proc-events';
 import { ProcState } from './proc-state';
 
@@ -51,6 +52,9 @@ export class ProcessHandlers implements CommandHandlers {
       // The child's descriptors name the parent's open descriptions: shared offsets, as after fork(2).
       for (const [fd, resource] of parent.fds.sortedEntries())
         context.emit(fdOpened, { domain, pid: child, fd, resource });
+      // Shared mappings stay shared across fork (the MMU keeps them so): the child holds them too.
+      for (const { resource, va } of parent.shm)
+        context.emit(shmAttached, { domain, pid: child, resource, va });
       return child;
     }),
 
