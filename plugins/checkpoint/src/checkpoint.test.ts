@@ -81,9 +81,10 @@ describe('checkpoint and restore', () => {
     const { run, query, mmu, root, worker, daemon, zombie } = m;
     run(checkpoint, { domain: 'src', root, name: 'tree' });
     const image = query.image('tree')!;
-    // Root's page 0, shared copy-on-write, and the segment's first page, shared by both, are
-    // stored once each; the worker's own page 1 once; zero pages not at all.
-    expect(image.frames).toHaveLength(3);
+    // Stored once each: pages 0, 2 and 3, shared copy-on-write by the two (2 and 3 are zero, but
+    // shared: their sharing must come back); the worker's own page 1; the segment's two pages.
+    // Not stored: the root's own page 1, which is zero.
+    expect(image.frames).toHaveLength(6);
     expect(run(restore, { image: 'tree', domain: 'dst' })).toEqual([root, worker, daemon, zombie]);
     const identities = (d: string) => query.processes(d).map(({ space: _, fds: __, ...p }) => p);
     expect(identities('dst')).toEqual(identities('src'));
