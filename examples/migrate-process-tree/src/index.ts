@@ -1,0 +1,2 @@
+export { default as migrateProcessTree } from './scenario';
+export * from './service';
