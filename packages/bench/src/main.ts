@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Figure } from './figure';
+import { checkpointSuite } from './suites/checkpoint';
 import { coreSuite } from './suites/core';
 import { handlesSuite } from './suites/handles';
 import { heapSuite } from './suites/heap';
@@ -22,6 +23,7 @@ const suites: Record<string, () => Figure[]> = {
   heap: heapSuite,
   handles: handlesSuite,
   'snapshot-boot': snapshotBootSuite,
+  checkpoint: checkpointSuite,
   timetravel: timetravelSuite,
 };
 
