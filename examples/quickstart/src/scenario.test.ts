@@ -1,5 +1,6 @@
 import { Simulation, Xoshiro128StarStar, type EventRecord } from '@chronovisor/core';
 import { mmuPlugin } from '@chronovisor/mmu';
+import { ProcQuery, checkpointPlugin } from '@chronovisor/plugin-checkpoint';
 import { HandlesQuery, handlesPlugin } from '@chronovisor/plugin-handles';
 import { HeapQuery, heapPlugin } from '@chronovisor/plugin-heap';
 import { SnapshotBootQuery, snapshotBootPlugin } from '@chronovisor/plugin-snapshot-boot';
@@ -13,6 +14,7 @@ function run(seed: number): Simulation {
       heapPlugin({ policy: 'best-fit', tagBits: 8 }),
       handlesPlugin({ reuse: 'lifo', identifierBits: 8 }),
       snapshotBootPlugin({ policy: 'lazy' }),
+      checkpointPlugin({}),
     ],
     seed,
   });
@@ -74,6 +76,22 @@ describe('the quickstart', () => {
     expect(loaded).toMatchObject([
       { actor: 'plugin:snapshot', data: { cause: 'fault', gpa: 0x8000 } },
     ]);
+  });
+
+  it('restores its server tree in a second namespace, and migrates a job there without copying', () => {
+    const sim = run(1);
+    const query = sim.get(ProcQuery);
+    const identities = (domain: string) =>
+      query
+        .processes(domain)
+        .map(({ pid, ppid, pgid, sid, state }) => ({ pid, ppid, pgid, sid, state }));
+    expect(identities('web2').slice(0, 3)).toEqual(identities('web'));
+    expect(query.stats().counts).toMatchObject({
+      checkpoints: 1,
+      restores: 1,
+      remaps: 1,
+      bytesCopied: 0,
+    });
   });
 
   it('refuses the isolation violation, and draws its traffic from the seed', () => {

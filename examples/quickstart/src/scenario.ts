@@ -1,6 +1,7 @@
 import type { Rng, Simulation } from '@chronovisor/core';
 import { MemoryClient } from '@chronovisor/mmu';
 import { HandlesClient } from '@chronovisor/plugin-handles';
+import * as proc from '@chronovisor/plugin-checkpoint';
 import * as snapshot from '@chronovisor/plugin-snapshot-boot';
 import { GuestMemory } from '@chronovisor/plugin-snapshot-boot';
 import { HeapClient } from '@chronovisor/plugin-heap';
@@ -15,7 +16,8 @@ const readU64 = (bytes: Uint8Array): bigint =>
  * The quickstart (each plugin that lands adds its part): two partitions, a VM with a guest
  * process (two-stage translation), a host process forked copy-on-write, a migration by
  * remapping, a snapshot of the VM booted lazily as a clone, a tagged heap catching a use after
- * free, a handle table refusing a handle used
+ * free, a process tree checkpointed, restored and migrated by remapping, a handle table refusing
+ * a handle used
  * after its close, and an isolation violation, then a burst
  * of recorded memory traffic, drawn from the scenario's RNG (seeded by the run's `--seed`).
  */
@@ -28,6 +30,7 @@ export default function quickstart(sim: Simulation, { rng }: { rng: Rng }): void
     return result.value as V;
   };
   const host = new MemoryClient(sim, 'host:init');
+  const asInit = { actor: 'host:init' };
 
   // Two partitions: the host's, and one for a VM (US7376949B2's partitioned machine).
   ok('mmu.create-partition', sim.dispatch(mmu.createPartition, { name: 'host', frames: 1024 }));
@@ -133,6 +136,32 @@ export default function quickstart(sim: Simulation, { rng }: { rng: Rng }): void
     { actor: 'host:init' },
   );
   handles.resolve(ready, 'event');
+
+  // Checkpoint/restore (US7275183B2, CRIU): a server and its forked workers, sharing a log pipe,
+  // checkpointed and restored in a second pid namespace; then a batch job migrated there by
+  // remapping its frames (US7512769B1): no byte copied.
+  ok('proc.domain', sim.dispatch(proc.createDomain, { name: 'web', partition: 'host' }, asInit));
+  ok('proc.domain', sim.dispatch(proc.createDomain, { name: 'web2', partition: 'host' }, asInit));
+  const server = ok(
+    'proc.spawn',
+    sim.dispatch(proc.spawn, { domain: 'web', pages: 4, session: true }, asInit),
+  );
+  ok('proc.pipe', sim.dispatch(proc.pipe, { domain: 'web', pid: server }, asInit));
+  for (let i = 0; i < 2; i++)
+    ok('proc.fork', sim.dispatch(proc.fork, { domain: 'web', pid: server }, asInit));
+  ok(
+    'proc.checkpoint',
+    sim.dispatch(proc.checkpoint, { domain: 'web', root: server, name: 'web' }, asInit),
+  );
+  ok('proc.restore', sim.dispatch(proc.restore, { image: 'web', domain: 'web2' }, asInit));
+  const job = ok(
+    'proc.spawn',
+    sim.dispatch(proc.spawn, { domain: 'web', pages: 8, session: true }, asInit),
+  );
+  ok(
+    'proc.migrate',
+    sim.dispatch(proc.migrate, { domain: 'web', pid: job, to: 'web2', mode: 'remap' }, asInit),
+  );
 
   // An isolation violation: the host tries to map the VM's memory without it being exported.
   sim.dispatch(

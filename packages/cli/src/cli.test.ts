@@ -266,6 +266,7 @@ describe('chronovisor', () => {
             '@chronovisor/plugin-heap',
             '@chronovisor/plugin-handles',
             '@chronovisor/plugin-snapshot-boot',
+            '@chronovisor/plugin-checkpoint',
           ],
           seed: 1,
         }),
@@ -296,9 +297,9 @@ describe('chronovisor', () => {
         byActor: Record<string, number>;
         overTime: { records: number }[];
       };
-      expect(Object.keys(counts.byPlugin).sort()).toEqual(['handles', 'heap', 'mmu', 'snapshot']);
-      const { handles, heap, mmu, snapshot } = counts.byPlugin;
-      expect(handles! + heap! + mmu! + snapshot!).toBe(counts.records);
+      const plugins = ['handles', 'heap', 'mmu', 'proc', 'snapshot'];
+      expect(Object.keys(counts.byPlugin).sort()).toEqual(plugins);
+      expect(plugins.reduce((n, p) => n + counts.byPlugin[p]!, 0)).toBe(counts.records);
       expect(Object.keys(counts.byActor)).toEqual(
         expect.arrayContaining(['vmm', 'vm:1/proc:1', 'host:snoop']),
       );
