@@ -1,0 +1,12 @@
+import { vmmUpdatePlugin } from './vmm-update-plugin';
+
+export * from './vmm-update-plugin';
+export * from './vmm-commands';
+export * from './vmm-events';
+export { VmmError } from './vmm-error';
+export * from './vmm-options';
+export * from './vmm-query';
+export type { Guest, UpdateCounts, UpdateInFlight, Vmm } from './vmm-state';
+export * from './package';
+/** What `chronovisor run --config` loads. */
+export default vmmUpdatePlugin;

@@ -1,0 +1,31 @@
+import { definePlugin, packageOf } from '@chronovisor/core';
+import { MMU_PLUGIN } from '@chronovisor/mmu';
+import { Updater } from './updater';
+import { VMM_COMMANDS } from './vmm-commands';
+import { VMM_EVENTS } from './vmm-events';
+import { VmmHandlers } from './vmm-handlers';
+import { VmmOptions } from './vmm-options';
+import { VmmQuery } from './vmm-query';
+import { VmmState } from './vmm-state';
+import { VmmSummaryLines } from './vmm-summary-lines';
+import { VmmView } from './vmm-view';
+
+/** The VMM-update plugin's package name. */
+export const VMM_UPDATE_PLUGIN = '@chronovisor/plugin-vmm-update';
+
+/**
+ * A VMM updated live from a guest; needs the MMU: `vmmUpdatePlugin({ trustedKeys: { ops: hex } })`.
+ */
+export const vmmUpdatePlugin = definePlugin({
+  package: packageOf(__dirname),
+  prefix: 'vmm',
+  requires: { [MMU_PLUGIN]: '^1' },
+  options: VmmOptions,
+  commands: VMM_COMMANDS,
+  events: VMM_EVENTS,
+  projections: [VmmState],
+  queries: [VmmQuery],
+  handlers: [VmmHandlers],
+  tools: { views: [VmmView], summaries: [VmmSummaryLines] },
+  services: [Updater],
+});
