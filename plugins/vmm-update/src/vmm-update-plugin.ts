@@ -1,5 +1,9 @@
 import { definePlugin, packageOf } from '@chronovisor/core';
 import { MMU_PLUGIN } from '@chronovisor/mmu';
+import { SERVICE_COMMANDS } from './service-commands';
+import { SERVICE_EVENTS } from './service-events';
+import { ServiceHandlers } from './service-handlers';
+import { ServiceState } from './service-state';
 import { Updater } from './updater';
 import { VMM_COMMANDS } from './vmm-commands';
 import { VMM_EVENTS } from './vmm-events';
@@ -14,18 +18,19 @@ import { VmmView } from './vmm-view';
 export const VMM_UPDATE_PLUGIN = '@chronovisor/plugin-vmm-update';
 
 /**
- * A VMM updated live from a guest; needs the MMU: `vmmUpdatePlugin({ trustedKeys: { ops: hex } })`.
+ * A VMM updated live from a guest, online maintenance through a substitute instance, and devices
+ * (de)virtualized at runtime; needs the MMU: `vmmUpdatePlugin({ trustedKeys: { ops: hex } })`.
  */
 export const vmmUpdatePlugin = definePlugin({
   package: packageOf(__dirname),
   prefix: 'vmm',
   requires: { [MMU_PLUGIN]: '^1' },
   options: VmmOptions,
-  commands: VMM_COMMANDS,
-  events: VMM_EVENTS,
-  projections: [VmmState],
+  commands: [...VMM_COMMANDS, ...SERVICE_COMMANDS],
+  events: [...VMM_EVENTS, ...SERVICE_EVENTS],
+  projections: [VmmState, ServiceState],
   queries: [VmmQuery],
-  handlers: [VmmHandlers],
+  handlers: [VmmHandlers, ServiceHandlers],
   tools: { views: [VmmView], summaries: [VmmSummaryLines] },
   services: [Updater],
 });
