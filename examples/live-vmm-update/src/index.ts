@@ -1,0 +1,2 @@
+export { default as liveVmmUpdate } from './scenario';
+export * from './packages';
