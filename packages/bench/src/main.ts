@@ -12,6 +12,7 @@ import { mmuSuite } from './suites/mmu';
 import { snapshotBootSuite } from './suites/snapshot-boot';
 import { storeSuite } from './suites/store';
 import { timetravelSuite } from './suites/timetravel';
+import { vmmUpdateSuite } from './suites/vmm-update';
 
 // Measure what a user's runs cost: the `chronovisor` command runs in production too.
 process.env.NODE_ENV ??= 'production';
@@ -24,6 +25,7 @@ const suites: Record<string, () => Figure[]> = {
   handles: handlesSuite,
   'snapshot-boot': snapshotBootSuite,
   checkpoint: checkpointSuite,
+  'vmm-update': vmmUpdateSuite,
   timetravel: timetravelSuite,
 };
 
