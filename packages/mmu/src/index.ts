@@ -9,7 +9,7 @@ export * from './mmu-plugin';
 export * from './mmu-query';
 export { MmuError, type MmuSnapshot } from './mmu-state';
 export type { Partition } from './physical-memory';
-export { Pte, describeFlags, makePte, permsToFlags, pteFlags, pteFrame } from './pte';
+export { Pte, describeFlags, makePte, permsOfFlags, permsToFlags, pteFlags, pteFrame } from './pte';
 export type { TlbEntry, TlbPolicy } from './tlb';
 /** What `chronovisor run --config` loads. */
 export default mmuPlugin;

@@ -68,6 +68,15 @@ const NAMES: readonly [number, string][] = [
 ];
 
 /**
+ * A mapping's flag letters (as {@link describeFlags} writes them) as the `rwx` permissions a map
+ * would give: a copy-on-write page (`C`) is writable, its first write copying it.
+ */
+export function permsOfFlags(flags: string): string {
+  const writable = flags.includes('W') || flags.includes('C');
+  return `${flags.includes('R') ? 'r' : '-'}${writable ? 'w' : '-'}${flags.includes('X') ? 'x' : '-'}`;
+}
+
+/**
  * Flags as letters for people reading dumps and tests: `PRWUA` is present, readable, writable,
  * user, accessed; software bits follow as their numbers, `PRWU+02` having bits 0 and 2 set.
  */

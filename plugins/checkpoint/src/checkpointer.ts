@@ -1,15 +1,11 @@
 import type { CommandContext } from '@chronovisor/core';
-import { MmuQuery } from '@chronovisor/mmu';
+import { MmuQuery, permsOfFlags } from '@chronovisor/mmu';
 import { inject } from 'inversify';
 import type { CheckpointImage, CheckpointProcess, CheckpointResource } from './image';
 import { Kernel } from './kernel';
 import { ProcError } from './proc-error';
 import { imageStored } from './proc-events';
 import { ProcState, type Process } from './proc-state';
-
-/** `PRWU…` flags as `rwx` permissions; a copy-on-write page (`C`) is writable to its process. */
-const permsOf = (flags: string): string =>
-  `${flags.includes('R') ? 'r' : '-'}${flags.includes('W') || flags.includes('C') ? 'w' : '-'}${flags.includes('X') ? 'x' : '-'}`;
 
 /**
  * Dumps a process tree as CRIU does: the tree and its identities (pid, ppid, pgid, sid, zombies
@@ -117,7 +113,7 @@ export class Checkpointer {
       });
     const memory: { va: number; pages: number; perms: string; frames: number[] }[] = [];
     for (const run of this.mmu.mappings(p.space)) {
-      const perms = permsOf(run.flags);
+      const perms = permsOfFlags(run.flags);
       pagesOf(run).forEach((frame, i) => {
         const va = run.va + i * pageSize;
         if (inSegment(va)) return;

@@ -6,6 +6,7 @@ import {
   destroySpace,
   exportCommand,
   map,
+  permsOfFlags,
   remap,
   write,
 } from '@chronovisor/mmu';
@@ -14,10 +15,6 @@ import { Kernel } from './kernel';
 import { ProcError } from './proc-error';
 import { processMigrated } from './proc-events';
 import { ProcState } from './proc-state';
-
-/** `PRWU…` flags as `rwx` permissions; a copy-on-write page (`C`) is writable to its process. */
-const permsOf = (flags: string): string =>
-  `${flags.includes('R') ? 'r' : '-'}${flags.includes('W') || flags.includes('C') ? 'w' : '-'}${flags.includes('X') ? 'x' : '-'}`;
 
 /**
  * Migrates a process to another domain as US7512769B1 claims: its state is in machine memory
@@ -85,7 +82,7 @@ export class Migrator {
           space,
           va: run.va,
           pages: run.pages,
-          perms: permsOf(run.flags),
+          perms: permsOfFlags(run.flags),
           kernel: false,
           lazy: false,
         });

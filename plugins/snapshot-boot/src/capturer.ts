@@ -1,15 +1,10 @@
 import type { CommandContext } from '@chronovisor/core';
-import { MmuQuery } from '@chronovisor/mmu';
+import { MmuQuery, permsOfFlags } from '@chronovisor/mmu';
 import { inject } from 'inversify';
 import type { ImageManifest, ImagePage } from './image';
 import { SnapshotError } from './snapshot-error';
 import { imageStored } from './snapshot-events';
 import { SnapshotBootState } from './snapshot-state';
-
-/** `PRWU…` flags as `rwx` permissions. */
-function permsOf(flags: string): string {
-  return `${flags.includes('R') ? 'r' : '-'}${flags.includes('W') ? 'w' : '-'}${flags.includes('X') ? 'x' : '-'}`;
-}
 
 /**
  * Captures a running VM as Firecracker's snapshot does: its guest-physical memory (the pages that
@@ -42,7 +37,7 @@ export class Capturer {
     const memory: ImageManifest['memory'][number][] = [];
     const pages: ImagePage[] = [];
     for (const run of this.mmu.mappings(vm)) {
-      memory.push({ gpa: run.va, pages: run.pages, perms: permsOf(run.flags) });
+      memory.push({ gpa: run.va, pages: run.pages, perms: permsOfFlags(run.flags) });
       for (let i = 0; i < run.pages; i++) {
         const gpa = run.va + i * pageSize;
         const data = run.frame === -1 ? source?.pages.get(gpa) : this.mmu.read(vm, gpa, pageSize);
@@ -64,7 +59,7 @@ export class Capturer {
           va: run.va,
           gpa: run.frame * pageSize,
           pages: run.pages,
-          perms: permsOf(run.flags),
+          perms: permsOfFlags(run.flags),
         })),
       }));
     const manifest: ImageManifest = {

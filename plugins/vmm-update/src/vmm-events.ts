@@ -1,6 +1,7 @@
 import { defineEvent, type DataOf } from '@chronovisor/core';
 import { address, partitionName, spaceId } from '@chronovisor/mmu';
 import { z } from 'zod';
+import { REFUSAL_REASONS } from './package/update-error';
 
 const version = z.string().min(1);
 const extensions = z.record(z.string(), version);
@@ -17,17 +18,6 @@ export const UPDATE_STEPS = [
   'commit',
 ] as const;
 export type UpdateStep = (typeof UPDATE_STEPS)[number];
-
-/** Why a package was refused before anything changed. */
-export const REFUSAL_REASONS = [
-  'malformed',
-  'unsigned',
-  'unknown-key',
-  'bad-signature',
-  'payload-mismatch',
-  'wrong-version',
-  'missing-dependency',
-] as const;
 
 /** Why an update that began was reverted. */
 export const REVERT_REASONS = [
