@@ -4,7 +4,17 @@ import { ProcQuery, checkpointPlugin } from '@chronovisor/plugin-checkpoint';
 import { HandlesQuery, handlesPlugin } from '@chronovisor/plugin-handles';
 import { HeapQuery, heapPlugin } from '@chronovisor/plugin-heap';
 import { SnapshotBootQuery, snapshotBootPlugin } from '@chronovisor/plugin-snapshot-boot';
+import { VmmQuery, vmmUpdatePlugin } from '@chronovisor/plugin-vmm-update';
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
 import quickstart from './scenario';
+
+/** The publisher keys the quickstart's config trusts. */
+const trusted = (
+  JSON.parse(readFileSync(path.join(__dirname, '../chronovisor.config.json'), 'utf8')) as {
+    plugins: { name: string; options?: { trustedKeys?: Record<string, string> } }[];
+  }
+).plugins.find((p) => p.name === '@chronovisor/plugin-vmm-update')!.options!.trustedKeys!;
 
 /** The quickstart on its config's plugin set (chronovisor.config.json), with seed `seed`. */
 function run(seed: number): Simulation {
@@ -15,6 +25,7 @@ function run(seed: number): Simulation {
       handlesPlugin({ reuse: 'lifo', identifierBits: 8 }),
       snapshotBootPlugin({ policy: 'lazy' }),
       checkpointPlugin({}),
+      vmmUpdatePlugin({ trustedKeys: trusted }),
     ],
     seed,
   });
@@ -92,6 +103,15 @@ describe('the quickstart', () => {
       remaps: 1,
       bytesCopied: 0,
     });
+  });
+
+  it('updates its VMM live from the VM: the new version, hypercalls and driver', () => {
+    const sim = run(1);
+    const query = sim.get(VmmQuery);
+    expect(query.vmm).toMatchObject({ version: '4.17.1', applied: ['xsa-457'] });
+    expect(query.guests()).toMatchObject([{ extensions: { netfront: '2.1.0' } }]);
+    const steps = [...sim.store.read(1)].filter((r) => r.type === 'vmm.update.step');
+    expect(steps).toHaveLength(6);
   });
 
   it('refuses the isolation violation, and draws its traffic from the seed', () => {

@@ -3,6 +3,7 @@ import { MemoryClient } from '@chronovisor/mmu';
 import { HandlesClient } from '@chronovisor/plugin-handles';
 import * as proc from '@chronovisor/plugin-checkpoint';
 import * as snapshot from '@chronovisor/plugin-snapshot-boot';
+import * as vmmUpdate from '@chronovisor/plugin-vmm-update';
 import { GuestMemory } from '@chronovisor/plugin-snapshot-boot';
 import { HeapClient } from '@chronovisor/plugin-heap';
 import * as mmu from '@chronovisor/mmu';
@@ -14,7 +15,7 @@ const readU64 = (bytes: Uint8Array): bigint =>
 
 /**
  * The quickstart (each plugin that lands adds its part): two partitions, a VM with a guest
- * process (two-stage translation), a host process forked copy-on-write, a migration by
+ * process (two-stage translation), a live update of the VMM driven from the VM, a host process forked copy-on-write, a migration by
  * remapping, a snapshot of the VM booted lazily as a clone, a tagged heap catching a use after
  * free, a process tree checkpointed, restored and migrated by remapping, a handle table refusing
  * a handle used
@@ -80,6 +81,52 @@ export default function quickstart(sim: Simulation, { rng }: { rng: Rng }): void
   const cloneMemory = new GuestMemory(sim, 'vm:2/proc:1');
   if (readU64(cloneMemory.read(clone.guests[0]!, 0x40_0010, 8)) !== 0x1234_5678n)
     throw new Error("the clone did not read the captured VM's value");
+
+  // A live VMM update driven from the VM (US20080189697A1): its updater hands the VMM a signed
+  // package; the VMM verifies it, stages the new code, updates the VM's netfront driver,
+  // quiesces, and commits, without touching guest memory.
+  const vmmAdmin = { actor: 'vmm' };
+  ok(
+    'mmu.create-partition',
+    sim.dispatch(mmu.createPartition, { name: 'vmm', frames: 64 }, vmmAdmin),
+  );
+  ok(
+    'vmm.install',
+    sim.dispatch(
+      vmmUpdate.install,
+      {
+        partition: 'vmm',
+        version: '4.17.0',
+        hypercalls: ['vcpu_op', 'memory_op'],
+        compatible: { netfront: '^2.0.0' },
+      },
+      vmmAdmin,
+    ),
+  );
+  ok(
+    'vmm.attach',
+    sim.dispatch(vmmUpdate.attach, { vm, extensions: { netfront: '2.0.0' } }, vmmAdmin),
+  );
+  const payload = new TextEncoder().encode('VMM 4.17.1');
+  const manifest: vmmUpdate.UpdateManifest = {
+    format: 1,
+    id: 'xsa-457',
+    vmm: { from: '4.17.0', to: '4.17.1' },
+    hypercalls: ['vcpu_op', 'memory_op', 'livepatch_op'],
+    extensions: { netfront: '2.1.0' },
+    compatible: { netfront: '^2.0.0' },
+    requires: [],
+    payload: vmmUpdate.describePayload(payload),
+  };
+  const publisher = vmmUpdate.privateKeyFromSeed(new Uint8Array(32).fill(0x51));
+  const signed = vmmUpdate.encodePackage(
+    vmmUpdate.signPackage(manifest, payload, 'ops', publisher),
+  );
+  const updated = ok(
+    'vmm.update',
+    sim.dispatch(vmmUpdate.update, { from: vm, package: signed }, { actor: 'vm:1/updater' }),
+  );
+  if (!updated.ok) throw new Error(`the VMM update did not commit: ${updated.message}`);
 
   // A host process, forked copy-on-write; the child's first write copies one frame.
   const parent = ok(

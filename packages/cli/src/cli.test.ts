@@ -267,6 +267,14 @@ describe('chronovisor', () => {
             '@chronovisor/plugin-handles',
             '@chronovisor/plugin-snapshot-boot',
             '@chronovisor/plugin-checkpoint',
+            {
+              name: '@chronovisor/plugin-vmm-update',
+              options: {
+                trustedKeys: {
+                  ops: 'c050c5637a44fa8629fff3cccce2300cb362a63d99d95fc54145266f4332445a',
+                },
+              },
+            },
           ],
           seed: 1,
         }),
@@ -297,7 +305,7 @@ describe('chronovisor', () => {
         byActor: Record<string, number>;
         overTime: { records: number }[];
       };
-      const plugins = ['handles', 'heap', 'mmu', 'proc', 'snapshot'];
+      const plugins = ['handles', 'heap', 'mmu', 'proc', 'snapshot', 'vmm'];
       expect(Object.keys(counts.byPlugin).sort()).toEqual(plugins);
       expect(plugins.reduce((n, p) => n + counts.byPlugin[p]!, 0)).toBe(counts.records);
       expect(Object.keys(counts.byActor)).toEqual(
