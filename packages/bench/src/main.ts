@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import type { Figure } from './figure';
 import { checkpointSuite } from './suites/checkpoint';
 import { coreSuite } from './suites/core';
+import { guestLeverageSuite } from './suites/guest-leverage';
 import { handlesSuite } from './suites/handles';
 import { heapSuite } from './suites/heap';
 import { mmuSuite } from './suites/mmu';
@@ -26,6 +27,7 @@ const suites: Record<string, () => Figure[]> = {
   'snapshot-boot': snapshotBootSuite,
   checkpoint: checkpointSuite,
   'vmm-update': vmmUpdateSuite,
+  'guest-leverage': guestLeverageSuite,
   timetravel: timetravelSuite,
 };
 
