@@ -1,6 +1,7 @@
 import { Simulation, Xoshiro128StarStar, type EventRecord } from '@chronovisor/core';
 import { mmuPlugin } from '@chronovisor/mmu';
 import { ProcQuery, checkpointPlugin } from '@chronovisor/plugin-checkpoint';
+import { LeverageQuery, guestLeveragePlugin } from '@chronovisor/plugin-guest-leverage';
 import { HandlesQuery, handlesPlugin } from '@chronovisor/plugin-handles';
 import { HeapQuery, heapPlugin } from '@chronovisor/plugin-heap';
 import { SnapshotBootQuery, snapshotBootPlugin } from '@chronovisor/plugin-snapshot-boot';
@@ -26,6 +27,7 @@ function run(seed: number): Simulation {
       snapshotBootPlugin({ policy: 'lazy' }),
       checkpointPlugin({}),
       vmmUpdatePlugin({ trustedKeys: trusted }),
+      guestLeveragePlugin(),
     ],
     seed,
   });
@@ -112,6 +114,14 @@ describe('the quickstart', () => {
     expect(query.guests()).toMatchObject([{ extensions: { netfront: '2.1.0' } }]);
     const steps = [...sim.store.read(1)].filter((r) => r.type === 'vmm.update.step');
     expect(steps).toHaveLength(6);
+  });
+
+  it("filters the host's packets in the VM: one dropped, two returned, all accounted for", () => {
+    const [chain] = run(1).get(LeverageQuery).chains();
+    expect(chain).toMatchObject({
+      balanced: true,
+      counts: { received: 3, returned: 2, dropped: 1 },
+    });
   });
 
   it('refuses the isolation violation, and draws its traffic from the seed', () => {

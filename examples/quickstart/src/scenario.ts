@@ -2,6 +2,7 @@ import type { Rng, Simulation } from '@chronovisor/core';
 import { MemoryClient } from '@chronovisor/mmu';
 import { HandlesClient } from '@chronovisor/plugin-handles';
 import * as proc from '@chronovisor/plugin-checkpoint';
+import * as leverage from '@chronovisor/plugin-guest-leverage';
 import * as snapshot from '@chronovisor/plugin-snapshot-boot';
 import * as vmmUpdate from '@chronovisor/plugin-vmm-update';
 import { GuestMemory } from '@chronovisor/plugin-snapshot-boot';
@@ -15,7 +16,8 @@ const readU64 = (bytes: Uint8Array): bigint =>
 
 /**
  * The quickstart (each plugin that lands adds its part): two partitions, a VM with a guest
- * process (two-stage translation), a live update of the VMM driven from the VM, a host process forked copy-on-write, a migration by
+ * process (two-stage translation), a live update of the VMM driven from the VM, host packets
+ * filtered by a module in the VM, a host process forked copy-on-write, a migration by
  * remapping, a snapshot of the VM booted lazily as a clone, a tagged heap catching a use after
  * free, a process tree checkpointed, restored and migrated by remapping, a handle table refusing
  * a handle used
@@ -127,6 +129,28 @@ export default function quickstart(sim: Simulation, { rng }: { rng: Rng }): void
     sim.dispatch(vmmUpdate.update, { from: vm, package: signed }, { actor: 'vm:1/updater' }),
   );
   if (!updated.ok) throw new Error(`the VMM update did not commit: ${updated.message}`);
+
+  // Host I/O leveraging a guest module (US20070294690A1): the host NIC's incoming packets are
+  // intercepted by a filter in the VM before the host's stack sees them; one is dropped.
+  ok(
+    'leverage.chain',
+    sim.dispatch(
+      leverage.createChain,
+      { name: 'ingress', vm, partition: 'host', modules: [{ kind: 'filter', pattern: 'attack' }] },
+      vmmAdmin,
+    ),
+  );
+  ok('leverage.nic', sim.dispatch(leverage.attachNic, { nic: 'eth0', chain: 'ingress' }, vmmAdmin));
+  for (const packet of ['GET /', 'attack!', 'bye'])
+    ok(
+      'leverage.receive',
+      sim.dispatch(
+        leverage.receive,
+        { nic: 'eth0', data: new TextEncoder().encode(packet) },
+        { actor: 'nic:eth0' },
+      ),
+    );
+  ok('leverage.run', sim.dispatch(leverage.run, { chain: 'ingress' }, { actor: 'vm:1/filter' }));
 
   // A host process, forked copy-on-write; the child's first write copies one frame.
   const parent = ok(
