@@ -4,6 +4,7 @@ import { Loader } from './loader';
 import { OVERLAY_COMMANDS } from './overlay-commands';
 import { OVERLAY_EVENTS } from './overlay-events';
 import { OverlayHandlers } from './overlay-handlers';
+import { OverlayOptions } from './overlay-options';
 import { OverlayQuery } from './overlay-query';
 import { OverlayState } from './overlay-state';
 import { OverlaySummaryLines } from './overlay-summary-lines';
@@ -17,6 +18,7 @@ export const globalOverlayPlugin = definePlugin({
   package: packageOf(__dirname),
   prefix: 'overlay',
   requires: { [MMU_PLUGIN]: '^1' },
+  options: OverlayOptions,
   commands: OVERLAY_COMMANDS,
   events: OVERLAY_EVENTS,
   projections: [OverlayState],

@@ -3,13 +3,12 @@ import { MmuQuery, createSpace, map, share, write } from '@chronovisor/mmu';
 import { inject } from 'inversify';
 import type { load } from './overlay-commands';
 import { OverlayError } from './overlay-error';
+import { OverlayConfig } from './overlay-options';
 import { programCreated, segmentGrown, versionLoaded, type BoundGlobal } from './overlay-events';
 import { OverlayState, type Program } from './overlay-state';
 
 /** Where the shared data segment lies in its store. */
 const SEGMENT_VA = 0x1000_0000;
-/** Where version n's global segment starts in its process: each version its own logical range. */
-const versionBase = (n: number): number => 0x6000_0000 + n * 0x1000_0000;
 
 type LoadArgs = ArgsOf<typeof load>;
 
@@ -25,6 +24,7 @@ export class Loader {
   constructor(
     @inject(OverlayState) private readonly state: OverlayState,
     @inject(MmuQuery) private readonly mmu: MmuQuery,
+    @inject(OverlayConfig) private readonly config: OverlayConfig,
   ) {}
 
   load(args: LoadArgs, context: CommandContext): { space: number; base: number } {
@@ -66,7 +66,8 @@ export class Loader {
         context.call(write, { space: p.store, va: p.va + g.offset, data: pad(data, g.size) });
       }
     const space = context.call(createSpace, { kind: 'host', partition });
-    const base = versionBase(p.loaded);
+    // Each version its own logical range, whichever process runs it.
+    const base = this.config.versionBase + p.loaded * this.config.versionStride;
     if (p.pages > 0)
       context.call(share, {
         from: p.store,

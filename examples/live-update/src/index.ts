@@ -1,0 +1,1 @@
+export { default as liveUpdate, FIXTURES, globalsOf } from './scenario';
