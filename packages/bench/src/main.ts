@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import type { Figure } from './figure';
 import { checkpointSuite } from './suites/checkpoint';
 import { coreSuite } from './suites/core';
+import { globalOverlaySuite } from './suites/global-overlay';
 import { guestLeverageSuite } from './suites/guest-leverage';
 import { handlesSuite } from './suites/handles';
 import { heapSuite } from './suites/heap';
@@ -28,6 +29,7 @@ const suites: Record<string, () => Figure[]> = {
   checkpoint: checkpointSuite,
   'vmm-update': vmmUpdateSuite,
   'guest-leverage': guestLeverageSuite,
+  'global-overlay': globalOverlaySuite,
   timetravel: timetravelSuite,
 };
 
