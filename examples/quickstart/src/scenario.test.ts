@@ -1,6 +1,7 @@
 import { Simulation, Xoshiro128StarStar, type EventRecord } from '@chronovisor/core';
 import { mmuPlugin } from '@chronovisor/mmu';
 import { ProcQuery, checkpointPlugin } from '@chronovisor/plugin-checkpoint';
+import { OverlayQuery, globalOverlayPlugin } from '@chronovisor/plugin-global-overlay';
 import { LeverageQuery, guestLeveragePlugin } from '@chronovisor/plugin-guest-leverage';
 import { HandlesQuery, handlesPlugin } from '@chronovisor/plugin-handles';
 import { HeapQuery, heapPlugin } from '@chronovisor/plugin-heap';
@@ -28,6 +29,7 @@ function run(seed: number): Simulation {
       checkpointPlugin({}),
       vmmUpdatePlugin({ trustedKeys: trusted }),
       guestLeveragePlugin(),
+      globalOverlayPlugin(),
     ],
     seed,
   });
@@ -122,6 +124,14 @@ describe('the quickstart', () => {
       balanced: true,
       counts: { received: 3, returned: 2, dropped: 1 },
     });
+  });
+
+  it('runs two versions of a program over one shared data segment: the common global shared', () => {
+    const [srv] = run(1).get(OverlayQuery).programs();
+    expect(srv!.slots.map((s) => [s.name, s.users])).toEqual([
+      ['counter', ['v1', 'v2']],
+      ['errors', ['v2']],
+    ]);
   });
 
   it('refuses the isolation violation, and draws its traffic from the seed', () => {

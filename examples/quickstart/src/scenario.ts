@@ -2,6 +2,7 @@ import type { Rng, Simulation } from '@chronovisor/core';
 import { MemoryClient } from '@chronovisor/mmu';
 import { HandlesClient } from '@chronovisor/plugin-handles';
 import * as proc from '@chronovisor/plugin-checkpoint';
+import * as overlay from '@chronovisor/plugin-global-overlay';
 import * as leverage from '@chronovisor/plugin-guest-leverage';
 import * as snapshot from '@chronovisor/plugin-snapshot-boot';
 import * as vmmUpdate from '@chronovisor/plugin-vmm-update';
@@ -232,6 +233,39 @@ export default function quickstart(sim: Simulation, { rng }: { rng: Rng }): void
   ok(
     'proc.migrate',
     sim.dispatch(proc.migrate, { domain: 'web', pid: job, to: 'web2', mode: 'remap' }, asInit),
+  );
+
+  // A live update over a global-variable overlay (US10528479B2): version 2 loads beside version 1,
+  // their common global in the same physical bytes, an added one in new bytes.
+  const counter = { name: 'counter', type: 'int', size: 4, initial: Uint8Array.of(5, 0, 0, 0) };
+  ok(
+    'overlay.load',
+    sim.dispatch(
+      overlay.load,
+      { program: 'srv', version: 'v1', partition: 'host', globals: [counter] },
+      asInit,
+    ),
+  );
+  ok(
+    'overlay.load',
+    sim.dispatch(
+      overlay.load,
+      {
+        program: 'srv',
+        version: 'v2',
+        partition: 'host',
+        globals: [counter, { name: 'errors', type: 'int', size: 4 }],
+      },
+      asInit,
+    ),
+  );
+  ok(
+    'overlay.write',
+    sim.dispatch(
+      overlay.write,
+      { program: 'srv', version: 'v1', global: 'counter', data: Uint8Array.of(6, 0, 0, 0) },
+      asInit,
+    ),
   );
 
   // An isolation violation: the host tries to map the VM's memory without it being exported.

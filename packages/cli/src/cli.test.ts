@@ -268,6 +268,7 @@ describe('chronovisor', () => {
             '@chronovisor/plugin-snapshot-boot',
             '@chronovisor/plugin-checkpoint',
             '@chronovisor/plugin-guest-leverage',
+            '@chronovisor/plugin-global-overlay',
             {
               name: '@chronovisor/plugin-vmm-update',
               options: {
@@ -306,7 +307,7 @@ describe('chronovisor', () => {
         byActor: Record<string, number>;
         overTime: { records: number }[];
       };
-      const plugins = ['handles', 'heap', 'leverage', 'mmu', 'proc', 'snapshot', 'vmm'];
+      const plugins = ['handles', 'heap', 'leverage', 'mmu', 'overlay', 'proc', 'snapshot', 'vmm'];
       expect(Object.keys(counts.byPlugin).sort()).toEqual(plugins);
       expect(plugins.reduce((n, p) => n + counts.byPlugin[p]!, 0)).toBe(counts.records);
       expect(Object.keys(counts.byActor)).toEqual(
