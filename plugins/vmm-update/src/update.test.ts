@@ -28,6 +28,12 @@ describe('a live VMM update', () => {
     ]);
     expect(guestMemory()).toEqual(before);
     expect(query.stats().counts).toMatchObject({ committed: 1, reverted: 0 });
+    // The new code runs read-and-execute only, and no fault was raised along the way.
+    const code = sim.get(MmuQuery).mappings(query.vmm!.space);
+    expect(code.map((r) => [r.va, r.flags.includes('W'), r.flags.includes('X')])).toEqual([
+      [query.vmm!.va, false, true],
+    ]);
+    expect([...sim.store.read(1)].some((r) => r.type === 'mmu.fault.raised')).toBe(false);
   });
 
   it.each(UPDATE_STEPS.filter((s) => s !== 'receive' && s !== 'verify'))(

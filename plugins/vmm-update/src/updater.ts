@@ -1,5 +1,5 @@
 import type { CommandContext } from '@chronovisor/core';
-import { MAX_ACCESS, MmuQuery, map, unmap, write } from '@chronovisor/mmu';
+import { MAX_ACCESS, MmuQuery, map, protect, unmap, write } from '@chronovisor/mmu';
 import { inject } from 'inversify';
 import type { KeyObject } from 'node:crypto';
 import { satisfies } from 'semver';
@@ -114,6 +114,14 @@ export class Updater {
       if (failAt === 'commit')
         throw new Revert('commit', 'injected-fault', 'a fault was injected at the commit step');
       context.call(unmap, { space: vmm.space, va: vmm.va, pages: vmm.pages });
+      // The staged code becomes the running code: read and execute only from now on.
+      context.call(protect, {
+        space: vmm.space,
+        va: staged.va,
+        pages: staged.pages,
+        perms: 'r-x',
+        kernel: true,
+      });
       step('commit', {
         commit: {
           from: vmm.version,

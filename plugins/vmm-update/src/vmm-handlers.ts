@@ -1,5 +1,5 @@
 import { handle, type CommandHandlers } from '@chronovisor/core';
-import { MmuQuery, createSpace, map, write } from '@chronovisor/mmu';
+import { MmuQuery, createSpace, map, protect, write } from '@chronovisor/mmu';
 import { inject } from 'inversify';
 import { satisfies } from 'semver';
 import { Updater } from './updater';
@@ -24,14 +24,14 @@ export class VmmHandlers implements CommandHandlers {
       if (this.state.vmm)
         throw new VmmError(`A VMM (${this.state.vmm.version}) is installed already: update it`);
       const space = context.call(createSpace, { kind: 'host', partition });
-      context.call(map, { space, va: CODE_VA, pages, perms: 'r-x', kernel: true, lazy: false });
+      // Loaded as a loader does: written, then made read-and-execute only.
+      context.call(map, { space, va: CODE_VA, pages, perms: 'rw-', kernel: true, lazy: false });
       // Its code: the version's bytes at the start, so a memory dump says which VMM runs.
-      context.call(write, {
-        space,
-        va: CODE_VA,
-        data: new TextEncoder().encode(`VMM ${version}`),
-        kernel: true,
-      });
+      const data = new TextEncoder().encode(`VMM ${version}`);
+      const written = context.call(write, { space, va: CODE_VA, data, kernel: true });
+      if (!written.ok)
+        throw new VmmError(`The VMM's code could not be written: a ${written.fault.kind} fault`);
+      context.call(protect, { space, va: CODE_VA, pages, perms: 'r-x', kernel: true });
       context.emit(vmmInstalled, {
         version,
         partition,
