@@ -53,3 +53,42 @@ function valueAt(input: unknown, path: readonly PropertyKey[]): string | undefin
   }
   return shown.length > 60 ? `${shown.slice(0, 57)}...` : shown;
 }
+
+/** A problem found in data: where (a path of keys), and what. Zod's issues are such problems. */
+export interface Problem {
+  readonly path: readonly PropertyKey[];
+  readonly message: string;
+}
+
+/** `memory[2].pages`, `extensions["vm tools"]`: a path as code writes it. */
+export function fieldPath(path: readonly PropertyKey[]): string {
+  return path
+    .map((key, i) => {
+      if (typeof key === 'number') return `[${key}]`;
+      const name = String(key);
+      if (!/^[A-Za-z_$][A-Za-z0-9_$]*$/.test(name)) return `[${JSON.stringify(name)}]`;
+      return i === 0 ? name : `.${name}`;
+    })
+    .join('');
+}
+
+/**
+ * The problems of a failed check as one sentence's tail: the first three, each with its field
+ * path (under `below`), then how many more. What file formats say after "is not a valid manifest:".
+ */
+export function describeIssues<P extends Problem>(
+  problems: readonly P[],
+  options: { below?: readonly PropertyKey[]; message?: (problem: P) => string } = {},
+): string {
+  const SHOWN = 3;
+  const { below = [], message = (problem: P) => problem.message } = options;
+  const described = problems.slice(0, SHOWN).map((problem) => {
+    const path = [...below, ...problem.path];
+    return path.length > 0 ? `${fieldPath(path)}: ${message(problem)}` : message(problem);
+  });
+  const more = problems.length - SHOWN;
+  return (
+    described.join('; ') +
+    (more > 0 ? ` (and ${more} more ${more === 1 ? 'problem' : 'problems'})` : '')
+  );
+}

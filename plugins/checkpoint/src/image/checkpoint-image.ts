@@ -409,22 +409,3 @@ export function imageOf(
     frames,
   };
 }
-
-/** `processes[3].memory[0].frames[2]`: an issue's path as it is written in code. */
-export function fieldPath(path: readonly PropertyKey[]): string {
-  return path
-    .map((key, i) => (typeof key === 'number' ? `[${key}]` : `${i === 0 ? '' : '.'}${String(key)}`))
-    .join('');
-}
-
-/** The issues of a failed check in one sentence's tail: the first few, each with its field path. */
-export function describeIssues(issues: readonly (z.core.$ZodIssue | Problem)[]): string {
-  const SHOWN = 3;
-  const described = issues
-    .slice(0, SHOWN)
-    .map((issue) =>
-      issue.path.length > 0 ? `${fieldPath(issue.path)}: ${issue.message}` : issue.message,
-    );
-  const more = issues.length - SHOWN;
-  return described.join('; ') + (more > 0 ? ` (and ${more} more problems)` : '');
-}

@@ -1,10 +1,10 @@
+import { describeIssues } from '@chronovisor/core';
 import {
   CHECKPOINT_FORMAT,
   MAX_PAGE_SIZE,
   MIN_PAGE_SIZE,
   checkpointManifestSchema,
   consistencyProblems,
-  describeIssues,
   imageOf,
   type CheckpointImage,
   type CheckpointManifest,

@@ -23,11 +23,10 @@
  *
  * A sealed checkpoint (seal.ts) is these bytes encrypted: its own magic, "CVSEAL\0\0".
  */
-import { canonicalJson } from '@chronovisor/core';
+import { canonicalJson, describeIssues } from '@chronovisor/core';
 import {
   CHECKPOINT_FORMAT,
   checkpointImageSchema,
-  describeIssues,
   manifestOf,
   type CheckpointImage,
 } from './checkpoint-image';

@@ -1,3 +1,4 @@
+import { describeIssues } from '@chronovisor/core';
 import { ImageError } from './image-error';
 import {
   FORMAT_AT,
@@ -15,7 +16,6 @@ import {
   IMAGE_FORMAT,
   MAX_PAGE_SIZE,
   MIN_PAGE_SIZE,
-  describeIssues,
   imageManifestSchema,
   type ImageManifest,
   type ImagePage,

@@ -20,7 +20,7 @@
  * has its own CRC so that a damaged page is named, rather than the whole file refused for a
  * trailer mismatch; the trailer then covers what no CRC does: header, manifest and index.
  */
-import { canonicalJson } from '@chronovisor/core';
+import { canonicalJson, describeIssues } from '@chronovisor/core';
 import { ImageError } from './image-error';
 import {
   FORMAT_AT,
@@ -34,7 +34,7 @@ import {
   pageChecksum,
   trailerOf,
 } from './layout';
-import { IMAGE_FORMAT, describeIssues, snapshotImageSchema, type SnapshotImage } from './manifest';
+import { IMAGE_FORMAT, snapshotImageSchema, type SnapshotImage } from './manifest';
 
 /**
  * The bytes of an image file holding `image`. The image is checked first, as reading checks it,

@@ -1,3 +1,4 @@
+import { describeIssues as describeProblems } from '@chronovisor/core';
 import { lt, valid, validRange } from 'semver';
 import { z } from 'zod';
 
@@ -202,18 +203,6 @@ export const updatePackageSchema = z
 /** The shape `updatePackageSchema` checks: a package whose signature may be missing. */
 export type PackageShape = z.output<typeof updatePackageSchema>;
 
-/** `manifest.requires[0].id`, `manifest.extensions["vm-tools"]`: an issue's path as code writes it. */
-export function fieldPath(path: readonly PropertyKey[]): string {
-  return path
-    .map((key, i) => {
-      if (typeof key === 'number') return `[${key}]`;
-      const name = String(key);
-      if (!/^[A-Za-z_$][A-Za-z0-9_$]*$/.test(name)) return `[${JSON.stringify(name)}]`;
-      return i === 0 ? name : `.${name}`;
-    })
-    .join('');
-}
-
 /** One issue's words: a record's bad key says what is wrong with the key. */
 function issueMessage(issue: z.core.$ZodIssue): string {
   if (issue.code === 'invalid_key') {
@@ -223,19 +212,10 @@ function issueMessage(issue: z.core.$ZodIssue): string {
   return issue.message;
 }
 
-/** The issues of a failed parse in one sentence's tail: the first few, each with its field path. */
+/** The issues of a failed parse in one sentence's tail, a record's bad key in its own words. */
 export function describeIssues(
   issues: readonly z.core.$ZodIssue[],
   below: readonly PropertyKey[] = [],
 ): string {
-  const SHOWN = 3;
-  const described = issues.slice(0, SHOWN).map((issue) => {
-    const path = [...below, ...issue.path];
-    return path.length > 0 ? `${fieldPath(path)}: ${issueMessage(issue)}` : issueMessage(issue);
-  });
-  const more = issues.length - SHOWN;
-  return (
-    described.join('; ') +
-    (more > 0 ? ` (and ${more} more ${more === 1 ? 'problem' : 'problems'})` : '')
-  );
+  return describeProblems(issues, { below, message: issueMessage });
 }
