@@ -8,6 +8,7 @@ export * from './core-events';
 export * from './declarations';
 export * from './digest';
 export * from './footprint';
+export * from './json-document';
 export * from './errors';
 export { EventBus } from './event-bus';
 export * from './event-type-registry';

@@ -1,4 +1,4 @@
-import { describeIssues } from '@chronovisor/core';
+import { describeIssues, parseJsonDocument } from '@chronovisor/core';
 import {
   CHECKPOINT_FORMAT,
   MAX_PAGE_SIZE,
@@ -104,36 +104,16 @@ function readManifest(
 ): CheckpointManifest {
   need(bytes, source, 'its manifest', HEADER_BYTES, length);
   const where = `the manifest of ${source} (at byte ${HEADER_BYTES})`;
-  let text: string;
-  try {
-    // A BOM is kept, not skipped: it is not JSON, and would not survive a rewrite.
-    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(
-      bytes.subarray(HEADER_BYTES, HEADER_BYTES + length),
-    );
-  } catch {
-    throw new CheckpointImageError(`${where} is not UTF-8 text`);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    throw new CheckpointImageError(`${where} is not JSON: ${(error as Error).message}`);
-  }
-  let checked: ReturnType<typeof checkpointManifestSchema.safeParse>;
-  try {
-    checked = checkpointManifestSchema.safeParse(json);
-  } catch (error) {
-    // JSON nested deeper than the checks can recurse: refused as the file's fault, as any other.
-    throw new CheckpointImageError(`${where} cannot be checked: ${(error as Error).message}`);
-  }
-  if (!checked.success)
-    throw new CheckpointImageError(
-      `${where} is not a valid manifest: ${describeIssues(checked.error.issues)}`,
-    );
-  const problems = consistencyProblems(checked.data, frameCount);
+  const checked = parseJsonDocument(
+    bytes.subarray(HEADER_BYTES, HEADER_BYTES + length),
+    where,
+    checkpointManifestSchema,
+    (message) => new CheckpointImageError(message),
+  );
+  const problems = consistencyProblems(checked, frameCount);
   if (problems.length > 0)
     throw new CheckpointImageError(`${where} is not a valid manifest: ${describeIssues(problems)}`);
-  return checked.data;
+  return checked;
 }
 
 /**

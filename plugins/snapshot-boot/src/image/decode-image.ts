@@ -1,4 +1,4 @@
-import { describeIssues } from '@chronovisor/core';
+import { parseJsonDocument } from '@chronovisor/core';
 import { ImageError } from './image-error';
 import {
   FORMAT_AT,
@@ -102,34 +102,12 @@ function readHeader(
 
 function readManifest(bytes: Uint8Array, source: string, length: number): ImageManifest {
   need(bytes, source, 'its manifest', HEADER_BYTES, length);
-  const where = `the manifest of ${source} (at byte ${HEADER_BYTES})`;
-  let text: string;
-  try {
-    // A BOM is kept, not skipped: it is not JSON, and would not survive a rewrite.
-    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(
-      bytes.subarray(HEADER_BYTES, HEADER_BYTES + length),
-    );
-  } catch {
-    throw new ImageError(`${where} is not UTF-8 text`);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    throw new ImageError(`${where} is not JSON: ${(error as Error).message}`);
-  }
-  let checked: ReturnType<typeof imageManifestSchema.safeParse>;
-  try {
-    checked = imageManifestSchema.safeParse(json);
-  } catch (error) {
-    // JSON nested deeper than the checks can recurse: refused as the file's fault, as any other.
-    throw new ImageError(`${where} cannot be checked: ${(error as Error).message}`);
-  }
-  if (!checked.success)
-    throw new ImageError(
-      `${where} is not a valid manifest: ${describeIssues(checked.error.issues)}`,
-    );
-  return checked.data;
+  return parseJsonDocument(
+    bytes.subarray(HEADER_BYTES, HEADER_BYTES + length),
+    `the manifest of ${source} (at byte ${HEADER_BYTES})`,
+    imageManifestSchema,
+    (message) => new ImageError(message),
+  );
 }
 
 function readIndex(

@@ -21,7 +21,7 @@
  * (its length and SHA-256), so `verifyPackage` finds any change that matters. Reading checks
  * only what it must to give back a package: the layout, and the manifest's schema.
  */
-import { canonicalJson } from '@chronovisor/core';
+import { canonicalJson, parseJsonDocument } from '@chronovisor/core';
 import {
   SIGNATURE_BYTES,
   UPDATE_FORMAT,
@@ -175,23 +175,13 @@ class Reader {
 }
 
 function readManifest(bytes: Uint8Array, source: string): UpdateManifest {
-  const where = `the manifest of ${source} (at byte ${HEADER_BYTES})`;
-  const text = utf8(bytes, `${where} is not UTF-8 text`);
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    throw malformed(`${where} is not JSON: ${(error as Error).message}`);
-  }
-  let checked: ReturnType<typeof updateManifestSchema.safeParse>;
-  try {
-    checked = updateManifestSchema.safeParse(json);
-  } catch (error) {
-    throw malformed(`${where} cannot be checked: ${(error as Error).message}`);
-  }
-  if (!checked.success)
-    throw malformed(`${where} is not a valid manifest: ${describeIssues(checked.error.issues)}`);
-  return checked.data;
+  return parseJsonDocument(
+    bytes,
+    `the manifest of ${source} (at byte ${HEADER_BYTES})`,
+    updateManifestSchema,
+    malformed,
+    (issues) => describeIssues(issues),
+  );
 }
 
 function readKeyId(bytes: Uint8Array, source: string, at: number): string {
