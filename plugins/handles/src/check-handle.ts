@@ -31,8 +31,7 @@ export function checkHandle(
   const identifier = identifierOf(layout, handle);
   if (!table || index === 0 || index >= table.fresh || identifier >= layout.identifiers)
     return { ok: false, bad: { handle, reason: 'invalid', index, identifier } };
-  const { words, offset } = table.entry(index);
-  const at = table.entryAddress(index);
+  const { words, offset, at } = table.entry(index);
   const object = words[offset + OBJECT]!;
   const current = words[offset + IDENTIFIER]!;
   if (object !== 0 && identifier === current)

@@ -61,11 +61,4 @@ export class CowChunks {
     this.owners = chunks.map(() => -1);
     this.epoch++;
   }
-
-  /** Bytes of every chunk. */
-  get bytes(): number {
-    let bytes = 0;
-    for (const chunk of this.chunks) bytes += chunk.byteLength;
-    return bytes;
-  }
 }

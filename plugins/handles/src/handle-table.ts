@@ -227,14 +227,19 @@ export class HandleTable {
     return (index & (this.geometry.leafEntries - 1)) * ENTRY_WORDS;
   }
 
-  /** The address of `index`'s entry. */
-  entryAddress(index: number): number {
-    return this.vaOf(this.leafOf(index)) + (index & (this.geometry.leafEntries - 1)) * ENTRY_BYTES;
-  }
-
-  /** `index`'s entry to read: its leaf's words and the entry's offset in them. */
-  entry(index: number): { readonly words: Float64Array; readonly offset: number } {
-    return { words: this.chunks.read(this.leafOf(index)), offset: this.offsetOf(index) };
+  /** `index`'s entry to read: its leaf's words, the entry's offset in them, and its address (one walk). */
+  entry(index: number): {
+    readonly words: Float64Array;
+    readonly offset: number;
+    readonly at: number;
+  } {
+    const leaf = this.leafOf(index);
+    const slot = index & (this.geometry.leafEntries - 1);
+    return {
+      words: this.chunks.read(leaf),
+      offset: slot * ENTRY_WORDS,
+      at: this.vaOf(leaf) + slot * ENTRY_BYTES,
+    };
   }
 
   // --- Changes, made only by the projection as it applies events. ---
@@ -399,11 +404,6 @@ export class HandleTable {
   /** Bytes of pages made and copied so far, a running count. */
   get made(): number {
     return this.chunks.made;
-  }
-
-  /** Bytes of the table's pages as the projection keeps them. */
-  get bytes(): number {
-    return this.chunks.bytes;
   }
 
   /** The state that defines the table, for a digest: O(1). */

@@ -1,7 +1,7 @@
 import { MultisetHash, digestOf, on, type Projection } from '@chronovisor/core';
 import { MmuConfig, spaceDestroyed } from '@chronovisor/mmu';
 import { inject } from 'inversify';
-import { HandleTable, type TableGeometry, type TableVersion } from './handle-table';
+import { HandleTable, type TableVersion } from './handle-table';
 import {
   codePublished,
   handleClosed,
@@ -69,7 +69,7 @@ export class HandlesState implements Projection<HandlesSnapshot> {
   readonly listeners = [
     on(tableAdded, ({ data }) => {
       let table = this.tables.get(data.space);
-      if (!table) this.tables.set(data.space, (table = new HandleTable(data.space, this.geometry)));
+      if (!table) this.tables.set(data.space, (table = new HandleTable(data.space, this.layout)));
       table.addTable(data.role, data.table, data.parent, data.slot, data.child);
     }),
     on(codePublished, ({ data }) => this.live(data.space).publish(data.top, data.levels)),
@@ -157,7 +157,7 @@ export class HandlesState implements Projection<HandlesSnapshot> {
     for (const [space, version] of snapshot.tables) {
       const table = this.tables.get(space);
       if (table) table.reset(version);
-      else this.tables.set(space, new HandleTable(space, this.geometry, version));
+      else this.tables.set(space, new HandleTable(space, this.layout, version));
     }
     this.objects.reset(snapshot.objects);
     this.types.reset(snapshot.types);
@@ -202,10 +202,6 @@ export class HandlesState implements Projection<HandlesSnapshot> {
       this.nameFacts.value,
       this.rejections,
     ]);
-  }
-
-  private get geometry(): TableGeometry {
-    return this.layout;
   }
 
   private live(space: number): HandleTable {

@@ -90,11 +90,10 @@ export class TableCommands implements CommandHandlers {
   ): number {
     const table: HandleTable = this.builder.tableOf(space, context);
     const { index, reused } = this.builder.slotFor(table, context);
-    const { words, offset } = table.entry(index);
+    const { words, offset, at } = table.entry(index);
     const identifier = words[offset + IDENTIFIER]!;
     const handle = handleOf(this.state.layout, index, identifier);
     const wrapped = words[offset + ISSUES]! >= this.state.layout.identifiers;
-    const at = table.entryAddress(index);
     context.emit(handleCreated, {
       space,
       handle,
