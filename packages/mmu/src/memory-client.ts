@@ -2,7 +2,9 @@ import {
   ChronovisorError,
   type CommandResult,
   type CommandType,
+  type InputOf,
   type Rejection,
+  type ResultOf,
   type Simulation,
 } from '@chronovisor/core';
 import { read, write } from './mmu-commands';
@@ -28,6 +30,21 @@ export class CommandRefused extends ChronovisorError {
 }
 
 /**
+ * Runs `command` from outside as `actor` and returns its value: what scenario clients (memory,
+ * heap, handles, a guest's accesses) do with every command; a refusal throws {@link CommandRefused}.
+ */
+export function dispatchAccepted<C extends CommandType>(
+  simulation: Simulation,
+  command: C,
+  args: InputOf<C>,
+  actor: string,
+): ResultOf<C> {
+  const result: CommandResult<ResultOf<C>> = simulation.dispatch(command, args, { actor });
+  if (!result.ok) throw new CommandRefused(command.type, result.rejection!);
+  return result.value as ResultOf<C>;
+}
+
+/**
  * Typed loads and stores (little-endian, as x86 and ARM run), each one an `mmu.read` or
  * `mmu.write` command recorded in the log, for scenarios and tests. A fault throws a
  * {@link MemoryFault}; the fault is recorded all the same.
@@ -39,19 +56,18 @@ export class MemoryClient {
   ) {}
 
   read(space: number, va: number, length: number, access: 'read' | 'execute' = 'read'): Uint8Array {
-    const outcome = this.value(
-      this.simulation.dispatch(read, { space, va, length, access }, { actor: this.actor }),
+    const outcome = dispatchAccepted(
+      this.simulation,
       read,
+      { space, va, length, access },
+      this.actor,
     );
     if (!outcome.ok) throw new MemoryFault(outcome.fault);
     return outcome.bytes;
   }
 
   write(space: number, va: number, data: Uint8Array): void {
-    const outcome = this.value(
-      this.simulation.dispatch(write, { space, va, data }, { actor: this.actor }),
-      write,
-    );
+    const outcome = dispatchAccepted(this.simulation, write, { space, va, data }, this.actor);
     if (!outcome.ok) throw new MemoryFault(outcome.fault);
   }
 
@@ -91,11 +107,6 @@ export class MemoryClient {
       va,
       encode(8, (v) => v.setBigUint64(0, BigInt(value), true)),
     );
-  }
-
-  private value<V>(result: CommandResult<V>, command: CommandType): V {
-    if (!result.ok) throw new CommandRefused(command.type, result.rejection!);
-    return result.value!;
   }
 }
 

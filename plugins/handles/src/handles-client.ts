@@ -1,12 +1,11 @@
 import {
   ChronovisorError,
-  type CommandResult,
   type CommandType,
   type InputOf,
   type ResultOf,
   type Simulation,
 } from '@chronovisor/core';
-import { CommandRefused } from '@chronovisor/mmu';
+import { dispatchAccepted } from '@chronovisor/mmu';
 import { close, create, duplicate, fork, resolve, type HandleRefusal } from './handles-commands';
 import type { HandleRejected } from './handles-events';
 
@@ -63,11 +62,7 @@ export class HandlesClient {
   }
 
   private run<C extends CommandType>(command: C, args: InputOf<C>): ResultOf<C> {
-    const result: CommandResult<ResultOf<C>> = this.simulation.dispatch(command, args, {
-      actor: this.actor,
-    });
-    if (!result.ok) throw new CommandRefused(command.type, result.rejection!);
-    return result.value as ResultOf<C>;
+    return dispatchAccepted(this.simulation, command, args, this.actor);
   }
 
   private unwrap<T extends { ok: true }>(outcome: T | HandleRefusal): T {

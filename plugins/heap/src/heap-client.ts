@@ -1,12 +1,11 @@
 import {
   ChronovisorError,
-  type CommandResult,
   type CommandType,
   type InputOf,
   type ResultOf,
   type Simulation,
 } from '@chronovisor/core';
-import { CommandRefused, MemoryFault } from '@chronovisor/mmu';
+import { MemoryFault, dispatchAccepted } from '@chronovisor/mmu';
 import { calloc, free, load, malloc, realloc, store, type Refusal } from './heap-commands';
 import type { ViolationDetected } from './heap-events';
 import { hex } from './pointer';
@@ -59,11 +58,7 @@ export class HeapClient {
   }
 
   private run<C extends CommandType>(command: C, args: InputOf<C>): ResultOf<C> {
-    const result: CommandResult<ResultOf<C>> = this.simulation.dispatch(command, args, {
-      actor: this.actor,
-    });
-    if (!result.ok) throw new CommandRefused(command.type, result.rejection!);
-    return result.value as ResultOf<C>;
+    return dispatchAccepted(this.simulation, command, args, this.actor);
   }
 
   private unwrap<T extends { ok: true }>(outcome: T | Refusal): T {

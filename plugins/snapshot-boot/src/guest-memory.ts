@@ -1,8 +1,8 @@
 import type { Simulation } from '@chronovisor/core';
 import {
-  CommandRefused,
   MemoryFault,
   MmuQuery,
+  dispatchAccepted,
   read,
   write,
   type FaultRaised,
@@ -26,9 +26,7 @@ export class GuestMemory {
 
   read(space: number, va: number, length: number): Uint8Array {
     for (let attempt = 0; ; attempt++) {
-      const result = this.simulation.dispatch(read, { space, va, length }, { actor: this.actor });
-      if (!result.ok) throw new CommandRefused(read.type, result.rejection!);
-      const outcome = result.value!;
+      const outcome = dispatchAccepted(this.simulation, read, { space, va, length }, this.actor);
       if (outcome.ok) return outcome.bytes;
       this.retry(outcome.fault, attempt, va, length);
     }
@@ -36,9 +34,7 @@ export class GuestMemory {
 
   write(space: number, va: number, data: Uint8Array): void {
     for (let attempt = 0; ; attempt++) {
-      const result = this.simulation.dispatch(write, { space, va, data }, { actor: this.actor });
-      if (!result.ok) throw new CommandRefused(write.type, result.rejection!);
-      const outcome = result.value!;
+      const outcome = dispatchAccepted(this.simulation, write, { space, va, data }, this.actor);
       if (outcome.ok) return;
       this.retry(outcome.fault, attempt, va, data.length);
     }
