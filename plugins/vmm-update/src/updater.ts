@@ -71,7 +71,7 @@ export class Updater {
     if (!this.state.isAttached(from))
       throw new VmmError(`VM ${from} is not attached to the VMM: its updater cannot reach it`);
     if (this.state.update) throw new VmmError(`Update ${this.state.update.id} is in flight`);
-    let pkg: UpdatePackage;
+    let pkg: UpdatePackage | undefined;
     let manifest: UpdateManifest;
     try {
       pkg = decodePackage(bytes, `the package from VM ${from}`);
@@ -82,7 +82,7 @@ export class Updater {
       });
     } catch (error) {
       if (!(error instanceof PackageRefused)) throw error;
-      const id = idOf(error, bytes);
+      const id = pkg?.manifest.id; // known once the package decodes
       context.emit(packageRefused, {
         ...(id ? { id } : {}),
         from,
@@ -106,7 +106,7 @@ export class Updater {
       staged = this.stage(pkg.payload, context);
       step('transfer', { staged });
       step('extensions', { changes: this.extensionChanges(manifest) });
-      const quiesced = this.quiesce(failAt);
+      const quiesced = this.quiesce();
       step('quiesce', { quiesced });
       this.checkCommit(manifest);
       const blackoutMicros =
@@ -183,9 +183,7 @@ export class Updater {
   }
 
   /** Every guest quiesced, or a timeout after the configured attempts (a busy guest never is). */
-  private quiesce(failAt: UpdateStep | undefined): { guests: number; attempts: number } {
-    if (failAt === 'quiesce')
-      throw new Revert('quiesce', 'injected-fault', 'a fault was injected at the quiesce step');
+  private quiesce(): { guests: number; attempts: number } {
     const guests = this.state.allGuests();
     const busy = guests.filter((g) => g.busy).map((g) => g.vm);
     if (busy.length > 0)
@@ -209,15 +207,5 @@ export class Updater {
             `VMM ${manifest.vmm.to} takes ${name} ${range}, but VM ${guest.vm} runs ${name} ${version}`,
           );
       }
-  }
-}
-
-/** The package's id, if its manifest could be read at all. */
-function idOf(error: PackageRefused, bytes: Uint8Array): string | undefined {
-  if (error.reason === 'malformed') return undefined;
-  try {
-    return decodePackage(bytes, 'package').manifest.id;
-  } catch {
-    return undefined;
   }
 }
