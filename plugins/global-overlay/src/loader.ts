@@ -86,9 +86,8 @@ export class Loader {
     const bound: BoundGlobal[] = [];
     const pending: (LoadArgs['globals'][number] & { binding: 'added' | 'transformed' })[] = [];
     const conflicts: string[] = [];
-    const newest = [...p.versions.values()].sort((a, b) => b.order - a.order);
     for (const g of args.globals) {
-      const had = newest.map((v) => v.globals.get(g.name)).find((x) => x !== undefined);
+      const had = boundBefore(p, g.name);
       if (!had) pending.push({ ...g, binding: 'added' });
       else if (had.type === g.type && had.size === g.size)
         bound.push({
@@ -177,8 +176,7 @@ export class Loader {
     const how = args.transformers[g.name]!;
     const decl = args.globals.find((d) => d.name === g.name)!;
     if (how.kind === 'initial') return decl.initial;
-    const newest = [...p.versions.values()].sort((a, b) => b.order - a.order);
-    const old = newest.map((v) => v.globals.get(g.name)).find((x) => x !== undefined)!;
+    const old = boundBefore(p, g.name)!;
     const bytes = this.mmu.read(p.store, p.va + old.offset, old.size)!;
     const out = new Uint8Array(g.size);
     out.set(bytes.subarray(0, Math.min(old.size, g.size)));
@@ -191,6 +189,17 @@ export class Loader {
       out.fill(0xff, old.size);
     return out;
   }
+}
+
+/** How the newest live version that has global `name` binds it, if any does. */
+function boundBefore(p: Program, name: string): BoundGlobal | undefined {
+  let found: BoundGlobal | undefined;
+  let order = -1;
+  for (const v of p.versions.values()) {
+    const g = v.globals.get(name);
+    if (g && v.order > order) [found, order] = [g, v.order];
+  }
+  return found;
 }
 
 const alignUp = (n: number, align: number): number => Math.ceil(n / align) * align;
