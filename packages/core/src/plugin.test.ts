@@ -69,6 +69,15 @@ describe('definePlugin', () => {
     );
   });
 
+  it('refuses options given to a plugin that takes none, naming them', () => {
+    const plain = definePlugin({ package: { name: '@test/plain', version: '1.0.0' } });
+    expect(plain().manifest.name).toBe('@test/plain');
+    expect(plain({} as unknown as undefined).manifest.name).toBe('@test/plain');
+    expect(() => plain({ verbose: true } as unknown as undefined)).toThrow(
+      'Invalid options of plugin "@test/plain": options: Unrecognized key: "verbose"',
+    );
+  });
+
   it('refuses a malformed manifest, naming each field', () => {
     expect(() =>
       definePlugin({

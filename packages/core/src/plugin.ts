@@ -106,6 +106,9 @@ const manifestSchema = z.object({
   prefix: z.string().regex(/^[a-z][a-z0-9-]*$/, 'must be lowercase letters, digits and -'),
 });
 
+/** The options of a plugin that takes none: an empty object. */
+const NO_OPTIONS = z.strictObject({});
+
 /** See {@link PluginFactory}. */
 export function definePlugin<O extends PluginOptions | undefined = undefined>(
   definition: PluginDefinition<O>,
@@ -122,12 +125,15 @@ export function definePlugin<O extends PluginOptions | undefined = undefined>(
     ...(definition.requires ? { requires: definition.requires } : {}),
     prefix: definition.prefix ?? defaultPrefix(String(name)),
   });
-  const parseOptions = definition.options
-    ? parserFor(definition.options.schema, `options of plugin "${manifest.name}"`, 'options')
-    : undefined;
+  // A plugin without options still checks what it is given: a typo must not pass for a default.
+  const parseOptions = parserFor(
+    definition.options?.schema ?? NO_OPTIONS,
+    `options of plugin "${manifest.name}"`,
+    'options',
+  );
 
   const factory = (options?: unknown): Plugin => {
-    const parsed = parseOptions?.(options ?? {});
+    const parsed = parseOptions(options ?? {});
     return {
       manifest,
       commands: definition.commands ?? [],
