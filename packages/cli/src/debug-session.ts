@@ -1,9 +1,13 @@
-import { InfoView, MemoryReader, type LogRecord } from '@chronovisor/core';
+import { InfoView, MemoryReader, payloadFormatter, type LogRecord } from '@chronovisor/core';
 import {
   matching,
+  Watchpoint,
   type Breakpoint,
+  type Origin,
   type RecordPattern,
+  type Stop,
   type Timeline,
+  type Touch,
   type WatchKind,
 } from '@chronovisor/timetravel';
 import { CliError } from './cli-error';
@@ -24,26 +28,26 @@ export interface Answer {
 interface ActiveBreakpoint {
   readonly id: number;
   readonly description: string;
-  readonly test: Breakpoint;
+  readonly stop: Stop;
 }
 
 /** The commands, for `help` and tab completion. */
 export const DEBUG_COMMANDS: Readonly<Record<string, string>> = {
-  goto: 'goto <seq>|start|end — the state right after a record',
+  goto: 'goto <seq>|start|end|<bookmark> — the state right after a record',
   step: 'step [n] — n records forwards (default 1)',
   rstep: 'rstep [n] — n records backwards',
   continue: 'continue — forwards to the next breakpoint or watchpoint (or the end)',
   rcontinue: 'rcontinue — backwards to the previous one (or the start)',
   break: 'break <type or prefix.> [actor=<a>] [<field>=<value>…] — stop at matching records',
-  watch: 'watch <space>:<addr> [len] — stop at writes to the range',
-  rwatch: 'rwatch <space>:<addr> [len] — stop at reads',
+  watch: 'watch <space>:<addr> [len] — stop at writes to the bytes behind the range, by any space',
+  rwatch: 'rwatch <space>:<addr> [len] — stop at reads of them',
   awatch: 'awatch <space>:<addr> [len] — stop at reads and writes',
   delete: 'delete <n>|all — remove breakpoints',
   info: 'info breakpoints|snapshots|<view> — what is there now (each plugin adds its views: spaces, frames, tlb <space>, heap…)',
   x: 'x/<n>xb <space>:<addr> — memory now, as hex bytes',
   where: 'where — the current record and the commands that caused it',
-  why: 'why <space>:<addr> — where that byte came from: its writes, through copies',
-  history: 'history <space>:<addr> — every access to that byte in the run',
+  why: 'why <space>:<addr> — where that byte came from: its last write, through copies (copy-on-write too)',
+  history: 'history <space>:<addr> — every access to the byte behind it, by any space',
   diff: 'diff <a> <b> — what changed between two seqs',
   bookmark: 'bookmark <name> [note] — name the current seq in the run file',
   bookmarks: 'bookmarks — the run’s bookmarks',
@@ -60,6 +64,8 @@ const hex = (n: number) => `0x${n.toString(16)}`;
 export class DebugSession {
   private readonly breakpoints: ActiveBreakpoint[] = [];
   private nextId = 1;
+  /** Payloads in one line: addresses in hex, as their declarations mark them; other numbers in decimal. */
+  private readonly format: (type: string, payload: unknown) => string;
 
   constructor(
     private readonly timeline: Timeline,
@@ -69,7 +75,9 @@ export class DebugSession {
     },
     /** What the run holds, beyond its records: the types of record it has. */
     private readonly run: { types(): readonly string[] } = { types: () => [] },
-  ) {}
+  ) {
+    this.format = payloadFormatter(timeline.plugins);
+  }
 
   /** Runs one command line; a bad one throws a CliError naming what is wrong. */
   execute(line: string): Answer {
@@ -83,8 +91,7 @@ export class DebugSession {
     const t = this.timeline;
     switch (name) {
       case 'goto': {
-        const to =
-          args[0] === 'end' ? t.head : args[0] === 'start' ? 0 : this.number(args[0], 'goto <seq>');
+        const to = this.destination(args[0]);
         if (to > t.head)
           throw new CliError(`goto: the run holds records 1 to ${t.head}, not ${to} (goto end)`);
         return this.position(answer, t.seek(to));
@@ -105,13 +112,16 @@ export class DebugSession {
       case 'rcontinue':
       case 'rc': {
         const forwards = name === 'continue' || name === 'c';
-        const any: Breakpoint = (r) => this.breakpoints.some((b) => b.test(r));
-        const hit = forwards ? t.continue(any) : t.reverseContinue(any);
-        const by = hit && this.breakpoints.find((b) => b.test(hit));
+        const stops = this.breakpoints.map((b) => b.stop);
+        const hit = forwards ? t.continue(stops) : t.reverseContinue(stops);
+        const by = hit && this.breakpoints[hit.by[0]!]!;
         const text = hit
-          ? `stopped by #${by!.id} (${by!.description})\n${this.describe(hit)}`
+          ? `stopped by #${by!.id} (${by!.description})${this.madeBy(by!.stop, hit.record)}\n${this.describe(hit.record)}`
           : `reached the ${forwards ? 'end' : 'start'} of the run (seq ${t.seq})`;
-        return answer({ seq: t.seq, breakpoint: by?.id ?? null, record: hit ?? null }, text);
+        return answer(
+          { seq: t.seq, breakpoint: by?.id ?? null, record: hit?.record ?? null },
+          text,
+        );
       }
       case 'break': {
         const added = this.add(answer, this.pattern(args), `break ${args.join(' ')}`);
@@ -199,15 +209,7 @@ export class DebugSession {
         const text =
           chain.length === 0
             ? `${space}:${hex(va)} has not been written by seq ${t.seq}`
-            : chain
-                .map(
-                  (o) =>
-                    `written at seq ${o.write.seq} by ${o.command.actor} (${o.command.type} at seq ${o.command.seq})` +
-                    (o.copiedFrom
-                      ? `, copying from ${o.copiedFrom.space}:${hex(o.copiedFrom.va)} read at seq ${o.copiedFrom.read.seq}`
-                      : ''),
-                )
-                .join('\n');
+            : chain.map(describeOrigin).join('\n');
         return answer({ space, va, chain }, text);
       }
       case 'history': {
@@ -215,9 +217,7 @@ export class DebugSession {
         const accesses = t.history(space, va);
         return answer(
           { space, va, accesses },
-          accesses.length === 0
-            ? 'never accessed'
-            : accesses.map((a) => `seq ${a.seq}: ${a.kind} by ${a.actor}`).join('\n'),
+          accesses.length === 0 ? 'never accessed' : accesses.map(describeTouch).join('\n'),
         );
       }
       case 'diff': {
@@ -260,6 +260,17 @@ export class DebugSession {
     }
   }
 
+  /** Where `goto` goes: a seq, `start`, `end`, or a bookmark (a seq is never taken for a name). */
+  private destination(arg: string | undefined): number {
+    if (arg === 'end') return this.timeline.head;
+    if (arg === 'start') return 0;
+    if (arg === undefined || /^\d+$/.test(arg)) return this.number(arg, 'goto <seq>');
+    const bookmark = this.bookmarks.list().find((b) => b.name === arg);
+    if (!bookmark)
+      throw new CliError(`goto: no bookmark named ${arg} (bookmarks lists them), nor a seq`);
+    return bookmark.seq;
+  }
+
   private position(answer: (v: unknown, t: string) => Answer, seq: number): Answer {
     const record = this.timeline.record(seq);
     return answer(
@@ -268,13 +279,9 @@ export class DebugSession {
     );
   }
 
-  private add(
-    answer: (v: unknown, t: string) => Answer,
-    test: Breakpoint,
-    description: string,
-  ): Answer {
+  private add(answer: (v: unknown, t: string) => Answer, stop: Stop, description: string): Answer {
     const id = this.nextId++;
-    this.breakpoints.push({ id, description, test });
+    this.breakpoints.push({ id, description, stop });
     return answer({ id, description }, `#${id}: ${description}`);
   }
 
@@ -343,15 +350,38 @@ export class DebugSession {
     return n;
   }
 
+  /** For a watchpoint's stop: which space reached the watched bytes, and where. */
+  private madeBy(stop: Stop, record: LogRecord): string {
+    if (!(stop instanceof Watchpoint)) return '';
+    const access = this.timeline.accessOf(record);
+    if (!access) return ', a load of their page';
+    const where = `${access.space}:${hex(access.va)}`;
+    return access.space === stop.space
+      ? ` at ${where}`
+      : `, by space ${access.space} at ${where} (the same bytes)`;
+  }
+
   private describe(record: LogRecord): string {
     const payload = record.kind === 'event' ? record.data : record.args;
-    const json = JSON.stringify(payload, (_k, v: unknown) =>
-      v instanceof Uint8Array
-        ? `<${v.length} bytes>`
-        : typeof v === 'number' && v > 0xffff
-          ? hex(v)
-          : v,
-    );
-    return `seq ${record.seq}: ${record.kind} ${record.type} by ${record.actor} (cause ${record.cause}, tick ${record.tick}) ${json}`;
+    return `seq ${record.seq}: ${record.kind} ${record.type} by ${record.actor} (cause ${record.cause}, tick ${record.tick}) ${this.format(record.type, payload)}`;
   }
+}
+
+/** One step of `why`, in words. */
+function describeOrigin(o: Origin): string {
+  const by = `by ${o.command.actor} (${o.command.type} at seq ${o.command.seq})`;
+  const at = `${o.write.space}:${hex(o.write.va)}`;
+  if (o.how === 'copy')
+    return `copied at seq ${o.write.seq} into space ${o.write.space}'s own page at ${at} (copy-on-write) ${by}, from pa ${hex(o.copiedFrom!.pa!)}`;
+  if (o.how === 'load') return `loaded at seq ${o.write.seq} with its page at ${at} ${by}`;
+  const from = o.copiedFrom?.read
+    ? `, copying from ${o.copiedFrom.space}:${hex(o.copiedFrom.va!)} read at seq ${o.copiedFrom.read.seq}`
+    : '';
+  return `written at seq ${o.write.seq} through ${at} ${by}${from}`;
+}
+
+/** One entry of `history`, in words. */
+function describeTouch({ how, access }: Touch): string {
+  const what = how === 'copy' ? 'copied on write' : how === 'load' ? 'loaded' : how;
+  return `seq ${access.seq}: ${what} by ${access.actor} through ${access.space}:${hex(access.va)}`;
 }

@@ -75,6 +75,31 @@ describe('docs/writing-a-scenario.md', () => {
     );
     expect(run.status).toBe(0);
     const read = chronovisor('debug', file('s.db'), '--eval', 'goto end; x/5xb 2:0x2000');
-    expect(read.stdout).toMatch(/68 65 6c 6c 6f/); // "hello", written by proc:a, read through b's mapping
+    // "Hello": proc:a wrote "hello", and proc:c (a fork of b, the page still shared) wrote "H".
+    expect(read.stdout).toMatch(/48 65 6c 6c 6f/);
+  });
+
+  it('answers why and watch on shared bytes with the write another space made', () => {
+    chronovisor('run', path.join(scenarios, 'shared-page.ndjson'), '--out', file('w.db'));
+    const answers = chronovisor(
+      'debug',
+      file('w.db'),
+      '--eval',
+      'goto end; why 1:0x1000; why 1:0x1001; watch 1:0x1000 1; rcontinue; history 2:0x2000',
+    );
+    expect(answers.status).toBe(0);
+    const text = answers.stdout;
+    expect(text).toMatch(
+      /\(why 1:0x1000\)\nwritten at seq \d+ through 3:0x2000 by proc:c \(mmu.write/,
+    );
+    expect(text).toMatch(
+      /\(why 1:0x1001\)\nwritten at seq \d+ through 1:0x1000 by proc:a \(mmu.write/,
+    );
+    expect(text).toMatch(
+      /stopped by #1 \(watch 1:0x1000 1\), by space 3 at 3:0x2000 \(the same bytes\)/,
+    );
+    expect(text).toMatch(
+      /\(history 2:0x2000\)\nseq \d+: write by proc:a through 1:0x1000\nseq \d+: read by proc:b through 2:0x2000\nseq \d+: write by proc:c through 3:0x2000\nseq \d+: read by proc:a through 1:0x1000\n/,
+    );
   });
 });

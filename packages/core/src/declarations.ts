@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ChronovisorError } from './errors';
 import type { EventRecord, LogRecord } from './record';
-import type { EventMark, MemoryAccess } from './tools';
+import type { EventMark, FrameEffect, MemoryAccess } from './tools';
 import { parserFor } from './validation';
 
 /** Lifts an event payload from one schema version to the next. */
@@ -60,6 +60,8 @@ export interface EventType<T extends string = string, D = any> {
   readonly marks?: EventMark;
   /** The memory the event reads or writes, for provenance (`why`) and watchpoints. */
   readonly access?: (data: D) => MemoryAccess;
+  /** What the event does to whole frames (copies, loads, frees), for provenance through physical memory. */
+  readonly frames?: (data: D) => FrameEffect | undefined;
 }
 
 /** What a handler of command `C` receives: its arguments with defaults filled in. */
@@ -140,6 +142,7 @@ export function defineEvent<T extends string, S extends z.ZodType>(
     readonly upcasters?: Readonly<Record<number, Upcaster>>;
     readonly marks?: EventMark;
     readonly access?: (data: z.output<S>) => MemoryAccess;
+    readonly frames?: (data: z.output<S>) => FrameEffect | undefined;
   },
 ): EventType<T, z.output<S>> {
   const { version = 1, upcasters = {} } = spec;
@@ -166,5 +169,6 @@ export function defineEvent<T extends string, S extends z.ZodType>(
     ...(spec.description === undefined ? {} : { description: spec.description }),
     ...(spec.marks === undefined ? {} : { marks: spec.marks }),
     ...(spec.access === undefined ? {} : { access: spec.access }),
+    ...(spec.frames === undefined ? {} : { frames: spec.frames }),
   });
 }

@@ -1,6 +1,6 @@
 import { ChronovisorError } from './errors';
 import type { EventType } from './declarations';
-import type { EventMark, MemoryAccess } from './tools';
+import type { EventMark, FrameEffect, MemoryAccess } from './tools';
 import type { EventRecord } from './record';
 
 /** An event type as registered: its declaration and the plugin that declared it. */
@@ -63,6 +63,12 @@ export class EventTypeRegistry {
   accessOf(record: EventRecord): MemoryAccess | undefined {
     const access = this.entries.get(record.type)?.declaration.access;
     return access && access(this.upcast(record).data);
+  }
+
+  /** What a recorded event does to whole frames, as its declaration says (after upcasting). */
+  framesOf(record: EventRecord): FrameEffect | undefined {
+    const frames = this.entries.get(record.type)?.declaration.frames;
+    return frames && frames(this.upcast(record).data);
   }
 
   /** Every registered type, in registration order. */

@@ -31,4 +31,5 @@ export * from './simulation-errors';
 export * from './state-digest';
 export * from './store';
 export * from './tools';
+export { hexFields, hexNumber, payloadFormatter } from './hex-fields';
 export * from './validation';

@@ -42,6 +42,10 @@ export const MemoryReader = Symbol.for('@chronovisor/core:MemoryReader');
 export interface MemoryReader {
   /** The bytes, or undefined where any of them is not mapped. */
   read(space: number, va: number, length: number): Uint8Array | undefined;
+  /** The host physical address behind `va` (through stage 2 for a guest), or undefined where no frame backs it. */
+  physicalAddress(space: number, va: number): number | undefined;
+  /** Bytes in a frame: physical address = frame × page size + offset. */
+  readonly pageSize: number;
 }
 
 /** A range of memory an event reads or writes, as provenance and watchpoints see it. */
@@ -50,7 +54,31 @@ export interface MemoryAccess {
   readonly space: number;
   readonly va: number;
   readonly length: number;
+  /**
+   * The host physical address of the first byte (the range is physically contiguous), where the
+   * access went through translation: provenance and watchpoints follow the bytes behind an
+   * address by it, whichever space reaches them. An access without one is followed in its own
+   * space only.
+   */
+  readonly pa?: number;
 }
+
+/**
+ * What an event does to whole host frames, as provenance follows bytes through physical memory:
+ * a `copy` gave frame `to` the bytes of frame `from` (a copy-on-write fault in `space` at `va`);
+ * a `fill` put a page's bytes into `frame` (a lazy load); a `free` dropped the bytes of `frames`
+ * (each reads as zero for its next owner).
+ */
+export type FrameEffect =
+  | {
+      readonly kind: 'copy';
+      readonly from: number;
+      readonly to: number;
+      readonly space: number;
+      readonly va: number;
+    }
+  | { readonly kind: 'fill'; readonly frame: number; readonly space: number; readonly va: number }
+  | { readonly kind: 'free'; readonly frames: readonly number[] };
 
 /** What an event means to the tools beyond its payload: a fault, a violation, or nothing special. */
 export type EventMark = 'fault' | 'violation';

@@ -1,3 +1,4 @@
+import { hexNumber } from '@chronovisor/core';
 import { z } from 'zod';
 
 /*
@@ -7,12 +8,14 @@ import { z } from 'zod';
 
 /** An address space's id. */
 export const spaceId = z.number().int().min(1);
-/** A virtual or physical address. */
-export const address = z
-  .number()
-  .int()
-  .min(0)
-  .max(2 ** 52);
+/** A virtual or physical address (shown in hex by the tools). */
+export const address = hexNumber(
+  z
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 52),
+);
 /** A number of pages. */
 export const pageCount = z
   .number()

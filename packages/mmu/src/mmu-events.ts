@@ -1,4 +1,4 @@
-import { defineEvent, type DataOf } from '@chronovisor/core';
+import { defineEvent, hexNumber, type DataOf } from '@chronovisor/core';
 import { z } from 'zod';
 import { address, bytes, pageCount, partitionName, spaceId } from './args';
 
@@ -6,7 +6,7 @@ import { address, bytes, pageCount, partitionName, spaceId } from './args';
 const frame = z.number().int().min(0);
 const frames = z.array(frame).readonly();
 /** A host or guest physical address: a frame number times the page size, plus an offset. */
-const physical = z.number().int().min(0);
+const physical = hexNumber(z.number().int().min(0));
 
 const spaceKind = z.enum(['host', 'vm', 'guest']);
 const accessKind = z.enum(['read', 'write', 'execute']);
@@ -60,6 +60,7 @@ export const spaceDestroyed = defineEvent('mmu.space.destroyed', {
     })
     .readonly(),
   description: 'An address space was torn down; `freed` frames went back to their partition.',
+  frames: ({ freed }) => (freed.length > 0 ? { kind: 'free', frames: freed } : undefined),
 });
 
 /** `mmu.space.forked`: a host space was copied copy-on-write. */
@@ -88,6 +89,7 @@ export const pagesMapped = defineEvent('mmu.pages.mapped', {
 export const pagesUnmapped = defineEvent('mmu.pages.unmapped', {
   data: z.object({ space: spaceId, va: address, pages: pageCount, freed: frames }).readonly(),
   description: 'Pages were unmapped; `freed` frames went back to their partition.',
+  frames: ({ freed }) => (freed.length > 0 ? { kind: 'free', frames: freed } : undefined),
 });
 
 /** `mmu.pages.protected`: pages got new permissions. */
@@ -152,6 +154,7 @@ export const framesExported = defineEvent('mmu.frames.exported', {
 export const pageLoaded = defineEvent('mmu.page.loaded', {
   data: z.object({ space: spaceId, va: address, frame, data: bytes }).readonly(),
   description: 'A lazy page got its frame and contents.',
+  frames: ({ space, va, frame }) => ({ kind: 'fill', frame, space, va }),
 });
 
 /** `mmu.cow.resolved`: a write to a copy-on-write page gave the space its own frame. */
@@ -166,6 +169,8 @@ export const cowResolved = defineEvent('mmu.cow.resolved', {
     })
     .readonly(),
   description: 'A write to a copy-on-write page gave the space its own frame.',
+  frames: ({ space, va, from, to }) =>
+    from === to ? undefined : { kind: 'copy', from, to, space, va },
 });
 
 /** `mmu.memory.read`: bytes were read through translation. */
@@ -184,7 +189,7 @@ export const memoryRead = defineEvent('mmu.memory.read', {
     })
     .readonly(),
   description: 'Bytes were read (or fetched to execute) through translation.',
-  access: ({ space, va, length }) => ({ kind: 'read', space, va, length }),
+  access: ({ space, va, length, pa }) => ({ kind: 'read', space, va, length, pa }),
 });
 
 /** `mmu.memory.written`: bytes were written through translation. */
@@ -200,7 +205,7 @@ export const memoryWritten = defineEvent('mmu.memory.written', {
     })
     .readonly(),
   description: 'Bytes were written through translation.',
-  access: ({ space, va, data }) => ({ kind: 'write', space, va, length: data.length }),
+  access: ({ space, va, data, pa }) => ({ kind: 'write', space, va, length: data.length, pa }),
 });
 
 /** `mmu.fault.raised`: a translation failed. */

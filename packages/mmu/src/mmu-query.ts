@@ -91,6 +91,19 @@ export class MmuQuery implements Query, MemoryReader {
     return this.state.config;
   }
 
+  get pageSize(): number {
+    return this.state.config.pageSize;
+  }
+
+  /** The host frame's address behind `va` now (permissions aside), or undefined where none backs it. */
+  physicalAddress(space: number, va: number): number | undefined {
+    const s = this.state.findSpace(space);
+    if (!s) return undefined;
+    const pageSize = this.state.config.pageSize;
+    const frame = resolveFrame(s, this.state.vmOf(s), Math.floor(va / pageSize));
+    return frame === undefined ? undefined : frame * pageSize + (va % pageSize);
+  }
+
   partitions(): readonly Partition[] {
     return this.state.memory.allPartitions();
   }

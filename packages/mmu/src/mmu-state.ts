@@ -87,6 +87,11 @@ export class MmuState implements Projection<MmuSnapshot> {
     return space;
   }
 
+  /** The space with this id, if there is one. */
+  findSpace(id: number): AddressSpace | undefined {
+    return this.spaces.get(id);
+  }
+
   allSpaces(): readonly AddressSpace[] {
     return [...this.spaces.values()];
   }

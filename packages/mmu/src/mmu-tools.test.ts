@@ -5,7 +5,17 @@ import {
   SummaryLines,
   type EventRecord,
 } from '@chronovisor/core';
-import { createPartition, createSpace, map, read, share, write } from './mmu-commands';
+import {
+  createPartition,
+  createSpace,
+  fork,
+  load,
+  map,
+  read,
+  share,
+  unmap,
+  write,
+} from './mmu-commands';
 import { mmuPlugin } from './mmu-plugin';
 import { Pte } from './pte';
 import { machine } from './test-support/machine';
@@ -41,9 +51,39 @@ describe('what the MMU gives the tools', () => {
       return access ? [[e.type, access]] : [];
     });
     expect(accesses).toEqual([
-      ['mmu.memory.written', { kind: 'write', space: red, va: 0x10, length: 3 }],
-      ['mmu.memory.read', { kind: 'read', space: red, va: 0x10, length: 2 }],
+      ['mmu.memory.written', { kind: 'write', space: red, va: 0x10, length: 3, pa: 0x10 }],
+      ['mmu.memory.read', { kind: 'read', space: red, va: 0x10, length: 2, pa: 0x10 }],
     ]);
+  });
+
+  it('says which of its events copy, load and free whole frames, and where an address is', () => {
+    const m = machine();
+    m.ok(m.sim.dispatch(createPartition, { name: 'p', frames: 8 }));
+    const parent = m.ok(m.sim.dispatch(createSpace, { kind: 'host', partition: 'p' }));
+    m.ok(m.sim.dispatch(map, { space: parent, va: 0, pages: 2 }));
+    m.ok(m.sim.dispatch(map, { space: parent, va: 0x8000, pages: 1, lazy: true }));
+    m.ok(m.sim.dispatch(load, { space: parent, va: 0x8000 }));
+    const child = m.ok(m.sim.dispatch(fork, { space: parent }));
+    m.ok(m.sim.dispatch(write, { space: child, va: 0x1004, data: Uint8Array.of(9) }));
+    m.ok(m.sim.dispatch(unmap, { space: parent, va: 0, pages: 2 }));
+    const effects = [...m.sim.store.read(1)].flatMap((r) => {
+      const effect = r.kind === 'event' ? m.sim.eventTypes.framesOf(r) : undefined;
+      return effect ? [[r.type, effect]] : [];
+    });
+    expect(effects).toEqual([
+      ['mmu.page.loaded', { kind: 'fill', frame: 2, space: parent, va: 0x8000 }],
+      ['mmu.cow.resolved', { kind: 'copy', from: 1, to: 3, space: child, va: 0x1000 }],
+      // Frame 0 is still the child's; frame 1 is nobody's once the parent lets go.
+      ['mmu.pages.unmapped', { kind: 'free', frames: [1] }],
+    ]);
+    const projector = new Projector([mmuPlugin({ frames: 64 })]);
+    for (const r of m.sim.store.read(1)) if (r.kind === 'event') projector.apply(r);
+    const [memory] = projector.getAll<MemoryReader>(MemoryReader);
+    expect(memory!.pageSize).toBe(4096);
+    expect(memory!.physicalAddress(child, 0x1004)).toBe(3 * 4096 + 4);
+    expect(memory!.physicalAddress(child, 0x0008)).toBe(8);
+    expect(memory!.physicalAddress(parent, 0x0008)).toBeUndefined(); // unmapped
+    expect(memory!.physicalAddress(99, 0)).toBeUndefined(); // no such space
   });
 
   it('marks its faults and isolation violations, for run summaries', () => {

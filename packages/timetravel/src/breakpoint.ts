@@ -1,4 +1,4 @@
-import type { Accesses } from './provenance';
+import { ByteTrail, type Touch, type TrailReading } from './byte-trail';
 import type { LogRecord } from '@chronovisor/core';
 
 /**
@@ -40,22 +40,66 @@ export function matching(pattern: RecordPattern): Breakpoint {
 /** Which accesses a watchpoint catches: writes (`watch`), reads (`rwatch`) or both (`awatch`). */
 export type WatchKind = 'write' | 'read' | 'access';
 
+/** Which way a run goes: `continue` forwards, `reverseContinue` backwards. */
+export type Direction = 'forward' | 'backward';
+
 /**
- * A watchpoint on `[va, va + length)` of a space: fires on the events whose declarations say they
- * read or write memory (the MMU's reads and writes), where they touch the range.
+ * A watchpoint on `[va, va + length)` of a space: the bytes behind that range, followed through
+ * physical memory from wherever a run starts. It fires on every write to them (stores, and lazy
+ * loads of their page), whichever space makes it; reads for `rwatch`; both for `awatch`. A
+ * copy-on-write copy moves the bytes without changing them, so it follows and does not fire.
  */
-export function watching(
-  accessOf: Accesses,
-  space: number,
-  va: number,
-  length: number,
-  kind: WatchKind = 'write',
-): Breakpoint {
-  const end = va + length;
-  return (record) => {
-    const access = accessOf(record);
-    if (!access || access.space !== space) return false;
-    if (kind !== 'access' && access.kind !== kind) return false;
-    return access.va < end && access.va + access.length > va;
-  };
+export class Watchpoint {
+  constructor(
+    readonly space: number,
+    readonly va: number,
+    readonly length: number,
+    readonly kind: WatchKind = 'write',
+  ) {}
+
+  /**
+   * A test for one run in one direction, following the bytes from the state it starts in
+   * (`locate` gives their physical addresses there). It keeps state: feed it every record, in
+   * order, each exactly once.
+   */
+  arm(
+    reading: TrailReading,
+    locate: (space: number, va: number) => number | undefined,
+    direction: Direction,
+  ): Breakpoint {
+    const trails: ByteTrail[] = [];
+    for (let va = this.va; va < this.va + this.length;) {
+      const length = Math.min(
+        this.va + this.length - va,
+        reading.pageSize - (va % reading.pageSize),
+      );
+      const pa = locate(this.space, va);
+      trails.push(
+        new ByteTrail(reading, {
+          space: this.space,
+          va,
+          length,
+          ...(pa === undefined ? {} : { pa }),
+        }),
+      );
+      va += length;
+    }
+    return (record) => {
+      let fired = false;
+      for (const trail of trails) {
+        const touch = direction === 'forward' ? trail.forward(record) : trail.back(record);
+        if (touch && this.fires(touch)) fired = true;
+      }
+      return fired;
+    };
+  }
+
+  private fires({ how }: Touch): boolean {
+    if (how === 'copy') return false;
+    if (this.kind === 'access') return true;
+    return this.kind === 'read' ? how === 'read' : how !== 'read';
+  }
 }
+
+/** What `continue` and `reverseContinue` run to: breakpoints (tests of records) and watchpoints. */
+export type Stop = Breakpoint | Watchpoint;

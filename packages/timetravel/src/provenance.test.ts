@@ -68,7 +68,7 @@ describe('provenance and diff', () => {
         .filter((r) => r.type === 'mmu.memory.written' && touches(r, va))
         .at(-1);
       expect(timeline.lastWrite(space, va)?.seq).toBe(brute?.seq);
-      expect(timeline.history(space, va).map((a) => a.seq)).toEqual(
+      expect(timeline.history(space, va).map((t) => t.access.seq)).toEqual(
         records.filter((r) => touches(r, va)).map((r) => r.seq),
       );
     }

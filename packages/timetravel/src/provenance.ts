@@ -1,4 +1,5 @@
 import type { EventTypeRegistry, LogRecord, MemoryAccess, Store } from '@chronovisor/core';
+import { ByteTrail, type Place, type Touch, type TrailReading } from './byte-trail';
 import { recordAt, scanBackward } from './scan';
 
 /** One recorded access to memory: an event whose declaration says which bytes it reads or writes. */
@@ -7,15 +8,6 @@ export interface Access extends MemoryAccess {
   readonly actor: string;
   /** Seq of the command from outside (or the event) the access was made for. */
   readonly cause: number;
-}
-
-/** A step of a byte's provenance: the write that put it there, and where that write copied it from. */
-export interface Origin {
-  readonly write: Access;
-  /** The command from outside behind the write (a plugin's write acts for it): who wrote this. */
-  readonly command: { readonly seq: number; readonly type: string; readonly actor: string };
-  /** When the write copied memory (a read of the same length by the same actor for the same command just before): the read and the source byte. */
-  readonly copiedFrom?: { readonly read: Access; readonly space: number; readonly va: number };
 }
 
 /** The access a record makes, if it is one. */
@@ -34,71 +26,130 @@ export function accessesOf(eventTypes: EventTypeRegistry): Accesses {
   };
 }
 
-const covers = (a: Access, space: number, va: number) =>
-  a.space === space && a.va <= va && va < a.va + a.length;
-
-/** The last write to byte `va` of `space` at or before `at`. */
-export function lastWrite(
-  store: Store,
-  accessOf: Accesses,
-  space: number,
-  va: number,
-  at: number,
-): Access | undefined {
-  const found = scanBackward(store, at, (r) => {
-    const access = accessOf(r);
-    return access?.kind === 'write' && covers(access, space, va);
-  });
-  return found && accessOf(found);
+/** Where byte `place` came from, as of `at`: what put it there, and what that copied, back. */
+export interface Origin {
+  /** The write (or the copy or load of its whole page) that put the byte where it was. */
+  readonly write: Access;
+  /** `write`: stored; `copy`: a copy-on-write fault copied its page; `load`: a lazy page was loaded. */
+  readonly how: 'write' | 'copy' | 'load';
+  /** The command from outside behind it (a plugin's write acts for it): who wrote this. */
+  readonly command: { readonly seq: number; readonly type: string; readonly actor: string };
+  /**
+   * Where the bytes came from, when they were copied: memory a read took them from (a realloc
+   * moving a block: a read of the same length by the same actor for the same command just
+   * before), or for a copy-on-write copy, the frame's physical address.
+   */
+  readonly copiedFrom?: {
+    readonly read?: Access;
+    readonly space?: number;
+    readonly va?: number;
+    readonly pa?: number;
+  };
 }
 
-/** Every read and write of byte `va` of `space` from `from` to `to`, in order. */
-export function history(
+/** The last write (or load) of the bytes at `place` (as of `at`), followed through physical memory. */
+export function lastWrite(
   store: Store,
-  accessOf: Accesses,
-  space: number,
-  va: number,
-  from = 1,
-  to = store.head(),
-): Access[] {
-  const out: Access[] = [];
-  if (to < from) return out;
-  for (const record of store.read(Math.max(1, from), to)) {
-    const access = accessOf(record);
-    if (access && covers(access, space, va)) out.push(access);
-  }
-  return out;
+  reading: TrailReading,
+  place: Place,
+  at: number,
+): Access | undefined {
+  return lastChange(store, new ByteTrail(reading, place), at, false)?.access;
 }
 
 /**
- * Where byte `va` of `space` came from, as of `at`: the write that put it there, and if that
- * write copied memory (a realloc moving a block, a copy loop), the source byte and its own last
- * write, and so on back (at most `depth` steps).
+ * Every access to the bytes at `place` (as they are at `at`) over the whole run: back from `at`
+ * through copies to where they began, and on from `at` until they are freed.
+ */
+export function history(store: Store, reading: TrailReading, place: Place, at: number): Touch[] {
+  const before: Touch[] = [];
+  const back = new ByteTrail(reading, place);
+  scanBackward(store, at, (record) => {
+    const touch = back.back(record);
+    if (touch) before.push(touch);
+    return !back.alive;
+  });
+  const after: Touch[] = [];
+  const on = new ByteTrail(reading, place);
+  if (at < store.head())
+    for (const record of store.read(at + 1)) {
+      const touch = on.forward(record);
+      if (touch) after.push(touch);
+      if (!on.alive) break;
+    }
+  return [...before.reverse(), ...after];
+}
+
+/**
+ * Where the byte at `place` came from, as of `at`: the write that put it there, and if it was
+ * copied (a copy-on-write fault, a realloc moving a block, a copy loop), where from and that
+ * byte's own origin, and so on back (at most `depth` steps).
  */
 export function provenance(
   store: Store,
-  accessOf: Accesses,
-  space: number,
-  va: number,
+  reading: TrailReading,
+  place: Place,
   at: number,
   depth = 16,
 ): Origin[] {
   const chain: Origin[] = [];
-  let where = { space, va, at };
-  for (let step = 0; step < depth; step++) {
-    const write = lastWrite(store, accessOf, where.space, where.va, where.at);
-    if (!write) break;
-    const read = copySource(store, accessOf, write);
+  let trail = new ByteTrail(reading, { ...place, length: 1 });
+  let from = at;
+  while (chain.length < depth) {
+    const touch = lastChange(store, trail, from, true);
+    if (!touch) break;
+    const write = touch.access;
     const command = outsideCommand(store, write.cause);
-    if (!read) {
-      chain.push({ write, command });
+    if (touch.how === 'copy') {
+      chain.push({ write, how: 'copy', command, copiedFrom: { pa: touch.from! } });
+      from = write.seq - 1; // the trail now stands in the frame copied from
+      continue;
+    }
+    if (touch.how === 'load') {
+      chain.push({ write, how: 'load', command });
       break;
     }
-    const source = { space: read.space, va: read.va + (where.va - write.va) };
-    chain.push({ write, command, copiedFrom: { read, ...source } });
-    where = { ...source, at: read.seq };
+    const read = copySource(store, reading.accessOf, write);
+    if (!read) {
+      chain.push({ write, how: 'write', command });
+      break;
+    }
+    // The byte's offset in the write, physically where both know it.
+    const { physical } = trail;
+    const offset =
+      physical !== undefined && write.pa !== undefined
+        ? physical - write.pa
+        : trail.place.va - write.va;
+    const source = {
+      space: read.space,
+      va: read.va + offset,
+      ...(read.pa === undefined ? {} : { pa: read.pa + offset }),
+    };
+    chain.push({ write, how: 'write', command, copiedFrom: { read, ...source } });
+    trail = new ByteTrail(reading, { ...source, length: 1 });
+    from = read.seq;
   }
   return chain;
+}
+
+/** The last record at or before `at` that changed the trail's bytes (or copied them, with `copies`). */
+function lastChange(
+  store: Store,
+  trail: ByteTrail,
+  at: number,
+  copies: boolean,
+): Touch | undefined {
+  let found: Touch | undefined;
+  scanBackward(store, at, (record) => {
+    const touch = trail.back(record);
+    if (
+      touch &&
+      (touch.how === 'write' || touch.how === 'load' || (copies && touch.how === 'copy'))
+    )
+      found = touch;
+    return found !== undefined || !trail.alive;
+  });
+  return found;
 }
 
 /**

@@ -7,7 +7,7 @@ import {
 } from '@chronovisor/core';
 import { MmuQuery, mmuPlugin } from '@chronovisor/mmu';
 import fc from 'fast-check';
-import { matching, watching, type Breakpoint } from './breakpoint';
+import { matching, type Breakpoint } from './breakpoint';
 import { Timeline } from './timeline';
 import * as mmu from '@chronovisor/mmu';
 
@@ -129,8 +129,21 @@ describe('Timeline', () => {
 
   it('continues and reverse-continues to the same stops as a brute-force scan', () => {
     const accessOf = new Timeline(store, plugins()).accessOf;
-    const write = watching(accessOf, 1, 3 * 4096, 4096, 'write');
-    const anyAccess = watching(accessOf, 2, 0, 16 * 4096, 'access');
+    // Tests of records alone (watchpoints, which follow bytes, have their own tests).
+    const touching =
+      (space: number, va: number, length: number, kind?: 'write'): Breakpoint =>
+      (record) => {
+        const a = accessOf(record);
+        return (
+          a !== undefined &&
+          a.space === space &&
+          (kind === undefined || a.kind === kind) &&
+          a.va < va + length &&
+          va < a.va + a.length
+        );
+      };
+    const write = touching(1, 3 * 4096, 4096, 'write');
+    const anyAccess = touching(2, 0, 16 * 4096);
     const unmaps = matching({ type: 'mmu.pages.unmapped' });
     const stops = (bp: Breakpoint) => records.filter(bp).map((r) => r.seq);
     for (const bp of [write, anyAccess, unmaps]) {
@@ -139,15 +152,16 @@ describe('Timeline', () => {
       const timeline = new Timeline(store, plugins(), { seed: 5, snapshotEvery: 250 });
       const forward: number[] = [];
       for (let r = timeline.continue(bp); r; r = timeline.continue(bp)) {
-        forward.push(r.seq);
-        expect(timeline.digest()).toBe(digests[r.seq]);
+        expect(r.by).toEqual([0]);
+        forward.push(r.record.seq);
+        expect(timeline.digest()).toBe(digests[r.record.seq]);
       }
       expect(forward).toEqual(expected);
       expect(timeline.seq).toBe(records.length);
       const backward: number[] = [];
       for (let r = timeline.reverseContinue(bp); r; r = timeline.reverseContinue(bp)) {
-        backward.push(r.seq);
-        expect(timeline.digest()).toBe(digests[r.seq]);
+        backward.push(r.record.seq);
+        expect(timeline.digest()).toBe(digests[r.record.seq]);
       }
       expect(backward).toEqual([...expected].reverse());
       expect(timeline.seq).toBe(0);

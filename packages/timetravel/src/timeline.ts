@@ -1,4 +1,5 @@
 import {
+  MemoryReader,
   Projector,
   type LogRecord,
   type Plugin,
@@ -7,7 +8,20 @@ import {
 } from '@chronovisor/core';
 import type { ServiceIdentifier } from 'inversify';
 import { performance } from 'node:perf_hooks';
-import { watching, type Breakpoint, type WatchKind } from './breakpoint';
+import {
+  Watchpoint,
+  type Breakpoint,
+  type Direction,
+  type Stop,
+  type WatchKind,
+} from './breakpoint';
+import {
+  frameEffectsOf,
+  type FrameEffects,
+  type Place,
+  type Touch,
+  type TrailReading,
+} from './byte-trail';
 import { summarizeChanges, type RunDiff } from './diff';
 import {
   accessesOf,
@@ -18,6 +32,12 @@ import {
   type Accesses,
   type Origin,
 } from './provenance';
+
+/** Where a run stopped: the record, and which of the stops it was given fired there (by index). */
+export interface Stopped {
+  readonly record: LogRecord;
+  readonly by: readonly number[];
+}
 import type { KeptSnapshots } from './kept-snapshots';
 import { recordAt, scanBackward } from './scan';
 
@@ -72,6 +92,8 @@ export class Timeline {
   private readonly projector: Projector;
   /** Which records access memory, as the plugin set's declarations say. */
   readonly accessOf: Accesses;
+  /** Which records copy, load or free whole frames, as the declarations say. */
+  readonly framesOf: FrameEffects;
   private every: number | undefined;
   private budgetMs: number;
   private readonly maxSnapshots: number;
@@ -96,7 +118,8 @@ export class Timeline {
 
   constructor(
     private readonly store: Store,
-    plugins: readonly Plugin[],
+    /** The plugin set the run is read with. */
+    readonly plugins: readonly Plugin[],
     options: TimelineOptions = {},
   ) {
     this.head = store.head();
@@ -108,6 +131,7 @@ export class Timeline {
       throw new RangeError(`A memory budget is a number of bytes, not ${options.memoryBudget}`);
     this.projector = new Projector(plugins, options.seed ?? 0);
     this.accessOf = accessesOf(this.projector.eventTypes);
+    this.framesOf = frameEffectsOf(this.projector.eventTypes);
     this.projector.incrementalSnapshots();
     this.kept = options.kept;
     this.snapshots = [
@@ -150,14 +174,19 @@ export class Timeline {
     return this.seek(this.position + n);
   }
 
-  /** Runs forwards to the next record `breakpoint` matches and stops after it; at the end, undefined. */
-  continue(breakpoint: Breakpoint): LogRecord | undefined {
+  /**
+   * Runs forwards to the next record one of `stops` matches and stops after it; at the end,
+   * undefined. Watchpoints follow their bytes from here.
+   */
+  continue(stops: Stop | readonly Stop[]): Stopped | undefined {
     if (this.position >= this.head) return undefined;
+    const tests = this.arm(stops, 'forward');
     this.foldStart = performance.now();
     try {
       for (const record of this.store.read(this.position + 1)) {
         this.apply(record);
-        if (breakpoint(record)) return record;
+        const by = fired(tests, record);
+        if (by.length > 0) return { record, by };
       }
       return undefined;
     } finally {
@@ -165,31 +194,66 @@ export class Timeline {
     }
   }
 
-  /** Runs backwards to the previous record `breakpoint` matches and stops after it; at the start, undefined (at 0). */
-  reverseContinue(breakpoint: Breakpoint): LogRecord | undefined {
-    const found = scanBackward(this.store, this.position - 1, breakpoint);
+  /**
+   * Runs backwards to the previous record one of `stops` matches and stops after it; at the
+   * start, undefined (at 0). Watchpoints follow their bytes back from here.
+   */
+  reverseContinue(stops: Stop | readonly Stop[]): Stopped | undefined {
+    const tests = this.arm(stops, 'backward');
+    const here = this.position;
+    let by: number[] = [];
+    // The current record is taken too (watchpoints follow what it did), but never stops the run.
+    const found = scanBackward(this.store, here, (record) => {
+      by = fired(tests, record);
+      return record.seq < here && by.length > 0;
+    });
     this.seek(found?.seq ?? 0);
-    return found;
+    return found && { record: found, by };
   }
 
-  /** A watchpoint on `[va, va + length)` of a space (see `watching`). */
-  watch(space: number, va: number, length: number, kind?: WatchKind): Breakpoint {
-    return watching(this.accessOf, space, va, length, kind);
+  /** A watchpoint on `[va, va + length)` of a space: the bytes behind it, wherever they go. */
+  watch(space: number, va: number, length: number, kind?: WatchKind): Watchpoint {
+    return new Watchpoint(space, va, length, kind);
   }
 
-  /** The last write to byte `va` of `space` up to here. */
+  /** The last write to byte `va` of `space` up to here, through whichever space made it. */
   lastWrite(space: number, va: number): Access | undefined {
-    return lastWrite(this.store, this.accessOf, space, va, this.position);
+    return lastWrite(this.store, this.reading(), this.place(space, va), this.position);
   }
 
   /** Where byte `va` of `space` came from, as of here: its last write, and what that copied, back. */
   why(space: number, va: number): Origin[] {
-    return provenance(this.store, this.accessOf, space, va, this.position);
+    return provenance(this.store, this.reading(), this.place(space, va), this.position);
   }
 
-  /** Every access to byte `va` of `space` in the whole run. */
-  history(space: number, va: number): Access[] {
-    return history(this.store, this.accessOf, space, va);
+  /** Every access to the byte behind `va` of `space` here, over its life in the whole run. */
+  history(space: number, va: number): Touch[] {
+    return history(this.store, this.reading(), this.place(space, va), this.position);
+  }
+
+  /** How provenance reads records: their accesses and frame effects, and the MMU's page size. */
+  private reading(): TrailReading {
+    const reader = this.memoryReader();
+    return { accessOf: this.accessOf, framesOf: this.framesOf, pageSize: reader?.pageSize ?? 1 };
+  }
+
+  private memoryReader(): MemoryReader | undefined {
+    return this.projector.getAll<MemoryReader>(MemoryReader)[0];
+  }
+
+  /** Byte `va` of `space` here, with its host physical address if a frame backs it. */
+  private place(space: number, va: number): Place {
+    const pa = this.memoryReader()?.physicalAddress(space, va);
+    return { space, va, length: 1, ...(pa === undefined ? {} : { pa }) };
+  }
+
+  private arm(stops: Stop | readonly Stop[], direction: Direction): Breakpoint[] {
+    const list: readonly Stop[] = Array.isArray(stops) ? stops : [stops as Stop];
+    const reader = this.memoryReader();
+    const locate = (space: number, va: number) => reader?.physicalAddress(space, va);
+    return list.map((stop) =>
+      stop instanceof Watchpoint ? stop.arm(this.reading(), locate, direction) : stop,
+    );
   }
 
   /** What changed between two points (the timeline comes back to where it was). */
@@ -361,4 +425,11 @@ export class Timeline {
     }
     return lo;
   }
+}
+
+/** The indexes of the tests that match: every test sees every record (watchpoints keep state). */
+function fired(tests: readonly Breakpoint[], record: LogRecord): number[] {
+  const by: number[] = [];
+  for (let i = 0; i < tests.length; i++) if (tests[i]!(record)) by.push(i);
+  return by;
 }

@@ -1,7 +1,7 @@
 import { defineCommand, returns, type ArgsOf } from '@chronovisor/core';
 import { bytes, spaceId, type FaultRaised } from '@chronovisor/mmu';
 import { z } from 'zod';
-import type { ViolationDetected } from './heap-events';
+import { pointer, type ViolationDetected } from './heap-events';
 
 /*
  * The schemas check the shape of the arguments; the limits (the largest request, the largest
@@ -11,8 +11,6 @@ import type { ViolationDetected } from './heap-events';
 
 /** A count of bytes. */
 const byteCount = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
-/** A tagged pointer (0 is NULL). */
-const pointer = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 /** A name the caller gives a pointer (a program's variable), so commands survive another policy's addresses. */
 const ref = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 const powerOfTwo = z

@@ -1,4 +1,4 @@
-import { defineEvent, type DataOf } from '@chronovisor/core';
+import { defineEvent, hexNumber, type DataOf } from '@chronovisor/core';
 import { address, spaceId } from '@chronovisor/mmu';
 import { z } from 'zod';
 import { POLICIES } from './heap-options';
@@ -6,8 +6,8 @@ import { POLICIES } from './heap-options';
 // Payload schemas describe what the heap emits, no more strictly: they also check imported logs.
 const count = z.number().int().min(0);
 const byteCount = z.number().int().min(0);
-/** A tagged pointer: an address with the tag above its bits, below 2^53. */
-const pointer = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+/** A tagged pointer: an address with the tag above its bits, below 2^53 (0 is NULL); shown in hex. */
+export const pointer = hexNumber(z.number().int().min(0).max(Number.MAX_SAFE_INTEGER));
 const seq = z.number().int().min(1);
 /** A run of free heap memory: `[address, size]`. */
 const chunk = z.tuple([address, byteCount]).readonly();
