@@ -1,13 +1,6 @@
-/**
- * The root of every error Chronovisor throws on purpose. Each subclass carries what a user needs
- * to fix the input, so a front end can print `error.message` alone and be understood.
- */
-export class ChronovisorError extends Error {
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = new.target.name;
-  }
-}
+import { ChronovisorError } from '@chronovisor/errors';
+
+export { ChronovisorError };
 
 /** A command's arguments, a manifest or a config did not match its schema. */
 export class ValidationError extends ChronovisorError {

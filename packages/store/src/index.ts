@@ -2,6 +2,7 @@ export * from './codec/byte-reader';
 export * from './codec/byte-writer';
 export * from './codec/record-codec';
 export * from './codec/batch-format';
+export * from './codec/batch-builder';
 export * from './merkle/hashes';
 export * from './merkle/merkle-tree';
 export * from './merkle/verify';

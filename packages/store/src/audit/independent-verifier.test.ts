@@ -47,10 +47,18 @@ function independentlyVerify(proof: ProofJson, trustedHead: string): boolean {
   if (proof.head.size !== Number(size) || proof.head.root !== rootHex) return false;
   const { index, first, count } = proof.batch;
   const bytes = Buffer.from(proof.batch.bytes, 'base64');
-  // The frames: exactly `count` records, the k-th with seq first + k.
+  // The names (count, then each as length and UTF-8), then the frames: exactly `count` records,
+  // the k-th with seq first + k.
   let at = 0;
   const records: Buffer[] = [];
   try {
+    let names;
+    [names, at] = varint(bytes, at);
+    for (let i = 0; i < names; i++) {
+      const [length, start] = varint(bytes, at);
+      at = start + length;
+    }
+    if (at > bytes.length) return false;
     while (at < bytes.length) {
       const [length, start] = varint(bytes, at);
       if (start + length > bytes.length) return false;

@@ -1,6 +1,7 @@
 import { ChronovisorError, type LogRecord } from '@chronovisor/core';
 import { ByteReader } from '../codec/byte-reader';
 import { batchLeaf, framesOf, seqOf } from '../codec/batch-format';
+import { namesOf } from '../codec/batch-names';
 import { decodeRecord } from '../codec/record-codec';
 import type { Hash } from '../merkle/hashes';
 import { verifyConsistency, verifyInclusion } from '../merkle/verify';
@@ -85,7 +86,10 @@ export function checkRecordProof(proof: RecordProof, trusted?: HeadCommitment): 
           `The batch holds seq ${seqOf(reader, frames, i)} where seq ${batch.first + i} belongs`,
         );
     const at = seq - batch.first;
-    record = decodeRecord(new ByteReader(batch.bytes, frames.starts[at], frames.ends[at]));
+    record = decodeRecord(
+      new ByteReader(batch.bytes, frames.starts[at], frames.ends[at]),
+      namesOf(batch.bytes),
+    );
   } catch (error) {
     return fail(`The batch's bytes do not decode: ${(error as Error).message}`);
   }

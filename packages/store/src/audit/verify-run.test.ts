@@ -3,16 +3,13 @@ import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { ByteReader } from '../codec/byte-reader';
-import { decodeRecord, recordBytes } from '../codec/record-codec';
 import {
   BATCH_RECORDS as BATCH_SIZE,
-  appendFramed,
   batchLeaf,
   framesOf,
   recordChecksum,
 } from '../codec/batch-format';
-import { ByteWriter } from '../codec/byte-writer';
+import { batchBytes } from '../codec/batch-builder';
 import { deflateRawSync } from 'node:zlib';
 import { SqliteStore } from '../sqlite/sqlite-store';
 import { formatHead } from './proofs';
@@ -112,9 +109,7 @@ describe('verifyRun', () => {
     store.close();
     // The forger writes a batch row as the store would, but cannot add a head to a signed run
     // (nor, unsigned, to the head its victim kept).
-    const forged = new ByteWriter();
-    appendFramed(forged, { ...last, seq: head + 1 });
-    const batch = forged.take();
+    const batch = batchBytes([{ ...last, seq: head + 1 }]);
     const check = Buffer.alloc(2);
     check.writeUInt16BE(recordChecksum(batch, framesOf(batch), 0));
     const db = new Database(file);
@@ -133,9 +128,9 @@ describe('verifyRun', () => {
     tamper(
       file,
       head,
-      (records) => {
-        const last = decodeRecord(new ByteReader(records.at(-1)!));
-        return [...records, Buffer.from(recordBytes({ ...last, seq: head + 1 }))];
+      (records, _at, batch) => {
+        const last = batch.decode(records.at(-1)!);
+        return [...records, batch.encode({ ...last, seq: head + 1 })];
       },
       'leaf',
     );

@@ -1,9 +1,10 @@
 import type { LogRecord } from '@chronovisor/core';
 import * as fc from 'fast-check';
-import { BATCH_BYTES, appendFramed, batchLeaf, frameBytes, framesOf, seqOf } from './batch-format';
+import { batchBytes } from './batch-builder';
+import { BATCH_BYTES, batchLeaf, framesOf, seqOf } from './batch-format';
+import { namesOf } from './batch-names';
 import { ByteReader } from './byte-reader';
-import { ByteWriter } from './byte-writer';
-import { recordBytes } from './record-codec';
+import { decodeRecord } from './record-codec';
 
 const command: LogRecord = {
   seq: 7,
@@ -26,19 +27,37 @@ const event: LogRecord = {
 };
 
 describe('the batch format', () => {
-  it('frames records by their length, and hashes the batch with its first seq and count (golden)', () => {
-    const out = new ByteWriter();
-    appendFramed(out, command);
-    appendFramed(out, event);
-    const batch = out.take();
+  it('names actors, types and keys once, frames records by their length, and hashes it all (golden)', () => {
+    const batch = batchBytes([command, event]);
     expect(Buffer.from(batch).toString('hex')).toBe(
-      // 43 bytes: command, seq 7, tick 3, "user", cause 0, "mmu.read", {length: 8, space: 1, va: 4096}
-      '2b010703047573657200086d6d752e726561640903066c656e67746803080573706163650301027661038020' +
-        // 38 bytes: event, seq 8, tick 3, "user", cause 7, "mmu.memory.read", v 1, {hit: false, pa: 0}
-        '260308030475736572070f6d6d752e6d656d6f72792e7265616401090203686974010270610300',
+      // 8 names, in order of first use: "user", "mmu.read", "length", "space", "va",
+      // "mmu.memory.read", "hit", "pa"
+      '08' +
+        '0475736572' +
+        '086d6d752e72656164' +
+        '066c656e677468' +
+        '057370616365' +
+        '027661' +
+        '0f6d6d752e6d656d6f72792e72656164' +
+        '03686974' +
+        '027061' +
+        // 18 bytes: command, seq 7, tick 3, actor 0, cause 0, type 1, {2: 8, 3: 1, 4: 4096}
+        '12' +
+        '010703000001' +
+        '0903' +
+        '020308' +
+        '030301' +
+        '04038020' +
+        // 14 bytes: event, seq 8, tick 3, actor 0, cause 7, type 5, v 1, {6: false, 7: 0}
+        '0e' +
+        '030803000705' +
+        '01' +
+        '0902' +
+        '0601' +
+        '070300',
     );
     expect(batchLeaf(7, 2, batch).toString('hex')).toBe(
-      'c9f1441beb5cf4358b12cebba4855d5f0980763f069fd63a76e94b60f746f827',
+      '34265e608bf22b5ef0cf6a58abb761b59b474d348e8a8f65d1690da1dc603627',
     );
   });
 
@@ -55,17 +74,20 @@ describe('the batch format', () => {
             seq: i + 1,
             data: { pad: new Uint8Array(size).fill(i) },
           }));
-          const out = new ByteWriter(16);
-          for (const record of records) appendFramed(out, record);
-          const batch = out.take();
+          const batch = batchBytes(records);
           const frames = framesOf(batch);
+          const names = namesOf(batch);
           const each = Array.from({ length: frames.count }, (_, k) => k);
-          // Compared as hex: jest compares large byte arrays slowly.
-          expect(
-            each.map((k) => Buffer.from(frameBytes(batch, frames, k)).toString('hex')),
-          ).toEqual(records.map((r) => Buffer.from(recordBytes(r)).toString('hex')));
           const reader = new ByteReader(batch);
           expect(each.map((k) => seqOf(reader, frames, k))).toEqual(records.map((r) => r.seq));
+          const back = each.map((k) =>
+            decodeRecord(reader.moveTo(frames.starts[k]!, frames.ends[k]!), names),
+          );
+          expect(reader.done).toBe(true);
+          // Compared as hex: jest compares large byte arrays slowly.
+          const hex = (r: LogRecord) =>
+            Buffer.from((r as { data: { pad: Uint8Array } }).data.pad).toString('hex');
+          expect(back.map(hex)).toEqual(records.map(hex));
         },
       ),
       { numRuns: 60 },
@@ -73,10 +95,15 @@ describe('the batch format', () => {
   });
 
   it('refuses a frame that runs past the batch, naming where', () => {
-    const out = new ByteWriter();
-    appendFramed(out, command);
-    const cut = out.take().subarray(0, 20);
-    expect(() => framesOf(cut)).toThrow('more bytes needed, the data ends at byte 1');
+    const whole = batchBytes([command]);
+    const cut = whole.subarray(0, whole.length - 4);
+    expect(() => framesOf(cut)).toThrow(
+      `more bytes needed, the data ends at byte ${cut.length - 14}`,
+    );
+    // Cut inside the names: the second name's 8 bytes start at byte 7.
+    expect(() => framesOf(whole.subarray(0, 12))).toThrow(
+      '8 more bytes needed, the data ends at byte 7',
+    );
     expect(BATCH_BYTES).toBe(1 << 20);
   });
 });

@@ -1,21 +1,22 @@
 import { createHash } from 'node:crypto';
 import { inflateRawSync } from 'node:zlib';
+import { skipNames } from './batch-names';
 import { ByteReader } from './byte-reader';
-import type { ByteWriter } from './byte-writer';
-import { encodeRecord } from './record-codec';
-import type { LogRecord } from '@chronovisor/core';
 import type { Hash } from '../merkle/hashes';
 
 /*
- * A batch: the unit the audit hashes and the file stores. Its bytes are its records' canonical
- * encodings, each framed by its length:
+ * A batch: the unit the audit hashes and the file stores. Its bytes are the names its records use,
+ * then its records' canonical encodings, each framed by its length:
  *
- *   batch  = (length:varint record)*        record = the canonical bytes of one record
+ *   batch  = names (length:varint record)*  record = the canonical bytes of one record
+ *   names  = count:varint string*           (see batch-names)
  *   leaf   = SHA-256(0x00 ‖ first seq:u64 big-endian ‖ count:u32 big-endian ‖ batch)
  *
  * The leaf is the batch's leaf in the run's RFC 6962 tree, a function of the records alone (never
  * of the compression the file applies to them), so an exported and re-imported run has the same
- * root. The framing lets a reader find one record without decoding those before it.
+ * root. The framing lets a reader find one record without decoding those before it. Batches are
+ * written by BatchBuilder (batch-builder); this module reads them, and loads nothing of the kernel:
+ * the sealing thread uses it.
  */
 
 /** The most records in one batch. */
@@ -32,25 +33,6 @@ export function inflateBatch(stored: Uint8Array): Buffer {
 }
 const INFLATE_CHUNK = 1 << 17;
 
-/** Appends one record, framed by its length, to a batch being written. */
-export function appendFramed(out: ByteWriter, record: LogRecord): void {
-  // One byte kept for the length: a record under 128 bytes, the usual one, is written in place.
-  const at = out.length;
-  out.byte(0);
-  encodeRecord(out, record);
-  const length = out.length - at - 1;
-  if (length < 0x80) {
-    out.bytes[at] = length;
-    return;
-  }
-  let extra = 0;
-  for (let n = length; n >= 0x80; n = Math.floor(n / 0x80)) extra++;
-  for (let i = 0; i < extra; i++) out.byte(0); // room for the longer length
-  out.bytes.copyWithin(at + 1 + extra, at + 1, at + 1 + length);
-  for (let i = 0, n = length; i <= extra; i++, n = Math.floor(n / 0x80))
-    out.bytes[at + i] = (n % 0x80) | (i < extra ? 0x80 : 0);
-}
-
 /** The batch's leaf hash in the run's Merkle tree. */
 export function batchLeaf(first: number, count: number, batch: Uint8Array): Hash {
   const header = Buffer.alloc(13);
@@ -60,19 +42,26 @@ export function batchLeaf(first: number, count: number, batch: Uint8Array): Hash
   return createHash('sha256').update(header).update(batch).digest();
 }
 
-/** Where each record of a batch lies: record i is `[starts[i], ends[i])` (its canonical bytes). */
+/**
+ * Where each record of a batch lies: record i is `[starts[i], ends[i])` (its canonical bytes);
+ * the batch's names are its first `namesEnd` bytes.
+ */
 export interface Frames {
   readonly count: number;
   readonly starts: Uint32Array;
   readonly ends: Uint32Array;
+  readonly nameCount: number;
+  readonly namesEnd: number;
 }
 
 /**
- * The records' places in a batch, checking only the framing: they fill it exactly. A frame that
- * does not fit is a {@link DecodeError} naming its offset.
+ * The records' places in a batch, checking only the framing: names, then records filling it
+ * exactly. A frame that does not fit is a {@link DecodeError} naming its offset.
  */
 export function framesOf(batch: Uint8Array): Frames {
   const reader = new ByteReader(batch);
+  const nameCount = skipNames(reader);
+  const namesEnd = reader.offset;
   let starts = new Uint32Array(1024);
   let ends = new Uint32Array(1024);
   let count = 0;
@@ -87,7 +76,7 @@ export function framesOf(batch: Uint8Array): Frames {
     starts[count] = start;
     ends[count++] = reader.offset;
   }
-  return { count, starts, ends };
+  return { count, starts, ends, nameCount, namesEnd };
 }
 
 function grow(array: Uint32Array<ArrayBuffer>): Uint32Array<ArrayBuffer> {
@@ -108,12 +97,13 @@ export function seqOf(batch: ByteReader, frames: Frames, i: number): number {
 
 /**
  * A record's checksum, kept beside its batch to name an altered record: 32-bit FNV-1a of its
- * canonical bytes, folded to 16 bits (high half XOR low half). A check for naming, not for
- * security: the batch's leaf is that.
+ * canonical bytes (the first record's, from the batch's start: its names too), folded to 16 bits
+ * (high half XOR low half). A check for naming, not for security: the batch's leaf is that.
  */
 export function recordChecksum(batch: Uint8Array, frames: Frames, i: number): number {
   let h = 0x811c9dc5;
   const end = frames.ends[i]!;
-  for (let at = frames.starts[i]!; at < end; at++) h = Math.imul(h ^ batch[at]!, 0x01000193);
+  for (let at = i === 0 ? 0 : frames.starts[i]!; at < end; at++)
+    h = Math.imul(h ^ batch[at]!, 0x01000193);
   return ((h >>> 16) ^ h) & 0xffff;
 }

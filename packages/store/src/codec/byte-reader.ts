@@ -1,4 +1,5 @@
-import { ChronovisorError } from '@chronovisor/core';
+// From its own package, not the kernel's: the sealing thread reads batches without loading it.
+import { ChronovisorError } from '@chronovisor/errors';
 
 /** Bytes that do not decode: cut short, or not what the format allows at that point. */
 export class DecodeError extends ChronovisorError {

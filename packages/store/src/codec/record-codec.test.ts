@@ -1,11 +1,20 @@
 import type { LogRecord } from '@chronovisor/core';
 import fc from 'fast-check';
+import { batchBytes } from './batch-builder';
+import { framesOf } from './batch-format';
+import { NameTable, namesOf } from './batch-names';
 import { ByteReader } from './byte-reader';
 import { ByteWriter } from './byte-writer';
-import { decodeRecord, encodeRecord, recordBytes, skipRecord } from './record-codec';
+import { decodeRecord, encodeRecord, skipRecord } from './record-codec';
 
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
-const decode = (bytes: Uint8Array) => decodeRecord(new ByteReader(bytes));
+/** A record's canonical bytes, as the one record of a batch (with the names it uses). */
+const recordBytes = (record: LogRecord) => batchBytes([record]);
+/** The record a one-record batch holds. */
+const decode = (batch: Uint8Array) => {
+  const frames = framesOf(batch);
+  return decodeRecord(new ByteReader(batch, frames.starts[0], frames.ends[0]), namesOf(batch));
+};
 
 describe('the canonical record encoding', () => {
   it('is pinned byte for byte (a golden test: changing it changes every audit hash)', () => {
@@ -27,25 +36,36 @@ describe('the canonical record encoding', () => {
       },
     };
     expect(hex(recordBytes(event))).toBe(
-      // kind 3, seq 300 (ac 02), tick 2, "vm:1", cause 299 (ab 02), "mmu.memory.written", v 1,
-      // then the object with its six keys in sorted order.
-      '03ac0202' +
+      // The batch's 8 names: "vm:1", "mmu.memory.written", then the keys in sorted order.
+      '08' +
         '04766d3a31' +
-        'ab02' +
         '126d6d752e6d656d6f72792e7772697474656e' +
+        '0464617461' +
+        '0564656c7461' +
+        '03686974' +
+        '046e6f7465' +
+        '05726174696f' +
+        '027661' +
+        // 40 bytes: kind 3, seq 300 (ac 02), tick 2, actor 0, cause 299 (ab 02), type 1, v 1,
+        // then the object with its six keys (names 2 to 7) in sorted order.
+        '28' +
+        '03ac0202' +
+        '00' +
+        'ab02' +
+        '01' +
         '01' +
         '0906' +
-        '0464617461' +
-        '0702dead' +
-        '0564656c7461' +
-        '0405' +
-        '03686974' +
         '02' +
-        '046e6f7465' +
+        '0702dead' +
+        '03' +
+        '0405' +
+        '04' +
+        '02' +
+        '05' +
         '0602c3a9' +
-        '05726174696f' +
+        '06' +
         '05000000000000e03f' +
-        '027661' +
+        '07' +
         '038020', // va: 4096 = 32 × 128
     );
     const rejected: LogRecord = {
@@ -59,7 +79,7 @@ describe('the canonical record encoding', () => {
       rejection: { error: 'E', message: 'no' },
     };
     expect(hex(recordBytes(rejected))).toBe(
-      '0201010175000361' + '2e62' + '08020001' + '0145' + '026e6f',
+      '02' + '0175' + '03612e62' + '0f' + '020101000001' + '08020001' + '0145' + '026e6f',
     );
   });
 
@@ -158,19 +178,24 @@ describe('the canonical record encoding', () => {
     );
     fc.assert(
       fc.property(fc.array(record, { minLength: 1, maxLength: 5 }), (records) => {
+        const table = new NameTable();
         const out = new ByteWriter(16); // small, so growing is exercised too
-        for (const r of records) encodeRecord(out, r);
+        for (const r of records) encodeRecord(out, r, table);
         const bytes = out.take();
+        const names = new ByteWriter();
+        table.write(names);
         const input = new ByteReader(bytes);
-        const back = records.map(() => decodeRecord(input));
+        const back = records.map(() => decodeRecord(input, namesOf(names.take())));
         expect(input.done).toBe(true);
         // Skipping walks the same bytes to the same ends.
         const skipping = new ByteReader(bytes);
-        expect(records.map(() => skipRecord(skipping))).toEqual(records.map((r) => r.seq));
+        expect(records.map(() => skipRecord(skipping, table.size))).toEqual(
+          records.map((r) => r.seq),
+        );
         expect(skipping.done).toBe(true);
         expect(back).toEqual(records);
         // Canonical: encoding what was decoded gives the same bytes.
-        back.forEach((r, i) => expect(hex(recordBytes(r))).toBe(hex(recordBytes(records[i]!))));
+        expect(hex(batchBytes(back))).toBe(hex(batchBytes(records)));
       }),
       { numRuns: 500 },
     );
@@ -206,13 +231,41 @@ describe('the canonical record encoding', () => {
     expect(() => decode(bytes.subarray(0, bytes.length - 2))).toThrow(
       /more bytes needed, the data ends at byte \d+/,
     );
-    expect(() => decode(Uint8Array.of(9))).toThrow('Not a record: kind byte 9 at byte 0');
-    const badTag = Uint8Array.from(bytes);
-    badTag[bytes.indexOf(0x09)] = 0x2a; // the object's tag
-    expect(() => decode(badTag)).toThrow(/Unknown value tag 42 at byte \d+/);
-    expect(() => decode(Uint8Array.of(1, 1, 0, 0, 0, 0, 8, 0xff, 0xff, 0xff, 0x0f))).toThrow(
-      /An array of \d+ items cannot fit the data left/,
+    const start = framesOf(bytes).starts[0]!;
+    const edited = (at: number, byte: number) => {
+      const copy = Uint8Array.from(bytes);
+      copy[at] = byte;
+      return copy;
+    };
+    expect(() => decode(edited(start, 9))).toThrow(`Not a record: kind byte 9 at byte ${start}`);
+    // kind, seq, tick, actor, cause, type: six bytes, then the object's tag.
+    expect(() => decode(edited(start + 6, 0x2a))).toThrow(
+      `Unknown value tag 42 at byte ${start + 6}`,
     );
+    expect(() => decode(edited(start + 3, 7))).toThrow(
+      `Name 7 is not one of the batch's 3 at byte ${start + 3}`,
+    );
+    // Names "a" and "b"; a command whose args claim an array of 2^28 - 1 items.
+    const huge = Uint8Array.of(
+      2,
+      1,
+      0x61,
+      1,
+      0x62,
+      11,
+      1,
+      1,
+      0,
+      0,
+      0,
+      1,
+      8,
+      0xff,
+      0xff,
+      0xff,
+      0x7f,
+    );
+    expect(() => decode(huge)).toThrow(/An array of \d+ items cannot fit the data left/);
   });
 });
 
@@ -277,11 +330,15 @@ describe('payloads encoded through their type’s learned shape', () => {
       fc.property(payloads, (list) => {
         for (const args of list) {
           const record = { seq: 1, tick: 1, actor: 'a', cause: 0, kind: 'command' as const, args };
-          // A type seen before (its shape learned from the payload before), and one never seen;
-          // the 15 bytes of header before the payload differ only by the type's name.
+          // A type seen before (its shape learned from the payload before), and one never seen:
+          // named second in either batch (after the actor), so only the names differ.
           const shaped = recordBytes({ ...record, type: 'tst.aaaa' });
           const generic = recordBytes({ ...record, type: `u${String(fresh++).padStart(7, '0')}` });
-          expect(Buffer.from(shaped).subarray(15)).toEqual(Buffer.from(generic).subarray(15));
+          const names = (batch: Uint8Array) => namesOf(batch).list.slice(2);
+          const frames = (batch: Uint8Array) =>
+            Buffer.from(batch.subarray(framesOf(batch).namesEnd)).toString('hex');
+          expect(names(shaped)).toEqual(names(generic));
+          expect(frames(shaped)).toBe(frames(generic));
         }
       }),
       { numRuns: 500 },

@@ -4,21 +4,23 @@ import {
   type EventRecord,
   type LogRecord,
 } from '@chronovisor/core';
+import { BatchNames, NameTable } from './batch-names';
 import { ByteReader, DecodeError } from './byte-reader';
 import { ByteWriter } from './byte-writer';
 
 /*
- * The canonical bytes of a record: what its Merkle leaf hashes, and what a third party recomputes
- * from the record alone to check an inclusion proof. Self-contained (no reference to other
- * records), one spelling per value (object keys sorted, -0 written as 0), little-endian,
- * integers as LEB128 varints.
+ * The canonical bytes of a record: what its batch's Merkle leaf hashes, and what a third party
+ * recomputes from the records alone to check an inclusion proof. One spelling per value (object
+ * keys sorted, -0 written as 0), little-endian, integers as LEB128 varints. Actors, types and
+ * object keys are names: numbers into the names section of the record's batch (see batch-names).
  *
- *   record  = kind:byte seq:varint tick:varint actor:string cause:varint type:string rest
+ *   record  = kind:byte seq:varint tick:varint actor:name cause:varint type:name rest
  *   command : kind 1 (accepted) | 2 (rejected); rest = args:value [error:string message:string]
  *   event   : kind 3;                            rest = v:varint data:value
  *   value   = 0 null | 1 false | 2 true | 3 uint:varint | 4 negative:varint(-n) | 5 float64
- *           | 6 string | 7 bytes:varint+raw | 8 array:varint+values | 9 object:varint+(string value)*
+ *           | 6 string | 7 bytes:varint+raw | 8 array:varint+values | 9 object:varint+(name value)*
  *   string  = utf8-length:varint utf8
+ *   name    = varint, the name's number in the batch
  */
 
 const Kind = { Command: 1, Rejected: 2, Event: 3 } as const;
@@ -39,13 +41,19 @@ const Tag = {
   Object: 9,
 } as const;
 
-/** Appends the canonical bytes of `record` to `out`. */
-export function encodeRecord(out: ByteWriter, record: LogRecord): void {
+/** The names of the batch being encoded: set for the length of one `encodeRecord`. */
+let names: NameTable = new NameTable();
+
+/** Appends the canonical bytes of `record` to `out`, naming through `table` (its batch's names). */
+export function encodeRecord(out: ByteWriter, record: LogRecord, table: NameTable): void {
   const start = out.length;
+  const before = table.size;
+  names = table;
   try {
     encode(out, record);
   } catch (error) {
     out.length = start;
+    table.truncate(before); // a record not written names nothing
     if (!(error instanceof NotPlainData)) throw error;
     // Found cheaply, named expensively: the slow encoder knows the path of what is wrong.
     canonicalJson(record.kind === 'event' ? { data: record.data } : { args: record.args });
@@ -74,19 +82,16 @@ function encode(out: ByteWriter, record: LogRecord): void {
   }
 }
 
-/** The canonical bytes of one record. */
-export function recordBytes(record: LogRecord): Uint8Array {
-  const out = new ByteWriter(256);
-  encodeRecord(out, record);
-  return out.take();
-}
-
 function header(out: ByteWriter, record: LogRecord, type: RecordType): void {
   out.varint(record.seq);
   out.varint(record.tick);
-  out.string(record.actor);
+  out.varint(names.id(record.actor));
   out.varint(record.cause);
-  out.raw(type.name);
+  if (type.generation !== names.generation) {
+    type.generation = names.generation;
+    type.id = names.id(type.name);
+  }
+  out.varint(type.id);
 }
 
 function value(out: ByteWriter, v: unknown): void {
@@ -144,9 +149,12 @@ interface Shape {
   readonly encode: (out: ByteWriter, v: Record<string, unknown>) => void;
 }
 
-/** What the codec learns of a record type: its name's bytes, its payloads' shape and reader. */
+/** What the codec learns of a record type: its name, its number in the batch, its payloads' shape and reader. */
 interface RecordType {
-  readonly name: Uint8Array;
+  readonly name: string;
+  /** Its number in the names of the batch of `generation`. */
+  id: number;
+  generation: number;
   shape?: Shape;
   reader?: ShapeReader;
 }
@@ -154,17 +162,10 @@ const types = new Map<string, RecordType>();
 /** The types learned at most: past it (a log of generated type names), nothing more is kept. */
 const MAX_TYPES = 4096;
 
-/** A string's canonical encoding (its UTF-8 length, then its bytes). */
-function stringBytes(text: string): Uint8Array {
-  const out = new ByteWriter(64);
-  out.string(text);
-  return out.take();
-}
-
 function typeOf(name: string): RecordType {
   let type = types.get(name);
   if (type === undefined) {
-    type = { name: stringBytes(name) };
+    type = { name, id: 0, generation: 0 };
     if (types.size < MAX_TYPES) types.set(name, type);
   }
   return type;
@@ -197,21 +198,25 @@ function fits(shape: Shape, v: Record<string, unknown>): boolean {
 }
 
 /**
- * An encoder for objects with these keys, generated as straight-line code: the keys' bytes as
- * constants in sorted order, and small unsigned integers (most values) written inline; anything
- * else through `value`. Byte for byte what `object` writes.
+ * An encoder for objects with these keys, generated as straight-line code: the keys in sorted
+ * order, each named once a batch (its number kept until the batch's names start again), and
+ * small unsigned integers (most values) written inline; anything else through `value`. Byte for
+ * byte what `object` writes: a key is named only when written, as `object` names it.
  */
 function compileShape(keys: readonly string[]): Shape['encode'] {
   const sorted = [...keys].sort();
-  let room = 2;
-  const fields = sorted.map((key) => {
-    const bytes = stringBytes(key);
-    room += bytes.length + 10; // the key, a tag and a varint of up to 9 bytes
+  const ids = new Int32Array(sorted.length);
+  let generation = 0;
+  const room = 2 + 14 * sorted.length; // per key: a name of up to 4 bytes, a tag, a 9-byte varint
+  const fields = sorted.map((key, i) => {
     const name = JSON.stringify(key);
     return [
       `x = v[${name}];`,
       'if (x !== undefined) {',
-      ...[...bytes].map((byte) => `b[at++] = ${byte};`),
+      `  k = ids[${i}];`,
+      `  if (k < 0) k = ids[${i}] = names.id(${name});`,
+      '  while (k >= 0x80) { b[at++] = (k & 0x7f) | 0x80; k >>>= 7; }',
+      '  b[at++] = k;',
       // A non-negative integer below 2^31 (or -0, which is written as 0): inline.
       `  if (typeof x === 'number' && (x | 0) === x && x >= 0) {`,
       `    b[at++] = ${Tag.Uint};`,
@@ -230,6 +235,7 @@ function compileShape(keys: readonly string[]): Shape['encode'] {
     'let b = out.bytes;',
     'let at = out.length;',
     'let x;',
+    'let k;',
     `b[at++] = ${Tag.Object};`,
     'b[at++] = count;',
     ...fields,
@@ -237,13 +243,21 @@ function compileShape(keys: readonly string[]): Shape['encode'] {
   ].join('\n');
   // Generated from the keys alone, each quoted with JSON.stringify.
   // eslint-disable-next-line @typescript-eslint/no-implied-eval
-  const encode = new Function('value', 'room', 'out', 'v', source) as (
+  const encode = new Function('value', 'room', 'ids', 'names', 'out', 'v', source) as (
     write: typeof value,
     room: number,
+    ids: Int32Array,
+    table: NameTable,
     out: ByteWriter,
     v: Record<string, unknown>,
   ) => void;
-  return (out, v) => encode(value, room, out, v);
+  return (out, v) => {
+    if (generation !== names.generation) {
+      generation = names.generation;
+      ids.fill(-1);
+    }
+    encode(value, room, ids, names, out, v);
+  };
 }
 
 function object(out: ByteWriter, v: Record<string, unknown>): void {
@@ -252,6 +266,7 @@ function object(out: ByteWriter, v: Record<string, unknown>): void {
   // Fast path, no key array: most objects hold under 128 keys already in order, so the count
   // fits the byte kept for it and the keys go out as they come; otherwise, start again sorted.
   const start = out.length;
+  const named = names.size;
   out.byte(Tag.Object);
   const countAt = out.length;
   out.byte(0);
@@ -262,10 +277,11 @@ function object(out: ByteWriter, v: Record<string, unknown>): void {
     if (item === undefined) continue;
     if ((count > 0 && key <= previous) || count === 0x7f) {
       out.length = start;
+      names.truncate(named); // names come in the order they are written, sorted
       sortedObject(out, v);
       return;
     }
-    out.string(key);
+    out.varint(names.id(key));
     value(out, item);
     previous = key;
     count++;
@@ -291,7 +307,7 @@ function sortedObject(out: ByteWriter, v: Record<string, unknown>): void {
   out.varint(count);
   for (let i = 0; i < count; i++) {
     const key = keys[i]!;
-    out.string(key);
+    out.varint(names.id(key));
     value(out, v[key]);
   }
 }
@@ -310,14 +326,24 @@ export function atEvent(input: ByteReader): boolean {
   return input.bytes[input.offset] === Kind.Event;
 }
 
-/** Reads one record's canonical bytes; the reader ends after them. */
-export function decodeRecord(input: ByteReader): LogRecord {
+/** A name: its number, read as the name it stands for in `batch`. */
+function readName(input: ByteReader, batch: BatchNames): string {
+  const at = input.offset;
+  return batch.name(input.varint(), at);
+}
+
+/** The names of the batch being decoded: set for the length of one `decodeRecord`. */
+let reading = new BatchNames([]);
+
+/** Reads one record's canonical bytes (names are its batch's); the reader ends after them. */
+export function decodeRecord(input: ByteReader, batch: BatchNames): LogRecord {
+  reading = batch;
   const kind = readKind(input);
   const seq = input.varint();
   const tick = input.varint();
-  const actor = input.string();
+  const actor = readName(input, batch);
   const cause = input.varint();
-  const type = input.string();
+  const type = readName(input, batch);
   if (kind === Kind.Event) {
     const v = input.varint();
     const event: EventRecord = {
@@ -381,7 +407,10 @@ function readPayload(input: ByteReader, type: RecordType): unknown {
 const isPlainObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && Object.getPrototypeOf(v) === Object.prototype;
 
-/** Generated code reading an object with exactly these (sorted) keys, in canonical order. */
+/**
+ * Generated code reading an object with exactly these (sorted) keys, in canonical order: each key's
+ * number in the batch being read is looked up once a batch, then compared as a byte.
+ */
 function compileReader(keys: readonly string[]): ShapeReader {
   const lines = [
     'const b = input.bytes;',
@@ -391,11 +420,10 @@ function compileReader(keys: readonly string[]): ShapeReader {
     'at += 2;',
     'let x;',
   ];
-  keys.forEach((key, i) => {
-    const bytes = [...stringBytes(key)];
+  keys.forEach((_key, i) => {
     lines.push(
-      `if (at + ${bytes.length + 2} > end${bytes.map((byte, k) => ` || b[at + ${k}] !== ${byte}`).join('')}) return NO;`,
-      `at += ${bytes.length};`,
+      `if (at + 3 > end || b[at] !== ids[${i}]) return NO;`,
+      'at += 1;',
       // A small unsigned integer inline; any other value the generic way.
       `if (b[at] === ${Tag.Uint} && b[at + 1] < 0x80) { x${i} = b[at + 1]; at += 2; }`,
       `else { input.offset = at; x${i} = read(input, 1); at = input.offset; }`,
@@ -409,12 +437,24 @@ function compileReader(keys: readonly string[]): ShapeReader {
   const source = (declared ? `let ${declared};\n` : '') + lines.join('\n');
   // Generated from the keys alone, each quoted with JSON.stringify.
   // eslint-disable-next-line @typescript-eslint/no-implied-eval
-  const reader = new Function('NO', 'input', 'read', source) as (
+  const reader = new Function('NO', 'ids', 'input', 'read', source) as (
     no: symbol,
+    ids: Int32Array,
     input: ByteReader,
     read: typeof readValue,
   ) => unknown;
-  return (input, read) => reader(NOT_THIS_SHAPE, input, read);
+  const ids = new Int32Array(keys.length);
+  let generation = 0;
+  let usable = false;
+  return (input, read) => {
+    if (generation !== reading.generation) {
+      generation = reading.generation;
+      // Numbers of a byte only (a batch names far fewer than 128 things, nearly always).
+      keys.forEach((key, i) => (ids[i] = reading.idOf(key)));
+      usable = ids.every((id) => id >= 0 && id < 0x80);
+    }
+    return usable ? reader(NOT_THIS_SHAPE, ids, input, read) : NOT_THIS_SHAPE;
+  };
 }
 
 function readValue(input: ByteReader, depth: number): unknown {
@@ -453,7 +493,7 @@ function readValue(input: ByteReader, depth: number): unknown {
         throw new DecodeError(at, `An object of ${n} fields cannot fit the data left`);
       const out: Record<string, unknown> = {};
       for (let i = 0; i < n; i++) {
-        const key = input.string();
+        const key = readName(input, reading);
         const item = readValue(input, depth + 1);
         // A key named __proto__ must stay a key, not replace the object's prototype.
         if (key === '__proto__')
@@ -474,17 +514,18 @@ function readValue(input: ByteReader, depth: number): unknown {
 
 /**
  * Moves past one record's canonical bytes, checking their structure as `decodeRecord` would but
- * building nothing, and returns its seq: what verification needs, several times faster.
+ * building nothing (names are checked to be among the batch's `nameCount`), and returns its seq:
+ * what verification needs, several times faster.
  */
-export function skipRecord(input: ByteReader): number {
+export function skipRecord(input: ByteReader, nameCount: number): number {
   const kind = readKind(input);
   const seq = input.varint();
   input.varint(); // tick
-  input.skip(input.varint()); // actor
+  skipName(input, nameCount); // actor
   input.varint(); // cause
-  input.skip(input.varint()); // type
+  skipName(input, nameCount); // type
   if (kind === Kind.Event) input.varint(); // v
-  skipValue(input, 0);
+  skipValue(input, 0, nameCount);
   if (kind === Kind.Rejected) {
     input.skip(input.varint());
     input.skip(input.varint());
@@ -492,7 +533,14 @@ export function skipRecord(input: ByteReader): number {
   return seq;
 }
 
-function skipValue(input: ByteReader, depth: number): void {
+function skipName(input: ByteReader, nameCount: number): void {
+  const at = input.offset;
+  const id = input.varint();
+  if (id >= nameCount)
+    throw new DecodeError(at, `Name ${id} is not one of the batch's ${nameCount}`);
+}
+
+function skipValue(input: ByteReader, depth: number, nameCount: number): void {
   if (depth > MAX_DEPTH)
     throw new DecodeError(input.offset, `Values nested deeper than ${MAX_DEPTH}`);
   const at = input.offset;
@@ -515,30 +563,18 @@ function skipValue(input: ByteReader, depth: number): void {
       return;
     case Tag.Array: {
       const n = input.varint();
-      for (let i = 0; i < n; i++) skipValue(input, depth + 1);
+      for (let i = 0; i < n; i++) skipValue(input, depth + 1, nameCount);
       return;
     }
     case Tag.Object: {
       const n = input.varint();
       for (let i = 0; i < n; i++) {
-        input.skip(input.varint());
-        skipValue(input, depth + 1);
+        skipName(input, nameCount);
+        skipValue(input, depth + 1, nameCount);
       }
       return;
     }
     default:
       throw new DecodeError(at, `Unknown value tag ${tag}`);
-  }
-}
-
-/** Each record in concatenated canonical bytes, with its own bytes (a view, not a copy). */
-export function* canonicalRecords(
-  bytes: Uint8Array,
-): Generator<{ record: LogRecord; bytes: Uint8Array }> {
-  const input = new ByteReader(bytes);
-  while (!input.done) {
-    const start = input.offset;
-    const record = decodeRecord(input);
-    yield { record, bytes: bytes.subarray(start, input.offset) };
   }
 }

@@ -53,7 +53,7 @@ describe('NDJSON export and import', () => {
     exportNdjson(original, {}, file);
     const lines = readFileSync(file, 'utf8').split('\n');
     const old = [
-      lines[0]!.replace('"format":3', '"format":2'),
+      lines[0]!.replace('"format":4', '"format":2'),
       ...lines.slice(1).filter((l) => !l.startsWith('{"seal"') && !l.startsWith('{"head"')),
     ];
     writeFileSync(file, old.join('\n'));
@@ -68,6 +68,58 @@ describe('NDJSON export and import', () => {
     ]);
     b.close();
     original.close();
+  });
+
+  it('reads an export made by run format 8 (NDJSON 3): checked against the audit it carries, then batched anew', () => {
+    // Exported by the version before batch names: 1,449 records in three batches, a head on each.
+    const fixture = path.join(__dirname, '..', '..', 'fixtures', 'format8-run.ndjson');
+    const { records, store, notes } = importNdjson(fixture, (header) =>
+      SqliteStore.create(path.join(dir, 'b.db'), header),
+    );
+    (store as SqliteStore).close();
+    expect(records).toBe(1449);
+    expect(notes).toEqual([expect.stringContaining('batched anew, so its tree head is new')]);
+    const b = SqliteStore.open(path.join(dir, 'b.db'), { readonly: true });
+    expect(b.batchEnds()).toEqual([1024, 1369, 1449]);
+    // The same records, recorded again today, give the same new run.
+    const again = SqliteStore.create(path.join(dir, 'c.db'));
+    again.append([...b.read(1, 1024)]);
+    again.flush();
+    again.append([...b.read(1025, 1369)]);
+    again.flush();
+    again.append([...b.read(1370)]);
+    again.close();
+    const c = SqliteStore.open(path.join(dir, 'c.db'), { readonly: true });
+    expect(c.treeRoot()).toEqual(b.treeRoot());
+    c.close();
+    b.close();
+    expect(verifyRun(path.join(dir, 'b.db')).ok).toBe(true);
+
+    // An altered record, or an altered head, of such an export is refused by name.
+    const lines = readFileSync(fixture, 'utf8').split('\n');
+    const at = lines.findIndex((l) => l.startsWith('{"seq":1300,'));
+    const altered = [...lines];
+    altered[at] = altered[at]!.replace('"tick":', '"tick":1');
+    writeFileSync(path.join(dir, 'altered.ndjson'), altered.join('\n'));
+    expect(() =>
+      importNdjson(path.join(dir, 'altered.ndjson'), () =>
+        SqliteStore.create(path.join(dir, 'd.db')),
+      ),
+    ).toThrow(
+      `altered.ndjson:${altered.findIndex((l) => l.startsWith('{"seal":1369')) + 1}: record 1300 does not match the checksum the export carries for it`,
+    );
+    const head = lines.findIndex((l) => l.startsWith('{"head"'));
+    const forgedHead = [...lines];
+    forgedHead[head] = forgedHead[head]!.replace(
+      /"root":"(.)/,
+      (_m, c: string) => `"root":"${c === '0' ? '1' : '0'}`,
+    );
+    writeFileSync(path.join(dir, 'head.ndjson'), forgedHead.join('\n'));
+    expect(() =>
+      importNdjson(path.join(dir, 'head.ndjson'), () => SqliteStore.create(path.join(dir, 'e.db'))),
+    ).toThrow(
+      `head.ndjson:${head + 1}: the records up to 1024 do not give the head the export carries`,
+    );
   });
 
   it('keeps a signed run signed: the copy verifies with the signer’s key', () => {
@@ -186,7 +238,7 @@ describe('NDJSON export and import', () => {
     // Format 1 recorded calls as command records: refused, saying what to do.
     writeFileSync(file, `{"chronovisor":"run","format":1,"manifest":{}}\n`);
     expect(() => importNdjson(file, () => new MemoryStore())).toThrow(
-      `${file}:1: format 1 is not one this version reads (2, 3): format 1 recorded calls as command records`,
+      `${file}:1: format 1 is not one this version reads (2, 3, 4): format 1 recorded calls as command records`,
     );
   });
 });

@@ -1,15 +1,18 @@
 import { ChronovisorError, type LogRecord, type StateDigest, type Store } from '@chronovisor/core';
 import type { TreeHead } from '../audit/tree-head';
 import { CHECKSUM_BYTES } from '../sqlite/batch-seal';
-import { closeSync, openSync, readSync, writeSync } from 'node:fs';
+import { Format8Audit } from './format8-audit';
+import { closeSync, fstatSync, openSync, readSync, writeSync } from 'node:fs';
 
 /**
- * The NDJSON interchange format's version. 3: where each batch of the audit tree ends (format 2,
- * without them, is still read: its run is batched afresh). 2: Plugin API 2's records (only
- * commands from outside are command records).
+ * The NDJSON interchange format's version. 4: the checksums and heads are those of run format 9
+ * (batch names); format 3 carried format 8's, and is still read: its records are checked against
+ * them, then batched afresh (a new root; its signatures, over the old roots, stay behind). 3:
+ * where each batch of the audit tree ends (format 2, without them, is still read: its run is
+ * batched afresh). 2: Plugin API 2's records (only commands from outside are command records).
  */
-export const NDJSON_FORMAT = 3;
-const READABLE_FORMATS = [2, 3];
+export const NDJSON_FORMAT = 4;
+const READABLE_FORMATS = [2, 3, 4];
 
 /** A malformed NDJSON run: names the file, the line and what was expected. */
 export class NdjsonError extends ChronovisorError {}
@@ -35,7 +38,8 @@ export class NdjsonError extends ChronovisorError {}
  * would read back as bytes, so payloads should not use that key.
  */
 
-const replacer = (_key: string, value: unknown): unknown =>
+/** `JSON.stringify`'s replacer that writes bytes (a Uint8Array) as `{"$bytes": "<base64>"}`. */
+export const replaceBytes = (_key: string, value: unknown): unknown =>
   value instanceof Uint8Array
     ? { $bytes: Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64') }
     : value;
@@ -68,8 +72,19 @@ export interface BatchedStore extends Store {
 
 const isBatched = (store: Store): store is BatchedStore => 'batchEnds' in store;
 
-/** Writes a run as NDJSON to `path`; returns the number of records written. */
-export function exportNdjson(store: Store, manifest: unknown, path: string): number {
+/** Called as an export or import goes: how far it is, of how far it goes. */
+export type NdjsonProgress = (done: number, total: number) => void;
+
+/**
+ * Writes a run as NDJSON to `path`; returns the number of records written. `onProgress` is given
+ * the records written and the run's count of them, each time a chunk (1 MiB) is written.
+ */
+export function exportNdjson(
+  store: Store,
+  manifest: unknown,
+  path: string,
+  options: { onProgress?: NdjsonProgress } = {},
+): number {
   const fd = openSync(path, 'w');
   try {
     const batched = isBatched(store) ? store : undefined;
@@ -87,7 +102,7 @@ export function exportNdjson(store: Store, manifest: unknown, path: string): num
     let nextSeal = 0;
     let records = 0;
     for (const record of store.read(1)) {
-      chunk += `${JSON.stringify(record, replacer)}\n`;
+      chunk += `${JSON.stringify(record, replaceBytes)}\n`;
       while (next < digests.length && digests[next]!.seq === record.seq)
         chunk += `${JSON.stringify({ digest: digests[next++] })}\n`;
       if (seals[nextSeal] === record.seq) {
@@ -100,10 +115,12 @@ export function exportNdjson(store: Store, manifest: unknown, path: string): num
       if (chunk.length > 1 << 20) {
         writeSync(fd, chunk);
         chunk = '';
+        options.onProgress?.(records, store.head());
       }
     }
     for (const b of batched?.bookmarks() ?? []) chunk += `${JSON.stringify({ bookmark: b })}\n`;
     writeSync(fd, chunk);
+    options.onProgress?.(records, store.head());
     return records;
   } finally {
     closeSync(fd);
@@ -128,29 +145,42 @@ export interface NdjsonHeader {
  * Reads an NDJSON run into the store `open` makes from its header; returns the manifest and the
  * number of records. A malformed line fails with the file and line number, having appended the
  * records before it; so do records that no longer match the checksums and heads the export
- * carries (a batched store checks them), naming the record.
+ * carries (a batched store checks them), naming the record. `onProgress` is given the bytes read
+ * and the file's size, each time a chunk (1 MiB) is read.
  */
 export function importNdjson(
   path: string,
   open: (header: NdjsonHeader) => Store,
-): { manifest: unknown; records: number; store: Store } {
+  options: { onProgress?: NdjsonProgress } = {},
+): { manifest: unknown; records: number; store: Store; notes: string[] } {
   let store: Store | undefined;
   let manifest: unknown;
   let records = 0;
   let pending: LogRecord[] = [];
+  /** An export of format 3 carries format 8's audit: its records are checked against that. */
+  let format8: Format8Audit | undefined;
+  let signaturesLeft = 0;
   const flush = () => {
     if (pending.length > 0) store!.append(pending);
     pending = [];
   };
   try {
-    for (const [line, text] of readLines(path)) readLine(line, text);
+    for (const [line, text] of readLines(path, options.onProgress)) readLine(line, text);
   } catch (error) {
     if (store !== undefined) flush(); // keep what was read before the bad line
     throw error;
   }
   if (store === undefined) throw new NdjsonError(`${path}: empty, not even a header line`);
   flush();
-  return { manifest, records, store };
+  const notes = format8
+    ? [
+        `${path} was exported by the version before batch names (format 3): its records were checked against the checksums and heads it carries, then batched anew, so its tree head is new` +
+          (signaturesLeft > 0
+            ? `; ${signaturesLeft} signatures over its old heads were left behind (sign the new run's heads with --key)`
+            : ''),
+      ]
+    : [];
+  return { manifest, records, store, notes };
 
   function readLine(line: number, text: string): void {
     if (text.trim() === '') return;
@@ -177,6 +207,7 @@ export function importNdjson(
               : ''),
         );
       manifest = header.manifest;
+      if (header.format === 3) format8 = new Format8Audit();
       store = open({
         manifest,
         ...(typeof header.publicKey === 'string'
@@ -198,8 +229,9 @@ export function importNdjson(
       flush();
       store.flush(); // the batch ends here, as it did in the run exported
       const carried = (value as { checks?: unknown }).checks;
-      if (typeof carried === 'string' && isBatched(store))
-        checkSeal(store, records, Buffer.from(carried, 'base64'), path, line);
+      const own = format8 ? format8.seal() : isBatched(store) ? store.batchChecks(records) : null;
+      if (typeof carried === 'string' && own)
+        checkSeal(own, records, Buffer.from(carried, 'base64'), path, line);
       return;
     }
     if (value !== null && typeof value === 'object' && 'bookmark' in value) {
@@ -214,10 +246,14 @@ export function importNdjson(
       return;
     }
     if (value !== null && typeof value === 'object' && 'head' in value) {
-      if (isBatched(store)) checkHead(store, value.head, path, line);
+      if (format8) {
+        if (checkFormat8Head(format8, value.head, path, line)) signaturesLeft++;
+      } else if (isBatched(store)) checkHead(store, value.head, path, line);
       return;
     }
-    pending.push(checkRecord(value, records + 1, path, line));
+    const record = checkRecord(value, records + 1, path, line);
+    format8?.append(record);
+    pending.push(record);
     records++;
     if (pending.length >= 1024) flush();
   }
@@ -225,13 +261,13 @@ export function importNdjson(
 
 /** The batch just sealed holds the records the export sealed: else the first that differs is named. */
 function checkSeal(
-  store: BatchedStore,
+  checks: Uint8Array,
   last: number,
   carried: Buffer,
   path: string,
   line: number,
 ): void {
-  const own = Buffer.from(store.batchChecks(last));
+  const own = Buffer.from(checks);
   if (own.equals(carried)) return;
   const count = own.length / CHECKSUM_BYTES;
   let at = 0; // the first byte that differs names its record
@@ -242,18 +278,43 @@ function checkSeal(
   );
 }
 
-/** The store's head of these records is the one the export carries, and keeps its signature. */
-function checkHead(store: BatchedStore, value: unknown, path: string, line: number): void {
+/** A head line's size and root, checked for shape. */
+function headOf(
+  value: unknown,
+  path: string,
+  line: number,
+): { size: number; root: string; signature?: unknown } {
   const h = value as { size?: unknown; root?: unknown; signature?: unknown };
   if (!Number.isSafeInteger(h?.size) || typeof h.root !== 'string')
     throw new NdjsonError(
       `${path}:${line}: a head line needs {"head":{"size":<integer>,"root":"<hex>"}}`,
     );
+  return h as { size: number; root: string; signature?: unknown };
+}
+
+const alteredHead = (path: string, line: number, size: number) =>
+  new NdjsonError(
+    `${path}:${line}: the records up to ${size} do not give the head the export carries: the run was altered, before or after its export`,
+  );
+
+/** Format 8's head of the records so far is the one the export carries; true if it was signed. */
+function checkFormat8Head(
+  audit: Format8Audit,
+  value: unknown,
+  path: string,
+  line: number,
+): boolean {
+  const h = headOf(value, path, line);
+  if (audit.size !== h.size || audit.root().toString('hex') !== h.root)
+    throw alteredHead(path, line, h.size);
+  return typeof h.signature === 'string';
+}
+
+/** The store's head of these records is the one the export carries, and keeps its signature. */
+function checkHead(store: BatchedStore, value: unknown, path: string, line: number): void {
+  const h = headOf(value, path, line);
   const own = store.treeHeads().find((head) => head.size === h.size);
-  if (!own || own.root.toString('hex') !== h.root)
-    throw new NdjsonError(
-      `${path}:${line}: the records up to ${String(h.size)} do not give the head the export carries: the run was altered, before or after its export`,
-    );
+  if (!own || own.root.toString('hex') !== h.root) throw alteredHead(path, line, h.size);
   if (typeof h.signature === 'string') {
     try {
       store.adoptSignature(own.size, Buffer.from(h.signature, 'base64'));
@@ -298,16 +359,23 @@ function checkDigest(value: unknown, path: string, line: number): StateDigest {
   return d as unknown as StateDigest;
 }
 
-/** The lines of a file with their numbers (from 1), read in chunks so that size does not matter. */
-function* readLines(path: string): Generator<[number, string]> {
+/**
+ * The lines of a file with their numbers (from 1), read in chunks so that size does not matter;
+ * `onChunk` is given the bytes read so far and the file's size, as each chunk is read.
+ */
+function* readLines(path: string, onChunk?: NdjsonProgress): Generator<[number, string]> {
   const fd = openSync(path, 'r');
   try {
+    const size = onChunk ? fstatSync(fd).size : 0;
     const buffer = Buffer.alloc(1 << 20);
     let carry = '';
     let line = 0;
+    let read = 0;
     for (;;) {
       const n = readSync(fd, buffer, 0, buffer.length, null);
       if (n === 0) break;
+      read += n;
+      onChunk?.(read, size);
       const text = carry + buffer.toString('utf8', 0, n);
       const parts = text.split('\n');
       carry = parts.pop()!;

@@ -1,13 +1,12 @@
 import { StoreError, type LogRecord } from '@chronovisor/core';
-import { ByteWriter } from '../codec/byte-writer';
-import { appendFramed } from '../codec/batch-format';
+import { BatchBuilder } from '../codec/batch-builder';
 import { sealBatch } from './batch-seal';
 import { BatchSealer } from './batch-sealer';
 import { KindTable } from './record-index';
 
 /** A batch of `count` records of varied lengths and kinds, from seq `first`. */
 function batch(first: number, count: number, salt: number): Uint8Array {
-  const out = new ByteWriter();
+  const out = new BatchBuilder();
   for (let i = 0; i < count; i++) {
     const seq = first + i;
     const record: LogRecord =
@@ -23,7 +22,7 @@ function batch(first: number, count: number, salt: number): Uint8Array {
             v: 1,
             data: { pad: 'x'.repeat((i * 7 + salt) % 200) },
           };
-    appendFramed(out, record);
+    out.append(record);
   }
   return out.take();
 }

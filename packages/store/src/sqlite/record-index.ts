@@ -1,3 +1,4 @@
+import { namesOf, type BatchNames } from '../codec/batch-names';
 import { ByteReader } from '../codec/byte-reader';
 import type { Frames } from '../codec/batch-format';
 
@@ -48,54 +49,31 @@ export class KindTable {
   }
 
   /**
-   * The id of the kind whose header bytes (kind byte, actor and type, as in `bytes`) are these:
-   * cached by the bytes themselves, so that a batch's thousand records decode no string.
+   * The id of a batch's record kind from its header's numbers (kind byte, actor and type names):
+   * cached per batch in `seen`, so a batch's thousand records look up a handful of kinds.
    */
   idOfHeader(
-    bytes: Uint8Array,
-    kindAt: number,
-    actorAt: number,
-    actorEnd: number,
-    typeAt: number,
-    typeEnd: number,
+    kindByte: number,
+    actor: number,
+    type: number,
+    names: BatchNames,
+    seen: Map<number, number>,
     added: RecordKind[],
   ): number {
-    const kindByte = bytes[kindAt]!;
-    let h = kindByte;
-    for (let i = actorAt; i < actorEnd; i++) h = Math.imul(h ^ bytes[i]!, 0x01000193);
-    h = Math.imul(h ^ 0xff, 0x01000193);
-    for (let i = typeAt; i < typeEnd; i++) h = Math.imul(h ^ bytes[i]!, 0x01000193);
-    const slot = h & (HEADER_SLOTS - 1);
-    const known = this.headers[slot];
-    if (
-      known !== undefined &&
-      known.kind === kindByte &&
-      same(known.actor, bytes, actorAt, actorEnd) &&
-      same(known.type, bytes, typeAt, typeEnd)
-    )
-      return known.id;
-    const text = (at: number, end: number) =>
-      Buffer.from(bytes.buffer, bytes.byteOffset + at, end - at).toString('utf8');
-    const id = this.idOf(
-      kindByte === 3 ? 'event' : 'command',
-      kindByte === 2 ? 1 : 0,
-      text(typeAt, typeEnd),
-      text(actorAt, actorEnd),
-      added,
-    );
-    this.headers[slot] = {
-      kind: kindByte,
-      actor: bytes.slice(actorAt, actorEnd),
-      type: bytes.slice(typeAt, typeEnd),
-      id,
-    };
+    const key = (type * 0x10000 + actor) * 4 + kindByte;
+    let id = seen.get(key);
+    if (id === undefined) {
+      id = this.idOf(
+        kindByte === 3 ? 'event' : 'command',
+        kindByte === 2 ? 1 : 0,
+        names.name(type, 0),
+        names.name(actor, 0),
+        added,
+      );
+      seen.set(key, id);
+    }
     return id;
   }
-
-  /** Recent kinds by their header bytes (a direct-mapped cache). */
-  private readonly headers = new Array<
-    { kind: number; actor: Uint8Array; type: Uint8Array; id: number } | undefined
-  >(HEADER_SLOTS);
 }
 
 /**
@@ -115,29 +93,19 @@ export function indexBatch(batch: Uint8Array, frames: Frames, kinds: KindTable):
   json.byte(0x5b); // [
   let previousTick = 0;
   const header = new ByteReader(batch);
+  const names = namesOf(batch);
+  const seen = new Map<number, number>();
   for (let i = 0; i < frames.count; i++) {
     // kind:byte seq tick actor cause type, read in place.
     const start = frames.starts[i]!;
     header.moveTo(start + 1, frames.ends[i]!);
     const seq = header.varint();
     const tick = header.varint();
-    const actorLength = header.varint();
-    const actorAt = header.offset;
-    header.skip(actorLength);
+    const actor = header.varint();
     const cause = header.varint();
-    const typeLength = header.varint();
-    const typeAt = header.offset;
-    header.skip(typeLength);
+    const type = header.varint();
     if (i === 0) firstTick = tick;
-    const id = kinds.idOfHeader(
-      batch,
-      start,
-      actorAt,
-      actorAt + actorLength,
-      typeAt,
-      typeAt + typeLength,
-      newKinds,
-    );
+    const id = kinds.idOfHeader(batch[start]!, actor, type, names, seen, newKinds);
     if (i === 0) previousTick = tick;
     if (i > 0) json.byte(0x2c); // ,
     json.number(id);
@@ -150,8 +118,6 @@ export function indexBatch(batch: Uint8Array, frames: Frames, kinds: KindTable):
   json.byte(0x5d);
   return { firstTick, json: json.text(), newKinds };
 }
-
-const HEADER_SLOTS = 256;
 
 /** ASCII text built in bytes: integers and punctuation. */
 class AsciiWriter {
@@ -186,12 +152,6 @@ class AsciiWriter {
     grown.set(this.bytes);
     this.bytes = grown;
   }
-}
-
-function same(known: Uint8Array, bytes: Uint8Array, at: number, end: number): boolean {
-  if (known.length !== end - at) return false;
-  for (let i = 0; i < known.length; i++) if (known[i] !== bytes[at + i]) return false;
-  return true;
 }
 
 // Type names are dotted identifiers and kinds two words, so a tab cannot be ambiguous here.

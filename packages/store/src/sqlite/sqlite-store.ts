@@ -10,11 +10,11 @@ import Database from 'better-sqlite3';
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
 import { ByteReader, DecodeError } from '../codec/byte-reader';
-import { ByteWriter } from '../codec/byte-writer';
+import { BatchBuilder } from '../codec/batch-builder';
+import { readNames } from '../codec/batch-names';
 import {
   BATCH_BYTES,
   BATCH_RECORDS,
-  appendFramed,
   batchLeaf,
   framesOf,
   inflateBatch,
@@ -76,7 +76,7 @@ export class SqliteStore implements Store {
   private last = 0;
   /** The records of the batch filling (to read them before it is stored), and its bytes. */
   private pending: LogRecord[] = [];
-  private readonly batch = new ByteWriter();
+  private readonly batch = new BatchBuilder();
   /** Batches handed to the sealer and not yet committed, oldest first. */
   private readonly sealing: { first: number; count: number }[] = [];
   private sealer?: BatchSealer;
@@ -226,9 +226,9 @@ export class SqliteStore implements Store {
     for (let i = 0; i < records.length; i++) {
       const record = records[i]!;
       // Encoded now: what the log holds is the record as appended, whatever its holder does next.
-      appendFramed(this.batch, record);
+      this.batch.append(record);
       this.pending.push(record);
-      if (this.pending.length === BATCH_RECORDS || this.batch.length >= BATCH_BYTES) {
+      if (this.pending.length === BATCH_RECORDS || this.batch.recordBytes >= BATCH_BYTES) {
         this.seal();
         // One batch sealing on the other thread while this one fills the next: commits lag a batch.
         while (this.sealing.length > 1) this.commitOldest();
@@ -321,10 +321,9 @@ export class SqliteStore implements Store {
   private seal(): void {
     const first = this.pending[0]!.seq;
     this.sealer ??= new BatchSealer(this.kinds());
-    this.sealer.submit(this.batch.bytes.slice(0, this.batch.length), first);
+    this.sealer.submit(this.batch.take(), first);
     this.sealing.push({ first, count: this.pending.length });
     this.pending = [];
-    this.batch.reset();
   }
 
   /** Commits the batches still being sealed. */
@@ -426,6 +425,7 @@ export class SqliteStore implements Store {
     if (frames.count !== count)
       throw new StoreError(`${where} is corrupt: it holds ${frames.count} records, not ${count}`);
     const reader = new ByteReader(batch);
+    const names = readNames(reader);
     for (let i = 0; i < count; i++) {
       const seq = first + i;
       try {
@@ -436,7 +436,7 @@ export class SqliteStore implements Store {
             );
           continue;
         }
-        const record = decodeRecord(reader.moveTo(frames.starts[i]!, frames.ends[i]!));
+        const record = decodeRecord(reader.moveTo(frames.starts[i]!, frames.ends[i]!), names);
         if (!reader.done)
           throw new StoreError(`${where} is corrupt at seq ${seq}: its frame holds more than it`);
         if (record.seq !== seq)

@@ -1,10 +1,24 @@
 import Database from 'better-sqlite3';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import type { LogRecord } from '@chronovisor/core';
 import { batchLeaf, frameBytes, framesOf, recordChecksum } from '../codec/batch-format';
+import { NameTable, namesOf, type BatchNames } from '../codec/batch-names';
+import { ByteReader } from '../codec/byte-reader';
+import { ByteWriter } from '../codec/byte-writer';
+import { decodeRecord, encodeRecord } from '../codec/record-codec';
 import { CHECKSUM_BYTES } from '../sqlite/batch-seal';
 
 /** How far a forger goes to cover an edit: not at all, the records' checksums, or the batch's leaf too. */
 export type Cover = 'none' | 'checksums' | 'leaf';
+
+/** A batch's records as a forger edits them: canonical bytes, naming through the batch's names. */
+export interface ForgedBatch {
+  readonly names: BatchNames;
+  /** Record bytes read as a record. */
+  decode(bytes: Buffer): LogRecord;
+  /** A record as canonical bytes in this batch (using only the names it already has). */
+  encode(record: LogRecord): Buffer;
+}
 
 /**
  * What a forger does to a run file: edits the canonical bytes of the records in the batch holding
@@ -13,7 +27,7 @@ export type Cover = 'none' | 'checksums' | 'leaf';
 export function tamper(
   file: string,
   seq: number,
-  edit: (records: Buffer[], index: number) => Buffer[],
+  edit: (records: Buffer[], index: number, batch: ForgedBatch) => Buffer[],
   cover: Cover = 'none',
 ): void {
   const db = new Database(file);
@@ -27,8 +41,24 @@ export function tamper(
   const records = Array.from({ length: frames.count }, (_, i) =>
     Buffer.from(frameBytes(batch, frames, i)),
   );
-  const edited = edit(records, seq - row.first_seq);
-  const framed = Buffer.concat(edited.flatMap((r) => [varint(r.length), r]));
+  const names = namesOf(batch);
+  const forging: ForgedBatch = {
+    names,
+    decode: (bytes) => decodeRecord(new ByteReader(bytes), names),
+    encode: (record) => {
+      const table = new NameTable();
+      for (const name of names.list) table.id(name);
+      const out = new ByteWriter();
+      encodeRecord(out, record, table);
+      if (table.size !== names.list.length) throw new Error('the forged record needs new names');
+      return Buffer.from(out.take());
+    },
+  };
+  const edited = edit(records, seq - row.first_seq, forging);
+  const framed = Buffer.concat([
+    batch.subarray(0, frames.namesEnd),
+    ...edited.flatMap((r) => [varint(r.length), r]),
+  ]);
   const framedAnew = framesOf(framed);
   const checks =
     cover === 'none'
