@@ -298,6 +298,15 @@ describe('chronovisor', () => {
       expect(refusedWith('import', file('r.ndjson'))).toBe('error: import needs --out <run.db>');
     });
 
+    it('converts a run of the format before batch names, exported then, saying so', () => {
+      const fixture = path.join(root, 'packages', 'store', 'fixtures', 'format8-run.ndjson');
+      const imported = chronovisor('import', fixture, '--out', file('f8.db'));
+      expect(imported.status).toBe(0);
+      expect(imported.stdout).toMatch(/1449 records imported/);
+      expect(imported.stdout).toMatch(/note: .* exported by the version before batch names/);
+      expect(chronovisor('verify', file('f8.db')).status).toBe(0);
+    });
+
     it('counts its records by type, actor, plugin and over time', () => {
       const result = chronovisor('stats', file('r.db'), '--json');
       expect(result.status).toBe(0);

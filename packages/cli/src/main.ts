@@ -13,6 +13,7 @@ import { stats } from './commands/stats';
 import { parseInjection, trace } from './commands/trace';
 import { exportRun, importRun } from './commands/transfer';
 import { prove } from './commands/prove';
+import { sql } from './commands/sql';
 import { verify } from './commands/verify';
 
 /** The help of `--no-verify`, which every command reading a run takes. */
@@ -99,6 +100,7 @@ function program(exit: (code: number) => void): Command {
       '--proof <proof.json>',
       'a record proof (`chronovisor prove`) to check, with no run file',
     )
+    .option('-q, --quiet', 'no progress display')
     .option('--json', 'machine-readable output')
     .addHelpText(
       'after',
@@ -213,14 +215,13 @@ function program(exit: (code: number) => void): Command {
     )
     .argument('<run>', 'a run file')
     .option('--every <records>', 'records between snapshots (default: the run cut in 128)', integer)
+    .option('-q, --quiet', 'no progress display')
     .option('--json', 'machine-readable output')
     .addHelpText(
       'after',
       '\nExample:\n  chronovisor index my-run.db && chronovisor debug my-run.db',
     )
-    .action((file: string, options: { every?: number; json?: boolean }) =>
-      exit(index(file, options)),
-    );
+    .action((file: string, options: Parameters<typeof index>[1]) => exit(index(file, options)));
 
   cli
     .command('export')
@@ -229,9 +230,10 @@ function program(exit: (code: number) => void): Command {
     .option('--ndjson <file>', 'the NDJSON file to write')
     .option('--no-verify', NO_VERIFY)
     .option('-f, --force', 'replace the output file if it exists (once the new one is complete)')
+    .option('-q, --quiet', 'no progress display')
     .option('--json', 'machine-readable output')
     .addHelpText('after', '\nExample:\n  chronovisor export my-run.db --ndjson my-run.ndjson')
-    .action((file: string, options: { ndjson?: string; json?: boolean }) =>
+    .action((file: string, options: Parameters<typeof exportRun>[1]) =>
       exit(exportRun(file, options)),
     );
 
@@ -241,10 +243,28 @@ function program(exit: (code: number) => void): Command {
     .argument('<ndjson>', 'an NDJSON run')
     .option('-o, --out <file>', 'the run file to create')
     .option('-f, --force', 'replace the output file if it exists (once the new one is complete)')
+    .option('-q, --quiet', 'no progress display')
     .option('--json', 'machine-readable output')
     .addHelpText('after', '\nExample:\n  chronovisor import my-run.ndjson --out copy.db')
-    .action((file: string, options: { out?: string; json?: boolean }) =>
+    .action((file: string, options: Parameters<typeof importRun>[1]) =>
       exit(importRun(file, options)),
+    );
+
+  cli
+    .command('sql')
+    .description(
+      'Query a run file with SQL, read-only: its tables and views, and records_json, the records with their payloads as JSON.',
+    )
+    .argument('<run>', 'a run file')
+    .argument('<query>', 'one SELECT (the sqlite3 shell sees the same, but no payloads)')
+    .option('--no-verify', NO_VERIFY)
+    .option('--json', 'the rows as JSON objects')
+    .addHelpText(
+      'after',
+      `\nExamples:\n  chronovisor sql my-run.db "SELECT type, count(*) FROM records GROUP BY type"\n  chronovisor sql my-run.db "SELECT seq, json_extract(payload, '$.va') AS va FROM records_json WHERE type = 'mmu.memory.written'"`,
+    )
+    .action((file: string, query: string, options: Parameters<typeof sql>[2]) =>
+      exit(sql(file, query, options)),
     );
 
   cli

@@ -8,6 +8,8 @@ export * from './merkle/merkle-tree';
 export * from './merkle/verify';
 export * from './sqlite/sqlite-store';
 export * from './sqlite/snapshot-shelf';
+export * from './sqlite/record-payloads';
+export * from './sqlite/run-query';
 export { FORMAT } from './sqlite/schema';
 export * from './audit/tree-head';
 export * from './audit/verify-run';

@@ -9,7 +9,15 @@ export interface IndexOptions {
   readonly seed?: number;
   /** Records between kept snapshots; by default the run is cut in 128 (at least 4,096 apart). */
   readonly every?: number;
+  /**
+   * Called as the run is folded, with the seq reached and the run's last: every few thousand
+   * events, and once at the end.
+   */
+  readonly onProgress?: (done: number, total: number) => void;
 }
+
+/** Events folded between calls of `onProgress`: a few milliseconds of folding. */
+const PROGRESS_EVENTS = 16_384;
 
 /** What indexing kept. */
 export interface IndexSummary {
@@ -43,12 +51,15 @@ export function indexRun(
   function* snapshots(): Generator<ShelvedSnapshot> {
     // Only events change state; a snapshot goes at each multiple of `every` and at the head.
     let at = every;
+    let folded = 0;
     for (const event of store.readEvents(1)) {
       for (; at < event.seq; at += every) yield keep(at);
       projector.apply(event);
+      if (++folded % PROGRESS_EVENTS === 0) options.onProgress?.(event.seq, head);
     }
     for (; at < head; at += every) yield keep(at);
     if (head > 0) yield keep(head);
+    options.onProgress?.(head, head);
   }
   const { count, bytes } = shelf.replace(options.key, snapshots());
   return { snapshots: count, bytes, every };

@@ -1,9 +1,10 @@
 import { ChronovisorError } from '@chronovisor/core';
 import { SqliteStore } from '@chronovisor/store';
 import { KeptSnapshots, Timeline } from '@chronovisor/timetravel';
-import * as readline from 'node:readline';
-import { CliError, EXIT } from '../cli-error';
-import { DEBUG_COMMANDS, DebugSession, type Answer } from '../debug-session';
+import { EXIT } from '../cli-error';
+import { completionSources } from '../debug-completion';
+import { repl } from '../debug-repl';
+import { DebugSession, type Answer } from '../debug-session';
 import { output, type Output } from '../output';
 import { openRun, snapshotKey } from '../run-plugins';
 
@@ -41,7 +42,16 @@ export async function debug(
     );
     if (options.eval !== undefined)
       return evaluate(session, options.eval, options.json ?? false, out);
-    await repl(session, timeline, file, kept.seqs.length, out);
+    const snapshots = kept.seqs.length;
+    await repl(
+      session,
+      {
+        seq: () => timeline.seq,
+        greeting: `Debugging ${file}: ${timeline.head} records, at seq 0${snapshots ? `, ${snapshots} snapshots kept in the file` : ''}. Type help for the commands.`,
+      },
+      completionSources(timeline, store),
+      out,
+    );
     return EXIT.ok;
   } finally {
     store.close();
@@ -74,47 +84,4 @@ function evaluate(session: DebugSession, script: string, json: boolean, out: Out
   }
   if (json) out.json(asJson());
   return EXIT.ok;
-}
-
-function repl(
-  session: DebugSession,
-  timeline: Timeline,
-  file: string,
-  kept: number,
-  out: Output,
-): Promise<void> {
-  const names = Object.keys(DEBUG_COMMANDS);
-  const rl = readline.createInterface({
-    input: process.stdin,
-    output: process.stdout,
-    historySize: 1000,
-    completer: (line: string) => {
-      const hits = names.filter((n) => n.startsWith(line.trim()));
-      return [hits.length > 0 ? hits : names, line];
-    },
-  });
-  out.line(
-    `Debugging ${file}: ${timeline.head} records, at seq 0${kept ? `, ${kept} snapshots kept in the file` : ''}. Type help for the commands.`,
-  );
-  const prompt = () => {
-    rl.setPrompt(`(seq ${timeline.seq}) `);
-    rl.prompt();
-  };
-  return new Promise((resolve) => {
-    rl.on('line', (line) => {
-      const text = line.trim();
-      if (text === 'quit' || text === 'exit') return rl.close();
-      if (text !== '') {
-        try {
-          out.line(session.execute(text).text);
-        } catch (error) {
-          if (!(error instanceof CliError)) throw error;
-          out.failure(error.message);
-        }
-      }
-      prompt();
-    });
-    rl.on('close', () => resolve());
-    prompt();
-  });
 }

@@ -2,6 +2,7 @@ import { indexRun, type IndexSummary } from '@chronovisor/timetravel';
 import { statSync } from 'node:fs';
 import { CliError, EXIT } from '../cli-error';
 import { output, type Output } from '../output';
+import { progressBar, type ProgressBar } from '../progress-bar';
 import { openRun, snapshotKey } from '../run-plugins';
 
 const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
@@ -13,9 +14,10 @@ export interface KeptSummary extends IndexSummary {
 
 /**
  * Folds the run once and keeps snapshots of its state in the file, every `every` records (by
- * default the run cut in 128): what `chronovisor index` and `chronovisor run --index` do.
+ * default the run cut in 128): what `chronovisor index` and `chronovisor run --index` do, showing
+ * progress on `bar`.
  */
-export function keepSnapshots(file: string, every?: number): KeptSummary {
+export function keepSnapshots(file: string, every?: number, bar?: ProgressBar): KeptSummary {
   checkEvery(every, '--every');
   const { store, manifest, plugins } = openRun(file, { writable: true });
   try {
@@ -23,10 +25,12 @@ export function keepSnapshots(file: string, every?: number): KeptSummary {
       key: snapshotKey(manifest),
       seed: manifest.seed,
       ...(every === undefined ? {} : { every }),
+      ...(bar ? { onProgress: (done: number, total: number) => bar.update(done, total) } : {}),
     });
     store.close();
     return { ...summary, fileBytes: statSync(file).size };
   } finally {
+    bar?.finish();
     store.close();
   }
 }
@@ -47,10 +51,10 @@ export const describeKept = (file: string, kept: KeptSummary): string =>
  */
 export function index(
   file: string,
-  options: { every?: number; json?: boolean },
+  options: { every?: number; json?: boolean; quiet?: boolean },
   out: Output = output,
 ): number {
-  const kept = keepSnapshots(file, options.every);
+  const kept = keepSnapshots(file, options.every, progressBar('indexing', options));
   if (options.json) out.json(kept);
   else out.line(describeKept(file, kept));
   return EXIT.ok;

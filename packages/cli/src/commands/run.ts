@@ -91,7 +91,11 @@ export async function run(
   const kept =
     options.index === undefined || options.index === false
       ? undefined
-      : keepSnapshots(file, options.index === true ? undefined : options.index);
+      : keepSnapshots(
+          file,
+          options.index === true ? undefined : options.index,
+          progressBar('indexing', options),
+        );
 
   const reopened = SqliteStore.open(file, { readonly: true });
   const summary = summarizeRun(reopened, eventTypes);

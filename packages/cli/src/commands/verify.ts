@@ -10,10 +10,13 @@ import { existsSync, readFileSync } from 'node:fs';
 import { CliError, EXIT } from '../cli-error';
 import { readKey } from '../keys';
 import { output, verdict, type Output } from '../output';
+import { progressBar } from '../progress-bar';
 
 /** The options of `chronovisor verify`. */
 export interface VerifyOptions {
   readonly json?: boolean;
+  /** No progress display. */
+  readonly quiet?: boolean;
   readonly key?: string;
   /** A head kept from earlier, `<records>:<root>`: the run must still extend it. */
   readonly head?: string;
@@ -38,10 +41,13 @@ export function verify(
     return verifyProof(options.proof, head, options.json, out);
   }
   if (file === undefined) throw new CliError('verify needs a run file, or --proof <proof.json>');
+  const bar = progressBar('verifying', options);
   const report = verifyRun(file, {
     ...(options.key ? { trustedKey: readKey(options.key, 'public') } : {}),
     ...(head ? { head } : {}),
+    onProgress: (done, total) => bar.update(done, total),
   });
+  bar.finish();
   return verdict(out, options.json, report);
 }
 

@@ -70,7 +70,15 @@ export interface VerifyOptions {
    * catches a tail cut off with its heads, or records rewritten with every hash the file holds.
    */
   readonly head?: HeadCommitment;
+  /**
+   * Called as the check goes, with the records checked so far and the run's count of them:
+   * every few thousand records (a batch at a time), and once at the end.
+   */
+  readonly onProgress?: (done: number, total: number) => void;
 }
+
+/** Batches checked between calls of `onProgress`: up to 16,384 records, a few milliseconds. */
+const PROGRESS_BATCHES = 16;
 
 /**
  * Recomputes a run's Merkle tree from its stored records and checks it against everything it
@@ -111,7 +119,10 @@ interface BatchRow {
   leaf: Buffer;
 }
 
-function audit(db: Database.Database, { trustedKey, head: kept }: VerifyOptions): AuditReport {
+function audit(
+  db: Database.Database,
+  { trustedKey, head: kept, onProgress }: VerifyOptions,
+): AuditReport {
   const heads = db
     .prepare('SELECT size, batches, root, signature FROM heads ORDER BY size')
     .all() as HeadRow[];
@@ -147,6 +158,9 @@ function audit(db: Database.Database, { trustedKey, head: kept }: VerifyOptions)
   let headIndex = 0;
   let covered = 0;
   let keptHeld = false;
+  const total = onProgress
+    ? (db.prepare('SELECT coalesce(sum(count), 0) AS n FROM batches').get() as { n: number }).n
+    : 0;
   const rows = db
     .prepare('SELECT first_seq, count, bytes, checks, leaf FROM batches ORDER BY first_seq')
     .iterate() as Iterable<BatchRow>;
@@ -202,8 +216,10 @@ function audit(db: Database.Database, { trustedKey, head: kept }: VerifyOptions)
     if (!leaf.equals(row.leaf))
       return report(expected - 1, { kind: 'batch', from: row.first_seq, to: last });
     expected = last + 1;
+    if (batches % PROGRESS_BATCHES === 0) onProgress?.(last, total);
   }
   const records = expected - 1;
+  onProgress?.(records, total);
   if (headIndex < heads.length) return report(records, { kind: 'missing', seq: expected });
   if (covered < records)
     return report(records, { kind: 'uncommitted', from: covered + 1, to: records });
