@@ -49,18 +49,24 @@ const importPatterns = [
 ];
 
 // DESIGN.md's dependency arrows: plugins → mmu → core; store, replay, timetravel → core;
+// core → errors (the root error class alone, which the store's worker threads load);
 // cli → everything (cli, bench and examples are not restricted). Production code imports only
 // what its arrow allows; tests and their support may also import what the package's
 // package.json lists for them (its devDependencies).
 const tests = ['**/*.test.ts', '**/test-support/**', '**/test-fixtures/**'];
 const layers = [
+  { folder: 'packages/errors', may: [], arrow: 'core → errors' },
   {
     folder: 'packages/core',
-    may: [],
-    arrow: 'plugins → mmu → core; store, replay, timetravel → core',
+    may: ['errors'],
+    arrow: 'plugins → mmu → core → errors; store, replay, timetravel → core',
   },
   { folder: 'packages/mmu', may: ['core'], arrow: 'plugins → mmu → core' },
-  { folder: 'packages/store', may: ['core'], arrow: 'store, replay, timetravel → core' },
+  {
+    folder: 'packages/store',
+    may: ['core', 'errors'],
+    arrow: 'store, replay, timetravel → core; store → errors (for its worker threads)',
+  },
   { folder: 'packages/replay', may: ['core'], arrow: 'store, replay, timetravel → core' },
   {
     folder: 'packages/timetravel',

@@ -82,7 +82,13 @@ describe('the lint', () => {
         'core importing mmu',
         'packages/core/src/clock.ts',
         '@chronovisor/mmu',
-        'packages/core may import no @chronovisor package (DESIGN.md: plugins → mmu → core',
+        'packages/core may import only @chronovisor/errors (DESIGN.md: plugins → mmu → core → errors',
+      ],
+      [
+        'errors importing core',
+        'packages/errors/src/index.ts',
+        '@chronovisor/core',
+        'packages/errors may import no @chronovisor package (DESIGN.md: core → errors)',
       ],
       [
         'mmu importing store',
@@ -100,7 +106,7 @@ describe('the lint', () => {
         'store importing timetravel',
         'packages/store/src/index.ts',
         '@chronovisor/timetravel',
-        'packages/store may import only @chronovisor/core (DESIGN.md: store, replay, timetravel → core)',
+        'packages/store may import only @chronovisor/core and @chronovisor/errors (DESIGN.md: store, replay, timetravel → core; store → errors',
       ],
       [
         'replay code importing store, which only its tests may',

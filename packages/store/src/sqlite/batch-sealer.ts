@@ -1,14 +1,13 @@
 import { StoreError } from '@chronovisor/core';
-import { existsSync } from 'node:fs';
-import * as path from 'node:path';
 import {
   MessageChannel,
-  Worker,
+  type Worker,
   receiveMessageOnPort,
   type MessagePort,
 } from 'node:worker_threads';
 import { sealBatch, type BatchSeal } from './batch-seal';
 import { KindTable, type RecordKind } from './record-index';
+import { startStoreThread } from './store-thread';
 import type { SealChannel, SealRequest } from './seal-worker';
 
 /** How long a recording waits on a seal before it calls the sealing thread lost. */
@@ -107,19 +106,8 @@ const sealingThread = {
 };
 
 function startSealingThread(): Worker | undefined {
-  const compiled = path.join(__dirname, 'seal-worker.js');
-  // Run from TypeScript sources (tests, ts-node): the thread loads its source through ts-node.
-  const source = path.join(__dirname, 'seal-worker.ts');
-  let worker: Worker | undefined;
-  if (existsSync(compiled)) worker = new Worker(compiled);
-  else if (existsSync(source))
-    worker = new Worker(source, {
-      execArgv: ['--require', require.resolve('ts-node/register/transpile-only')],
-    });
-  worker?.unref();
-  // A thread that failed to start is not reused (a recording waiting on it fails by STALL_MS),
-  // and its error does not bring the process down.
-  worker?.on('error', () => {
+  // A thread that failed to start is not reused (a recording waiting on it fails by STALL_MS).
+  const worker = startStoreThread('seal-worker', () => {
     if (sealingThread.worker === worker) sealingThread.worker = undefined;
   });
   return worker;

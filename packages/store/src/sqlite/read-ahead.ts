@@ -1,0 +1,118 @@
+import { StoreError } from '@chronovisor/core';
+import {
+  MessageChannel,
+  receiveMessageOnPort,
+  type MessagePort,
+  type Worker,
+} from 'node:worker_threads';
+import type { ReadReply, ReadRequest } from './read-worker';
+import { startStoreThread } from './store-thread';
+
+/** Batches the reading thread may be ahead of the scan (each ~35 KiB inflated). */
+const AHEAD = 32;
+/** How long a scan waits on the reading thread before it calls it lost. */
+const STALL_MS = 120_000;
+
+/** A batch as the reading thread hands it over: inflated, and checked against its leaf if asked. */
+export type ReadBatch =
+  Extract<ReadReply, { batch: Uint8Array }> | Extract<ReadReply, { problem: string }>;
+
+/**
+ * The batches of a long scan, read, inflated and checked on the reading thread while this one
+ * decodes the batch before: `next()` blocks (Atomics.wait) only when the thread has fallen
+ * behind. One scan at a time uses the thread; `ReadAhead.start` gives undefined when it is busy
+ * or cannot start, and the scan reads the batches itself.
+ */
+export class ReadAhead {
+  private readonly counters = new Int32Array(new SharedArrayBuffer(12));
+  private readonly port: MessagePort;
+  private taken = 0;
+  private finished = false;
+  /** Scans read ahead so far in this process (to see that long scans do). */
+  static scans = 0;
+
+  private constructor(worker: Worker, file: string, from: number, to: number, verify: boolean) {
+    const { port1, port2 } = new MessageChannel();
+    this.port = port1;
+    const request: ReadRequest = {
+      port: port2,
+      path: file,
+      from,
+      to,
+      verify,
+      counters: this.counters,
+      ahead: AHEAD,
+    };
+    worker.postMessage(request, [port2]);
+  }
+
+  /** A read-ahead of the batches whose first seqs are `from` to `to`, or undefined (read them here). */
+  static start(file: string, from: number, to: number, verify: boolean): ReadAhead | undefined {
+    if (readingThread.busy) return undefined;
+    const worker = readingThread.join();
+    if (!worker) return undefined;
+    readingThread.busy = true;
+    ReadAhead.scans++;
+    return new ReadAhead(worker, file, from, to, verify);
+  }
+
+  /** Starts the reading thread, if it is not running, so that the first long scan need not wait for it. */
+  static warm(): void {
+    readingThread.join();
+  }
+
+  /** The next batch, or undefined after the last. */
+  next(): ReadBatch | undefined {
+    if (this.finished) return undefined;
+    const target = this.taken + 1;
+    const { counters } = this;
+    for (let seen = Atomics.load(counters, 0); seen < target; seen = Atomics.load(counters, 0)) {
+      // Between batches, the thread ending its scan closes the port: nothing more comes.
+      if (Atomics.wait(counters, 0, seen, STALL_MS) === 'timed-out')
+        throw new StoreError(`The batch reading thread has not answered for ${STALL_MS / 1000} s`);
+    }
+    const reply = receiveMessageOnPort(this.port)?.message as ReadReply | undefined;
+    this.taken = target;
+    Atomics.store(counters, 1, target);
+    Atomics.notify(counters, 1);
+    if (!reply) throw new StoreError('The batch reading thread counted a batch it did not send');
+    if ('error' in reply) throw new StoreError(`Reading the run failed: ${reply.error}`);
+    if ('done' in reply) {
+      this.close();
+      return undefined;
+    }
+    return reply;
+  }
+
+  /** Ends the scan (the last batch taken, or the scan abandoned): the thread stops and is free again. */
+  close(): void {
+    if (this.finished) return;
+    this.finished = true;
+    Atomics.store(this.counters, 2, 1);
+    Atomics.notify(this.counters, 1);
+    this.port.close();
+    readingThread.busy = false;
+  }
+}
+
+/**
+ * The process's reading thread, started by the first long scan and kept for the next; it never
+ * keeps the process alive. None where its code cannot be found (then scans read for themselves).
+ */
+const readingThread = {
+  worker: undefined as Worker | undefined,
+  busy: false,
+
+  join(): Worker | undefined {
+    this.worker ??= startReadingThread();
+    return this.worker;
+  },
+};
+
+function startReadingThread(): Worker | undefined {
+  const worker = startStoreThread('read-worker', () => {
+    if (readingThread.worker === worker) readingThread.worker = undefined;
+    readingThread.busy = false;
+  });
+  return worker;
+}
