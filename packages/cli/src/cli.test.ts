@@ -1,6 +1,13 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import { existsSync, readFileSync, truncateSync, statSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  readFileSync,
+  truncateSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import * as path from 'node:path';
 import Database from 'better-sqlite3';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
@@ -323,6 +330,17 @@ describe('chronovisor', () => {
         expect.arrayContaining(['vmm', 'vm:1/proc:1', 'host:snoop']),
       );
       expect(counts.overTime.reduce((n, s) => n + s.records, 0)).toBe(counts.records);
+    });
+
+    it("keeps snapshots of every plugin's state in the file, and reads the same state from them", () => {
+      copyFileSync(file('r.db'), file('indexed.db'));
+      const before = chronovisor('inspect', file('r.db'), '--at', '5000', '--json');
+      const indexed = chronovisor('index', file('indexed.db'), '--every', '2000');
+      expect(indexed.stderr).toBe('');
+      expect(indexed.status).toBe(0);
+      const after = chronovisor('inspect', file('indexed.db'), '--at', '5000', '--json');
+      expect(after.status).toBe(0);
+      expect(JSON.parse(after.stdout)).toEqual(JSON.parse(before.stdout));
     });
 
     it('shows the state at any record', () => {

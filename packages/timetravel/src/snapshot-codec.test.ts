@@ -1,3 +1,4 @@
+import { PersistentMap, PersistentSortedMap } from '@chronovisor/core';
 import fc from 'fast-check';
 import { SnapshotDecoder, SnapshotEncoder } from './snapshot-codec';
 
@@ -56,6 +57,30 @@ describe('snapshot codec', () => {
     const second = roundTrip(encoder, shelf, { again: frame, other: new Uint8Array(4096) });
     expect(second.buffers).toHaveLength(1);
     expect((second.back as { again: Uint8Array }).again).toEqual(frame);
+  });
+
+  it("keeps the kernel's persistent maps, entries and sharing both", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.oneof(fc.string(), fc.integer()), fc.integer()), { maxLength: 40 }),
+        fc.array(fc.tuple(fc.integer(), fc.string()), { maxLength: 40 }),
+        (pairs, sorted) => {
+          const map = PersistentMap.from(pairs);
+          const ordered = PersistentSortedMap.from(sorted);
+          const { back } = roundTrip(new SnapshotEncoder(), new Map(), {
+            map,
+            again: map,
+            ordered: [ordered],
+          });
+          const b = back as { map: typeof map; again: typeof map; ordered: [typeof ordered] };
+          expect(b.map).toBeInstanceOf(PersistentMap);
+          expect(b.again).toBe(b.map);
+          expect([...b.map].sort()).toEqual([...map].sort());
+          expect(b.ordered[0]).toBeInstanceOf(PersistentSortedMap);
+          expect([...b.ordered[0]]).toEqual([...ordered]);
+        },
+      ),
+    );
   });
 
   it('refuses class instances, naming where they are and what to do', () => {

@@ -1,3 +1,4 @@
+import { ChronovisorError, PersistentMap, PersistentSortedMap } from '@chronovisor/core';
 import { ByteReader, ByteWriter } from '@chronovisor/store';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 
@@ -38,15 +39,18 @@ const enum Tag {
   Typed,
   Shared,
   Seen,
+  // Later additions go last: kept snapshots of older runs hold the tags before them.
+  PersistentMap,
+  PersistentSortedMap,
 }
 
 /** A snapshot value that cannot be kept: where it is, and what it is. */
-export class SnapshotDataError extends Error {}
+export class SnapshotDataError extends ChronovisorError {}
 
 /**
  * Encodes snapshot data (see `Projection.snapshotToData`): plain objects, arrays, Maps, Sets,
- * typed arrays, numbers, strings, booleans, bigints, null and undefined, with shared and cyclic
- * references kept. Each large typed array goes on the side the first time any snapshot holds it,
+ * the kernel's persistent maps (by their entries), typed arrays, numbers, strings, booleans,
+ * bigints, null and undefined, with shared and cyclic references kept. Each large typed array goes on the side the first time any snapshot holds it,
  * under an id later snapshots refer to: identity decides sharing, as between snapshots in memory.
  */
 export class SnapshotEncoder {
@@ -111,6 +115,13 @@ export class SnapshotEncoder {
         out.byte(Tag.Set);
         out.varint(value.size);
         for (const item of value) write(item, `${path}.values`);
+      } else if (value instanceof PersistentMap || value instanceof PersistentSortedMap) {
+        out.byte(value instanceof PersistentMap ? Tag.PersistentMap : Tag.PersistentSortedMap);
+        out.varint(value.size);
+        for (const [k, v] of value as ReadonlyMap<unknown, unknown>) {
+          write(k, `${path}.keys`);
+          write(v, `${path}.get(${String(k)})`);
+        }
       } else {
         const proto: unknown = Object.getPrototypeOf(value);
         if (proto !== Object.prototype && proto !== null)
@@ -225,6 +236,19 @@ export class SnapshotDecoder {
           seen.push(set);
           for (let n = input.varint(); n > 0; n--) set.add(read());
           return set;
+        }
+        case Tag.PersistentMap:
+        case Tag.PersistentSortedMap: {
+          // Made from its entries once they are read: a place keeps its turn among `seen` now.
+          const at = seen.push(undefined as unknown as object) - 1;
+          const entries: [never, unknown][] = [];
+          for (let n = input.varint(); n > 0; n--) entries.push([read() as never, read()]);
+          const map =
+            tag === Tag.PersistentMap
+              ? PersistentMap.from(entries)
+              : PersistentSortedMap.from(entries as [number, unknown][]);
+          seen[at] = map;
+          return map;
         }
         case Tag.Typed: {
           const kind = input.byte();
