@@ -79,6 +79,9 @@ interface StoredBatch {
   readonly batch: Buffer;
 }
 
+/** Batches sealing on the sealing thread at most, before the oldest is committed. */
+const SEALING_AHEAD = 3;
+
 /** Scans of at least this many batches have them read ahead on another thread. */
 const READ_AHEAD_BATCHES = 16;
 
@@ -244,8 +247,10 @@ export class SqliteStore implements Store {
       this.pending.push(record);
       if (this.pending.length === BATCH_RECORDS || this.batch.recordBytes >= BATCH_BYTES) {
         this.seal();
-        // One batch sealing on the other thread while this one fills the next: commits lag a batch.
-        while (this.sealing.length > 1) this.commitOldest();
+        // Up to three batches sealing on the other thread while this one fills the next: commits
+        // lag three batches, so that this thread waits on that one only when it falls behind
+        // (with one, it waited on the other thread's every hiccup: ~10% of recording).
+        while (this.sealing.length > SEALING_AHEAD) this.commitOldest();
       }
     }
   }
