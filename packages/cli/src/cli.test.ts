@@ -332,6 +332,14 @@ describe('chronovisor', () => {
       expect(counts.overTime.reduce((n, s) => n + s.records, 0)).toBe(counts.records);
     });
 
+    it("answers the README's `why` on the quickstart with the write behind it", () => {
+      const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
+      const address = /debug my-run\.db .*why (\d+:0x[0-9a-f]+)/.exec(readme)![1]!;
+      const why = chronovisor('debug', file('r.db'), '--eval', `goto end; why ${address}`);
+      expect(why.status).toBe(0);
+      expect(why.stdout).toMatch(/written at seq \d+ through \d+:0x[0-9a-f]+ by /);
+    });
+
     it("keeps snapshots of every plugin's state in the file, and reads the same state from them", () => {
       copyFileSync(file('r.db'), file('indexed.db'));
       const before = chronovisor('inspect', file('r.db'), '--at', '5000', '--json');
