@@ -1,13 +1,8 @@
 import { StoreError } from '@chronovisor/core';
-import {
-  MessageChannel,
-  type Worker,
-  receiveMessageOnPort,
-  type MessagePort,
-} from 'node:worker_threads';
+import { MessageChannel, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { sealBatch, type BatchSeal } from './batch-seal';
 import { KindTable, type RecordKind } from './record-index';
-import { startStoreThread } from './store-thread';
+import { StoreThread } from './store-thread';
 import type { SealChannel, SealRequest } from './seal-worker';
 
 /** How long a recording waits on a seal before it calls the sealing thread lost. */
@@ -93,25 +88,9 @@ export class BatchSealer {
 
 /**
  * The process's sealing thread, shared by its recordings, started with the first and kept for
- * the next (starting one costs ~0.2 s, more than recording a short run); it never keeps the
- * process alive. None where its code cannot be found.
+ * the next (starting one costs ~30 ms, more than recording a short run).
  */
-const sealingThread = {
-  worker: undefined as Worker | undefined,
-
-  join(): Worker | undefined {
-    this.worker ??= startSealingThread();
-    return this.worker;
-  },
-};
-
-function startSealingThread(): Worker | undefined {
-  // A thread that failed to start is not reused (a recording waiting on it fails by STALL_MS).
-  const worker = startStoreThread('seal-worker', () => {
-    if (sealingThread.worker === worker) sealingThread.worker = undefined;
-  });
-  return worker;
-}
+const sealingThread = new StoreThread('seal-worker');
 
 const asBuffer = (bytes: Uint8Array): Buffer =>
   Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);

@@ -6,12 +6,17 @@ import {
   type Worker,
 } from 'node:worker_threads';
 import type { ReadReply, ReadRequest } from './read-worker';
-import { startStoreThread } from './store-thread';
+import { StoreThread } from './store-thread';
 
 /** Batches the reading thread may be ahead of the scan (each ~35 KiB inflated). */
 const AHEAD = 32;
 /** How long a scan waits on the reading thread before it calls it lost. */
 const STALL_MS = 120_000;
+
+/** The process's reading thread, started by the first long scan and kept for the next. */
+const readingThread = new StoreThread('read-worker', () => (busy = false));
+/** Whether a scan is using the reading thread (one at a time). */
+let busy = false;
 
 /** A batch as the reading thread hands it over: inflated, and checked against its leaf if asked. */
 export type ReadBatch =
@@ -48,10 +53,10 @@ export class ReadAhead {
 
   /** A read-ahead of the batches whose first seqs are `from` to `to`, or undefined (read them here). */
   static start(file: string, from: number, to: number, verify: boolean): ReadAhead | undefined {
-    if (readingThread.busy) return undefined;
+    if (busy) return undefined;
     const worker = readingThread.join();
     if (!worker) return undefined;
-    readingThread.busy = true;
+    busy = true;
     ReadAhead.scans++;
     return new ReadAhead(worker, file, from, to, verify);
   }
@@ -91,28 +96,6 @@ export class ReadAhead {
     Atomics.store(this.counters, 2, 1);
     Atomics.notify(this.counters, 1);
     this.port.close();
-    readingThread.busy = false;
+    busy = false;
   }
-}
-
-/**
- * The process's reading thread, started by the first long scan and kept for the next; it never
- * keeps the process alive. None where its code cannot be found (then scans read for themselves).
- */
-const readingThread = {
-  worker: undefined as Worker | undefined,
-  busy: false,
-
-  join(): Worker | undefined {
-    this.worker ??= startReadingThread();
-    return this.worker;
-  },
-};
-
-function startReadingThread(): Worker | undefined {
-  const worker = startStoreThread('read-worker', () => {
-    if (readingThread.worker === worker) readingThread.worker = undefined;
-    readingThread.busy = false;
-  });
-  return worker;
 }
