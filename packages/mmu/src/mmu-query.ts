@@ -142,19 +142,28 @@ export class MmuQuery implements Query, MemoryReader {
 
   /** The bytes at `va` now, ignoring permissions (a debugger's view); undefined where a page is not mapped. */
   read(space: number, va: number, length: number): Uint8Array | undefined {
+    const bytes = new Uint8Array(length);
+    return this.readInto(space, va, bytes) ? bytes : undefined;
+  }
+
+  /**
+   * Fills `target` with the bytes at `va` now, as `read` does, into a buffer the caller keeps
+   * (a plugin scanning memory on every command allocates nothing); false where a page is not mapped.
+   */
+  readInto(space: number, va: number, target: Uint8Array): boolean {
     const s = this.state.space(space);
     const vm = this.state.vmOf(s);
-    const bytes = new Uint8Array(length);
+    const length = target.length;
     const pageSize = this.state.config.pageSize;
     for (let offset = 0; offset < length;) {
       const at = va + offset;
       const n = Math.min(length - offset, pageSize - (at % pageSize));
       const frame = resolveFrame(s, vm, Math.floor(at / pageSize));
-      if (frame === undefined) return undefined;
-      this.state.memory.readInto(frame * pageSize + (at % pageSize), n, bytes, offset);
+      if (frame === undefined) return false;
+      this.state.memory.readInto(frame * pageSize + (at % pageSize), n, target, offset);
       offset += n;
     }
-    return bytes;
+    return true;
   }
 
   /** The bytes at a host physical address. */

@@ -169,19 +169,25 @@ export class Allocator {
     return highest;
   }
 
-  /** The info words of the block starts in `[from, from + bytes)`, read through the MMU. */
+  /**
+   * The info words of the block starts in `[from, from + bytes)`, read through the MMU into a
+   * buffer kept for it (a view, valid until the next read): every allocation scans the info of
+   * its whole span, and a fresh array each time was most of the heap's garbage.
+   */
   private infoWords(heap: Heap, from: number, bytes: number): Uint8Array {
-    const words = this.mmu.read(
-      heap.space,
-      heap.infoAddress(from),
-      (bytes / heap.alignment) * INFO_BYTES,
-    );
-    if (!words)
+    const length = (bytes / heap.alignment) * INFO_BYTES;
+    if (this.scratch.length < length)
+      this.scratch = new Uint8Array(Math.max(length, 2 * this.scratch.length));
+    const words = this.scratch.subarray(0, length);
+    if (!this.mmu.readInto(heap.space, heap.infoAddress(from), words))
       throw new HeapError(
         `The allocation info of ${hex(from)} at ${hex(heap.infoAddress(from))} in space ${heap.space} is not mapped any more`,
       );
     return words;
   }
+
+  /** Where `infoWords` reads (grown as needed; nothing in it outlives a read). */
+  private scratch = new Uint8Array(256);
 
   /** Copies `length` bytes from one block to another through the MMU. */
   copy(heap: Heap, from: number, to: number, length: number, context: CommandContext): void {
