@@ -6,7 +6,8 @@ import { SqliteStore } from '../sqlite/sqlite-store';
 import { runWorkload } from '../test-support/workload';
 import { NdjsonError, exportNdjson, importNdjson } from './ndjson';
 import * as mmu from '@chronovisor/mmu';
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { signTreeHead } from '../audit/tree-head';
 import { verifyRun } from '../audit/verify-run';
 import { tamper } from '../test-support/tamper';
 
@@ -120,6 +121,45 @@ describe('NDJSON export and import', () => {
     ).toThrow(
       `head.ndjson:${head + 1}: the records up to 1024 do not give the head the export carries`,
     );
+  });
+
+  it("checks a signed format-8 export's signatures against the heads they signed, then leaves them behind", () => {
+    const fixture = path.join(__dirname, '..', '..', 'fixtures', 'format8-run.ndjson');
+    const lines = readFileSync(fixture, 'utf8').split('\n');
+    const signer = generateKeyPairSync('ed25519');
+    /** The fixture as its recorder would have exported it had it signed its heads with `key`. */
+    const signedWith = (key: KeyObject) =>
+      lines.map((line, i) => {
+        if (i === 0) {
+          const header = JSON.parse(line) as Record<string, unknown>;
+          const spki = signer.publicKey.export({ type: 'spki', format: 'der' });
+          return JSON.stringify({ ...header, publicKey: spki.toString('base64') });
+        }
+        if (!line.startsWith('{"head"')) return line;
+        const { head } = JSON.parse(line) as { head: { size: number; root: string } };
+        const signature = signTreeHead(head.size, Buffer.from(head.root, 'hex'), key);
+        return JSON.stringify({ head: { ...head, signature: signature.toString('base64') } });
+      });
+    writeFileSync(path.join(dir, 'signed.ndjson'), signedWith(signer.privateKey).join('\n'));
+    const { store, notes } = importNdjson(path.join(dir, 'signed.ndjson'), (header) =>
+      SqliteStore.create(path.join(dir, 'signed.db'), header),
+    );
+    (store as SqliteStore).close();
+    expect(notes[0]).toMatch(/3 signatures over its old heads were left behind/);
+    // The key stays behind with them: the new run's heads are unsigned, and it verifies.
+    expect(verifyRun(path.join(dir, 'signed.db'))).toMatchObject({
+      ok: true,
+      signatures: 'unsigned',
+    });
+
+    const other = generateKeyPairSync('ed25519');
+    writeFileSync(path.join(dir, 'forged.ndjson'), signedWith(other.privateKey).join('\n'));
+    const head = lines.findIndex((l) => l.startsWith('{"head"'));
+    expect(() =>
+      importNdjson(path.join(dir, 'forged.ndjson'), () =>
+        SqliteStore.create(path.join(dir, 'forged.db')),
+      ),
+    ).toThrow(`forged.ndjson:${head + 1}: the signature of the head at 1024 is not the signer's`);
   });
 
   it('keeps a signed run signed: the copy verifies with the signer’s key', () => {

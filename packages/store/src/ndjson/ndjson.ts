@@ -2,6 +2,8 @@ import { ChronovisorError, type LogRecord, type StateDigest, type Store } from '
 import type { TreeHead } from '../audit/tree-head';
 import { CHECKSUM_BYTES } from '../sqlite/batch-seal';
 import { Format8Audit } from './format8-audit';
+import { checkTreeHead } from '../audit/tree-head';
+import { createPublicKey, type KeyObject } from 'node:crypto';
 import { closeSync, fstatSync, openSync, readSync, writeSync } from 'node:fs';
 
 /**
@@ -159,6 +161,8 @@ export function importNdjson(
   let pending: LogRecord[] = [];
   /** An export of format 3 carries format 8's audit: its records are checked against that. */
   let format8: Format8Audit | undefined;
+  /** The signer of a format-3 export, whose signatures are checked against format 8's heads. */
+  let signer: KeyObject | undefined;
   let signaturesLeft = 0;
   const flush = () => {
     if (pending.length > 0) store!.append(pending);
@@ -207,13 +211,15 @@ export function importNdjson(
               : ''),
         );
       manifest = header.manifest;
-      if (header.format === 3) format8 = new Format8Audit();
-      store = open({
-        manifest,
-        ...(typeof header.publicKey === 'string'
-          ? { publicKey: Buffer.from(header.publicKey, 'base64') }
-          : {}),
-      });
+      const publicKey =
+        typeof header.publicKey === 'string' ? Buffer.from(header.publicKey, 'base64') : undefined;
+      if (header.format === 3) {
+        // Its signatures sign format 8's heads: checked against them, they stay behind, and so
+        // does the key (the new run's heads are unsigned until someone signs them).
+        format8 = new Format8Audit();
+        signer = publicKey && createPublicKey({ key: publicKey, format: 'der', type: 'spki' });
+        store = open({ manifest });
+      } else store = open({ manifest, ...(publicKey ? { publicKey } : {}) });
       return;
     }
     if (value !== null && typeof value === 'object' && 'digest' in value) {
@@ -247,7 +253,7 @@ export function importNdjson(
     }
     if (value !== null && typeof value === 'object' && 'head' in value) {
       if (format8) {
-        if (checkFormat8Head(format8, value.head, path, line)) signaturesLeft++;
+        if (checkFormat8Head(format8, value.head, signer, path, line)) signaturesLeft++;
       } else if (isBatched(store)) checkHead(store, value.head, path, line);
       return;
     }
@@ -297,17 +303,27 @@ const alteredHead = (path: string, line: number, size: number) =>
     `${path}:${line}: the records up to ${size} do not give the head the export carries: the run was altered, before or after its export`,
   );
 
-/** Format 8's head of the records so far is the one the export carries; true if it was signed. */
+/**
+ * Format 8's head of the records so far is the one the export carries, and its signature, if it
+ * has one, is the signer's; true if it was signed.
+ */
 function checkFormat8Head(
   audit: Format8Audit,
   value: unknown,
+  signer: KeyObject | undefined,
   path: string,
   line: number,
 ): boolean {
   const h = headOf(value, path, line);
-  if (audit.size !== h.size || audit.root().toString('hex') !== h.root)
+  const root = audit.root();
+  if (audit.size !== h.size || root.toString('hex') !== h.root)
     throw alteredHead(path, line, h.size);
-  return typeof h.signature === 'string';
+  if (typeof h.signature !== 'string') return false;
+  if (!signer || !checkTreeHead(h.size, root, Buffer.from(h.signature, 'base64'), signer))
+    throw new NdjsonError(
+      `${path}:${line}: the signature of the head at ${h.size} is not the signer's (${signer ? 'the header names another key' : 'the header names no key'})`,
+    );
+  return true;
 }
 
 /** The store's head of these records is the one the export carries, and keeps its signature. */
