@@ -1,4 +1,10 @@
 import { StoreError, type LogRecord } from '@chronovisor/core';
+import Database from 'better-sqlite3';
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { SqliteStore } from './sqlite-store';
 import { BatchBuilder } from '../codec/batch-builder';
 import { sealBatch } from './batch-seal';
 import { BatchSealer } from './batch-sealer';
@@ -86,6 +92,39 @@ describe('BatchSealer', () => {
       expect(() => sealer.take()).toThrow(StoreError);
     } finally {
       sealer.close();
+    }
+  });
+
+  it('commits on its own thread, on a connection of its own, exactly as committing here does', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'chronovisor-commit-'));
+    try {
+      const files = ['there.db', 'here.db'].map((name) => {
+        const file = path.join(dir, name);
+        SqliteStore.create(file).close();
+        return file;
+      });
+      const key = generateKeyPairSync('ed25519').privateKey;
+      const tables = files.map((file, i) => {
+        const db = new Database(file);
+        const sealer = new BatchSealer([], { path: file, db, signingKey: key }, { here: i === 1 });
+        expect(sealer.threaded).toBe(i === 0);
+        sealer.submit(batch(1, 1024, 1), 1, [{ seq: 500, digest: 'a' }]);
+        sealer.submit(batch(1025, 3, 2), 1025, [
+          { seq: 1026, digest: 'b', projections: { p: 'c' } },
+        ]);
+        sealer.submitDigests([{ seq: 1027, digest: 'd' }]);
+        while (sealer.inFlight > 0) sealer.settle();
+        sealer.close();
+        const all = (table: string) => db.prepare(`SELECT * FROM ${table}`).all();
+        const out = ['batches', 'heads', 'digests', 'record_kinds'].map(all);
+        db.close();
+        return out;
+      });
+      expect(tables[0]![1]).toHaveLength(2); // a head for each batch, signed
+      expect(tables[0]).toEqual(tables[1]);
+      expect(tables[0]![2]).toHaveLength(3);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -1,8 +1,11 @@
-// The thread that seals a recording's batches (see BatchSealer): each request comes on a port of
-// its own, with a shared counter the recording thread waits on, since it never yields to the
-// event loop while a simulation runs.
+// The thread that seals a recording's batches (see BatchSealer), and commits them to its run file
+// on a connection of its own: each request comes on a port of its own, with a shared counter the
+// recording thread waits on, since it never yields to the event loop while a simulation runs.
+import type { StateDigest } from '@chronovisor/core';
+import type { KeyObject } from 'node:crypto';
 import { parentPort, type MessagePort } from 'node:worker_threads';
-import { sealBatch } from './batch-seal';
+import { BatchCommitter } from './batch-committer';
+import { CHECKSUM_BYTES, sealBatch } from './batch-seal';
 import { KindTable, type RecordKind } from './record-index';
 
 /** A recording's channel: its requests and replies, the count of replies sent, its kinds so far. */
@@ -10,23 +13,45 @@ export interface SealChannel {
   readonly port: MessagePort;
   readonly replies: Int32Array;
   readonly kinds: readonly RecordKind[];
+  /** The run file to commit each batch to (else each seal is sent back). */
+  readonly commit?: { readonly path: string; readonly signingKey?: KeyObject };
 }
 
-/** One batch to seal: its framed records, and the seq of the first. */
-export interface SealRequest {
-  readonly batch: Uint8Array;
-  readonly first: number;
-}
+/** One batch to seal (its framed records, and the seq of the first), or digests alone, or the end. */
+export type SealRequest =
+  | { readonly batch: Uint8Array; readonly first: number; readonly digests: readonly StateDigest[] }
+  | { readonly digests: readonly StateDigest[] }
+  | { readonly close: true };
 
-parentPort?.on('message', ({ port, replies, kinds }: SealChannel) => {
+parentPort?.on('message', ({ port, replies, kinds, commit }: SealChannel) => {
   const table = new KindTable(kinds);
-  port.on('message', ({ batch, first }: SealRequest) => {
+  let committer: BatchCommitter | undefined;
+  port.on('message', (request: SealRequest) => {
     try {
-      const seal = sealBatch(batch, first, table);
-      // Exact copies to move rather than clone: a Buffer may be a view into a larger pool.
-      const [bytes, checks] = [new Uint8Array(seal.bytes), new Uint8Array(seal.checks)];
-      const reply = { bytes, checks, leaf: new Uint8Array(seal.leaf), index: seal.index };
-      port.postMessage(reply, [bytes.buffer, checks.buffer]);
+      if (commit) committer ??= BatchCommitter.open(commit.path, commit.signingKey);
+      if ('close' in request) {
+        committer?.close();
+        port.postMessage({ closed: true });
+      } else if (!('batch' in request)) {
+        committer!.commitDigests(request.digests);
+        port.postMessage({ committed: true });
+      } else {
+        const seal = sealBatch(request.batch, request.first, table);
+        if (committer) {
+          committer.commit(
+            seal,
+            request.first,
+            seal.checks.length / CHECKSUM_BYTES,
+            request.digests,
+          );
+          port.postMessage({ committed: true });
+        } else {
+          // Exact copies to move rather than clone: a Buffer may be a view into a larger pool.
+          const [bytes, checks] = [new Uint8Array(seal.bytes), new Uint8Array(seal.checks)];
+          const reply = { bytes, checks, leaf: new Uint8Array(seal.leaf), index: seal.index };
+          port.postMessage(reply, [bytes.buffer, checks.buffer]);
+        }
+      }
     } catch (error) {
       port.postMessage({ error: (error as Error).message });
     }

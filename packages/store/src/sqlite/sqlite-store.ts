@@ -21,12 +21,10 @@ import {
   seqOf,
 } from '../codec/batch-format';
 import { EVENT_KIND, decodeRecord } from '../codec/record-codec';
-import { checkTreeHead, signTreeHead, type TreeHead } from '../audit/tree-head';
-import { Frontier } from '../merkle/frontier';
+import { checkTreeHead, type TreeHead } from '../audit/tree-head';
 import type { Hash } from '../merkle/hashes';
 import { MerkleTree } from '../merkle/merkle-tree';
 import { BatchSealer } from './batch-sealer';
-import type { BatchSeal } from './batch-seal';
 import type { ConsistencyProof, RecordProof } from '../audit/proofs';
 import type { RecordKind } from './record-index';
 import { ReadAhead } from './read-ahead';
@@ -100,14 +98,7 @@ export class SqliteStore implements Store {
   private closed = false;
   readonly status: RunStatus;
 
-  private readonly insertBatch: Database.Statement;
-  private readonly insertDigest: Database.Statement;
-  private readonly insertHead: Database.Statement;
-  private readonly insertKind: Database.Statement;
   private readonly selectBatch: Database.Statement;
-  /** The complete subtrees of the audit tree over the batches stored. */
-  private frontierBuilt?: Frontier;
-  private batches = 0;
   private signingKey?: KeyObject;
   /** Whether each batch read is checked against its leaf (see `open`). */
   private verifyReads = true;
@@ -121,19 +112,6 @@ export class SqliteStore implements Store {
     this.selectBatch = db.prepare(
       'SELECT first_seq, count, bytes, leaf FROM batches WHERE first_seq <= ? ORDER BY first_seq DESC LIMIT 1',
     );
-    this.insertBatch = db.prepare(
-      'INSERT INTO batches (first_seq, count, bytes, checks, leaf, first_tick, records) VALUES (?, ?, ?, ?, ?, ?, ?)',
-    );
-    this.insertDigest = db.prepare(
-      'INSERT OR REPLACE INTO digests (seq, digest, projections) VALUES (?, ?, ?)',
-    );
-    this.insertHead = db.prepare(
-      'INSERT OR REPLACE INTO heads (size, batches, root, signature) VALUES (?, ?, ?, ?)',
-    );
-    this.insertKind = db.prepare(
-      'INSERT INTO record_kinds (id, kind, rejected, type, actor) VALUES (?, ?, ?, ?, ?)',
-    );
-    this.batches = (db.prepare('SELECT count(*) AS n FROM batches').get() as { n: number }).n;
     const lastBatch = db
       .prepare('SELECT first_seq, count FROM batches ORDER BY first_seq DESC LIMIT 1')
       .get() as { first_seq: number; count: number } | undefined;
@@ -322,6 +300,12 @@ export class SqliteStore implements Store {
   flush(): void {
     if (this.readonly || this.closed) return;
     if (this.pending.length > 0) this.seal();
+    else if (this.pendingDigests.length > 0) {
+      // Digests of records whose batches went before them.
+      this.sealerOf().submitDigests(this.pendingDigests);
+      this.sealing.push({ first: 0, count: 0 });
+      this.pendingDigests = [];
+    }
     this.commitSealing();
   }
 
@@ -330,6 +314,8 @@ export class SqliteStore implements Store {
     if (this.closed) return;
     if (!this.readonly) {
       this.flush();
+      // The sealing thread's connection closes first: the log is checkpointed into the file below.
+      this.sealer?.close();
       this.setMeta('open', '0');
       // Into the .db itself, even while another connection (a reader) keeps the log open: the
       // .db file alone is then the whole run, to copy or send.
@@ -342,18 +328,30 @@ export class SqliteStore implements Store {
         // Another connection has it open: the log, checkpointed, stays to it.
       }
     }
-    this.sealer?.close();
     this.closed = true;
     this.db.close();
   }
 
-  /** Hands the batch filling to the sealer (hashes, checksums, index, deflate: on another thread). */
+  /**
+   * Hands the batch filling to the sealer, with the digests it brings (hashes, checksums, index,
+   * deflate and the commit: on another thread).
+   */
   private seal(): void {
     const first = this.pending[0]!.seq;
-    this.sealer ??= new BatchSealer(this.kinds());
-    this.sealer.submit(this.batch.take(), first);
+    const last = this.pending.at(-1)!.seq;
+    const digests = this.pendingDigests.filter((d) => d.seq <= last);
+    if (digests.length > 0) this.pendingDigests = this.pendingDigests.filter((d) => d.seq > last);
+    this.sealerOf().submit(this.batch.take(), first, digests);
     this.sealing.push({ first, count: this.pending.length });
     this.pending = [];
+  }
+
+  private sealerOf(): BatchSealer {
+    return (this.sealer ??= new BatchSealer(this.kinds(), {
+      path: this.path,
+      db: this.db,
+      ...(this.signingKey ? { signingKey: this.signingKey } : {}),
+    }));
   }
 
   /** Commits the batches still being sealed. */
@@ -361,50 +359,10 @@ export class SqliteStore implements Store {
     while (this.sealing.length > 0) this.commitOldest();
   }
 
-  /**
-   * Commits the oldest sealed batch: its records, checksums and leaf, the record kinds and digests
-   * it brings, and the new tree head, in one transaction, so a crash leaves all of it or none.
-   */
+  /** Waits until the oldest batch handed to the sealer is committed. */
   private commitOldest(): void {
-    const { first, count } = this.sealing.shift()!;
-    const seal: BatchSeal = this.sealer!.take();
-    this.frontier.push(seal.leaf, 1);
-    this.batches++;
-    const size = first + count - 1;
-    const root = this.frontier.root();
-    const signature = this.signingKey ? signTreeHead(size, root, this.signingKey) : null;
-    const digests = this.pendingDigests.filter((d) => d.seq <= size);
-    const { index } = seal;
-    this.db.transaction(() => {
-      for (const k of index.newKinds)
-        this.insertKind.run(k.id, k.kind, k.rejected, k.type, k.actor);
-      this.insertBatch.run(
-        first,
-        count,
-        seal.bytes,
-        seal.checks,
-        seal.leaf,
-        index.firstTick,
-        index.json,
-      );
-      for (const d of digests)
-        this.insertDigest.run(
-          d.seq,
-          d.digest,
-          d.projections ? JSON.stringify(d.projections) : null,
-        );
-      this.insertHead.run(size, this.batches, root, signature);
-    })();
-    if (digests.length > 0) this.pendingDigests = this.pendingDigests.filter((d) => d.seq > size);
-  }
-
-  /** The right edge of the audit tree, built from the stored leaves when first needed. */
-  private get frontier(): Frontier {
-    if (!this.frontierBuilt) {
-      this.frontierBuilt = new Frontier();
-      for (const leaf of this.leaves()) this.frontierBuilt.push(leaf, 1);
-    }
-    return this.frontierBuilt;
+    this.sealing.shift();
+    this.sealer!.settle();
   }
 
   private kinds(): RecordKind[] {
