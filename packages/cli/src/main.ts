@@ -261,7 +261,7 @@ function program(exit: (code: number) => void): Command {
     .option('--json', 'the rows as JSON objects')
     .addHelpText(
       'after',
-      `\nExamples:\n  chronovisor sql my-run.db "SELECT type, count(*) FROM records GROUP BY type"\n  chronovisor sql my-run.db "SELECT seq, json_extract(payload, '$.va') AS va FROM records_json WHERE type = 'mmu.memory.written'"`,
+      `\nExamples:\n  chronovisor sql my-run.db "SELECT type, count(*) FROM records GROUP BY type"\n  chronovisor sql my-run.db "SELECT seq, type, payload FROM records_json WHERE seq BETWEEN 100 AND 110"`,
     )
     .action((file: string, query: string, options: Parameters<typeof sql>[2]) =>
       exit(sql(file, query, options)),

@@ -101,9 +101,12 @@ export function seqOf(batch: ByteReader, frames: Frames, i: number): number {
  * (high half XOR low half). A check for naming, not for security: the batch's leaf is that.
  */
 export function recordChecksum(batch: Uint8Array, frames: Frames, i: number): number {
+  return checksumOf(batch, i === 0 ? 0 : frames.starts[i]!, frames.ends[i]!);
+}
+
+/** The checksum of `bytes[start, end)`: 32-bit FNV-1a folded to 16 bits (see `recordChecksum`). */
+export function checksumOf(bytes: Uint8Array, start: number, end: number): number {
   let h = 0x811c9dc5;
-  const end = frames.ends[i]!;
-  for (let at = i === 0 ? 0 : frames.starts[i]!; at < end; at++)
-    h = Math.imul(h ^ batch[at]!, 0x01000193);
+  for (let at = start; at < end; at++) h = Math.imul(h ^ bytes[at]!, 0x01000193);
   return ((h >>> 16) ^ h) & 0xffff;
 }

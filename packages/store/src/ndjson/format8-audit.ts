@@ -1,5 +1,5 @@
 import type { LogRecord } from '@chronovisor/core';
-import { batchLeaf, recordChecksum, type Frames } from '../codec/batch-format';
+import { batchLeaf, checksumOf } from '../codec/batch-format';
 import { ByteWriter } from '../codec/byte-writer';
 import { Frontier } from '../merkle/frontier';
 import type { Hash } from '../merkle/hashes';
@@ -44,16 +44,13 @@ export class Format8Audit {
       ends[i] = out.length;
     });
     const batch = out.take();
-    // Format 8 had no names: its first record's checksum starts where the record does.
-    const frames: Frames = { count: this.records.length, starts, ends, nameCount: 0, namesEnd: 0 };
-    const checks = Buffer.alloc(2 * frames.count);
-    for (let i = 0; i < frames.count; i++)
-      checks.writeUInt16BE(
-        i === 0 ? firstChecksum(batch, frames) : recordChecksum(batch, frames, i),
-        2 * i,
-      );
-    this.frontier.push(batchLeaf(this.sealed + 1, frames.count, batch), 1);
-    this.sealed += frames.count;
+    const count = this.records.length;
+    // Format 8 had no names: each record's checksum, the first's too, covers its own bytes.
+    const checks = Buffer.alloc(2 * count);
+    for (let i = 0; i < count; i++)
+      checks.writeUInt16BE(checksumOf(batch, starts[i]!, ends[i]!), 2 * i);
+    this.frontier.push(batchLeaf(this.sealed + 1, count, batch), 1);
+    this.sealed += count;
     this.records = [];
     return checks;
   }
@@ -62,14 +59,6 @@ export class Format8Audit {
   root(): Hash {
     return this.frontier.root();
   }
-}
-
-/** Format 8's checksum of a batch's first record: over its own bytes only. */
-function firstChecksum(batch: Uint8Array, frames: Frames): number {
-  let h = 0x811c9dc5;
-  for (let at = frames.starts[0]!; at < frames.ends[0]!; at++)
-    h = Math.imul(h ^ batch[at]!, 0x01000193);
-  return ((h >>> 16) ^ h) & 0xffff;
 }
 
 function encode(out: ByteWriter, record: LogRecord): void {
