@@ -4,7 +4,7 @@ import type { StateDigest } from '@chronovisor/core';
 import type Database from 'better-sqlite3';
 import type { KeyObject } from 'node:crypto';
 import { BatchCommitter } from './batch-committer';
-import { CHECKSUM_BYTES, sealBatch, type BatchSeal } from './batch-seal';
+import { CHECKSUM_BYTES, sealBatch } from './batch-seal';
 import { KindTable, type RecordKind } from './record-index';
 import { StoreThread } from './store-thread';
 import type { SealChannel, SealRequest } from './seal-worker';
@@ -20,25 +20,19 @@ export interface CommitTarget {
   readonly db: Database.Database;
 }
 
-type Reply =
-  | { bytes: Uint8Array; checks: Uint8Array; leaf: Uint8Array; index: BatchSeal['index'] }
-  | { committed: true }
-  | { closed: true }
-  | { error: string };
+type Reply = { committed: true } | { closed: true } | { error: string };
 
 /**
- * Seals batches in submission order, on the sealing thread when there is one: hashing, checksums,
- * the index and deflating run there while this thread goes on simulating; with a `CommitTarget`,
- * it commits them there too (see BatchCommitter), on a connection of its own.
- * `take()` and `settle()` block (Atomics.wait) until the oldest request is done: a simulation never
- * yields to the event loop, so replies are read synchronously from the port.
+ * Seals and commits batches in submission order, on the sealing thread when there is one:
+ * hashing, checksums, the index, deflating and the commit (see BatchCommitter, on a connection of
+ * its own) run there while this thread goes on simulating. `settle()` blocks (Atomics.wait) until
+ * the oldest request is done: a simulation never yields to the event loop, so replies are read
+ * synchronously from the port.
  */
 export class BatchSealer {
   private readonly channel?: { port: MessagePort; replies: Int32Array };
   private submitted = 0;
   private taken = 0;
-  /** Seals made on this thread, when there is no sealing thread (committed ones: undefined). */
-  private readonly inline: (BatchSeal | undefined)[] = [];
   private readonly kinds: KindTable;
   /** Where this thread commits, when there is no sealing thread. */
   private readonly committer?: BatchCommitter;
@@ -50,26 +44,23 @@ export class BatchSealer {
    */
   constructor(
     kinds: readonly RecordKind[],
-    private readonly target?: CommitTarget,
+    target: CommitTarget,
     options: { here?: boolean } = {},
   ) {
     this.kinds = new KindTable(kinds);
     const worker = options.here ? undefined : sealingThread.join();
     if (!worker) {
-      if (target) this.committer = new BatchCommitter(target.db, target.signingKey);
+      this.committer = new BatchCommitter(target.db, target.signingKey);
       return;
     }
-    if (target) BatchCommitter.share(target.db);
+    BatchCommitter.share(target.db);
     const { port1, port2 } = new MessageChannel();
     const replies = new Int32Array(new SharedArrayBuffer(4));
-    const commit = target && {
+    const commit = {
       path: target.path,
       ...(target.signingKey ? { signingKey: target.signingKey } : {}),
     };
-    worker.postMessage(
-      { port: port2, replies, kinds, ...(commit ? { commit } : {}) } satisfies SealChannel,
-      [port2],
-    );
+    worker.postMessage({ port: port2, replies, kinds, commit } satisfies SealChannel, [port2]);
     this.channel = { port: port1, replies };
   }
 
@@ -84,16 +75,14 @@ export class BatchSealer {
   }
 
   /**
-   * Queues a batch (its framed records, from seq `first`); the sealer keeps the bytes. With a
-   * commit target, `digests` are committed with it.
+   * Queues a batch (its framed records, from seq `first`), to be committed with `digests`; the
+   * sealer keeps the bytes.
    */
   submit(batch: Uint8Array, first: number, digests: readonly StateDigest[] = []): void {
     this.submitted++;
     if (!this.channel) {
       const seal = sealBatch(batch, first, this.kinds);
-      if (!this.committer) return void this.inline.push(seal);
-      this.committer.commit(seal, first, seal.checks.length / CHECKSUM_BYTES, digests);
-      this.inline.push(undefined);
+      this.committer!.commit(seal, first, seal.checks.length / CHECKSUM_BYTES, digests);
       return;
     }
     const request: SealRequest = { batch, first, digests };
@@ -105,26 +94,12 @@ export class BatchSealer {
     this.submitted++;
     if (!this.channel) {
       this.committer!.commitDigests(digests);
-      this.inline.push(undefined);
       return;
     }
     this.channel.port.postMessage({ digests } satisfies SealRequest);
   }
 
-  /** The seal of the oldest batch not yet taken, waiting for it if need be (no commit target). */
-  take(): BatchSeal {
-    const reply = this.next();
-    if (!reply || !('bytes' in reply)) throw new StoreError('The sealer commits its batches');
-    // Typed arrays come through a port as plain Uint8Arrays: Buffers again, over the same bytes.
-    return {
-      bytes: asBuffer(reply.bytes),
-      checks: asBuffer(reply.checks),
-      leaf: asBuffer(reply.leaf),
-      index: reply.index,
-    };
-  }
-
-  /** Waits until the oldest request is committed (with a commit target). */
+  /** Waits until the oldest request is committed. */
   settle(): void {
     this.next();
   }
@@ -133,20 +108,18 @@ export class BatchSealer {
   close(): void {
     if (!this.channel || this.closed) return;
     this.closed = true;
-    if (this.target) {
-      while (this.inFlight > 0) this.next();
-      this.submitted++;
-      this.channel.port.postMessage({ close: true } satisfies SealRequest);
-      this.next();
-    }
+    while (this.inFlight > 0) this.next();
+    this.submitted++;
+    this.channel.port.postMessage({ close: true } satisfies SealRequest);
+    this.next();
     this.channel.port.close();
   }
 
-  /** The oldest reply not yet taken (undefined for one made on this thread and committed). */
-  private next(): Reply | BatchSeal | undefined {
+  /** The oldest reply not yet taken (none for a request done on this thread). */
+  private next(): Reply | undefined {
     if (this.taken === this.submitted) throw new StoreError('No batch is being sealed');
     const target = ++this.taken;
-    if (!this.channel) return this.inline.shift();
+    if (!this.channel) return undefined;
     const { port, replies } = this.channel;
     for (let seen = Atomics.load(replies, 0); seen < target; seen = Atomics.load(replies, 0)) {
       if (Atomics.wait(replies, 0, seen, STALL_MS) === 'timed-out')
@@ -164,6 +137,3 @@ export class BatchSealer {
  * the next (starting one costs ~30 ms, more than recording a short run).
  */
 const sealingThread = new StoreThread('seal-worker');
-
-const asBuffer = (bytes: Uint8Array): Buffer =>
-  Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);

@@ -13,8 +13,8 @@ export interface SealChannel {
   readonly port: MessagePort;
   readonly replies: Int32Array;
   readonly kinds: readonly RecordKind[];
-  /** The run file to commit each batch to (else each seal is sent back). */
-  readonly commit?: { readonly path: string; readonly signingKey?: KeyObject };
+  /** The run file to commit each batch to. */
+  readonly commit: { readonly path: string; readonly signingKey?: KeyObject };
 }
 
 /** One batch to seal (its framed records, and the seq of the first), or digests alone, or the end. */
@@ -28,29 +28,17 @@ parentPort?.on('message', ({ port, replies, kinds, commit }: SealChannel) => {
   let committer: BatchCommitter | undefined;
   port.on('message', (request: SealRequest) => {
     try {
-      if (commit) committer ??= BatchCommitter.open(commit.path, commit.signingKey);
+      committer ??= BatchCommitter.open(commit.path, commit.signingKey);
       if ('close' in request) {
-        committer?.close();
+        committer.close();
         port.postMessage({ closed: true });
       } else if (!('batch' in request)) {
-        committer!.commitDigests(request.digests);
+        committer.commitDigests(request.digests);
         port.postMessage({ committed: true });
       } else {
         const seal = sealBatch(request.batch, request.first, table);
-        if (committer) {
-          committer.commit(
-            seal,
-            request.first,
-            seal.checks.length / CHECKSUM_BYTES,
-            request.digests,
-          );
-          port.postMessage({ committed: true });
-        } else {
-          // Exact copies to move rather than clone: a Buffer may be a view into a larger pool.
-          const [bytes, checks] = [new Uint8Array(seal.bytes), new Uint8Array(seal.checks)];
-          const reply = { bytes, checks, leaf: new Uint8Array(seal.leaf), index: seal.index };
-          port.postMessage(reply, [bytes.buffer, checks.buffer]);
-        }
+        committer.commit(seal, request.first, seal.checks.length / CHECKSUM_BYTES, request.digests);
+        port.postMessage({ committed: true });
       }
     } catch (error) {
       port.postMessage({ error: (error as Error).message });
