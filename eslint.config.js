@@ -73,6 +73,11 @@ const layers = [
     may: ['core', 'store'],
     arrow: 'store, replay, timetravel → core; timetravel → store, as its package.json declares',
   },
+  {
+    folder: 'packages/ui',
+    may: ['core', 'store', 'timetravel'],
+    arrow: 'ui → timetravel, store, core; cli → ui',
+  },
 ];
 const pluginArrow = 'plugins → mmu → core';
 
@@ -125,7 +130,14 @@ const layering = layers.flatMap(({ folder, may, arrow }) => {
 });
 
 module.exports = defineConfig([
-  globalIgnores(['**/node_modules/', '**/lib/', '**/coverage/', 'bench/results.json']),
+  globalIgnores([
+    '**/node_modules/',
+    '**/lib/',
+    '**/coverage/',
+    'bench/results.json',
+    'packages/ui/dist/',
+    'packages/ui/lib-web/',
+  ]),
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

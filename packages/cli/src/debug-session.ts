@@ -1,9 +1,9 @@
 import { InfoView, MemoryReader, payloadFormatter, type LogRecord } from '@chronovisor/core';
 import {
+  describeOrigin,
   matching,
   Watchpoint,
   type Breakpoint,
-  type Origin,
   type RecordPattern,
   type Stop,
   type Timeline,
@@ -365,19 +365,6 @@ export class DebugSession {
     const payload = record.kind === 'event' ? record.data : record.args;
     return `seq ${record.seq}: ${record.kind} ${record.type} by ${record.actor} (cause ${record.cause}, tick ${record.tick}) ${this.format(record.type, payload)}`;
   }
-}
-
-/** One step of `why`, in words. */
-function describeOrigin(o: Origin): string {
-  const by = `by ${o.command.actor} (${o.command.type} at seq ${o.command.seq})`;
-  const at = `${o.write.space}:${hex(o.write.va)}`;
-  if (o.how === 'copy')
-    return `copied at seq ${o.write.seq} into space ${o.write.space}'s own page at ${at} (copy-on-write) ${by}, from pa ${hex(o.copiedFrom!.pa!)}`;
-  if (o.how === 'load') return `loaded at seq ${o.write.seq} with its page at ${at} ${by}`;
-  const from = o.copiedFrom?.read
-    ? `, copying from ${o.copiedFrom.space}:${hex(o.copiedFrom.va!)} read at seq ${o.copiedFrom.read.seq}`
-    : '';
-  return `written at seq ${o.write.seq} through ${at} ${by}${from}`;
 }
 
 /** One entry of `history`, in words. */

@@ -14,6 +14,7 @@ import { parseInjection, trace } from './commands/trace';
 import { exportRun, importRun } from './commands/transfer';
 import { prove } from './commands/prove';
 import { sql } from './commands/sql';
+import { ui } from './commands/ui';
 import { verify } from './commands/verify';
 
 /** The help of `--no-verify`, which every command reading a run takes. */
@@ -206,6 +207,27 @@ function program(exit: (code: number) => void): Command {
     )
     .action(async (file: string, options: { eval?: string; json?: boolean; memory?: number }) =>
       exit(await debug(file, options)),
+    );
+
+  cli
+    .command('ui')
+    .description(
+      'The time-travel web page: a timeline to scrub, the memory map, a hex view, plugin panels.',
+    )
+    .argument('<run>', 'a run file')
+    .option('-p, --port <n>', 'the port on 127.0.0.1 (default: any free one)', integer)
+    .option('--no-verify', NO_VERIFY)
+    .option(
+      '--memory <size>',
+      'the most memory the snapshots may hold, the current state aside (default 1GiB)',
+      byteSize,
+    )
+    .addHelpText(
+      'after',
+      '\nIt serves 127.0.0.1 only, read-only, and prints an address with a random token: open that.\nExamples:\n  chronovisor ui my-run.db\n  chronovisor ui my-run.db --port 8080',
+    )
+    .action(async (file: string, options: { port?: number; verify?: boolean; memory?: number }) =>
+      exit(await ui(file, options)),
     );
 
   cli

@@ -1,4 +1,5 @@
 import { SqliteStore } from '@chronovisor/store';
+import { KeptSnapshots, Timeline } from '@chronovisor/timetravel';
 import { canonicalJson, type Plugin } from '@chronovisor/core';
 import { createHash } from 'node:crypto';
 import { CliError } from './cli-error';
@@ -84,4 +85,27 @@ export function snapshotKey(manifest: RunManifest): string {
   return createHash('sha256')
     .update(canonicalJson({ plugins, seed: manifest.seed }))
     .digest('hex');
+}
+
+/**
+ * A run opened to travel through, as `debug` and `ui` do: its timeline starts from the snapshots
+ * kept in the file (`chronovisor index`), within a memory budget.
+ */
+export function openTimeline(
+  file: string,
+  options: { verify?: boolean; memory?: number },
+): { store: SqliteStore; plugins: Plugin[]; timeline: Timeline; kept: KeptSnapshots } {
+  const { store, manifest, plugins } = openRun(file, { verify: options.verify ?? true });
+  try {
+    const kept = new KeptSnapshots(store.snapshots, snapshotKey(manifest));
+    const timeline = new Timeline(store, plugins, {
+      seed: manifest.seed,
+      kept,
+      ...(options.memory === undefined ? {} : { memoryBudget: options.memory }),
+    });
+    return { store, plugins, timeline, kept };
+  } catch (error) {
+    store.close();
+    throw error;
+  }
 }

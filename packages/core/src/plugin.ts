@@ -3,7 +3,7 @@ import { valid, validRange } from 'semver';
 import { z } from 'zod';
 import { CommandHandlers, Projection, Query, Reactor } from './contributions';
 import type { CommandType, EventType } from './declarations';
-import { InfoView, MemoryReader, SummaryLines } from './tools';
+import { InfoView, MemoryMap, MemoryReader, Panel, SummaryLines } from './tools';
 import { parserFor } from './validation';
 
 /** Who a plugin is and what it needs. */
@@ -67,11 +67,16 @@ export interface PluginDefinition<O extends PluginOptions | undefined = undefine
   readonly handlers?: readonly Newable<CommandHandlers>[];
   readonly reactors?: readonly Newable<Reactor>[];
   readonly queries?: readonly Newable<Query>[];
-  /** What the plugin shows in the tools: `info` views, summary lines, a reader of memory. */
+  /**
+   * What the plugin shows in the tools: `info` views, summary lines, a reader of memory, the web
+   * page's panels and memory map.
+   */
   readonly tools?: {
     readonly views?: readonly Newable<InfoView>[];
     readonly summaries?: readonly Newable<SummaryLines>[];
     readonly memory?: readonly Newable<MemoryReader>[];
+    readonly panels?: readonly Newable<Panel>[];
+    readonly memoryMap?: readonly Newable<MemoryMap>[];
   };
   /** Other classes the plugin's parts inject (bound to themselves, one instance each). */
   readonly services?: readonly Newable<unknown>[];
@@ -168,6 +173,8 @@ function bindParts(
     [InfoView, definition.tools?.views],
     [SummaryLines, definition.tools?.summaries],
     [MemoryReader, definition.tools?.memory],
+    [Panel, definition.tools?.panels],
+    [MemoryMap, definition.tools?.memoryMap],
   ];
   for (const [token, parts] of lists) {
     for (const part of parts ?? []) {

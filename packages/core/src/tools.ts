@@ -35,6 +35,99 @@ export interface SummaryLines {
   lines(): readonly string[];
 }
 
+/** Token of {@link Panel}. */
+export const Panel = Symbol.for('@chronovisor/core:Panel');
+
+/**
+ * A plugin's panel on the web page (`chronovisor ui`): its state at the page's position, in one of
+ * the shapes the page knows how to draw, so a plugin adds a panel without code in the page.
+ */
+export interface Panel {
+  /** Unique in the plugin set, e.g. `heap`. */
+  readonly name: string;
+  /** Its heading, e.g. `Heap blocks`. */
+  readonly title: string;
+  /** The content at the state now. */
+  show(): PanelContent;
+}
+
+/**
+ * What a panel shows: a table, a tree, facts (label: value), or sections of those. Values in a
+ * column or a node with a `seq` become links the page follows to that record; `address` values
+ * (`<space>:<hex va>`) open the hex view there.
+ */
+export type PanelContent =
+  | {
+      readonly kind: 'table';
+      readonly columns: readonly PanelColumn[];
+      readonly rows: readonly Readonly<Record<string, PanelValue>>[];
+      /** Says what an empty table means, e.g. `no blocks`. */
+      readonly empty?: string;
+      /** Rows left out (the page shows the first ones). */
+      readonly more?: number;
+    }
+  | { readonly kind: 'tree'; readonly nodes: readonly PanelNode[] }
+  | {
+      readonly kind: 'facts';
+      readonly facts: readonly { readonly label: string; readonly value: PanelValue }[];
+    }
+  | {
+      readonly kind: 'sections';
+      readonly sections: readonly { readonly title: string; readonly content: PanelContent }[];
+    };
+
+/** A table column: `format` says how its values show (`seq` and `address` are links). */
+export interface PanelColumn {
+  readonly key: string;
+  readonly label: string;
+  readonly format?: 'text' | 'number' | 'hex' | 'seq' | 'address';
+}
+
+export type PanelValue = string | number | boolean | null;
+
+/** A tree node; `seq` links it to a record. */
+export interface PanelNode {
+  readonly label: string;
+  readonly detail?: string;
+  readonly seq?: number;
+  readonly children?: readonly PanelNode[];
+}
+
+/** Token of {@link MemoryMap}. */
+export const MemoryMap = Symbol.for('@chronovisor/core:MemoryMap');
+
+/** How a host frame, or a space's page, stands: free, one owner, shared, copy-on-write, not loaded yet. */
+export type FrameState = 'free' | 'private' | 'shared' | 'cow' | 'lazy';
+
+/** Physical memory and the address spaces on it, for the web page's memory map: the MMU contributes it. */
+export interface MemoryMap {
+  layout(): MemoryLayout;
+}
+
+/** See {@link MemoryMap}. States come in runs of `[state, count]`, in order. */
+export interface MemoryLayout {
+  readonly pageSize: number;
+  readonly partitions: readonly {
+    readonly name: string;
+    /** First host frame. */
+    readonly base: number;
+    readonly frames: number;
+    readonly states: readonly (readonly [FrameState, number])[];
+  }[];
+  readonly spaces: readonly {
+    readonly id: number;
+    readonly kind: string;
+    readonly partition: string;
+    readonly vm?: number;
+    readonly runs: readonly {
+      readonly va: number;
+      readonly pages: number;
+      readonly state: FrameState;
+      readonly flags: string;
+    }[];
+  }[];
+}
+
 /** Token of {@link MemoryReader}. */
 export const MemoryReader = Symbol.for('@chronovisor/core:MemoryReader');
 

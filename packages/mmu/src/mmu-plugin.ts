@@ -6,6 +6,7 @@ import { MmuChecks } from './mmu-checks';
 import { MMU_COMMANDS } from './mmu-commands';
 import { MmuOptions } from './mmu-config';
 import { MMU_EVENTS } from './mmu-events';
+import { MmuMemoryMap } from './mmu-memory-map';
 import { MmuQuery } from './mmu-query';
 import { MmuState } from './mmu-state';
 import { MmuSummary } from './mmu-summary';
@@ -32,5 +33,6 @@ export const mmuPlugin = definePlugin({
     views: [SpacesView, FramesView, TlbView, MmuStatsView],
     summaries: [MmuSummary],
     memory: [MmuQuery],
+    memoryMap: [MmuMemoryMap],
   },
 });

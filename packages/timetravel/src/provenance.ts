@@ -174,3 +174,18 @@ function outsideCommand(store: Store, seq: number): Origin['command'] {
   while (record.cause !== 0) record = recordAt(store, record.cause)!;
   return { seq: record.seq, type: record.type, actor: record.actor };
 }
+
+const hex = (n: number) => `0x${n.toString(16)}`;
+
+/** One step of `why`, in words: how the debugger and the web page say it. */
+export function describeOrigin(o: Origin): string {
+  const by = `by ${o.command.actor} (${o.command.type} at seq ${o.command.seq})`;
+  const at = `${o.write.space}:${hex(o.write.va)}`;
+  if (o.how === 'copy')
+    return `copied at seq ${o.write.seq} into space ${o.write.space}'s own page at ${at} (copy-on-write) ${by}, from pa ${hex(o.copiedFrom!.pa!)}`;
+  if (o.how === 'load') return `loaded at seq ${o.write.seq} with its page at ${at} ${by}`;
+  const from = o.copiedFrom?.read
+    ? `, copying from ${o.copiedFrom.space}:${hex(o.copiedFrom.va!)} read at seq ${o.copiedFrom.read.seq}`
+    : '';
+  return `written at seq ${o.write.seq} through ${at} ${by}${from}`;
+}

@@ -4,6 +4,7 @@ import {
   type LogRecord,
   type Plugin,
   type ProjectorSnapshot,
+  type EventTypeRegistry,
   type Store,
 } from '@chronovisor/core';
 import type { ServiceIdentifier } from 'inversify';
@@ -291,6 +292,11 @@ export class Timeline {
 
   projectionDigests(): Record<string, string> {
     return this.projector.projectionDigests();
+  }
+
+  /** The plugin set's event declarations: what a record means (its marks, accesses, fields). */
+  get eventTypes(): EventTypeRegistry {
+    return this.projector.eventTypes;
   }
 
   /** A plugin's query (or any service) reading the state at the current position. */

@@ -1,12 +1,11 @@
 import { ChronovisorError } from '@chronovisor/core';
 import { SqliteStore } from '@chronovisor/store';
-import { KeptSnapshots, Timeline } from '@chronovisor/timetravel';
 import { EXIT } from '../cli-error';
 import { completionSources } from '../debug-completion';
 import { repl } from '../debug-repl';
 import { DebugSession, type Answer } from '../debug-session';
 import { output, type Output } from '../output';
-import { openRun, snapshotKey } from '../run-plugins';
+import { openTimeline } from '../run-plugins';
 
 /**
  * `chronovisor debug <run.db>`: the time-travel debugger. With `--eval "cmd; cmd; …"` it runs
@@ -17,14 +16,8 @@ export async function debug(
   options: { eval?: string; json?: boolean; memory?: number; verify?: boolean },
   out: Output = output,
 ): Promise<number> {
-  const { store, manifest, plugins } = openRun(file, { verify: options.verify ?? true });
+  const { store, timeline, kept } = openTimeline(file, options);
   try {
-    const kept = new KeptSnapshots(store.snapshots, snapshotKey(manifest));
-    const timeline = new Timeline(store, plugins, {
-      seed: manifest.seed,
-      kept,
-      ...(options.memory === undefined ? {} : { memoryBudget: options.memory }),
-    });
     const session = new DebugSession(
       timeline,
       {

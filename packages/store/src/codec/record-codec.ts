@@ -332,6 +332,16 @@ function readName(input: ByteReader, batch: BatchNames): string {
   return batch.name(input.varint(), at);
 }
 
+/** A record's type, read from the head of its canonical bytes: the payload is not decoded. */
+export function recordType(input: ByteReader, batch: BatchNames): string {
+  readKind(input);
+  input.varint(); // seq
+  input.varint(); // tick
+  input.varint(); // actor
+  input.varint(); // cause
+  return readName(input, batch);
+}
+
 /** The names of the batch being decoded: set for the length of one `decodeRecord`. */
 let reading = new BatchNames([]);
 

@@ -19,8 +19,9 @@ import {
   framesOf,
   inflateBatch,
   seqOf,
+  type Frames,
 } from '../codec/batch-format';
-import { EVENT_KIND, decodeRecord } from '../codec/record-codec';
+import { EVENT_KIND, decodeRecord, recordType } from '../codec/record-codec';
 import { checkTreeHead, type TreeHead } from '../audit/tree-head';
 import type { Hash } from '../merkle/hashes';
 import { MerkleTree } from '../merkle/merkle-tree';
@@ -247,9 +248,56 @@ export class SqliteStore implements Store {
   }
 
   private *scan(from: number, to: number, eventsOnly: boolean): Iterable<LogRecord> {
+    const end = Math.min(to, this.last);
+    for (const stored of this.storedBatches(from, end)) {
+      for (const record of this.recordsOf(stored, eventsOnly)) {
+        if (record.seq < from) continue;
+        if (record.seq > end) return;
+        yield record;
+      }
+    }
+    // The batch still filling, not yet in the file.
+    for (const record of this.pending) {
+      if (record.seq < from || (eventsOnly && record.kind !== 'event')) continue;
+      if (record.seq > end) return;
+      yield record;
+    }
+  }
+
+  /**
+   * The types of records `from` to `to`, a batch at a time (`types[i]` is seq `first + i`'s, from
+   * `from` on), read from the records' heads without decoding their payloads: what a view of a
+   * whole run (the web page's timeline) needs, several times faster than reading it.
+   */
+  *outline(from: number, to = this.last): Iterable<{ first: number; types: string[] }> {
+    const end = Math.min(to, this.last);
+    for (const stored of this.storedBatches(from, end)) {
+      const { first, count, batch } = stored;
+      const frames = this.framesChecked(stored);
+      const reader = new ByteReader(batch);
+      const names = readNames(reader);
+      const start = Math.max(from, first);
+      const stop = Math.min(end, first + count - 1);
+      const types: string[] = [];
+      let seq = start;
+      try {
+        for (; seq <= stop; seq++) {
+          const i = seq - first;
+          types.push(recordType(reader.moveTo(frames.starts[i]!, frames.ends[i]!), names));
+        }
+      } catch (error) {
+        throw this.corruptAt(stored, seq, error);
+      }
+      yield { first: start, types };
+    }
+    const pending = this.pending.filter((record) => record.seq >= from && record.seq <= end);
+    if (pending.length > 0) yield { first: pending[0]!.seq, types: pending.map((r) => r.type) };
+  }
+
+  /** The stored batches holding seqs `from` to `end`, in order, checked against their hashes. */
+  private *storedBatches(from: number, end: number): Iterable<StoredBatch> {
     if (from < 1) throw new StoreError(`Cannot read from seq ${from}: seqs start at 1`);
     this.commitSealing();
-    const end = Math.min(to, this.last);
     const starting = this.selectBatch.get(from) as { first_seq: number } | undefined;
     const rows = this.db
       .prepare(
@@ -263,22 +311,10 @@ export class SqliteStore implements Store {
         ? ReadAhead.start(this.path, rows[0]!.first_seq, rows.at(-1)!.first_seq, this.verifyReads)
         : undefined;
     try {
-      for (const { first_seq } of rows) {
-        const stored = ahead ? this.readAhead(ahead, first_seq) : this.storedBatch(first_seq);
-        for (const record of this.recordsOf(stored, eventsOnly)) {
-          if (record.seq < from) continue;
-          if (record.seq > end) return;
-          yield record;
-        }
-      }
+      for (const { first_seq } of rows)
+        yield ahead ? this.readAhead(ahead, first_seq) : this.storedBatch(first_seq);
     } finally {
       ahead?.close();
-    }
-    // The batch still filling, not yet in the file.
-    for (const record of this.pending) {
-      if (record.seq < from || (eventsOnly && record.kind !== 'event')) continue;
-      if (record.seq > end) return;
-      yield record;
     }
   }
 
@@ -425,46 +461,67 @@ export class SqliteStore implements Store {
    * The records of a stored batch (or only its events: commands are skipped by their frame, not
    * decoded), checked: a corrupt batch names its seqs.
    */
-  private recordsOf({ first, count, batch }: StoredBatch, eventsOnly = false): LogRecord[] {
-    const where = `${this.path}: the batch of seqs ${first} to ${first + count - 1}`;
+  private recordsOf(stored: StoredBatch, eventsOnly = false): LogRecord[] {
+    const { first, count, batch } = stored;
+    const frames = this.framesChecked(stored);
     const records: LogRecord[] = [];
-    let frames;
-    try {
-      frames = framesOf(batch);
-    } catch (error) {
-      throw new StoreError(`${where} is corrupt: ${(error as Error).message}`, { cause: error });
-    }
-    if (frames.count !== count)
-      throw new StoreError(`${where} is corrupt: it holds ${frames.count} records, not ${count}`);
     const reader = new ByteReader(batch);
     const names = readNames(reader);
-    for (let i = 0; i < count; i++) {
-      const seq = first + i;
-      try {
+    let seq = first;
+    try {
+      for (let i = 0; i < count; i++, seq++) {
         if (eventsOnly && batch[frames.starts[i]!] !== EVENT_KIND) {
-          if (seqOf(reader, frames, i) !== seq)
-            throw new StoreError(
-              `${where} is corrupt at seq ${seq}: it holds seq ${seqOf(reader, frames, i)} there`,
-            );
+          const held = seqOf(reader, frames, i);
+          if (held !== seq) throw this.misplaced(stored, seq, held);
           continue;
         }
         const record = decodeRecord(reader.moveTo(frames.starts[i]!, frames.ends[i]!), names);
         if (!reader.done)
-          throw new StoreError(`${where} is corrupt at seq ${seq}: its frame holds more than it`);
-        if (record.seq !== seq)
           throw new StoreError(
-            `${where} is corrupt at seq ${seq}: it holds seq ${record.seq} there`,
+            `${this.where(stored)} is corrupt at seq ${seq}: its frame holds more than it`,
           );
+        if (record.seq !== seq) throw this.misplaced(stored, seq, record.seq);
         records.push(record);
-      } catch (error) {
-        if (error instanceof DecodeError)
-          throw new StoreError(`${where} is corrupt at seq ${seq}: ${error.message}`, {
-            cause: error,
-          });
-        throw error;
       }
+    } catch (error) {
+      throw this.corruptAt(stored, seq, error);
     }
     return records;
+  }
+
+  private where({ first, count }: StoredBatch): string {
+    return `${this.path}: the batch of seqs ${first} to ${first + count - 1}`;
+  }
+
+  /** A stored batch's frames, checked to hold as many records as the file says it does. */
+  private framesChecked(stored: StoredBatch): Frames {
+    let frames;
+    try {
+      frames = framesOf(stored.batch);
+    } catch (error) {
+      throw new StoreError(`${this.where(stored)} is corrupt: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+    if (frames.count !== stored.count)
+      throw new StoreError(
+        `${this.where(stored)} is corrupt: it holds ${frames.count} records, not ${stored.count}`,
+      );
+    return frames;
+  }
+
+  /** A decoding error at seq's record, named by its seq (other errors pass unchanged). */
+  private corruptAt(stored: StoredBatch, seq: number, error: unknown): unknown {
+    if (!(error instanceof DecodeError)) return error;
+    return new StoreError(`${this.where(stored)} is corrupt at seq ${seq}: ${error.message}`, {
+      cause: error,
+    });
+  }
+
+  private misplaced(stored: StoredBatch, seq: number, held: number): StoreError {
+    return new StoreError(
+      `${this.where(stored)} is corrupt at seq ${seq}: it holds seq ${held} there`,
+    );
   }
 
   /** The framed bytes of the batch holding `seq`, with its place in the run. */

@@ -1,0 +1,11 @@
+export * from './api';
+export { ApiInputError, Params } from './api-input';
+export { RunApi, type RunSource } from './run-api';
+export { OverviewScan, type Outline } from './overview-scan';
+export {
+  startUiServer,
+  LOOPBACK,
+  PAGE_ASSETS,
+  type UiServer,
+  type UiServerOptions,
+} from './http-server';
