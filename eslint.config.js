@@ -221,4 +221,34 @@ module.exports = defineConfig([
       },
     ),
   },
+  {
+    // The page (packages/ui/web) is a browser bundle: it talks to the server only through /api/,
+    // and takes the API's types from the server's src/api.ts by path (type-only: Vite erases it).
+    files: ['packages/ui/web/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            ...importPatterns.filter((p) => p.regex !== '^(\\.\\./){2,}[^.]'),
+            {
+              regex: '^\\.\\./\\.\\./(?!src/api$)',
+              message: "The page imports only the API's types from the server: '../../src/api'.",
+            },
+            onlyPattern(
+              'The page (packages/ui/web)',
+              [],
+              'ui → timetravel, store, core; the page → /api/',
+            ),
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The page's Vite config: an ES module run by Node, outside any tsconfig.
+    files: ['packages/ui/web/*.mjs'],
+    extends: [tseslint.configs.disableTypeChecked],
+    languageOptions: { sourceType: 'module', globals: { URL: 'readonly' } },
+  },
 ]);

@@ -14,12 +14,13 @@ import { mmuSuite } from './suites/mmu';
 import { snapshotBootSuite } from './suites/snapshot-boot';
 import { storeSuite } from './suites/store';
 import { timetravelSuite } from './suites/timetravel';
+import { uiSuite } from './suites/ui';
 import { vmmUpdateSuite } from './suites/vmm-update';
 
 // Measure what a user's runs cost: the `chronovisor` command runs in production too.
 process.env.NODE_ENV ??= 'production';
 
-const suites: Record<string, () => Figure[]> = {
+const suites: Record<string, () => Figure[] | Promise<Figure[]>> = {
   core: coreSuite,
   mmu: mmuSuite,
   store: storeSuite,
@@ -31,6 +32,7 @@ const suites: Record<string, () => Figure[]> = {
   'guest-leverage': guestLeverageSuite,
   'global-overlay': globalOverlaySuite,
   timetravel: timetravelSuite,
+  ui: uiSuite,
 };
 
 function format(value: number): string {
@@ -60,27 +62,37 @@ if (unknown.length > 0) {
   process.exit(2);
 }
 
-const figures: Figure[] = [];
-for (const [name, suite] of Object.entries(suites)) {
-  if (wanted.length > 0 && !wanted.includes(name)) continue;
-  console.log(`${name}`);
-  for (const f of suite()) {
-    print(f);
-    figures.push(f);
+async function main(): Promise<void> {
+  const figures: Figure[] = [];
+  for (const [name, suite] of Object.entries(suites)) {
+    if (wanted.length > 0 && !wanted.includes(name)) continue;
+    console.log(`${name}`);
+    for (const f of await suite()) {
+      print(f);
+      figures.push(f);
+    }
   }
+  save(figures);
 }
 
-const out = path.join(__dirname, '..', '..', '..', 'bench', 'results.json');
-mkdirSync(path.dirname(out), { recursive: true });
-const machine = {
-  node: process.version,
-  cpu: os.cpus()[0]?.model ?? 'unknown',
-  cores: os.cpus().length,
-};
-// Running some suites keeps the others' last figures.
-const previous = existsSync(out)
-  ? ((JSON.parse(readFileSync(out, 'utf8')) as { figures?: Figure[] }).figures ?? [])
-  : [];
-const kept = previous.filter((f) => !figures.some((n) => n.suite === f.suite));
-writeFileSync(out, `${JSON.stringify({ machine, figures: [...kept, ...figures] }, null, 2)}\n`);
-console.log(`\nwrote ${path.relative(process.cwd(), out)}`);
+function save(figures: readonly Figure[]): void {
+  const out = path.join(__dirname, '..', '..', '..', 'bench', 'results.json');
+  mkdirSync(path.dirname(out), { recursive: true });
+  const machine = {
+    node: process.version,
+    cpu: os.cpus()[0]?.model ?? 'unknown',
+    cores: os.cpus().length,
+  };
+  // Running some suites keeps the others' last figures.
+  const previous = existsSync(out)
+    ? ((JSON.parse(readFileSync(out, 'utf8')) as { figures?: Figure[] }).figures ?? [])
+    : [];
+  const kept = previous.filter((f) => !figures.some((n) => n.suite === f.suite));
+  writeFileSync(out, `${JSON.stringify({ machine, figures: [...kept, ...figures] }, null, 2)}\n`);
+  console.log(`\nwrote ${path.relative(process.cwd(), out)}`);
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

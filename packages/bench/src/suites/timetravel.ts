@@ -16,18 +16,18 @@ import { figure, type Figure } from '../figure';
 import { timed } from '../measure';
 import * as mmu from '@chronovisor/mmu';
 
-const FRAMES = 4096;
+export const FRAMES = 4096;
 /** Two records a command; the aims are set on 10,000,000 records (CHRONOVISOR_BENCH_RECORDS to change). */
-const COMMANDS = Math.floor(Number(process.env.CHRONOVISOR_BENCH_RECORDS ?? 10_000_000) / 2);
+export const COMMANDS = Math.floor(Number(process.env.CHRONOVISOR_BENCH_RECORDS ?? 10_000_000) / 2);
 const SEEKS = 200;
 const SNAPSHOT_EVERY = 4096;
-const plugins = () => [mmuPlugin({ frames: FRAMES })];
+export const plugins = () => [mmuPlugin({ frames: FRAMES })];
 
 /** Where the i-th access goes: a page of the 16 MiB space. */
 type Workload = (i: number, rng: Xoshiro128StarStar) => number;
 
 /** Uniform over 16 MiB: the worst case for snapshots, every one touching most frames. */
-const uniform: Workload = (_i, rng) => rng.nextInt(0, FRAMES - 1);
+export const uniform: Workload = (_i, rng) => rng.nextInt(0, FRAMES - 1);
 
 /**
  * A program's traffic: 80% of accesses in a hot window of 64 pages drifting through memory (a
@@ -41,7 +41,7 @@ const local: Workload = (i, rng) => {
 };
 
 /** Random 8-byte writes and reads in one space of 16 MiB, pages chosen by `workload`. */
-function record(store: Store, workload: Workload = uniform): number {
+export function record(store: Store, workload: Workload = uniform): number {
   const sim = new Simulation({ plugins: plugins(), seed: 1, store });
   sim.dispatch(mmu.createPartition, { name: 'p', frames: FRAMES });
   const space = sim.dispatch(mmu.createSpace, { kind: 'host', partition: 'p' }).value!;
@@ -211,7 +211,7 @@ function localitySection(dir: string): Figure[] {
 
 const KEY = 'bench: mmu';
 
-const percentile = (sorted: readonly number[], p: number) =>
+export const percentile = (sorted: readonly number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
 
 /**
