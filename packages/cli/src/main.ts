@@ -27,6 +27,14 @@ const integer = (value: string): number => {
   return n;
 };
 
+/** A TCP port, or 0 for any free one. */
+const port = (value: string): number => {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 0 || n > 65535)
+    throw new InvalidArgumentError('expected a port from 1 to 65535 (or 0 for any free one)');
+  return n;
+};
+
 const UNITS: Record<string, number> = { b: 1, k: 2 ** 10, m: 2 ** 20, g: 2 ** 30 };
 
 /** A size in bytes: `1073741824`, `512MiB`, `64k`, `2G` (K, M and G counted in powers of 1,024). */
@@ -215,7 +223,7 @@ function program(exit: (code: number) => void): Command {
       'The time-travel web page: a timeline to scrub, the memory map, a hex view, plugin panels.',
     )
     .argument('<run>', 'a run file')
-    .option('-p, --port <n>', 'the port on 127.0.0.1 (default: any free one)', integer)
+    .option('-p, --port <n>', 'the port on 127.0.0.1 (default: any free one)', port)
     .option('--no-verify', NO_VERIFY)
     .option(
       '--memory <size>',

@@ -7,6 +7,7 @@ import { MMU_COMMANDS } from './mmu-commands';
 import { MmuOptions } from './mmu-config';
 import { MMU_EVENTS } from './mmu-events';
 import { MmuMemoryMap } from './mmu-memory-map';
+import { MmuPanel } from './mmu-panel';
 import { MmuQuery } from './mmu-query';
 import { MmuState } from './mmu-state';
 import { MmuSummary } from './mmu-summary';
@@ -33,6 +34,7 @@ export const mmuPlugin = definePlugin({
     views: [SpacesView, FramesView, TlbView, MmuStatsView],
     summaries: [MmuSummary],
     memory: [MmuQuery],
+    panels: [MmuPanel],
     memoryMap: [MmuMemoryMap],
   },
 });

@@ -1,9 +1,11 @@
 import {
   InfoView,
   MemoryReader,
+  Panel,
   Projector,
   SummaryLines,
   type EventRecord,
+  type PanelContent,
 } from '@chronovisor/core';
 import {
   createPartition,
@@ -17,6 +19,7 @@ import {
   write,
 } from './mmu-commands';
 import { mmuPlugin } from './mmu-plugin';
+import { MmuQuery } from './mmu-query';
 import { Pte } from './pte';
 import { machine } from './test-support/machine';
 
@@ -152,4 +155,105 @@ describe('what the MMU gives the tools', () => {
       'space 2 (host): 0 pages, TLB 0.0% hits (0 of 0), 0 faults',
     ]);
   });
+
+  it('shows its spaces and partitions as a panel of the web page, at any position', () => {
+    const m = machine();
+    m.ok(m.sim.dispatch(createPartition, { name: 'host', frames: 8 }));
+    m.ok(m.sim.dispatch(createPartition, { name: 'vms', frames: 8 }));
+    const host = m.ok(m.sim.dispatch(createSpace, { kind: 'host', partition: 'host' }));
+    const vm = m.ok(m.sim.dispatch(createSpace, { kind: 'vm', partition: 'vms' }));
+    const guest = m.ok(m.sim.dispatch(createSpace, { kind: 'guest', vm }));
+    m.ok(m.sim.dispatch(map, { space: host, va: 0, pages: 3 }));
+    m.ok(m.sim.dispatch(map, { space: vm, va: 0, pages: 2 }));
+    m.ok(m.sim.dispatch(map, { space: guest, va: 0x40_0000, pages: 1, to: 0x1000 }));
+    m.ok(m.sim.dispatch(write, { space: host, va: 0x10, data: Uint8Array.of(1) }));
+    m.ok(m.sim.dispatch(read, { space: host, va: 0x10, length: 1 }));
+    m.ok(m.sim.dispatch(read, { space: guest, va: 0x40_0000, length: 1 }));
+    const beforeFault = m.sim.seq;
+    m.ok(m.sim.dispatch(read, { space: host, va: 0x8000, length: 1 })); // a fault
+    const { projector, panel } = panelAt(m.sim, m.sim.seq);
+    const atEnd = sectionsOf(panel.show());
+    const query = projector.get(MmuQuery);
+    expect(panel.title).toBe('Address spaces and partitions');
+
+    // One row a space, as the query reports it; the guest names its VM.
+    const spaces = atEnd.tables['Address spaces']!;
+    expect(spaces.rows.map((r) => r.id)).toEqual([host, vm, guest]);
+    for (const s of query.stats().spaces) {
+      const row = spaces.rows.find((r) => r.id === s.id)!;
+      const space = query.spaces().find((x) => x.id === s.id)!;
+      expect(row).toMatchObject({
+        kind: s.kind,
+        partition: space.partition,
+        vm: space.vm ?? null,
+        pages: query.mappings(s.id).reduce((n, run) => n + run.pages, 0),
+        tlbHits: s.tlbHits,
+        tlbMisses: s.tlbMisses,
+        faults: s.faults,
+      });
+      const lookups = s.tlbHits + s.tlbMisses;
+      expect(row.tlbHitRate).toBe(
+        lookups === 0 ? null : `${((100 * s.tlbHits) / lookups).toFixed(1)}%`,
+      );
+    }
+    expect(spaces.rows.find((r) => r.id === guest)).toMatchObject({ kind: 'guest', vm });
+    expect(spaces.rows.find((r) => r.id === host)!.faults).toBe(1);
+
+    // One row a partition; used and free add up to its frames, used counting the frames mapped.
+    const partitions = atEnd.tables['Partitions']!;
+    expect(partitions.rows).toEqual(
+      query.stats().partitions.map(({ name, base, frames, used, free }) => ({
+        name,
+        base,
+        frames,
+        used,
+        free,
+      })),
+    );
+    expect(partitions.rows.map((r) => [r.name, r.used])).toEqual([
+      ['host', query.mappings(host).reduce((n, run) => n + run.pages, 0)],
+      ['vms', query.mappings(vm).reduce((n, run) => n + run.pages, 0)],
+    ]);
+    expect(atEnd.facts['Frames']).toMatchObject({
+      'page size': query.pageSize,
+      written: query.stats().materializedFrames,
+    });
+
+    // Earlier in the run, the same panel shows the state then: no fault yet.
+    const before = sectionsOf(panelAt(m.sim, beforeFault).panel.show());
+    expect(before.tables['Address spaces']!.rows.find((r) => r.id === host)!.faults).toBe(0);
+  });
+
+  it('shows at most 200 spaces in its panel, counting the rest', () => {
+    const m = machine();
+    m.ok(m.sim.dispatch(createPartition, { name: 'p', frames: 8 }));
+    for (let i = 0; i < 205; i++)
+      m.ok(m.sim.dispatch(createSpace, { kind: 'host', partition: 'p' }));
+    const { panel } = panelAt(m.sim, m.sim.seq);
+    const spaces = sectionsOf(panel.show()).tables['Address spaces']!;
+    expect(spaces.rows).toHaveLength(200);
+    expect(spaces.more).toBe(5);
+    expect(spaces.rows.at(-1)!.id).toBe(200);
+  });
 });
+
+/** The MMU's panel at `seq`: the run's events up to it folded into a projector, as the page does. */
+function panelAt(sim: ReturnType<typeof machine>['sim'], seq: number) {
+  const projector = new Projector([mmuPlugin({ frames: 64 })]);
+  for (const r of sim.store.read(1, seq)) if (r.kind === 'event') projector.apply(r);
+  const panel = projector.getAll<Panel>(Panel).find((p) => p.name === 'mmu')!;
+  return { projector, panel };
+}
+
+/** The sections of a panel's content: its tables and its facts (label → value), by title. */
+function sectionsOf(content: PanelContent) {
+  if (content.kind !== 'sections') throw new Error(`expected sections, got ${content.kind}`);
+  const tables: Record<string, Extract<PanelContent, { kind: 'table' }>> = {};
+  const facts: Record<string, Record<string, unknown>> = {};
+  for (const { title, content: c } of content.sections) {
+    if (c.kind === 'table') tables[title] = c;
+    if (c.kind === 'facts')
+      facts[title] = Object.fromEntries(c.facts.map((f) => [f.label, f.value]));
+  }
+  return { tables, facts };
+}

@@ -1,6 +1,7 @@
 import { definePlugin, packageOf } from '@chronovisor/core';
 import { MMU_PLUGIN } from '@chronovisor/mmu';
 import { CheckpointHandlers } from './checkpoint-handlers';
+import { CheckpointPanel } from './checkpoint-panel';
 import { Checkpointer } from './checkpointer';
 import { Kernel } from './kernel';
 import { Migrator } from './migrator';
@@ -32,6 +33,6 @@ export const checkpointPlugin = definePlugin({
   projections: [ProcState],
   queries: [ProcQuery],
   handlers: [ProcessHandlers, ResourceHandlers, CheckpointHandlers],
-  tools: { views: [ProcView], summaries: [ProcSummaryLines] },
+  tools: { views: [ProcView], summaries: [ProcSummaryLines], panels: [CheckpointPanel] },
   services: [Kernel, Checkpointer, Restorer, Migrator],
 });

@@ -1,5 +1,6 @@
 import { definePlugin, packageOf } from '@chronovisor/core';
 import { MMU_PLUGIN } from '@chronovisor/mmu';
+import { GlobalOverlayPanel } from './global-overlay-panel';
 import { Loader } from './loader';
 import { OVERLAY_COMMANDS } from './overlay-commands';
 import { OVERLAY_EVENTS } from './overlay-events';
@@ -24,6 +25,6 @@ export const globalOverlayPlugin = definePlugin({
   projections: [OverlayState],
   queries: [OverlayQuery],
   handlers: [OverlayHandlers],
-  tools: { views: [OverlayView], summaries: [OverlaySummaryLines] },
+  tools: { views: [OverlayView], summaries: [OverlaySummaryLines], panels: [GlobalOverlayPanel] },
   services: [Loader],
 });

@@ -1,5 +1,6 @@
 import { definePlugin, packageOf } from '@chronovisor/core';
 import { MMU_PLUGIN } from '@chronovisor/mmu';
+import { GuestLeveragePanel } from './guest-leverage-panel';
 import { LEVERAGE_COMMANDS } from './leverage-commands';
 import { LEVERAGE_EVENTS } from './leverage-events';
 import { LeverageHandlers } from './leverage-handlers';
@@ -21,5 +22,5 @@ export const guestLeveragePlugin = definePlugin({
   projections: [LeverageState],
   queries: [LeverageQuery],
   handlers: [LeverageHandlers],
-  tools: { views: [LeverageView], summaries: [LeverageSummaryLines] },
+  tools: { views: [LeverageView], summaries: [LeverageSummaryLines], panels: [GuestLeveragePanel] },
 });

@@ -4,6 +4,7 @@ import { HandleChecks } from './handle-checks';
 import { HANDLES_COMMANDS } from './handles-commands';
 import { HANDLES_EVENTS } from './handles-events';
 import { HandlesOptions } from './handles-options';
+import { HandlesPanel } from './handles-panel';
 import { HandlesQuery } from './handles-query';
 import { HandlesState } from './handles-state';
 import { HandlesSummaryLines } from './handles-summary-lines';
@@ -26,6 +27,6 @@ export const handlesPlugin = definePlugin({
   projections: [HandlesState],
   queries: [HandlesQuery],
   handlers: [TableCommands],
-  tools: { views: [HandlesView], summaries: [HandlesSummaryLines] },
+  tools: { views: [HandlesView], summaries: [HandlesSummaryLines], panels: [HandlesPanel] },
   services: [TableBuilder, HandleChecks],
 });

@@ -1,5 +1,13 @@
-import { InfoView, Projector, SummaryLines, type EventRecord } from '@chronovisor/core';
-import { mmuPlugin } from '@chronovisor/mmu';
+import {
+  InfoView,
+  Panel,
+  Projector,
+  SummaryLines,
+  type EventRecord,
+  type PanelContent,
+  type PanelNode,
+} from '@chronovisor/core';
+import { MmuQuery, mmuPlugin } from '@chronovisor/mmu';
 import { resolve } from './handles-commands';
 import type { HandlesOptions } from './handles-options';
 import { handlesPlugin } from './handles-plugin';
@@ -20,6 +28,66 @@ function run(options: HandlesOptions = {}) {
   const events = [...m.sim.store.read(1)].filter((r): r is EventRecord => r.kind === 'event');
   for (const event of events) projector.apply(event);
   return { ...m, projector, events, files };
+}
+
+/** The handles panel's tree, for a run's events folded as the web page folds them. */
+function panelTree(m: ReturnType<typeof handlesMachine>, options: HandlesOptions): PanelNode[] {
+  const projector = new Projector([mmuPlugin({ frames: 1024 }), handlesPlugin(options)]);
+  for (const r of m.sim.store.read(1)) if (r.kind === 'event') projector.apply(r);
+  const panel = projector.getAll<Panel>(Panel).find((p) => p.name === 'handles')!;
+  const content: PanelContent = panel.show();
+  if (content.kind !== 'tree') throw new Error(`expected a tree, got ${content.kind}`);
+  return [...content.nodes];
+}
+
+const hex = (n: number) => `0x${n.toString(16)}`;
+
+/**
+ * Checks a space's node against the query: the table pages as the query links them, from the top
+ * the table code names; each open handle under the leaf its entry is in, in index order.
+ */
+function expectTableMatchesQuery(
+  node: PanelNode,
+  m: ReturnType<typeof handlesMachine>,
+  space: number,
+): void {
+  const { query } = m;
+  const table = query.table(space)!;
+  const pages = query.pages(space);
+  const pageSize = m.sim.get(MmuQuery).pageSize;
+  expect(node.label).toBe(`space ${space}`);
+  expect(node.detail).toContain(`table code ${hex(table.code)}`);
+  const [root] = node.children!;
+  expect(root!.label).toMatch(new RegExp(` ${hex(table.code - (table.levels - 1))}$`));
+  const seen: string[] = [];
+  const entries: { leaf: number; label: string; detail: string }[] = [];
+  const walk = (n: PanelNode): void => {
+    seen.push(n.label);
+    const [role, address] = n.label.split(' ') as [string, string];
+    const page = pages.find((p) => hex(p.table) === address)!;
+    expect(page.role).toBe(role);
+    if (role === 'leaf') {
+      for (const e of n.children ?? [])
+        entries.push({ leaf: Number(address), label: e.label, detail: e.detail! });
+      return;
+    }
+    expect(n.children!.map((c) => c.label.split(' ')[1])).toEqual(page.children!.map(hex));
+    n.children!.forEach(walk);
+  };
+  walk(root!);
+  expect(seen.sort()).toEqual(pages.map((p) => `${p.role} ${hex(p.table)}`).sort());
+  const open = query.handles(space);
+  expect(entries.map((e) => e.label)).toEqual(open.map((h) => hex(h.handle)));
+  open.forEach((h, i) => {
+    const resolved = query.resolve(space, h.handle);
+    if (!resolved.ok) throw new Error(`${hex(h.handle)} does not resolve`);
+    const { leaf, detail } = entries[i]!;
+    expect(resolved.at).toBeGreaterThanOrEqual(leaf);
+    expect(resolved.at).toBeLessThan(leaf + pageSize);
+    expect(detail).toBe(
+      `slot ${h.index}, identifier ${h.identifier}: object ${h.object} (${h.type}${h.name === undefined ? '' : ` "${h.name}"`}), entry at ${hex(resolved.at)}`,
+    );
+  });
 }
 
 /**
@@ -149,5 +217,51 @@ describe('what the handle tables give the tools', () => {
       repeats: 1,
       repeatDistanceMin: 8, // four closes and four creates: table operations
     });
+  });
+
+  it('shows each table as a tree of its pages and open handles, and the refusals, in a panel', () => {
+    const options = { leafEntries: 4, pointersPerTable: 4 };
+    const m = run(options);
+    const [table, objects, refused, ...rest] = panelTree(m, options);
+    expect(rest).toEqual([]);
+    expectTableMatchesQuery(table!, m, m.space);
+    const stats = m.query.stats();
+    expect(objects).toEqual({
+      label: 'objects',
+      detail: `${stats.objects.made} made, ${stats.objects.live} live`,
+    });
+    expect(refused!.children).toEqual(
+      Object.entries(stats.rejections).map(([reason, n]) => ({ label: reason, detail: String(n) })),
+    );
+    expect(refused!.children).toEqual([{ label: 'closed', detail: '1' }]);
+  });
+
+  it('follows a table grown to three levels, and a forked child’s inherited table', () => {
+    const options = { leafEntries: 4, pointersPerTable: 2 };
+    const m = handlesMachine(options);
+    const made = Array.from({ length: 11 }, (_, i) => m.handles.create('file', `f${i}`));
+    m.handles.close(made[4]!);
+    m.handles.close(made[9]!);
+    const child = m.handles.fork().space;
+    m.handles.create('event');
+    expect(m.query.table(m.space)!.levels).toBe(3);
+    const nodes = panelTree(m, options);
+    expectTableMatchesQuery(nodes[0]!, m, m.space);
+    expectTableMatchesQuery(nodes[1]!, m, child);
+  });
+
+  it('shows at most 200 open handles of a space, saying how many more', () => {
+    const m = handlesMachine();
+    for (let i = 0; i < 205; i++) m.handles.create('file');
+    const [table] = panelTree(m, {});
+    const [leaf] = table!.children!;
+    expect(leaf!.children).toHaveLength(201);
+    expect(leaf!.children!.slice(0, 200).map((n) => n.label)).toEqual(
+      m.query
+        .handles(m.space)
+        .slice(0, 200)
+        .map((h) => hex(h.handle)),
+    );
+    expect(leaf!.children![200]).toEqual({ label: '… 5 more open handles' });
   });
 });

@@ -7,6 +7,7 @@ import { HeapChecks } from './heap-checks';
 import { HEAP_COMMANDS } from './heap-commands';
 import { HEAP_EVENTS } from './heap-events';
 import { HeapOptions } from './heap-options';
+import { HeapPanel } from './heap-panel';
 import { HeapQuery } from './heap-query';
 import { HeapState } from './heap-state';
 import { HeapSummaryLines } from './heap-summary-lines';
@@ -28,6 +29,6 @@ export const heapPlugin = definePlugin({
   projections: [HeapState],
   queries: [HeapQuery],
   handlers: [AllocationCommands, AccessCommands],
-  tools: { views: [HeapView], summaries: [HeapSummaryLines] },
+  tools: { views: [HeapView], summaries: [HeapSummaryLines], panels: [HeapPanel] },
   services: [Allocator, HeapChecks],
 });

@@ -6,6 +6,7 @@ import { CACHE_EVENTS } from './cache-events';
 import { Capturer } from './capturer';
 import { CodeCache } from './code-cache';
 import { LazyFaultReactor } from './lazy-fault-reactor';
+import { SnapshotBootPanel } from './snapshot-boot-panel';
 import { SNAPSHOT_COMMANDS } from './snapshot-commands';
 import { SNAPSHOT_EVENTS } from './snapshot-events';
 import { SnapshotHandlers } from './snapshot-handlers';
@@ -32,6 +33,6 @@ export const snapshotBootPlugin = definePlugin({
   queries: [SnapshotBootQuery],
   handlers: [SnapshotHandlers],
   reactors: [LazyFaultReactor],
-  tools: { views: [SnapshotView], summaries: [SnapshotSummaryLines] },
+  tools: { views: [SnapshotView], summaries: [SnapshotSummaryLines], panels: [SnapshotBootPanel] },
   services: [Capturer, Booter, CodeCache],
 });

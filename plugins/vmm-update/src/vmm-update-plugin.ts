@@ -12,6 +12,7 @@ import { VmmOptions } from './vmm-options';
 import { VmmQuery } from './vmm-query';
 import { VmmState } from './vmm-state';
 import { VmmSummaryLines } from './vmm-summary-lines';
+import { VmmUpdatePanel } from './vmm-update-panel';
 import { VmmView } from './vmm-view';
 
 /** The VMM-update plugin's package name. */
@@ -31,6 +32,6 @@ export const vmmUpdatePlugin = definePlugin({
   projections: [VmmState, ServiceState],
   queries: [VmmQuery],
   handlers: [VmmHandlers, ServiceHandlers],
-  tools: { views: [VmmView], summaries: [VmmSummaryLines] },
+  tools: { views: [VmmView], summaries: [VmmSummaryLines], panels: [VmmUpdatePanel] },
   services: [Updater],
 });
