@@ -182,7 +182,7 @@ describe('the time-travel page', () => {
     await page.screenshot({ path: path.join(artifacts, 'violation-free.png') });
   });
 
-  it('says where a byte came from: its provenance, as links back to the writes', async () => {
+  it('names a byte’s last writer, goes there on a click, and says where the byte came from', async () => {
     const seq = records.length;
     await goTo(seq);
     const state = replay(seq);
@@ -194,7 +194,14 @@ describe('the time-travel page', () => {
     await page.getByTestId('hex-space').selectOption(String(write.space));
     await page.getByTestId('hex-address').fill(hex(write.va - (write.va % 16)));
     await page.getByTestId('hex-address').press('Enter');
+    // Hovering names the byte's last writer; a click goes there.
+    await page.getByTestId(`byte-${hex(write.va)}`).hover();
+    await page
+      .getByTestId('last-writer')
+      .filter({ hasText: `seq ${write.seq}` })
+      .waitFor();
     await page.getByTestId(`byte-${hex(write.va)}`).click();
+    await settled(write.seq);
     await page.getByTestId('why').click();
     const first = page.getByTestId('provenance').locator('a[data-seq]').first();
     await first.waitFor();

@@ -164,6 +164,9 @@ export async function run(
   out.line(
     `  ${invoked} debug ${file}     # travel in time: seek, step, run backwards to watchpoints`,
   );
+  out.line(
+    `  ${invoked} ui ${file}        # the same on a web page: timeline, memory map, hex view`,
+  );
   return verdictOf(summary.rejections, options.strict);
 }
 

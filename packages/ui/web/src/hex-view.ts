@@ -23,8 +23,8 @@ interface Shown {
 
 /**
  * 256 bytes of one space at the position (/api/memory), `..` where nothing is mapped; the bytes
- * the last move changed are highlighted. Hover a byte: its last write. Click: select it (for
- * `why`). Double-click: go to its last write.
+ * the last move changed are highlighted. Hover a byte: its last write. Click: go there, the byte
+ * selected (for `why`).
  */
 export class HexView {
   private readonly spaceSelect = el('select', { testid: 'hex-space', 'aria-label': 'Space' });
@@ -117,13 +117,12 @@ export class HexView {
       clearTimeout(this.hoverTimer);
       this.tooltip.hidden = true;
     });
+    // A click selects the byte (for why) and goes to its last write, which why's chain starts at.
     this.grid.addEventListener('click', (event) => {
       const va = byteOf(event.target);
-      if (va !== undefined && this.space !== undefined) this.select(this.space, va);
-    });
-    this.grid.addEventListener('dblclick', (event) => {
-      const va = byteOf(event.target);
-      if (va !== undefined) this.goToLastWrite(va);
+      if (va === undefined || this.space === undefined) return;
+      this.select(this.space, va);
+      this.goToLastWrite(va);
     });
     this.whyButton.addEventListener('click', () => this.why());
 

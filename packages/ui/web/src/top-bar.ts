@@ -8,7 +8,7 @@ const HELP: readonly (readonly [string, string])[] = [
   ['Shift+← / Shift+→', 'reverse-continue / continue to the next breakpoint or watchpoint'],
   ['Home / End', 'the start / the end of the run'],
   ['Timeline', 'click or drag to move; red ticks are violations, orange faults, flags bookmarks'],
-  ['Memory bytes', 'hover: its last write · click: select it · double-click: go to its last write'],
+  ['Memory bytes', 'hover: its last write · click: go there, the byte selected for why'],
   ['why', 'where the selected byte came from, write by write, through copies'],
   ['Links', '“seq N” goes to that record; “1:0x…” opens the memory view there'],
 ];
