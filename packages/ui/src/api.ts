@@ -81,6 +81,8 @@ export interface Overview {
   }[];
   /** Faults and violations in the run, when more than `marks` lists. */
   readonly markCount: number;
+  /** Why the pass stopped before the end (a batch altered since it was recorded): it covers `scanned`. */
+  readonly error?: string;
 }
 
 /** The most marks an overview lists. */

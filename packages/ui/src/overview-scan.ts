@@ -1,3 +1,4 @@
+import { ChronovisorError } from '@chronovisor/core';
 import type { Overview } from './api';
 import { MARKS_SHOWN } from './api';
 import type { RecordViews } from './record-views';
@@ -19,6 +20,8 @@ export class OverviewScan {
   private scanned = 0;
   private readonly batches: Iterator<{ first: number; types: readonly string[] }>;
   private done = false;
+  /** Why the scan stopped short: a batch that no longer matches its hash, say. */
+  private failure: string | undefined;
 
   constructor(
     private readonly head: number,
@@ -33,8 +36,22 @@ export class OverviewScan {
     return this.done;
   }
 
-  /** Scans about `records` more records; returns whether the scan is done. */
+  /**
+   * Scans about `records` more records; returns whether the scan is done. A run that cannot be
+   * read to its end (an altered batch) ends the scan there, saying why, rather than the server.
+   */
   advance(records: number): boolean {
+    try {
+      this.scan(records);
+    } catch (error) {
+      if (!(error instanceof ChronovisorError)) throw error;
+      this.failure = error.message;
+      this.done = true;
+    }
+    return this.done;
+  }
+
+  private scan(records: number): void {
     const until = this.scanned + records;
     while (!this.done && this.scanned < until) {
       const next = this.batches.next();
@@ -53,7 +70,6 @@ export class OverviewScan {
       }
       this.scanned = first + types.length - 1;
     }
-    return this.done;
   }
 
   /** The overview in `buckets` buckets (as far as the scan has got). */
@@ -63,8 +79,9 @@ export class OverviewScan {
     const count = Math.ceil(head / bucketSize);
     const perPlugin = this.views.plugins.map(() => new Array<number>(count).fill(0));
     const pluginOf = this.pluginOf;
-    for (let seq = 1; seq <= this.scanned; seq++)
-      perPlugin[pluginOf[seq - 1]!]![Math.floor((seq - 1) / bucketSize)]!++;
+    for (let bucket = 0, seq = 1; seq <= this.scanned; bucket++)
+      for (const end = Math.min(this.scanned, seq + bucketSize - 1); seq <= end; seq++)
+        perPlugin[pluginOf[seq - 1]!]![bucket]!++;
     const counts: Record<string, number[]> = {};
     this.views.plugins.forEach(({ name }, i) => {
       if (perPlugin[i]!.some((n) => n > 0)) counts[name] = perPlugin[i]!;
@@ -77,6 +94,7 @@ export class OverviewScan {
       counts,
       marks: this.marks,
       markCount: this.markCount,
+      ...(this.failure === undefined ? {} : { error: this.failure }),
     };
   }
 }

@@ -10,10 +10,11 @@ import { MmuQuery, mmuPlugin } from '@chronovisor/mmu';
 import * as mmu from '@chronovisor/mmu';
 import { heapPlugin } from '@chronovisor/plugin-heap';
 import * as heap from '@chronovisor/plugin-heap';
-import { SqliteStore } from '@chronovisor/store';
+import { BATCH_RECORDS, SqliteStore } from '@chronovisor/store';
 import { Timeline } from '@chronovisor/timetravel';
 import fc from 'fast-check';
 import { mkdtempSync, rmSync } from 'node:fs';
+import Database from 'better-sqlite3';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { ApiInputError, Params } from './api-input';
@@ -283,6 +284,43 @@ describe('the page API over a real run file', () => {
         ['write', write.seq],
       ]);
       expect(why.steps[1]!.text).toContain(`written at seq ${write.seq}`);
+    }
+  });
+
+  it('on an altered run, overviews what it can read and names the altered batch', () => {
+    const altered = path.join(dir, 'altered.db');
+    recordRun(altered);
+    const db = new Database(altered);
+    const row = db
+      .prepare('SELECT first_seq, bytes FROM batches ORDER BY first_seq LIMIT 1 OFFSET 1')
+      .get() as { first_seq: number; bytes: Buffer };
+    const flipped = Buffer.from(row.bytes);
+    flipped[Math.floor(flipped.length / 2)]! ^= 0xff;
+    db.prepare('UPDATE batches SET bytes = ? WHERE first_seq = ?').run(flipped, row.first_seq);
+    db.close();
+    const opened = SqliteStore.open(altered, { readonly: true });
+    try {
+      const alteredApi = new RunApi(
+        {
+          file: altered,
+          read: (from, to) => opened.read(from, to),
+          outline: (from) => opened.outline(from),
+          types: () => opened.recordTypes(),
+          bookmarks: () => opened.bookmarks(),
+        },
+        new Timeline(opened, plugins(), { seed: SEED }),
+        plugins(),
+      );
+      while (!alteredApi.scan.advance(100));
+      const overview = alteredApi.overview(ask({ buckets: 1 }));
+      const batch = `the batch of seqs ${BATCH_RECORDS + 1} to ${2 * BATCH_RECORDS}`;
+      expect(overview).toMatchObject({ ready: true, scanned: BATCH_RECORDS });
+      expect(overview.error).toContain(batch);
+      // The records before it still read; a seek into it says which batch is altered.
+      expect(alteredApi.records(ask({ from: 1, count: 10 })).records).toHaveLength(10);
+      expect(() => alteredApi.seek(ask({ seq: BATCH_RECORDS + 5 }))).toThrow(batch);
+    } finally {
+      opened.close();
     }
   });
 

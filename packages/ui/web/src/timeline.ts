@@ -177,9 +177,14 @@ export function mountTimeline(
       const o = await api.overview(width());
       if (load !== loads) return;
       overview = o;
-      status.textContent = o.ready
-        ? 'ready'
-        : `scanning ${Math.floor((100 * o.scanned) / Math.max(1, o.head))}%`;
+      status.textContent =
+        o.error !== undefined
+          ? `scanned to seq ${count(o.scanned)} only`
+          : o.ready
+            ? 'ready'
+            : `scanning ${Math.floor((100 * o.scanned) / Math.max(1, o.head))}%`;
+      // An altered run: the timeline covers what could be read, and the error line says why.
+      if (o.error !== undefined) errors.show(new Error(o.error));
       status.dataset.ready = String(o.ready);
       status.title =
         o.markCount > o.marks.length
