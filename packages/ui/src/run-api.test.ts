@@ -210,6 +210,34 @@ describe('the page API over a real run file', () => {
     );
   });
 
+  it('warms the timeline up a step at a time, answering the same between steps', () => {
+    const warm = new RunApi(
+      {
+        file,
+        read: (from, to) => store.read(from, to),
+        outline: (from) => store.outline(from),
+        types: () => store.recordTypes(),
+        bookmarks: () => store.bookmarks(),
+      },
+      new Timeline(store, plugins(), { seed: SEED, snapshotEvery: 256 }),
+      plugins(),
+    );
+    const rng = new Xoshiro128StarStar(3);
+    // The model: the pass goes 300 records a step, and a request past it takes it there.
+    let warmed = 0;
+    for (;;) {
+      warmed = Math.min(head, warmed + 300);
+      expect(warm.warmUp(300)).toBe(warmed === head);
+      if (warmed === head) break;
+      // A request between steps goes where it asks, and sees the state replay gives there.
+      const seq = rng.nextInt(0, Math.min(head, warmed + 900));
+      const expected = replayedTo(seq).getAll<MemoryMap>(MemoryMap)[0]!.layout();
+      expect(warm.memoryMap(ask({ seq }))).toEqual({ seq, ...expected });
+      warmed = Math.max(warmed, seq);
+    }
+    expect(warm.warmUp(300)).toBe(true);
+  });
+
   it('runs to watchpoints and breakpoints in both directions, as a scan of the records finds them', () => {
     // A byte written in the run and still mapped at its end, in the space that wrote it.
     const access = records

@@ -55,6 +55,8 @@ const NO_MEMORY: MemoryLayout = { pageSize: 4096, partitions: [], spaces: [] };
 export class RunApi {
   private readonly views: RecordViews;
   readonly scan: OverviewScan;
+  /** How far the timeline's first pass has come: a seek up to here starts from a snapshot. */
+  private warmed = 0;
 
   constructor(
     private readonly run: RunSource,
@@ -63,6 +65,18 @@ export class RunApi {
   ) {
     this.views = new RecordViews(plugins, timeline);
     this.scan = new OverviewScan(timeline.head, run.outline(1), this.views);
+  }
+
+  /**
+   * Moves the timeline's first pass on by about `records` (it takes its snapshots as it goes), so
+   * that a seek far into a long run, which would otherwise fold every record before it, starts
+   * near its target. Returns whether the pass has reached the end. The server runs it between
+   * requests; a request meanwhile goes wherever it asks, and the pass resumes from its snapshots.
+   */
+  warmUp(records: number): boolean {
+    const head = this.timeline.head;
+    if (this.warmed < head) this.warmed = this.timeline.seek(Math.min(head, this.warmed + records));
+    return this.warmed >= head;
   }
 
   info(): RunInfo {
@@ -187,7 +201,10 @@ export class RunApi {
   }
 
   private moveTo(p: Params): number {
-    return this.timeline.seek(p.int('seq', { min: 0, max: this.timeline.head }));
+    const seq = this.timeline.seek(p.int('seq', { min: 0, max: this.timeline.head }));
+    // Folding forward took snapshots on the way: the first pass need not go there again.
+    this.warmed = Math.max(this.warmed, seq);
+    return seq;
   }
 
   private place(p: Params): { space: number; va: number } {
