@@ -93,6 +93,35 @@ export interface PanelNode {
   readonly children?: readonly PanelNode[];
 }
 
+/** The most rows a panel's table shows: the page draws them all at each move. */
+export const PANEL_ROWS = 200;
+
+/**
+ * A panel's table of `items`, one row each by `row`, capped at {@link PANEL_ROWS} with the rest
+ * counted in `more`. `total` is the count when `items` holds only the first of them.
+ */
+export function panelTable<T>(
+  columns: readonly PanelColumn[],
+  items: readonly T[],
+  row: (item: T) => Readonly<Record<string, PanelValue>>,
+  options: { readonly empty?: string; readonly total?: number } = {},
+): PanelContent {
+  const shown = items.length > PANEL_ROWS ? items.slice(0, PANEL_ROWS) : items;
+  const total = options.total ?? items.length;
+  return {
+    kind: 'table',
+    columns,
+    rows: shown.map(row),
+    ...(options.empty === undefined ? {} : { empty: options.empty }),
+    ...(total > shown.length ? { more: total - shown.length } : {}),
+  };
+}
+
+/** An `address` value of a panel: `<space>:0x<va>`, which the page opens in its hex view. */
+export function panelAddress(space: number, va: number): string {
+  return `${space}:0x${va.toString(16)}`;
+}
+
 /** Token of {@link MemoryMap}. */
 export const MemoryMap = Symbol.for('@chronovisor/core:MemoryMap');
 

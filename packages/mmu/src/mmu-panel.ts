@@ -1,16 +1,6 @@
-import type { Panel, PanelContent, PanelValue } from '@chronovisor/core';
+import { panelTable, type Panel, type PanelContent } from '@chronovisor/core';
 import { inject } from 'inversify';
 import { MmuQuery } from './mmu-query';
-
-/** The most rows a table of the panel shows; the rest are counted in `more`. */
-const MAX_ROWS = 200;
-
-/** The first {@link MAX_ROWS} rows, and how many were left out. */
-function capped<T>(items: readonly T[]): { shown: readonly T[]; more?: number } {
-  return items.length <= MAX_ROWS
-    ? { shown: items }
-    : { shown: items.slice(0, MAX_ROWS), more: items.length - MAX_ROWS };
-}
 
 /**
  * The web page's `mmu` panel, at the page's position, in three sections:
@@ -33,16 +23,13 @@ export class MmuPanel implements Panel {
   show(): PanelContent {
     const stats = this.mmu.stats();
     const where = new Map(this.mmu.spaces().map((s) => [s.id, s]));
-    const spaces = capped(stats.spaces);
-    const partitions = capped(stats.partitions);
     return {
       kind: 'sections',
       sections: [
         {
           title: 'Address spaces',
-          content: {
-            kind: 'table',
-            columns: [
+          content: panelTable(
+            [
               { key: 'id', label: 'space', format: 'number' },
               { key: 'kind', label: 'kind' },
               { key: 'partition', label: 'partition' },
@@ -53,7 +40,8 @@ export class MmuPanel implements Panel {
               { key: 'tlbHitRate', label: 'TLB hit rate' },
               { key: 'faults', label: 'faults', format: 'number' },
             ],
-            rows: spaces.shown.map((s): Record<string, PanelValue> => {
+            stats.spaces,
+            (s) => {
               const space = where.get(s.id);
               const lookups = s.tlbHits + s.tlbMisses;
               return {
@@ -67,32 +55,24 @@ export class MmuPanel implements Panel {
                 tlbHitRate: lookups === 0 ? null : `${(s.tlbHitRate * 100).toFixed(1)}%`,
                 faults: s.faults,
               };
-            }),
-            empty: 'no address spaces',
-            ...(spaces.more === undefined ? {} : { more: spaces.more }),
-          },
+            },
+            { empty: 'no address spaces' },
+          ),
         },
         {
           title: 'Partitions',
-          content: {
-            kind: 'table',
-            columns: [
+          content: panelTable(
+            [
               { key: 'name', label: 'partition' },
               { key: 'base', label: 'base frame', format: 'number' },
               { key: 'frames', label: 'frames', format: 'number' },
               { key: 'used', label: 'used', format: 'number' },
               { key: 'free', label: 'free', format: 'number' },
             ],
-            rows: partitions.shown.map(({ name, base, frames, used, free }) => ({
-              name,
-              base,
-              frames,
-              used,
-              free,
-            })),
-            empty: 'no partitions',
-            ...(partitions.more === undefined ? {} : { more: partitions.more }),
-          },
+            stats.partitions,
+            ({ name, base, frames, used, free }) => ({ name, base, frames, used, free }),
+            { empty: 'no partitions' },
+          ),
         },
         {
           title: 'Frames',

@@ -1,10 +1,12 @@
-import type { Panel, PanelContent, PanelNode } from '@chronovisor/core';
+import {
+  PANEL_ROWS,
+  panelTable,
+  type Panel,
+  type PanelContent,
+  type PanelNode,
+} from '@chronovisor/core';
 import { inject } from 'inversify';
 import { ProcQuery, type ProcessView } from './proc-query';
-
-/** The most processes a domain's tree shows, and the most rows a table shows. */
-const MAX_PROCESSES = 200;
-const MAX_ROWS = 200;
 
 const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
 
@@ -14,8 +16,8 @@ const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n =
  * - **domain d**, for each pid namespace: its processes as a tree by parent (a process whose
  *   parent is not in the domain is a root), children by pid. Each node is `pid n` with its ppid,
  *   process group and session (and whether it leads them), its state (a zombie with its exit
- *   code), its address space and its open descriptors. At most 200 processes a domain, a last node
- *   saying how many more;
+ *   code), its address space and its open descriptors. At most {@link PANEL_ROWS} processes a
+ *   domain, a last node saying how many more;
  * - **Checkpoint images**: each image taken or imported: the domain and root it was taken from,
  *   its processes, the frames it stores (shared pages once) and the resources;
  * - **Counts**: checkpoints, restores, helpers, migrations by remap and by copy.
@@ -31,7 +33,6 @@ export class CheckpointPanel implements Panel {
 
   show(): PanelContent {
     const stats = this.query.stats();
-    const images = stats.images.slice(0, MAX_ROWS);
     const c = stats.counts;
     return {
       kind: 'sections',
@@ -42,9 +43,8 @@ export class CheckpointPanel implements Panel {
         })),
         {
           title: 'Checkpoint images',
-          content: {
-            kind: 'table',
-            columns: [
+          content: panelTable(
+            [
               { key: 'name', label: 'image' },
               { key: 'domain', label: 'taken in' },
               { key: 'root', label: 'root pid', format: 'number' },
@@ -52,7 +52,8 @@ export class CheckpointPanel implements Panel {
               { key: 'frames', label: 'frames stored', format: 'number' },
               { key: 'resources', label: 'resources', format: 'number' },
             ],
-            rows: images.map((i) => {
+            stats.images,
+            (i) => {
               const image = this.query.image(i.name);
               return {
                 name: i.name,
@@ -62,10 +63,9 @@ export class CheckpointPanel implements Panel {
                 frames: i.frames,
                 resources: i.resources,
               };
-            }),
-            empty: 'no checkpoints taken',
-            ...(stats.images.length > MAX_ROWS ? { more: stats.images.length - MAX_ROWS } : {}),
-          },
+            },
+            { empty: 'no checkpoints taken' },
+          ),
         },
         {
           title: 'Counts',
@@ -86,7 +86,7 @@ export class CheckpointPanel implements Panel {
     };
   }
 
-  /** A domain's processes by parent, depth first, at most {@link MAX_PROCESSES} of them. */
+  /** A domain's processes by parent, depth first, at most {@link PANEL_ROWS} of them. */
   private tree(domain: string): PanelNode[] {
     const processes = this.query.processes(domain);
     if (processes.length === 0) return [{ label: 'no processes' }];
@@ -101,7 +101,7 @@ export class CheckpointPanel implements Panel {
         else children.set(p.ppid, [p]);
       }
     }
-    let budget = MAX_PROCESSES;
+    let budget = PANEL_ROWS;
     const node = (p: ProcessView): PanelNode => {
       budget--;
       const kids: PanelNode[] = [];
@@ -120,7 +120,7 @@ export class CheckpointPanel implements Panel {
       if (budget === 0) break;
       nodes.push(node(root));
     }
-    const shown = MAX_PROCESSES - budget;
+    const shown = PANEL_ROWS - budget;
     if (processes.length > shown)
       nodes.push({
         label: `… ${plural(processes.length - shown, 'more process', 'more processes')}`,

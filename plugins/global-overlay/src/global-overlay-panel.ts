@@ -1,33 +1,16 @@
-import type { Panel, PanelContent, PanelValue } from '@chronovisor/core';
+import {
+  PANEL_ROWS,
+  panelAddress,
+  panelTable,
+  type Panel,
+  type PanelContent,
+  type PanelValue,
+} from '@chronovisor/core';
 import { inject } from 'inversify';
 import { OverlayQuery } from './overlay-query';
 import type { Program, Version } from './overlay-state';
 
-/** The most rows a table of the panel shows; the rest are counted in `more`. */
-const MAX_ROWS = 200;
-
 const hex = (n: number): string => `0x${n.toString(16)}`;
-/** An address as the page links it to its hex view: `<space>:0x<va>`. */
-const at = (space: number, va: number): string => `${space}:${hex(va)}`;
-
-type Column = Extract<PanelContent, { kind: 'table' }>['columns'][number];
-
-/** A table of at most {@link MAX_ROWS} rows, counting the rest (of `total`, if more were not built). */
-function table(
-  columns: readonly Column[],
-  rows: readonly Record<string, PanelValue>[],
-  empty: string,
-  total = rows.length,
-): PanelContent {
-  const shown = rows.slice(0, MAX_ROWS);
-  return {
-    kind: 'table',
-    columns,
-    rows: shown,
-    empty,
-    ...(total > shown.length ? { more: total - shown.length } : {}),
-  };
-}
 
 /**
  * The web page's `overlay` panel, at the page's position. For each program with a shared data
@@ -61,6 +44,7 @@ export class GlobalOverlayPanel implements Panel {
       if (!p) continue;
       const versions = [...p.versions.values()].sort((a, b) => a.order - b.order);
       const slots = [...p.slots.values()].sort((a, b) => a.offset - b.offset);
+      const seen = bindings(p, versions);
       sections.push(
         {
           title: `program ${p.program}`,
@@ -79,7 +63,7 @@ export class GlobalOverlayPanel implements Panel {
         },
         {
           title: `${p.program}: versions`,
-          content: table(
+          content: panelTable(
             [
               { key: 'version', label: 'version' },
               { key: 'space', label: 'space', format: 'number' },
@@ -90,13 +74,14 @@ export class GlobalOverlayPanel implements Panel {
               { key: 'transformed', label: 'transformed', format: 'number' },
               { key: 'written', label: 'shared globals written since', format: 'number' },
             ],
-            versions.map((v) => versionRow(v)),
-            'no live versions',
+            versions,
+            (v) => versionRow(v),
+            { empty: 'no live versions' },
           ),
         },
         {
           title: `${p.program}: shared data segment`,
-          content: table(
+          content: panelTable(
             [
               { key: 'name', label: 'global' },
               { key: 'type', label: 'type' },
@@ -105,20 +90,21 @@ export class GlobalOverlayPanel implements Panel {
               { key: 'bytes', label: 'bytes', format: 'address' },
               { key: 'users', label: 'versions bound' },
             ],
-            slots.map((s) => ({
+            slots,
+            (s) => ({
               name: s.name,
               type: s.type,
               size: s.size,
               offset: s.offset,
-              bytes: at(p.store, p.va + s.offset),
+              bytes: panelAddress(p.store, p.va + s.offset),
               users: s.users.join(', '),
-            })),
-            'no globals allocated',
+            }),
+            { empty: 'no globals allocated' },
           ),
         },
         {
           title: `${p.program}: what each version sees`,
-          content: table(
+          content: panelTable(
             [
               { key: 'version', label: 'version' },
               { key: 'global', label: 'global' },
@@ -129,7 +115,9 @@ export class GlobalOverlayPanel implements Panel {
               { key: 'offset', label: 'segment offset', format: 'hex' },
               { key: 'sharedWith', label: 'same bytes as' },
             ],
-            ...bindings(p, versions),
+            seen.rows,
+            (row) => row,
+            { empty: seen.empty, total: seen.total },
           ),
         },
       );
@@ -149,7 +137,7 @@ function versionRow(v: Version): Record<string, PanelValue> {
   return {
     version: v.version,
     space: v.space,
-    segment: at(v.space, v.base),
+    segment: panelAddress(v.space, v.base),
     globals: v.globals.size,
     ...by,
     written: v.writtenSince.size,
@@ -157,26 +145,26 @@ function versionRow(v: Version): Record<string, PanelValue> {
 }
 
 /**
- * Each live version's globals, by version then offset: the rows up to the table's cap, the empty
- * table's text, and how many rows there are in all.
+ * Each live version's globals, by version then offset: the rows up to {@link PANEL_ROWS}, the
+ * empty table's text, and how many rows there are in all.
  */
 function bindings(
   p: Program,
   versions: readonly Version[],
-): [rows: Record<string, PanelValue>[], empty: string, total: number] {
+): { rows: Record<string, PanelValue>[]; empty: string; total: number } {
   const rows: Record<string, PanelValue>[] = [];
   let total = 0;
   for (const v of versions) {
     total += v.globals.size;
-    if (rows.length >= MAX_ROWS) continue;
+    if (rows.length >= PANEL_ROWS) continue;
     const globals = [...v.globals.values()].sort((a, b) => a.offset - b.offset);
     for (const g of globals) {
-      if (rows.length >= MAX_ROWS) break;
+      if (rows.length >= PANEL_ROWS) break;
       const users = p.slots.get(g.slot)?.users ?? [v.version];
       rows.push({
         version: v.version,
         global: g.name,
-        address: at(v.space, v.base + g.offset),
+        address: panelAddress(v.space, v.base + g.offset),
         type: g.type,
         size: g.size,
         binding: g.binding,
@@ -185,5 +173,5 @@ function bindings(
       });
     }
   }
-  return [rows, versions.length === 0 ? 'no live versions' : 'no globals', total];
+  return { rows, empty: versions.length === 0 ? 'no live versions' : 'no globals', total };
 }

@@ -1,9 +1,6 @@
-import type { Panel, PanelContent } from '@chronovisor/core';
+import { panelTable, type Panel, type PanelContent } from '@chronovisor/core';
 import { inject } from 'inversify';
 import { LeverageQuery, type ChainSummary } from './leverage-query';
-
-/** The most rows a table of the panel shows; the rest are counted in `more`. */
-const MAX_ROWS = 200;
 
 /**
  * The web page's `leverage` panel, at the page's position:
@@ -30,38 +27,34 @@ export class GuestLeveragePanel implements Panel {
 
   show(): PanelContent {
     const chains = this.query.chains();
-    const shown = chains.slice(0, MAX_ROWS);
-    const more = chains.length > MAX_ROWS ? { more: chains.length - MAX_ROWS } : {};
     return {
       kind: 'sections',
       sections: [
         {
           title: 'Chains',
-          content: {
-            kind: 'table',
-            columns: [
+          content: panelTable(
+            [
               { key: 'name', label: 'chain' },
               { key: 'vm', label: 'guest VM', format: 'number' },
               { key: 'modules', label: 'modules, in order' },
               { key: 'failure', label: 'on failure' },
               { key: 'sharing', label: 'crossing' },
             ],
-            rows: shown.map((c) => ({
+            chains,
+            (c) => ({
               name: c.name,
               vm: c.vm,
               modules: c.modules.join(' → '),
               failure: c.failure === 'open' ? 'open (deliver)' : 'closed (drop)',
               sharing: c.sharing,
-            })),
-            empty: 'no chains',
-            ...more,
-          },
+            }),
+            { empty: 'no chains' },
+          ),
         },
         {
           title: 'Host I/O through the chains',
-          content: {
-            kind: 'table',
-            columns: [
+          content: panelTable(
+            [
               { key: 'name', label: 'chain' },
               { key: 'received', label: 'received', format: 'number' },
               { key: 'returned', label: 'returned', format: 'number' },
@@ -76,10 +69,10 @@ export class GuestLeveragePanel implements Panel {
               { key: 'micros', label: 'module time (µs)', format: 'number' },
               { key: 'balanced', label: 'all accounted for' },
             ],
-            rows: shown.map((c) => io(c)),
-            empty: 'no chains',
-            ...more,
-          },
+            chains,
+            (c) => io(c),
+            { empty: 'no chains' },
+          ),
         },
       ],
     };

@@ -1,10 +1,6 @@
-import type { Panel, PanelContent, PanelNode } from '@chronovisor/core';
+import { PANEL_ROWS, type Panel, type PanelContent, type PanelNode } from '@chronovisor/core';
 import { inject } from 'inversify';
 import { HandlesQuery, type OpenHandle, type TablePage, type TableSummary } from './handles-query';
-
-/** The most table pages, and the most open handles, the tree shows for one space. */
-const MAX_PAGES = 200;
-const MAX_HANDLES = 200;
 
 const hex = (n: number): string => `0x${n.toString(16)}`;
 const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
@@ -16,9 +12,9 @@ const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n =
  * handles (value, slot, identifier, object, type, name, and the entry's address). Then the
  * objects made and live, and the refused handles by reason.
  *
- * At most 200 table pages and 200 open handles a space; a node says how many more there are. The
- * plugin keeps neither the seq of the record that made a handle or a table, nor the refused
- * handles themselves (only their count by reason), so no node links to the log.
+ * At most {@link PANEL_ROWS} table pages and as many open handles a space; a node says how many
+ * more there are. The plugin keeps neither the seq of the record that made a handle or a table,
+ * nor the refused handles themselves (only their count by reason), so no node links to the log.
  */
 export class HandlesPanel implements Panel {
   readonly name = 'handles';
@@ -57,7 +53,7 @@ export class HandlesPanel implements Panel {
       if (list) list.push(handle);
       else byLeaf.set(k, [handle]);
     }
-    const budget = { pages: MAX_PAGES, handles: MAX_HANDLES, leaves: 0 };
+    const budget = { pages: PANEL_ROWS, handles: PANEL_ROWS, leaves: 0 };
 
     const pageNode = (address: number): PanelNode | undefined => {
       const page = pages.get(address);
@@ -92,8 +88,8 @@ export class HandlesPanel implements Panel {
     const top = t.code - (t.levels - 1);
     const root = pageNode(top);
     const children = root ? [root] : [];
-    if (pages.size > MAX_PAGES)
-      children.push({ label: `… ${plural(pages.size - MAX_PAGES, 'more table page')}` });
+    if (pages.size > PANEL_ROWS)
+      children.push({ label: `… ${plural(pages.size - PANEL_ROWS, 'more table page')}` });
     return {
       label: `space ${t.space}`,
       detail:

@@ -1,20 +1,7 @@
-import type { Panel, PanelContent, PanelValue } from '@chronovisor/core';
+import { panelAddress, panelTable, type Panel, type PanelContent } from '@chronovisor/core';
 import { inject } from 'inversify';
 import { HeapQuery, type HeapSummary } from './heap-query';
 import { hex, tagOfCount } from './pointer';
-
-/** The most rows a table of the panel shows; the rest are counted in `more`. */
-const MAX_ROWS = 200;
-
-/** An address as the page links it to its hex view: `<space>:0x<va>`. */
-const at = (space: number, va: number): string => `${space}:${hex(va)}`;
-
-/** The first {@link MAX_ROWS} rows, and how many were left out. */
-function capped<T>(items: readonly T[]): { shown: readonly T[]; more?: number } {
-  return items.length <= MAX_ROWS
-    ? { shown: items }
-    : { shown: items.slice(0, MAX_ROWS), more: items.length - MAX_ROWS };
-}
 
 /**
  * The web page's `heap` panel, at the page's position. For each space with a heap, in space
@@ -48,10 +35,8 @@ export class HeapPanel implements Panel {
   }
 
   private blocks({ space, tagBits }: HeapSummary): PanelContent {
-    const { shown, more } = capped(this.heap.blocks(space));
-    return {
-      kind: 'table',
-      columns: [
+    return panelTable(
+      [
         { key: 'ptr', label: 'pointer', format: 'hex' },
         { key: 'address', label: 'address', format: 'address' },
         { key: 'size', label: 'size', format: 'number' },
@@ -59,24 +44,22 @@ export class HeapPanel implements Panel {
         { key: 'tag', label: 'tag', format: 'number' },
         { key: 'allocSeq', label: 'allocated at', format: 'seq' },
       ],
-      rows: shown.map((b) => ({
+      this.heap.blocks(space),
+      (b) => ({
         ptr: b.ptr,
-        address: at(space, b.address),
+        address: panelAddress(space, b.address),
         size: b.size,
         span: b.span,
         tag: tagOfCount(b.count, tagBits),
         allocSeq: b.allocSeq,
-      })),
-      empty: 'no live blocks',
-      ...(more === undefined ? {} : { more }),
-    };
+      }),
+      { empty: 'no live blocks' },
+    );
   }
 
   private violations(): PanelContent {
-    const { shown, more } = capped(this.heap.violations());
-    return {
-      kind: 'table',
-      columns: [
+    return panelTable(
+      [
         { key: 'seq', label: 'seq', format: 'seq' },
         { key: 'kind', label: 'kind' },
         { key: 'op', label: 'operation' },
@@ -86,19 +69,19 @@ export class HeapPanel implements Panel {
         { key: 'freeSeq', label: 'freed at', format: 'seq' },
         { key: 'allocSeq', label: 'allocated at', format: 'seq' },
       ],
-      rows: shown.map((v): Record<string, PanelValue> => ({
+      this.heap.violations(),
+      (v) => ({
         seq: v.seq,
         kind: v.kind,
         op: v.op,
         ptr: v.ptr,
-        address: at(v.space, v.address),
+        address: panelAddress(v.space, v.address),
         tag: v.tag,
         freeSeq: v.freed?.freeSeq ?? null,
         allocSeq: (v.freed ?? v.block)?.allocSeq ?? null,
-      })),
-      empty: 'no violations',
-      ...(more === undefined ? {} : { more }),
-    };
+      }),
+      { empty: 'no violations' },
+    );
   }
 }
 

@@ -1,12 +1,13 @@
-import type { Panel, PanelContent, PanelValue } from '@chronovisor/core';
+import {
+  PANEL_ROWS,
+  panelAddress,
+  panelTable,
+  type Panel,
+  type PanelContent,
+} from '@chronovisor/core';
 import { MmuQuery } from '@chronovisor/mmu';
 import { inject } from 'inversify';
 import { SnapshotBootQuery, type BootReport } from './snapshot-query';
-
-/** The most rows a table of the panel shows; the rest are counted in `more`. */
-const MAX_ROWS = 200;
-
-const hex = (n: number): string => `0x${n.toString(16)}`;
 
 /** How a booted VM's page stands: not loaded yet, loaded and touched, or loaded and never touched. */
 type BootPageState = 'not loaded yet' | 'loaded, touched' | 'loaded, not touched';
@@ -16,13 +17,6 @@ interface PageRun {
   gpa: number;
   pages: number;
   state: BootPageState;
-}
-
-/** The first {@link MAX_ROWS} rows, and how many were left out. */
-function capped<T>(items: readonly T[]): { shown: readonly T[]; more?: number } {
-  return items.length <= MAX_ROWS
-    ? { shown: items }
-    : { shown: items.slice(0, MAX_ROWS), more: items.length - MAX_ROWS };
 }
 
 /**
@@ -57,9 +51,6 @@ export class SnapshotBootPanel implements Panel {
     const live = new Set(this.mmu.spaces().map((s) => s.id));
     const vms = stats.vms.filter((v) => live.has(v.vm));
     const runs = new Map(vms.map((v) => [v.vm, this.pageRuns(v.vm)]));
-    const images = capped(stats.images);
-    const booted = capped(vms);
-    const caches = capped(stats.caches);
     const loadedPages = (vm: number) =>
       runs
         .get(vm)!
@@ -70,9 +61,8 @@ export class SnapshotBootPanel implements Panel {
       sections: [
         {
           title: 'Images',
-          content: {
-            kind: 'table',
-            columns: [
+          content: panelTable(
+            [
               { key: 'name', label: 'image' },
               { key: 'origin', label: 'origin' },
               { key: 'pages', label: 'pages', format: 'number' },
@@ -80,23 +70,22 @@ export class SnapshotBootPanel implements Panel {
               { key: 'guests', label: 'guests', format: 'number' },
               { key: 'workingSet', label: 'working set', format: 'number' },
             ],
-            rows: images.shown.map((i) => ({
+            stats.images,
+            (i) => ({
               name: i.name,
               origin: i.origin,
               pages: i.pages,
               stored: i.stored,
               guests: i.guests,
               workingSet: i.workingSet ?? null,
-            })),
-            empty: 'no images',
-            ...(images.more === undefined ? {} : { more: images.more }),
-          },
+            }),
+            { empty: 'no images' },
+          ),
         },
         {
           title: 'Booted VMs',
-          content: {
-            kind: 'table',
-            columns: [
+          content: panelTable(
+            [
               { key: 'vm', label: 'VM', format: 'number' },
               { key: 'image', label: 'image' },
               { key: 'policy', label: 'policy' },
@@ -110,7 +99,8 @@ export class SnapshotBootPanel implements Panel {
               { key: 'recall', label: 'recall' },
               { key: 'bootMicros', label: 'boot time (µs)', format: 'number' },
             ],
-            rows: booted.shown.map((v): Record<string, PanelValue> => {
+            vms,
+            (v) => {
               const loaded = loadedPages(v.vm);
               return {
                 vm: v.vm,
@@ -126,17 +116,15 @@ export class SnapshotBootPanel implements Panel {
                 recall: percent(v.recall),
                 bootMicros: Math.round(v.bootMicros),
               };
-            }),
-            empty: 'no VM booted from an image',
-            ...(booted.more === undefined ? {} : { more: booted.more }),
-          },
+            },
+            { empty: 'no VM booted from an image' },
+          ),
         },
-        ...booted.shown.map((v) => this.pagesSection(v, runs.get(v.vm)!)),
+        ...vms.slice(0, PANEL_ROWS).map((v) => this.pagesSection(v, runs.get(v.vm)!)),
         {
           title: 'Code caches',
-          content: {
-            kind: 'table',
-            columns: [
+          content: panelTable(
+            [
               { key: 'path', label: 'path' },
               { key: 'version', label: 'version', format: 'number' },
               { key: 'pages', label: 'pages', format: 'number' },
@@ -144,17 +132,17 @@ export class SnapshotBootPanel implements Panel {
               { key: 'rebuilds', label: 'rebuilds', format: 'number' },
               { key: 'corruptions', label: 'corruptions', format: 'number' },
             ],
-            rows: caches.shown.map((c) => ({
+            stats.caches,
+            (c) => ({
               path: c.path,
               version: c.version,
               pages: c.pages,
               instances: c.instances.join(', '),
               rebuilds: c.rebuilds,
               corruptions: c.corruptions,
-            })),
-            empty: 'no code caches',
-            ...(caches.more === undefined ? {} : { more: caches.more }),
-          },
+            }),
+            { empty: 'no code caches' },
+          ),
         },
         {
           title: 'Clones',
@@ -168,25 +156,23 @@ export class SnapshotBootPanel implements Panel {
   }
 
   private pagesSection(v: BootReport, runs: readonly PageRun[]) {
-    const { shown, more } = capped(runs);
     const pageSize = this.mmu.pageSize;
-    const content: PanelContent = {
-      kind: 'table',
-      columns: [
+    const content = panelTable(
+      [
         { key: 'address', label: 'guest-physical address', format: 'address' },
         { key: 'end', label: 'end', format: 'hex' },
         { key: 'pages', label: 'pages', format: 'number' },
         { key: 'state', label: 'state' },
       ],
-      rows: shown.map((r) => ({
-        address: `${v.vm}:${hex(r.gpa)}`,
+      runs,
+      (r) => ({
+        address: panelAddress(v.vm, r.gpa),
         end: r.gpa + r.pages * pageSize,
         pages: r.pages,
         state: r.state,
-      })),
-      empty: 'no pages mapped',
-      ...(more === undefined ? {} : { more }),
-    };
+      }),
+      { empty: 'no pages mapped' },
+    );
     return { title: `VM ${v.vm} pages (image ${v.image})`, content };
   }
 

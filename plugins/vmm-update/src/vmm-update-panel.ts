@@ -1,32 +1,17 @@
-import type { Panel, PanelContent, PanelValue } from '@chronovisor/core';
+import {
+  panelAddress,
+  panelTable,
+  type Panel,
+  type PanelContent,
+  type PanelValue,
+} from '@chronovisor/core';
 import { inject } from 'inversify';
 import { VmmQuery } from './vmm-query';
 
-/** The most rows a table of the panel shows; the rest are counted in `more`. */
-const MAX_ROWS = 200;
-
-const hex = (n: number): string => `0x${n.toString(16)}`;
-/** An address as the page links it to its hex view: `<space>:0x<va>`. */
-const at = (space: number, va: number): string => `${space}:${hex(va)}`;
 const listed = (record: Readonly<Record<string, string>>): string =>
   Object.entries(record)
     .map(([name, version]) => `${name} ${version}`)
     .join(', ');
-
-/** A table's rows, at most {@link MAX_ROWS}, and how many were left out. */
-function table(
-  columns: Extract<PanelContent, { kind: 'table' }>['columns'],
-  rows: readonly Record<string, PanelValue>[],
-  empty: string,
-): PanelContent {
-  return {
-    kind: 'table',
-    columns,
-    rows: rows.slice(0, MAX_ROWS),
-    empty,
-    ...(rows.length > MAX_ROWS ? { more: rows.length - MAX_ROWS } : {}),
-  };
-}
 
 /**
  * The web page's `vmm` panel, at the page's position:
@@ -59,12 +44,12 @@ export class VmmUpdatePanel implements Panel {
     if (vmm) {
       code.push({
         code: `running ${vmm.version}`,
-        address: at(vmm.space, vmm.va),
+        address: panelAddress(vmm.space, vmm.va),
         pages: vmm.pages,
       });
       if (update?.staged) {
         const { va, pages } = update.staged;
-        code.push({ code: `staged by ${update.id}`, address: at(vmm.space, va), pages });
+        code.push({ code: `staged by ${update.id}`, address: panelAddress(vmm.space, va), pages });
       }
     }
     const sections: { title: string; content: PanelContent }[] = [
@@ -85,25 +70,27 @@ export class VmmUpdatePanel implements Panel {
       },
       {
         title: 'VMM code',
-        content: table(
+        content: panelTable(
           [
             { key: 'code', label: 'code' },
             { key: 'address', label: 'address', format: 'address' },
             { key: 'pages', label: 'pages', format: 'number' },
           ],
           code,
-          'no VMM installed',
+          (row) => row,
+          { empty: 'no VMM installed' },
         ),
       },
       {
         title: 'Updates applied',
-        content: table(
+        content: panelTable(
           [
             { key: 'n', label: '#', format: 'number' },
             { key: 'id', label: 'update' },
           ],
           (vmm?.applied ?? []).map((id, i) => ({ n: i + 1, id })),
-          'no update committed',
+          (row) => row,
+          { empty: 'no update committed' },
         ),
       },
     ];
@@ -121,34 +108,31 @@ export class VmmUpdatePanel implements Panel {
       });
       sections.push({
         title: 'Extensions switched by the update in flight',
-        content: table(
+        content: panelTable(
           [
             { key: 'vm', label: 'VM', format: 'number' },
             { key: 'name', label: 'extension' },
             { key: 'from', label: 'from' },
             { key: 'to', label: 'to' },
           ],
-          (update.changes ?? []).map((c) => ({
-            vm: c.vm,
-            name: c.name,
-            from: c.from ?? null,
-            to: c.to,
-          })),
-          'no extension switched yet',
+          update.changes ?? [],
+          (c) => ({ vm: c.vm, name: c.name, from: c.from ?? null, to: c.to }),
+          { empty: 'no extension switched yet' },
         ),
       });
     }
     sections.push(
       {
         title: 'Guests',
-        content: table(
+        content: panelTable(
           [
             { key: 'vm', label: 'VM', format: 'number' },
             { key: 'extensions', label: 'extensions' },
             { key: 'busy', label: 'busy' },
           ],
-          guests.map((g) => ({ vm: g.vm, extensions: listed(g.extensions), busy: g.busy })),
-          'no guests attached',
+          guests,
+          (g) => ({ vm: g.vm, extensions: listed(g.extensions), busy: g.busy }),
+          { empty: 'no guests attached' },
         ),
       },
       {
