@@ -26,6 +26,7 @@ const rich = z
       .optional(),
     list: z.array(z.strictObject({ at: z.number().int(), size: z.number().int().min(1) })).max(3),
     loose: z.object({ x: z.number() }).optional(),
+    anything: z.unknown(),
     even: z
       .number()
       .int()
@@ -103,6 +104,7 @@ const valid = fc.record(
       maxLength: 3,
     }),
     loose: fc.record({ x: fc.integer() }),
+    anything: anyValue,
     even: fc.integer(),
   },
   { requiredKeys: ['id', 'va', 'ratio', 'name', 'label', 'kind', 'list'] },
@@ -111,7 +113,7 @@ const valid = fc.record(
 /** A valid input with some optional keys given as undefined: zod keeps such keys. */
 const undefinedKeys = valid.chain((fields) =>
   fc
-    .subarray(['mode', 'flag', 'note', 'none', 'bytes', 'loose', 'even'])
+    .subarray(['mode', 'flag', 'note', 'none', 'bytes', 'loose', 'anything', 'even'])
     .map((keys) => ({ ...fields, ...Object.fromEntries(keys.map((key) => [key, undefined])) })),
 );
 const inputs = fc.oneof(input, valid, undefinedKeys);
@@ -157,6 +159,7 @@ describe('compileCheck', () => {
       label: 'a',
       kind: 'host',
       list: [],
+      anything: 0,
       bytes,
     });
     expect((out as { bytes: Uint8Array }).bytes).toEqual(bytes);

@@ -166,6 +166,9 @@ class Generator {
         const to = from && this.parse(def.out!, middle, target);
         return to && `${from}\n${to}`;
       }
+      case 'unknown':
+        // Anything at all: the handler checks it (a plugin's state read back from a file).
+        return plain ? `${target} = ${input};` : NOT_COMPILED;
       case 'array':
         return this.array(def, input, target);
       case 'object':

@@ -8,6 +8,8 @@ export const Projection = Symbol.for('@chronovisor/core:Projection');
 export const Reactor = Symbol.for('@chronovisor/core:Reactor');
 /** Token under which plugins bind their read-only query services. */
 export const Query = Symbol.for('@chronovisor/core:Query');
+/** Token under which plugins bind the state they keep about a space that moves with it. */
+export const SpaceState = Symbol.for('@chronovisor/core:SpaceState');
 
 /** What a handler sees of the command it executes. */
 export interface CommandContext {
@@ -170,4 +172,34 @@ export interface Reactor {
 export interface Query {
   /** Unique in the plugin set, e.g. `mmu` or `heap`. */
   readonly name: string;
+}
+
+/** The arguments of a {@link SpaceState}'s restore command. */
+export interface SpaceStateArgs {
+  /** The space the state comes back in: a process's new space, its memory already restored. */
+  readonly space: number;
+  /** What `capture` gave, as plain data (it may have crossed a file). */
+  readonly state: unknown;
+}
+
+/**
+ * What a plugin keeps about one address space beyond its memory, which must travel with the
+ * process that owns it: the heap's blocks and free lists, a handle table. A checkpoint of a
+ * process keeps each plugin's part; a restore into another space calls each part's `restore`
+ * command with it, so the process finds its heap and its handles as it left them. A plugin
+ * checkpointing processes needs no import of the plugins whose state it carries.
+ */
+export interface SpaceState {
+  /** Unique in the plugin set: the part's key in a checkpoint, e.g. `heap`. */
+  readonly name: string;
+  /**
+   * The state of `space` as plain JSON data (objects, arrays, strings, finite numbers, booleans,
+   * null), or undefined where the plugin keeps none.
+   */
+  capture(space: number): unknown;
+  /**
+   * Makes `state` the plugin's state of a space, by its events. Its handler checks `state` (an
+   * image may come from a file) and refuses what does not fit, which refuses the whole restore.
+   */
+  readonly restore: CommandType<string, SpaceStateArgs, SpaceStateArgs, void>;
 }

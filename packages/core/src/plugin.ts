@@ -1,7 +1,7 @@
 import { ContainerModule, type Newable, type ContainerModuleLoadOptions } from 'inversify';
 import { valid, validRange } from 'semver';
 import { z } from 'zod';
-import { CommandHandlers, Projection, Query, Reactor } from './contributions';
+import { CommandHandlers, Projection, Query, Reactor, SpaceState } from './contributions';
 import type { CommandType, EventType } from './declarations';
 import { InfoView, MemoryMap, MemoryReader, Panel, SummaryLines } from './tools';
 import { parserFor } from './validation';
@@ -67,6 +67,8 @@ export interface PluginDefinition<O extends PluginOptions | undefined = undefine
   readonly handlers?: readonly Newable<CommandHandlers>[];
   readonly reactors?: readonly Newable<Reactor>[];
   readonly queries?: readonly Newable<Query>[];
+  /** What it keeps about a space that travels with the space's process (checkpoint/restore). */
+  readonly spaceState?: readonly Newable<SpaceState>[];
   /**
    * What the plugin shows in the tools: `info` views, summary lines, a reader of memory, the web
    * page's panels and memory map.
@@ -170,6 +172,7 @@ function bindParts(
     [CommandHandlers, definition.handlers],
     [Reactor, definition.reactors],
     [Query, definition.queries],
+    [SpaceState, definition.spaceState],
     [InfoView, definition.tools?.views],
     [SummaryLines, definition.tools?.summaries],
     [MemoryReader, definition.tools?.memory],

@@ -1,7 +1,12 @@
-import type { CommandContext } from '@chronovisor/core';
+import { SpaceState, type CommandContext } from '@chronovisor/core';
 import { MmuQuery, permsOfFlags } from '@chronovisor/mmu';
-import { inject } from 'inversify';
-import type { CheckpointImage, CheckpointProcess, CheckpointResource } from './image';
+import { inject, multiInject, optional } from 'inversify';
+import {
+  CHECKPOINT_FORMAT,
+  type CheckpointImage,
+  type CheckpointProcess,
+  type CheckpointResource,
+} from './image';
 import { Kernel } from './kernel';
 import { ProcError } from './proc-error';
 import { imageStored } from './proc-events';
@@ -19,6 +24,8 @@ export class Checkpointer {
     @inject(ProcState) private readonly state: ProcState,
     @inject(Kernel) private readonly kernel: Kernel,
     @inject(MmuQuery) private readonly mmu: MmuQuery,
+    /** What other plugins keep about a space (the heap, a handle table): it goes with the process. */
+    @multiInject(SpaceState) @optional() private readonly parts: readonly SpaceState[] = [],
   ) {}
 
   checkpoint(domain: string, root: number, name: string, context: CommandContext): void {
@@ -59,6 +66,7 @@ export class Checkpointer {
         memory: p.state === 'zombie' ? [] : this.memoryOf(p, frameIndex),
         fds: p.fds.sortedEntries().map(([fd, resource]) => ({ fd, resource })),
         ...(p.shm.length > 0 ? { shm: p.shm.map(({ resource, va }) => ({ resource, va })) } : {}),
+        ...this.spaceStateOf(p),
       };
     });
     const resources: CheckpointResource[] = [...resourceIds]
@@ -79,7 +87,7 @@ export class Checkpointer {
         };
       });
     const image: CheckpointImage = {
-      format: 1,
+      format: CHECKPOINT_FORMAT,
       name,
       pageSize,
       domain,
@@ -89,6 +97,17 @@ export class Checkpointer {
       frames,
     };
     context.emit(imageStored, { image });
+  }
+
+  /** Each plugin's part of a running process's space state, by part (none for a zombie). */
+  private spaceStateOf(p: Process): { spaceState?: Record<string, unknown> } {
+    if (p.state !== 'running') return {};
+    const parts: Record<string, unknown> = {};
+    for (const part of this.parts) {
+      const state = part.capture(p.space);
+      if (state !== undefined) parts[part.name] = state;
+    }
+    return Object.keys(parts).length > 0 ? { spaceState: parts } : {};
   }
 
   /** The root and every descendant, parents before children, by pid at each level. */

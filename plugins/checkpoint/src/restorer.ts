@@ -1,4 +1,4 @@
-import type { CommandContext } from '@chronovisor/core';
+import { SpaceState, type CommandContext } from '@chronovisor/core';
 import {
   MmuQuery,
   createSpace,
@@ -9,7 +9,7 @@ import {
   unmap,
   write,
 } from '@chronovisor/mmu';
-import { inject } from 'inversify';
+import { inject, multiInject, optional } from 'inversify';
 import type { CheckpointImage, CheckpointProcess } from './image';
 import { Kernel } from './kernel';
 import { ProcError } from './proc-error';
@@ -64,7 +64,8 @@ function counting(
  *    leader is recreated as a helper first, so members can join its session; a child whose pages
  *    share frames with its parent's is forked from it, so copy-on-write sharing comes back;
  * 3. every resource once (files, pipes with their unread bytes, segments with their pages), then
- *    each process's descriptors and mappings of it, so sharing is as it was;
+ *    each process's descriptors and mappings of it, so sharing is as it was; then what other
+ *    plugins keep about each space (its heap), by those plugins' restore commands;
  * 4. invariants checked (memory as the image says, groups within sessions); helpers exit; resume.
  * It is one command: a failure at any step undoes every step before it.
  */
@@ -73,6 +74,7 @@ export class Restorer {
     @inject(ProcState) private readonly state: ProcState,
     @inject(Kernel) private readonly kernel: Kernel,
     @inject(MmuQuery) private readonly mmu: MmuQuery,
+    @multiInject(SpaceState) @optional() private readonly parts: readonly SpaceState[] = [],
   ) {}
 
   restore(
@@ -171,6 +173,18 @@ export class Restorer {
         context.emit(shmAttached, { domain, pid: p.pid, resource: segment.id, va });
       }
     }
+
+    // Then what other plugins keep about each space (its heap, its handle table), now that its
+    // memory is back: each part by the plugin that keeps it.
+    for (const p of image.processes)
+      for (const [part, state] of Object.entries(p.spaceState ?? {})) {
+        const keeper = this.parts.find((k) => k.name === part);
+        if (!keeper)
+          throw new ProcError(
+            `Image ${name} keeps the ${part} state of pid ${p.pid}, but no plugin of this set keeps ${part} state: add that plugin to restore it`,
+          );
+        context.call(keeper.restore, { space: spaces.get(p.pid)!, state });
+      }
 
     // Stage 4: check, let the helpers go, mark the zombies, resume.
     this.check(image, domain, spaces);

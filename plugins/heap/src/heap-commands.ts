@@ -137,4 +137,15 @@ export const store = defineCommand('heap.store', {
 export type PointerOperand = ArgsOf<typeof free>;
 
 /** Every command type the heap handles, for its plugin definition. */
-export const HEAP_COMMANDS = [malloc, calloc, realloc, free, load, store] as const;
+/**
+ * `heap.restore-state`: gives a space the heap a checkpoint kept (see `HeapSpaceState`); what a
+ * restore calls, its `state` checked first.
+ */
+export const restoreState = defineCommand('heap.restore-state', {
+  args: z.strictObject({ space: spaceId, state: z.unknown() }),
+  description:
+    'Give `space` (a restored process, its memory back) the heap its checkpoint kept, as `state`.',
+  returns: returns<void>(),
+});
+
+export const HEAP_COMMANDS = [malloc, calloc, realloc, free, load, store, restoreState] as const;

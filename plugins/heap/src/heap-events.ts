@@ -142,6 +142,43 @@ export const violationDetected = defineEvent('heap.violation.detected', {
   description: 'A free, realloc, load or store through a bad pointer was stopped.',
 });
 
+/** A block as a heap's state holds it (see `Block`, `FreedBlock`). */
+const heldBlock = z.object({
+  ptr: pointer,
+  address,
+  size: byteCount,
+  span: byteCount,
+  count,
+  allocSeq: seq,
+});
+
+/**
+ * A heap's whole state, as it travels with a process in a checkpoint: its region, break, free
+ * chunks (`[address, size, history]`), live blocks, freed blocks (still caught through stale
+ * pointers), refs and counters. Seqs name records of the run the checkpoint was taken in.
+ */
+export const heapStateData = z
+  .object({
+    created: regionCreated.schema,
+    brk: address,
+    chunks: z.array(z.tuple([address, byteCount, count]).readonly()).readonly(),
+    blocks: z.array(heldBlock.readonly()).readonly(),
+    freed: z.array(heldBlock.extend({ freeSeq: seq }).readonly()).readonly(),
+    refs: z.array(z.tuple([count, pointer]).readonly()).readonly(),
+    liveBytes: byteCount,
+    peakLiveBytes: byteCount,
+    counters: z
+      .object({ allocations: count, frees: count, resizes: count, violations: count })
+      .readonly(),
+  })
+  .readonly();
+
+/** `heap.state.restored`: a space got a heap as a checkpoint kept it (its process restored). */
+export const stateRestored = defineEvent('heap.state.restored', {
+  data: z.object({ space: spaceId, heap: heapStateData }).readonly(),
+  description: 'A restored process got its heap back as its checkpoint kept it.',
+});
+
 /** Payload of `heap.region.created`. */
 export type HeapCreated = DataOf<typeof regionCreated>;
 /** Payload of `heap.region.extended`. */
@@ -154,6 +191,8 @@ export type BlockFreed = DataOf<typeof blockFreed>;
 export type BlockResized = DataOf<typeof blockResized>;
 /** Payload of `heap.violation.detected`. */
 export type ViolationDetected = DataOf<typeof violationDetected>;
+/** Payload of `heap.state.restored`. */
+export type StateRestored = DataOf<typeof stateRestored>;
 /** A block as a violation names it. */
 export type BlockReport = z.output<typeof blockReport>;
 
@@ -165,4 +204,5 @@ export const HEAP_EVENTS = [
   blockFreed,
   blockResized,
   violationDetected,
+  stateRestored,
 ] as const;

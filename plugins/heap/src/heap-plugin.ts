@@ -9,6 +9,7 @@ import { HEAP_EVENTS } from './heap-events';
 import { HeapOptions } from './heap-options';
 import { HeapPanel } from './heap-panel';
 import { HeapQuery } from './heap-query';
+import { HeapSpaceState, RestoreStateCommands } from './heap-space-state';
 import { HeapState } from './heap-state';
 import { HeapSummaryLines } from './heap-summary-lines';
 import { HeapView } from './heap-view';
@@ -28,7 +29,8 @@ export const heapPlugin = definePlugin({
   events: HEAP_EVENTS,
   projections: [HeapState],
   queries: [HeapQuery],
-  handlers: [AllocationCommands, AccessCommands],
+  handlers: [AllocationCommands, AccessCommands, RestoreStateCommands],
+  spaceState: [HeapSpaceState],
   tools: { views: [HeapView], summaries: [HeapSummaryLines], panels: [HeapPanel] },
   services: [Allocator, HeapChecks],
 });

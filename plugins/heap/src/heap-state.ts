@@ -1,4 +1,5 @@
 import { Footprint, arrayBytes, digestOf, on, type Projection } from '@chronovisor/core';
+import { spaceForked } from '@chronovisor/mmu';
 import { Heap, type HeapData, type HeapVersion } from './heap';
 import {
   blockAllocated,
@@ -6,6 +7,7 @@ import {
   blockResized,
   regionCreated,
   regionExtended,
+  stateRestored,
   violationDetected,
   type ViolationDetected,
 } from './heap-events';
@@ -74,6 +76,20 @@ export class HeapState implements Projection<HeapSnapshot> {
     on(blockAllocated, ({ data, seq }) => this.live(data.space).applyAllocated(data, seq)),
     on(blockFreed, ({ data, seq }) => this.live(data.space).applyFreed(data, seq)),
     on(blockResized, ({ data }) => this.live(data.space).applyResized(data)),
+    // The violations stay with the run that saw them: the heap comes back without them.
+    on(stateRestored, ({ data }) =>
+      this.heaps.set(data.space, Heap.fromData({ ...data.heap, violations: [] })),
+    ),
+    // fork(2) copies the heap with the memory: the child allocates on from the parent's state
+    // (its blocks, free chunks and freed blocks), in its own copy.
+    on(spaceForked, ({ data }) => {
+      const parent = this.dataOf(data.parent);
+      if (parent)
+        this.heaps.set(
+          data.child,
+          Heap.fromData({ ...parent, created: { ...parent.created, space: data.child } }),
+        );
+    }),
     on(violationDetected, ({ data, seq }) => {
       this.live(data.space).applyViolation(data, seq);
       this.append({ seq, ...data });
@@ -83,6 +99,12 @@ export class HeapState implements Projection<HeapSnapshot> {
   /** The space's heap: the live object, the same for as long as the heap exists. */
   heap(space: number): Heap | undefined {
     return this.heaps.get(space);
+  }
+
+  /** The space's heap as plain data (what travels with its process), if it has one. */
+  dataOf(space: number): HeapData | undefined {
+    const heap = this.heaps.get(space);
+    return heap && Heap.toData(heap.capture(), []);
   }
 
   allHeaps(): IterableIterator<Heap> {

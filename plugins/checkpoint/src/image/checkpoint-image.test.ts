@@ -29,7 +29,13 @@ import {
 } from './index';
 import { checkpointImageArb } from './test-support/arbitraries';
 import { assemble, retrail } from './test-support/assemble';
-import { GOLDEN_FILE, goldenImage, patternPage } from './test-support/golden-image';
+import {
+  GOLDEN_FILE,
+  GOLDEN_V2_FILE,
+  goldenImage,
+  goldenImageV2,
+  patternPage,
+} from './test-support/golden-image';
 
 const PAGE = 4096;
 
@@ -286,6 +292,21 @@ describe('the checkpoint image format', () => {
       expect(at.trailerStart + 32).toBe(golden.length);
     });
 
+    it('in format 2 carries plugins’ state of a space, and format 1 still reads as it was', () => {
+      const v2 = new Uint8Array(readFileSync(GOLDEN_V2_FILE));
+      expect(Buffer.from(encodeCheckpoint(goldenImageV2())).equals(v2)).toBe(true);
+      expect(decodeCheckpoint(v2, 'golden-v2.ckpt')).toEqual(goldenImageV2());
+      expect(new DataView(v2.buffer, v2.byteOffset).getUint32(8, true)).toBe(2);
+      const manifest = JSON.parse(
+        Buffer.from(v2.subarray(20, layoutOf(v2, 512).framesStart)).toString('utf8'),
+      ) as { processes: { spaceState?: unknown }[] };
+      expect(manifest.processes[0]!.spaceState).toEqual(goldenImageV2().processes[0]!.spaceState);
+      // A format-1 image read back writes format 1 again: the same bytes.
+      const v1 = decodeCheckpoint(golden, 'golden-v1.ckpt');
+      expect(v1.format).toBe(1);
+      expect(Buffer.from(encodeCheckpoint(v1)).equals(golden)).toBe(true);
+    });
+
     it('is refused wherever any one byte of it is changed', () => {
       for (const mask of [0x01, 0x80, 0xff]) {
         for (let at = 0; at < golden.length; at++) {
@@ -363,11 +384,16 @@ describe('the checkpoint image format', () => {
     });
 
     it('written by a newer Chronovisor, or in no format known', () => {
-      expect(decode(assemble({ format: 2, manifest: manifestWith({}) }))).toBe(
-        'a.ckpt is in checkpoint format 2, written by a newer Chronovisor: this one reads format 1 only',
+      expect(decode(assemble({ format: 3, manifest: manifestWith({}) }))).toBe(
+        'a.ckpt is in checkpoint format 3, written by a newer Chronovisor: this Chronovisor reads formats 1 and 2',
       );
       expect(decode(assemble({ format: 0, manifest: manifestWith({}) }))).toBe(
-        'a.ckpt has an unknown checkpoint format 0 (at byte 8): this Chronovisor reads format 1 only',
+        'a.ckpt has an unknown checkpoint format 0 (at byte 8): this Chronovisor reads formats 1 and 2',
+      );
+      const header2 = Uint8Array.from(bytes);
+      new DataView(header2.buffer).setUint32(8, 2, true);
+      expect(decode(retrail(header2))).toBe(
+        'a.ckpt says format 2 in its header (at byte 8) but 1 in its manifest',
       );
     });
 
@@ -434,7 +460,15 @@ describe('the checkpoint image format', () => {
         [{ pageSize: 256 }, 'pageSize: Too small'],
         [{ name: '' }, 'name: Too small'],
         [{ domain: 'd'.repeat(65) }, 'domain: Too big'],
-        [{ format: 2 }, 'format: Invalid input: expected 1'],
+        [{ format: 3 }, 'format: Invalid input'],
+        [
+          { processes: [{ ...processes[0], spaceState: { heap: {} } }, processes[1]] },
+          'processes[0].spaceState: format 1 holds no plugin state of a space: that came with format 2',
+        ],
+        [
+          { processes: [{ ...processes[0], spaceState: { Heap: {} } }, processes[1]] },
+          'processes[0].spaceState.Heap: Invalid key in record',
+        ],
         [{ root: undefined }, 'root: Invalid input'],
         [{ colour: 'red' }, 'Unrecognized key: "colour"'],
         [{ frames: [] }, 'Unrecognized key: "frames"'],

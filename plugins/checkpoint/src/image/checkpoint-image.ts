@@ -3,7 +3,9 @@ import { z } from 'zod';
 import { hex } from './layout';
 
 /** The image format this code writes and reads: the header's version and the manifest's `format`. */
-export const CHECKPOINT_FORMAT = 1;
+export const CHECKPOINT_FORMAT = 2;
+/** The formats this version reads: 1 is 2 without the plugins' state of each space. */
+export const CHECKPOINT_FORMATS = [1, 2] as const;
 /** The page sizes an image may have: powers of two from 512 bytes (a disk sector) to 2 MiB. */
 export const MIN_PAGE_SIZE = 512;
 export const MAX_PAGE_SIZE = 2 ** 21;
@@ -20,7 +22,8 @@ const MAX_FRAME_INDEX = 2 ** 32 - 2;
  * {@link checkpointImageSchema} before it is encoded and after it is decoded.
  */
 export interface CheckpointImage {
-  readonly format: 1;
+  /** 2, as written now; 1 for an image read from a file of format 1 (no `spaceState`). */
+  readonly format: 1 | 2;
   /** The checkpoint's name, 1..128 characters. */
   readonly name: string;
   /** A power of two, 512..2^21. */
@@ -64,6 +67,12 @@ export interface CheckpointProcess {
    * `memory`, so that a restore maps the one segment into every process attached to it.
    */
   readonly shm?: readonly { readonly resource: number; readonly va: number }[];
+  /**
+   * What plugins keep about its space besides its memory, by the name of each part (`heap`: its
+   * heap): plain JSON data, which a restore gives back to the plugin that keeps that part
+   * (format 2).
+   */
+  readonly spaceState?: Readonly<Record<string, unknown>>;
 }
 
 /** A run of a process's pages: `va` page-aligned, one entry of `frames` per page. */
@@ -127,6 +136,9 @@ const processSchema = z.strictObject({
   ),
   fds: z.array(z.strictObject({ fd: z.number().int().min(0).max(INT_MAX), resource: resourceId })),
   shm: z.array(z.strictObject({ resource: resourceId, va: address })).optional(),
+  spaceState: z
+    .record(z.string().regex(/^[a-z][a-z0-9-]*$/, 'must be a plugin part name'), z.json())
+    .optional(),
 });
 
 const fileResource = z.strictObject({
@@ -153,7 +165,7 @@ const base64 = z
   );
 
 const fields = {
-  format: z.literal(CHECKPOINT_FORMAT),
+  format: z.union([z.literal(1), z.literal(2)]),
   name: z.string().min(1).max(128),
   pageSize,
   domain: z.string().min(1).max(64),
@@ -169,6 +181,7 @@ export interface Problem {
 
 /** The parts of an image or a manifest that the checks across fields read. */
 interface Checked {
+  readonly format: number;
   readonly pageSize: number;
   readonly root: number;
   readonly processes: readonly CheckpointProcess[];
@@ -208,6 +221,11 @@ export function consistencyProblems(image: Checked, frameCount: number): Problem
         `pid ${p.pid} is out of order: it follows pid ${before.pid}, and processes go in ascending pid`,
       );
     pids.set(p.pid, p.ppid);
+    if (p.spaceState !== undefined && image.format < 2)
+      problem(
+        ['processes', i, 'spaceState'],
+        `format ${image.format} holds no plugin state of a space: that came with format 2`,
+      );
   });
   const resources = new Map<number, Checked['resources'][number]>();
   image.resources.forEach((r, i) => {

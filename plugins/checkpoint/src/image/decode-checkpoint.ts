@@ -1,6 +1,7 @@
 import { describeIssues, parseJsonDocument } from '@chronovisor/core';
 import {
   CHECKPOINT_FORMAT,
+  CHECKPOINT_FORMATS,
   MAX_PAGE_SIZE,
   MIN_PAGE_SIZE,
   checkpointManifestSchema,
@@ -35,8 +36,12 @@ import {
  */
 export function decodeCheckpoint(bytes: Uint8Array, source: string): CheckpointImage {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const { manifestLength, frameCount } = readHeader(bytes, view, source);
+  const { format, manifestLength, frameCount } = readHeader(bytes, view, source);
   const manifest = readManifest(bytes, source, manifestLength, frameCount);
+  if (manifest.format !== format)
+    throw new CheckpointImageError(
+      `${source} says format ${format} in its header (at byte ${FORMAT_AT}) but ${manifest.format} in its manifest`,
+    );
   const { pageSize } = manifest;
   const framesStart = HEADER_BYTES + manifestLength;
   const record = FRAME_CRC_BYTES + pageSize;
@@ -70,7 +75,7 @@ function readHeader(
   bytes: Uint8Array,
   view: DataView,
   source: string,
-): { manifestLength: number; frameCount: number } {
+): { format: number; manifestLength: number; frameCount: number } {
   if (startsWith(bytes, SEAL_MAGIC))
     throw new CheckpointImageError(
       `${source} is a sealed checkpoint, not a plain one: it opens only with its owner's keyring`,
@@ -82,15 +87,17 @@ function readHeader(
     );
   need(bytes, source, 'its header', 0, HEADER_BYTES);
   const format = view.getUint32(FORMAT_AT, true);
+  const read = `this Chronovisor reads formats ${CHECKPOINT_FORMATS.join(' and ')}`;
   if (format > CHECKPOINT_FORMAT)
     throw new CheckpointImageError(
-      `${source} is in checkpoint format ${format}, written by a newer Chronovisor: this one reads format ${CHECKPOINT_FORMAT} only`,
+      `${source} is in checkpoint format ${format}, written by a newer Chronovisor: ${read}`,
     );
-  if (format !== CHECKPOINT_FORMAT)
+  if (!(CHECKPOINT_FORMATS as readonly number[]).includes(format))
     throw new CheckpointImageError(
-      `${source} has an unknown checkpoint format ${format} (at byte ${FORMAT_AT}): this Chronovisor reads format ${CHECKPOINT_FORMAT} only`,
+      `${source} has an unknown checkpoint format ${format} (at byte ${FORMAT_AT}): ${read}`,
     );
   return {
+    format,
     manifestLength: view.getUint32(MANIFEST_LENGTH_AT, true),
     frameCount: view.getUint32(FRAME_COUNT_AT, true),
   };

@@ -1,5 +1,5 @@
 /*
- * The checkpoint image file format, version 1 (a process tree, after CRIU's image files and
+ * The checkpoint image file format, version 2 (a process tree, after CRIU's image files and
  * US7275183B2). FORMAT.md says the same at more length; a change here is a new format version,
  * and the golden file test (fixtures/golden-v1.ckpt) fails until it is one.
  *
@@ -7,7 +7,7 @@
  *
  *   offset              size            what
  *   0                   8               magic "CVCKPT\0\0"
- *   8                   4               format u32 (= 1)
+ *   8                   4               format u32 (= 2; 1 is read, and written for an image read as 1)
  *   12                  4               manifest length M u32
  *   16                  4               frame count N u32
  *   20                  M               manifest: UTF-8 JSON, canonical (keys sorted, no spaces):
@@ -24,12 +24,7 @@
  * A sealed checkpoint (seal.ts) is these bytes encrypted: its own magic, "CVSEAL\0\0".
  */
 import { canonicalJson, describeIssues } from '@chronovisor/core';
-import {
-  CHECKPOINT_FORMAT,
-  checkpointImageSchema,
-  manifestOf,
-  type CheckpointImage,
-} from './checkpoint-image';
+import { checkpointImageSchema, manifestOf, type CheckpointImage } from './checkpoint-image';
 import { CheckpointImageError } from './image-error';
 import {
   FORMAT_AT,
@@ -69,7 +64,7 @@ export function encodeCheckpoint(image: CheckpointImage): Uint8Array {
   const view = new DataView(out.buffer);
 
   out.set(MAGIC, 0);
-  view.setUint32(FORMAT_AT, CHECKPOINT_FORMAT, true);
+  view.setUint32(FORMAT_AT, image.format, true);
   view.setUint32(MANIFEST_LENGTH_AT, manifestBytes.length, true);
   view.setUint32(FRAME_COUNT_AT, frames.length, true);
   out.set(manifestBytes, HEADER_BYTES);

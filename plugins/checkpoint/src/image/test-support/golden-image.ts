@@ -4,6 +4,8 @@ import { Keyring } from '../keyring';
 
 /** The checked-in encoding of {@link goldenImage}: format 1's bytes, fixed for good. */
 export const GOLDEN_FILE = path.join(__dirname, '../../../fixtures/golden-v1.ckpt');
+/** The checked-in encoding of {@link goldenImageV2}: format 2's bytes, fixed for good. */
+export const GOLDEN_V2_FILE = path.join(__dirname, '../../../fixtures/golden-v2.ckpt');
 /** {@link goldenImage} sealed under {@link goldenKeyring}'s key with {@link GOLDEN_NONCE}. */
 export const GOLDEN_SEALED_FILE = path.join(__dirname, '../../../fixtures/golden-v1.sealed');
 
@@ -70,5 +72,33 @@ export function goldenImage(): CheckpointImage {
       { id: 3, kind: 'shm', key: '/cv-shm', frames: [2] },
     ],
     frames: [patternPage(0, 512), patternPage(1, 512), patternPage(2, 512)],
+  };
+}
+
+/**
+ * {@link goldenImage} in format 2: its root carries two plugins' state of its space (plain JSON,
+ * as a heap's and a handle table's would be). Never change it: golden-v2.ckpt is its encoding.
+ */
+export function goldenImageV2(): CheckpointImage {
+  const image = goldenImage();
+  return {
+    ...image,
+    format: 2,
+    processes: image.processes.map((p) =>
+      p.pid === 1
+        ? {
+            ...p,
+            spaceState: {
+              heap: { base: 0x1000, brk: 0x3000, blocks: [[0x1010, 48]], policy: 'best-fit' },
+              handles: {
+                entries: [{ index: 4, object: 1 }],
+                levels: 1,
+                wrapped: false,
+                next: null,
+              },
+            },
+          }
+        : p,
+    ),
   };
 }
