@@ -44,6 +44,13 @@ const byteSize = (value: string): number => {
   return Math.floor(Number(match[1]) * UNITS[(match[2] ?? 'b').toLowerCase()]!);
 };
 
+/** `--memory`, which every command that travels in a run takes: `debug` and `ui`. */
+const memoryOption = () =>
+  new Option(
+    '--memory <size>',
+    'the most memory the snapshots may hold, the current state aside (default 1GiB)',
+  ).argParser(byteSize);
+
 function program(exit: (code: number) => void): Command {
   const cli = new Command('chronovisor')
     .description('An event-sourced simulator of virtual memory and virtualization mechanisms.')
@@ -204,11 +211,7 @@ function program(exit: (code: number) => void): Command {
     .option('-e, --eval <commands>', 'run these debugger commands, separated by ";", and exit')
     .option('--no-verify', NO_VERIFY)
     .option('--json', 'with --eval: the answers as JSON')
-    .option(
-      '--memory <size>',
-      'the most memory the snapshots may hold, the current state aside (default 1GiB)',
-      byteSize,
-    )
+    .addOption(memoryOption())
     .addHelpText(
       'after',
       '\nExamples:\n  chronovisor debug my-run.db\n  chronovisor debug my-run.db --memory 256MiB\n  chronovisor debug my-run.db --eval "watch 1:0x1000 8; goto end; rcontinue; where" --json',
@@ -225,11 +228,7 @@ function program(exit: (code: number) => void): Command {
     .argument('<run>', 'a run file')
     .option('-p, --port <n>', 'the port on 127.0.0.1 (default: any free one)', port)
     .option('--no-verify', NO_VERIFY)
-    .option(
-      '--memory <size>',
-      'the most memory the snapshots may hold, the current state aside (default 1GiB)',
-      byteSize,
-    )
+    .addOption(memoryOption())
     .addHelpText(
       'after',
       '\nIt serves 127.0.0.1 only, read-only, and prints an address with a random token: open that.\nExamples:\n  chronovisor ui my-run.db\n  chronovisor ui my-run.db --port 8080',

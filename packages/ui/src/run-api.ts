@@ -7,6 +7,7 @@ import {
   type MemoryLayout,
   type Plugin,
 } from '@chronovisor/core';
+import type { SqliteStore } from '@chronovisor/store';
 import { describeOrigin, type Timeline } from '@chronovisor/timetravel';
 import type {
   Bookmark,
@@ -43,6 +44,17 @@ export interface RunSource {
   outline(from: number): Outline;
   types(): readonly string[];
   bookmarks(): readonly Bookmark[];
+}
+
+/** The run source of a run file the SQLite store has open. */
+export function sqliteRunSource(file: string, store: SqliteStore): RunSource {
+  return {
+    file,
+    read: (from, to) => store.read(from, to),
+    outline: (from) => store.outline(from),
+    types: () => store.recordTypes(),
+    bookmarks: () => store.bookmarks(),
+  };
 }
 
 const NO_MEMORY: MemoryLayout = { pageSize: 4096, partitions: [], spaces: [] };

@@ -1,4 +1,4 @@
-import { RunApi, startUiServer } from '@chronovisor/ui';
+import { RunApi, sqliteRunSource, startUiServer } from '@chronovisor/ui';
 import { once } from 'node:events';
 import { EXIT } from '../cli-error';
 import { output, type Output } from '../output';
@@ -18,17 +18,7 @@ export async function ui(
 ): Promise<number> {
   const { store, plugins, timeline } = openTimeline(file, options);
   try {
-    const api = new RunApi(
-      {
-        file,
-        read: (from, to) => store.read(from, to),
-        outline: (from) => store.outline(from),
-        types: () => store.recordTypes(),
-        bookmarks: () => store.bookmarks(),
-      },
-      timeline,
-      plugins,
-    );
+    const api = new RunApi(sqliteRunSource(file, store), timeline, plugins);
     const server = await startUiServer({
       api,
       ...(options.port === undefined ? {} : { port: options.port }),
