@@ -57,6 +57,8 @@ export function mountRecordList(
   scroller.element.classList.add('record-list');
   scroller.element.setAttribute('aria-label', 'Records');
 
+  // The seq column as wide as the run's last seq.
+  root.style.setProperty('--seq-digits', String(String(state.head).length));
   root.replaceChildren(
     el(
       'div',
