@@ -380,6 +380,25 @@ export class HandleTable {
     this.facts.set(version.facts);
   }
 
+  /**
+   * Rebuilds the hash of its facts from what it holds, as its changes would have made it: for a
+   * table rebuilt word for word from data (table-data), whose later changes must cancel it.
+   */
+  rehash(): void {
+    this.facts.set([0, 0]);
+    this.roles.forEach((role, n) => {
+      this.facts.toggle(1, ROLE_FACT, n, TABLE_ROLES.indexOf(role));
+      if (role !== 'leaf')
+        this.words(n).forEach((child, slot) => {
+          if (child !== 0) this.facts.toggle(1, POINTER_FACT, n, slot, child);
+        });
+    });
+    for (let index = 1; index < this.s.fresh; index++) {
+      const { words, offset } = this.entry(index);
+      this.entryFact(1, index, words, offset);
+    }
+  }
+
   /** The same table for a forked space: the pages shared until either writes them. */
   forkInto(space: number): HandleTable {
     return new HandleTable(space, this.geometry, this.capture());

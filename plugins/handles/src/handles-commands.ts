@@ -66,5 +66,16 @@ export const fork = defineCommand('handles.fork', {
   returns: returns<number>(),
 });
 
+/**
+ * `handles.restore-state`: gives `space` (a restored process, its memory back) the handle table
+ * its checkpoint kept (see `HandlesSpaceState`); what a restore calls, its `state` checked first.
+ */
+export const restoreState = defineCommand('handles.restore-state', {
+  args: z.strictObject({ space: spaceId, state: z.unknown() }),
+  description:
+    'Give `space` (a restored process, its memory back) the handle table its checkpoint kept, as `state`.',
+  returns: returns<void>(),
+});
+
 /** Every command type the handles plugin handles, for its plugin definition. */
-export const HANDLES_COMMANDS = [create, duplicate, close, resolve, fork] as const;
+export const HANDLES_COMMANDS = [create, duplicate, close, resolve, fork, restoreState] as const;

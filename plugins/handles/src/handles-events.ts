@@ -158,6 +158,135 @@ export const tableInherited = defineEvent('handles.table.inherited', {
   description: "A forked space inherited its parent's handle table, every handle at its value.",
 });
 
+/** An ordinal of a table's operations (creates and closes, from 1), or -1 for none yet. */
+const ordinal = z.number().int().min(-1);
+const seq = z.number().int().min(1);
+
+/** A table's counters (see `TableCounters`). */
+const tableCounters = z
+  .object({
+    creates: count,
+    closes: count,
+    resolves: count,
+    rejections: count,
+    reuses: count,
+    reuseDistanceMin: ordinal,
+    reuseDistanceSum: count,
+    wraps: count,
+    repeatDistanceMin: ordinal,
+    repeatDistanceSum: count,
+    repeats: count,
+  })
+  .readonly();
+
+/**
+ * A table's hierarchy as its state holds it: each table page in the order growth added it (page
+ * n at `base + n × pageSize`), a pointer table with the tables its slots hold from slot 0.
+ */
+const tablePage = z
+  .object({
+    table: address,
+    role: z.enum(TABLE_ROLES),
+    children: z.array(address).readonly().optional(),
+  })
+  .readonly();
+
+/** A slot the table has handed out (1 to fresh − 1), in use (its object) or closed (free). */
+const slotState = z
+  .object({
+    index: z.number().int().min(1),
+    /** The identifier its current handle carries, or, for a free slot, the next one will. */
+    identifier: count,
+    /** Handles it has handed out. */
+    issues: z.number().int().min(1),
+    /** The table operation that last closed it (-1: never), and that last handed out its identifier 0. */
+    closedAt: ordinal,
+    cycleAt: ordinal,
+    object: objectId.optional(),
+  })
+  .readonly();
+
+/**
+ * One space's handle table as plain data: its pages, level count and table code, every slot it
+ * has handed out, its free list (head first) and its counters. Slots name objects by id.
+ */
+export const tableStateData = z
+  .object({
+    levels: z.number().int().min(1).max(3),
+    code: z.number().int().min(0),
+    tables: z.array(tablePage).min(1).readonly(),
+    slots: z.array(slotState).min(1).readonly(),
+    free: z.array(z.number().int().min(1)).readonly(),
+    counters: tableCounters,
+  })
+  .readonly();
+
+/**
+ * What makes an object the same across checkpoints: the id it was made with and the seq of the
+ * event that made it, in the run that made it. An object a restore made anew for a gone one
+ * keeps the gone one's origin.
+ */
+const objectOrigin = z.object({ object: objectId, born: seq }).readonly();
+
+/** An object a table's slots name: its type, its name, its origin. */
+const objectFields = z.object({
+  object: objectId,
+  type: typeName,
+  name: z.string().optional(),
+  origin: objectOrigin,
+});
+const stateObject = objectFields.readonly();
+
+/**
+ * A space's handle table as it travels with its process in a checkpoint: the layout it was made
+ * with (the handles options that shape tables and handle values), the table, and the objects its
+ * slots name (ids of the run the checkpoint was taken in). See `HandlesSpaceState`.
+ */
+export const handlesStateData = z
+  .object({
+    layout: z
+      .object({
+        base: address,
+        pageSize: count,
+        leafEntries: count,
+        pointersPerTable: count,
+        maxLevels: count,
+        indexBits: count,
+        identifierBits: count,
+      })
+      .readonly(),
+    table: tableStateData,
+    objects: z.array(stateObject).readonly(),
+  })
+  .readonly();
+
+/**
+ * `handles.state.restored`: a space got the handle table a checkpoint kept (its process
+ * restored). Its slots name this run's objects: the same object where it still lives here (one
+ * more handle names it), else one made anew (`made`), of the same type and name, standing for it.
+ */
+export const stateRestored = defineEvent('handles.state.restored', {
+  data: z
+    .object({
+      space: spaceId,
+      table: tableStateData,
+      objects: z
+        .array(
+          objectFields
+            .extend({
+              /** The id the checkpoint's state gave it. */
+              from: objectId,
+              /** Made by this restore (the checkpoint's object is gone here). */
+              made: z.boolean(),
+            })
+            .readonly(),
+        )
+        .readonly(),
+    })
+    .readonly(),
+  description: 'A restored process got its handle table back as its checkpoint kept it.',
+});
+
 /** Payload of `handles.table.added`. */
 export type TableAdded = DataOf<typeof tableAdded>;
 /** Payload of `handles.code.published`. */
@@ -172,6 +301,12 @@ export type HandleResolved = DataOf<typeof handleResolved>;
 export type HandleRejected = DataOf<typeof handleRejected>;
 /** Payload of `handles.table.inherited`. */
 export type TableInherited = DataOf<typeof tableInherited>;
+/** Payload of `handles.state.restored`. */
+export type StateRestored = DataOf<typeof stateRestored>;
+/** A handle table as plain data (see {@link tableStateData}). */
+export type TableStateData = z.output<typeof tableStateData>;
+/** A space's handle state as it travels in a checkpoint (see {@link handlesStateData}). */
+export type HandlesStateData = z.output<typeof handlesStateData>;
 
 /** Every event type the handles plugin emits, for its plugin definition. */
 export const HANDLES_EVENTS = [
@@ -182,4 +317,5 @@ export const HANDLES_EVENTS = [
   handleResolved,
   handleRejected,
   tableInherited,
+  stateRestored,
 ] as const;

@@ -6,6 +6,7 @@ import { HANDLES_EVENTS } from './handles-events';
 import { HandlesOptions } from './handles-options';
 import { HandlesPanel } from './handles-panel';
 import { HandlesQuery } from './handles-query';
+import { HandlesSpaceState, RestoreStateCommands } from './handles-space-state';
 import { HandlesState } from './handles-state';
 import { HandlesSummaryLines } from './handles-summary-lines';
 import { HandlesView } from './handles-view';
@@ -26,7 +27,8 @@ export const handlesPlugin = definePlugin({
   events: HANDLES_EVENTS,
   projections: [HandlesState],
   queries: [HandlesQuery],
-  handlers: [TableCommands],
+  handlers: [TableCommands, RestoreStateCommands],
+  spaceState: [HandlesSpaceState],
   tools: { views: [HandlesView], summaries: [HandlesSummaryLines], panels: [HandlesPanel] },
   services: [TableBuilder, HandleChecks],
 });

@@ -1,5 +1,5 @@
 import { MultisetHash, digestOf, on, type Projection } from '@chronovisor/core';
-import { MmuConfig, spaceDestroyed } from '@chronovisor/mmu';
+import { MmuConfig, spaceDestroyed, spaceForked } from '@chronovisor/mmu';
 import { inject } from 'inversify';
 import { HandleTable, type TableVersion } from './handle-table';
 import {
@@ -8,16 +8,31 @@ import {
   handleCreated,
   handleRejected,
   handleResolved,
+  stateRestored,
   tableAdded,
   tableInherited,
+  type HandlesStateData,
   type RejectionReason,
+  type StateRestored,
 } from './handles-events';
 import { HandlesError } from './handles-error';
 import { HandlesConfig } from './handles-options';
 import { HANDLES_PLUGIN } from './plugin-name';
 import { ObjectTable, type ObjectsVersion } from './object-table';
 import { SharedList, type SharedListVersion } from './shared-list';
+import { tableBytes, tableFromData, tableToData } from './table-data';
 import { tableLayout, type TableLayout } from './table-layout';
+
+/**
+ * What makes an object the same across checkpoints and runs: the id it was made with and the
+ * seq of the event that made it. An object a restore made for a gone one keeps the gone one's.
+ */
+export interface ObjectOrigin {
+  readonly object: number;
+  readonly born: number;
+}
+
+const originKey = ({ object, born }: ObjectOrigin): string => `${object}:${born}`;
 
 /** What a snapshot of the handle tables holds: O(tables) to take. */
 export interface HandlesSnapshot {
@@ -27,6 +42,10 @@ export interface HandlesSnapshot {
   readonly names: SharedListVersion<string | undefined>;
   readonly nameFacts: readonly [number, number];
   readonly rejections: Readonly<Partial<Record<RejectionReason, number>>>;
+  readonly births: SharedListVersion<number>;
+  readonly birthFacts: readonly [number, number];
+  readonly twins: ReadonlyMap<number, ObjectOrigin>;
+  readonly twinOf: ReadonlyMap<string, number>;
 }
 
 /**
@@ -47,6 +66,16 @@ export class HandlesState implements Projection<HandlesSnapshot> {
   /** A hash of the objects' names, kept as they are given: an O(1) digest. */
   private readonly nameFacts = new MultisetHash();
   private rejections: Partial<Record<RejectionReason, number>> = {};
+  /** Objects' births by id − 1: the seq of the event that made each. */
+  private readonly births = new SharedList<number>();
+  /** A hash of the twins' origins, kept as they are given: an O(1) digest. */
+  private readonly birthFacts = new MultisetHash();
+  /**
+   * The objects restores made for gone ones, with the origin each stands for, and the last one
+   * made for each origin. Replaced, never changed, so a snapshot holds them as they were.
+   */
+  private twins: ReadonlyMap<number, ObjectOrigin> = new Map();
+  private twinOf: ReadonlyMap<string, number> = new Map();
   /** Bytes made by tables since dropped (destroyed spaces, restores). */
   private madeElsewhere = 0;
 
@@ -73,13 +102,10 @@ export class HandlesState implements Projection<HandlesSnapshot> {
       table.addTable(data.role, data.table, data.parent, data.slot, data.child);
     }),
     on(codePublished, ({ data }) => this.live(data.space).publish(data.top, data.levels)),
-    on(handleCreated, ({ data }) => {
+    on(handleCreated, ({ data, seq }) => {
       const type = this.typeNumber(data.type);
-      if (data.from === undefined) {
-        this.objects.add(data.object, type);
-        this.names.push(data.name);
-        if (data.name !== undefined) this.nameFacts.toggle(1, data.object, stringHash(data.name));
-      } else this.objects.adjust(data.object, 1);
+      if (data.from === undefined) this.addObject(data.object, type, data.name, 1, seq);
+      else this.objects.adjust(data.object, 1);
       const table = this.live(data.space);
       table.take(data.index, data.reused, data.object, type);
       if (data.wrapped) table.countWrap();
@@ -96,11 +122,18 @@ export class HandlesState implements Projection<HandlesSnapshot> {
         [data.reason]: (this.rejections[data.reason] ?? 0) + 1,
       };
     }),
-    on(tableInherited, ({ data }) => {
-      const child = this.live(data.from).forkInto(data.to);
-      this.tables.set(data.to, child);
-      for (const { object } of child.openSlots()) this.objects.adjust(object, 1);
+    // fork(2) copies the table with the memory, as `proc.fork` forks a process: the child holds
+    // every handle at its value, one more handle to each object.
+    on(spaceForked, ({ data }) => {
+      const parent = this.tables.get(data.parent);
+      if (parent) this.inherit(parent, data.child);
     }),
+    // `handles.fork`'s record: the child inherited the table as its space was forked, just before
+    // (a log recorded before forks carried tables has it inherit here).
+    on(tableInherited, ({ data }) => {
+      if (!this.tables.has(data.to)) this.inherit(this.live(data.from), data.to);
+    }),
+    on(stateRestored, ({ data, seq }) => this.applyRestored(data, seq)),
     on(spaceDestroyed, ({ data }) => {
       // A process that ends closes its handles, as NT's process rundown does.
       const table = this.tables.get(data.space);
@@ -110,6 +143,55 @@ export class HandlesState implements Projection<HandlesSnapshot> {
       this.tables.delete(data.space);
     }),
   ];
+
+  /** The space's table and the objects it names as plain data (what travels with its process). */
+  dataOf(space: number): HandlesStateData | undefined {
+    const table = this.tables.get(space);
+    if (!table) return undefined;
+    const { data, objects } = tableToData(table);
+    const { base, pageSize, leafEntries, pointersPerTable, maxLevels } = this.layout;
+    const { indexBits, identifierBits } = this.config;
+    return {
+      layout: {
+        base,
+        pageSize,
+        leafEntries,
+        pointersPerTable,
+        maxLevels,
+        indexBits,
+        identifierBits,
+      },
+      table: data,
+      objects: [...objects]
+        .sort(([a], [b]) => a - b)
+        .map(([object, type]) => {
+          const name = this.nameOf(object);
+          return {
+            object,
+            type: this.typeName(type),
+            ...(name === undefined ? {} : { name }),
+            origin: this.originOf(object),
+          };
+        }),
+    };
+  }
+
+  /** The object's origin: its own id and birth, or, for one a restore made, what it stands for. */
+  originOf(object: number): ObjectOrigin {
+    return this.twins.get(object) ?? { object, born: this.births.at(object - 1)! };
+  }
+
+  /** The object of this run with `origin`, gone or not, if there is one. */
+  objectOf(origin: ObjectOrigin): number | undefined {
+    const twin = this.twinOf.get(originKey(origin));
+    if (twin !== undefined) return twin;
+    const { object, born } = origin;
+    return object <= this.objects.made &&
+      !this.twins.has(object) &&
+      this.births.at(object - 1) === born
+      ? object
+      : undefined;
+  }
 
   /** The space's table, if it has one. */
   table(space: number): HandleTable | undefined {
@@ -145,6 +227,10 @@ export class HandlesState implements Projection<HandlesSnapshot> {
       names: this.names.capture(),
       nameFacts: this.nameFacts.value,
       rejections: this.rejections,
+      births: this.births.capture(),
+      birthFacts: this.birthFacts.value,
+      twins: this.twins,
+      twinOf: this.twinOf,
     };
   }
 
@@ -166,6 +252,12 @@ export class HandlesState implements Projection<HandlesSnapshot> {
     this.names.reset(snapshot.names);
     this.nameFacts.set(snapshot.nameFacts);
     this.rejections = snapshot.rejections;
+    // A snapshot kept in a run file (chronovisor index) before tables travelled has none of these;
+    // such a run holds no restore, the only reader of births.
+    this.births.reset(snapshot.births ?? { items: [], length: 0 });
+    this.birthFacts.set(snapshot.birthFacts ?? [0, 0]);
+    this.twins = snapshot.twins ?? new Map();
+    this.twinOf = snapshot.twinOf ?? new Map();
   }
 
   /** Each page a snapshot holds, counted once however many snapshots share it. */
@@ -201,7 +293,60 @@ export class HandlesState implements Projection<HandlesSnapshot> {
       this.types.toArray(),
       this.nameFacts.value,
       this.rejections,
+      // Births follow from the log's own creates; only what restores made is state of its own
+      // (and a run without restores keeps the digest it had before tables travelled).
+      ...(this.twins.size > 0 ? [this.birthFacts.value] : []),
     ]);
+  }
+
+  /** A new object with `handles` handles, made by the event at `seq`. */
+  private addObject(
+    object: number,
+    type: number,
+    name: string | undefined,
+    handles: number,
+    seq: number,
+  ): void {
+    this.objects.add(object, type);
+    if (handles !== 1) this.objects.adjust(object, handles - 1);
+    this.names.push(name);
+    if (name !== undefined) this.nameFacts.toggle(1, object, stringHash(name));
+    this.births.push(seq);
+  }
+
+  /** `to`, a fork of `from`'s space, holds every handle of its table at its value. */
+  private inherit(from: HandleTable, to: number): void {
+    const child = from.forkInto(to);
+    this.tables.set(to, child);
+    for (const { object } of child.openSlots()) this.objects.adjust(object, 1);
+  }
+
+  /** A restored space's table: its objects taken or made, then the table rebuilt over them. */
+  private applyRestored({ space, table, objects }: StateRestored, seq: number): void {
+    const handles = new Map<number, number>();
+    for (const { object } of table.slots)
+      if (object !== undefined) handles.set(object, (handles.get(object) ?? 0) + 1);
+    const types = new Map<number, number>();
+    const twins = new Map(this.twins);
+    const twinOf = new Map(this.twinOf);
+    for (const { object, type: typeName, name, origin, made } of objects) {
+      const type = this.typeNumber(typeName);
+      types.set(object, type);
+      if (!made) {
+        this.objects.adjust(object, handles.get(object)!);
+        continue;
+      }
+      this.addObject(object, type, name, handles.get(object)!, seq);
+      this.birthFacts.toggle(1, object, origin.object, origin.born);
+      twins.set(object, origin);
+      twinOf.set(originKey(origin), object);
+    }
+    if (twins.size !== this.twins.size) [this.twins, this.twinOf] = [twins, twinOf];
+    this.madeElsewhere += tableBytes(this.layout, table);
+    this.tables.set(
+      space,
+      tableFromData(space, this.layout, table, (o) => types.get(o)!),
+    );
   }
 
   private live(space: number): HandleTable {
