@@ -16,6 +16,7 @@ import {
   exit,
   fork,
   importImage,
+  migrate,
   restore,
   spawn,
 } from '@chronovisor/plugin-checkpoint';
@@ -248,5 +249,28 @@ describe('a process’s handle table, checkpointed and restored with it', () => 
     expect(refusal(m, 'forged')).toMatch(
       /^The handle state for space \d+ holds slot 40, outside its table: its leaves hold slots 1 to 1$/,
     );
+  });
+
+  it('moves with its process when it migrates, by remap or by copy: its handles name the same objects', () => {
+    for (const mode of ['remap', 'copy'] as const) {
+      // The same handles in two processes; one migrates, the other stays: they go on alike.
+      const m = machine();
+      const [moving, staying] = [1, 2].map(() => m.run(spawn, { domain: 'src', pages: 2 }));
+      const spaces = [moving!, staying!].map((pid) => m.procs.process('src', pid)!.space);
+      const made = spaces.map((space) =>
+        [0, 1, 2, 3, 4].map((i) =>
+          m.run(handles.create, { space, type: i % 2 ? 'file' : 'event' }),
+        ),
+      );
+      spaces.forEach((space, i) => m.run(handles.close, { space, handle: made[i]![1]! }));
+      const query = m.sim.get(HandlesQuery);
+      const objects = made[0]!.map((handle) => query.lookup(spaces[0]!, handle));
+      m.run(migrate, { domain: 'src', pid: moving!, to: 'dst', mode });
+      const to = m.procs.process('dst', moving!)!.space;
+      expect(made[0]!.map((handle) => query.lookup(to, handle))).toEqual(objects);
+      expect(m.run(handles.create, { space: to, type: 'file' })).toBe(
+        m.run(handles.create, { space: spaces[1]!, type: 'file' }),
+      );
+    }
   });
 });

@@ -10,6 +10,7 @@ import {
   createDomain,
   fork,
   importImage,
+  migrate,
   restore,
   spawn,
 } from '@chronovisor/plugin-checkpoint';
@@ -118,6 +119,36 @@ describe('a process’s heap, checkpointed and restored with it', () => {
       ),
       { numRuns: 40 },
     );
+  });
+
+  it('moves with its process when it migrates, by remap or by copy', () => {
+    for (const mode of ['remap', 'copy'] as const) {
+      fc.assert(
+        fc.property(
+          fc.array(op, { maxLength: 40 }),
+          fc.array(op, { maxLength: 30 }),
+          (before, after) => {
+            // The same program in two processes; one migrates, the other stays: they go on alike.
+            const m = machine();
+            const [moving, staying] = [1, 2].map(() => m.run(spawn, { domain: 'src', pages: 2 }));
+            const space = (pid: number, domain: string) => m.procs.process(domain, pid)!.space;
+            const pointers = [[], []].map(() => [] as number[]);
+            const outcomes = [moving, staying].map((pid, i) =>
+              program(m, space(pid!, 'src'), pointers[i]!, before),
+            );
+            expect(outcomes[0]).toEqual(outcomes[1]);
+            const heaps = m.sim.get(HeapQuery);
+            const blocks = heaps.blocks(space(moving!, 'src'));
+            m.run(migrate, { domain: 'src', pid: moving!, to: 'dst', mode });
+            expect(heaps.blocks(space(moving!, 'dst'))).toEqual(blocks);
+            expect(program(m, space(moving!, 'dst'), pointers[0]!, after)).toEqual(
+              program(m, space(staying!, 'src'), pointers[1]!, after),
+            );
+          },
+        ),
+        { numRuns: 15 },
+      );
+    }
   });
 
   it('is refused, whole, by a plugin set without the heap, and when it was forged', () => {

@@ -1,4 +1,4 @@
-import type { CommandContext } from '@chronovisor/core';
+import { SpaceState, type CommandContext } from '@chronovisor/core';
 import {
   MAX_ACCESS,
   MmuQuery,
@@ -10,7 +10,7 @@ import {
   remap,
   write,
 } from '@chronovisor/mmu';
-import { inject } from 'inversify';
+import { inject, multiInject, optional } from 'inversify';
 import { Kernel } from './kernel';
 import { ProcError } from './proc-error';
 import { processMigrated } from './proc-events';
@@ -21,13 +21,16 @@ import { ProcState } from './proc-state';
  * (its frames), which is remapped into a new address space in the target: no byte is copied, each
  * page costs a page-table update. Beside it, migration by copy: a new space with fresh frames and
  * every byte copied, as a migration between machines must. Pages pinned by I/O in flight cannot
- * be remapped (the device is writing into those frames), so they block a remap.
+ * be remapped (the device is writing into those frames), so they block a remap. What other plugins
+ * keep about the space (its heap, its handle table) moves with it, by their restore commands.
  */
 export class Migrator {
   constructor(
     @inject(ProcState) private readonly state: ProcState,
     @inject(Kernel) private readonly kernel: Kernel,
     @inject(MmuQuery) private readonly mmu: MmuQuery,
+    /** What other plugins keep about a space (its heap, its handle table): it moves too. */
+    @multiInject(SpaceState) @optional() private readonly parts: readonly SpaceState[] = [],
   ) {}
 
   migrate(
@@ -93,6 +96,11 @@ export class Migrator {
           bytesCopied += data.length;
         }
       }
+    }
+    // Its heap and handle table follow it into the new space, before the old one goes.
+    for (const part of this.parts) {
+      const state = part.capture(p.space);
+      if (state !== undefined) context.call(part.restore, { space, state });
     }
     context.call(destroySpace, { space: p.space });
     const micros =
