@@ -32,7 +32,7 @@ describe('a restore that carries heaps and handle tables', () => {
     const procs = sim.get(ProcQuery);
     const root = run(spawn, { domain: 'src', pages: 2 });
     const rootSpace = procs.process('src', root)!.space;
-    const ptr = run(heap.malloc, { space: rootSpace, size: 100 });
+    run(heap.malloc, { space: rootSpace, size: 100 });
     run(heap.free, { space: rootSpace, ptr: run(heap.malloc, { space: rootSpace, size: 40 }) });
     const handle = run(handles.create, { space: rootSpace, type: 'file', name: '/etc/hosts' });
     const child = run(fork, { domain: 'src', pid: root });
