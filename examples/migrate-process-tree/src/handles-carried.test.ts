@@ -1,5 +1,5 @@
 import { Simulation, type CommandType, type InputOf, type ResultOf } from '@chronovisor/core';
-import { createPartition, mmuPlugin } from '@chronovisor/mmu';
+import { MmuQuery, createPartition, mmuPlugin } from '@chronovisor/mmu';
 import {
   HandlesQuery,
   REUSE_POLICIES,
@@ -198,12 +198,21 @@ describe('a process’s handle table, checkpointed and restored with it', () => 
     m.run(handles.duplicate, { space: space(child), handle: log });
     const query = m.sim.get(HandlesQuery);
     const held = [root, child].map((pid) => query.handles(space(pid)));
+    // The table's pages are the kernel's (no user bit), the process's own are the user's.
+    const privilege = (s: number) =>
+      m.sim
+        .get(MmuQuery)
+        .mappings(s)
+        .map((r) => [r.va, r.pages, r.flags.includes('U')]);
+    const privileges = [root, child].map((pid) => privilege(space(pid)));
+    expect(privileges[0]!.some(([, , user]) => user === false)).toBe(true);
     m.run(checkpoint, { domain: 'src', root, name: 'tree' });
     m.run(exit, { domain: 'src', pid: child, code: 0 });
     m.run(exit, { domain: 'src', pid: root, code: 0 });
     expect(query.stats().objects).toEqual({ made: 2, live: 0 });
 
     m.run(restore, { image: 'tree', domain: 'dst' });
+    [root, child].forEach((pid, i) => expect(privilege(space(pid, 'dst'))).toEqual(privileges[i]));
     // Objects 3 and 4 stand for 1 and 2: the parent's and the child's handles share them.
     const twin = { 1: 3, 2: 4 } as Record<number, number>;
     [root, child].forEach((pid, i) =>
@@ -268,6 +277,12 @@ describe('a process’s handle table, checkpointed and restored with it', () => 
       m.run(migrate, { domain: 'src', pid: moving!, to: 'dst', mode });
       const to = m.procs.process('dst', moving!)!.space;
       expect(made[0]!.map((handle) => query.lookup(to, handle))).toEqual(objects);
+      const users = (s: number) =>
+        m.sim
+          .get(MmuQuery)
+          .mappings(s)
+          .map((r) => [r.va, r.pages, r.flags.includes('U')]);
+      expect(users(to)).toEqual(users(spaces[1]!)); // the table's pages still the kernel's
       expect(m.run(handles.create, { space: to, type: 'file' })).toBe(
         m.run(handles.create, { space: spaces[1]!, type: 'file' }),
       );

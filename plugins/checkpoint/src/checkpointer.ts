@@ -130,17 +130,32 @@ export class Checkpointer {
         const r = this.state.resource(resource)!;
         return r.kind === 'shm' && va >= at && va < at + r.pages * pageSize;
       });
-    const memory: { va: number; pages: number; perms: string; frames: number[] }[] = [];
+    const memory: { va: number; pages: number; perms: string; kernel?: true; frames: number[] }[] =
+      [];
     for (const run of this.mmu.mappings(p.space)) {
       const perms = permsOfFlags(run.flags);
+      // A page without the user bit is the kernel's (a handle table's): it comes back as one.
+      const kernel = !run.flags.includes('U');
       pagesOf(run).forEach((frame, i) => {
         const va = run.va + i * pageSize;
         if (inSegment(va)) return;
         const last = memory[memory.length - 1];
-        if (last && last.perms === perms && last.va + last.pages * pageSize === va) {
+        if (
+          last &&
+          last.perms === perms &&
+          (last.kernel === true) === kernel &&
+          last.va + last.pages * pageSize === va
+        ) {
           last.pages++;
           last.frames.push(frameIndex(frame));
-        } else memory.push({ va, pages: 1, perms, frames: [frameIndex(frame)] });
+        } else
+          memory.push({
+            va,
+            pages: 1,
+            perms,
+            ...(kernel ? { kernel: true as const } : {}),
+            frames: [frameIndex(frame)],
+          });
       });
     }
     return memory;

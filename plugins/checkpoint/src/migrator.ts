@@ -86,13 +86,13 @@ export class Migrator {
           va: run.va,
           pages: run.pages,
           perms: permsOfFlags(run.flags),
-          kernel: false,
+          kernel: !run.flags.includes('U'),
           lazy: false,
         });
         const length = run.pages * pageSize;
         for (let at = 0; at < length; at += MAX_ACCESS) {
           const data = this.mmu.read(p.space, run.va + at, Math.min(MAX_ACCESS, length - at))!;
-          context.call(write, { space, va: run.va + at, data });
+          context.call(write, { space, va: run.va + at, data, kernel: !run.flags.includes('U') });
           bytesCopied += data.length;
         }
       }

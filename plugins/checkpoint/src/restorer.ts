@@ -236,7 +236,7 @@ export class Restorer {
       space = context.call(fork, { space: spaces.get(parent!.pid)! });
       for (const [va, had] of parentPages)
         if (!pages.has(va)) context.call(unmap, { space, va, pages: 1 });
-        else if (pages.get(va)!.perms !== had.perms) {
+        else if (pages.get(va)!.perms !== had.perms || pages.get(va)!.kernel !== had.kernel) {
           context.call(unmap, { space, va, pages: 1 });
           parentPages.delete(va); // made again below
         }
@@ -244,12 +244,14 @@ export class Restorer {
       space = context.call(createSpace, { kind: 'host', partition: this.kernel.partition(domain) });
     for (const [va, page] of pages) {
       const inherited = shares ? parentPages.get(va) : undefined;
+      const { kernel } = page;
       if (!inherited)
-        context.call(map, { space, va, pages: 1, perms: page.perms, kernel: false, lazy: false });
+        context.call(map, { space, va, pages: 1, perms: page.perms, kernel, lazy: false });
       if (inherited?.frame === page.frame) continue; // shared copy-on-write, as before the checkpoint
-      if (page.frame >= 0) context.call(write, { space, va, data: image.frames[page.frame]! });
+      if (page.frame >= 0)
+        context.call(write, { space, va, data: image.frames[page.frame]!, kernel });
       else if (inherited && inherited.frame >= 0)
-        context.call(write, { space, va, data: new Uint8Array(pageSize) });
+        context.call(write, { space, va, data: new Uint8Array(pageSize), kernel });
     }
     this.kernel.adopt(domain, facts, space, 'restore', context);
     return space;
@@ -276,14 +278,16 @@ export class Restorer {
   }
 }
 
-/** Each page of a process's private memory: its frame index and permissions, by address. */
+/** Each page of a process's private memory: its frame index, permissions and privilege, by address. */
 function pageMap(
   p: CheckpointProcess,
   pageSize: number,
-): Map<number, { frame: number; perms: string }> {
-  const pages = new Map<number, { frame: number; perms: string }>();
+): Map<number, { frame: number; perms: string; kernel: boolean }> {
+  const pages = new Map<number, { frame: number; perms: string; kernel: boolean }>();
   for (const run of p.memory)
-    run.frames.forEach((frame, i) => pages.set(run.va + i * pageSize, { frame, perms: run.perms }));
+    run.frames.forEach((frame, i) =>
+      pages.set(run.va + i * pageSize, { frame, perms: run.perms, kernel: run.kernel === true }),
+    );
   return pages;
 }
 

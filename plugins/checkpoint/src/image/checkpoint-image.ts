@@ -80,6 +80,8 @@ export interface CheckpointMemoryRun {
   readonly va: number;
   readonly pages: number;
   readonly perms: string;
+  /** Supervisor pages (no user bit: a handle table's), format 2. */
+  readonly kernel?: true;
   readonly frames: readonly number[];
 }
 
@@ -132,7 +134,13 @@ const processSchema = z.strictObject({
   state: z.enum(['running', 'zombie']),
   exitCode: z.number().int().min(0).max(255).optional(),
   memory: z.array(
-    z.strictObject({ va: address, pages: pageCount, perms, frames: z.array(frameIndex) }),
+    z.strictObject({
+      va: address,
+      pages: pageCount,
+      perms,
+      kernel: z.literal(true).optional(),
+      frames: z.array(frameIndex),
+    }),
   ),
   fds: z.array(z.strictObject({ fd: z.number().int().min(0).max(INT_MAX), resource: resourceId })),
   shm: z.array(z.strictObject({ resource: resourceId, va: address })).optional(),
@@ -226,6 +234,13 @@ export function consistencyProblems(image: Checked, frameCount: number): Problem
         ['processes', i, 'spaceState'],
         `format ${image.format} holds no plugin state of a space: that came with format 2`,
       );
+    p.memory.forEach((run, k) => {
+      if (run.kernel && image.format < 2)
+        problem(
+          ['processes', i, 'memory', k, 'kernel'],
+          `format ${image.format} holds no supervisor pages: they came with format 2`,
+        );
+    });
   });
   const resources = new Map<number, Checked['resources'][number]>();
   image.resources.forEach((r, i) => {
