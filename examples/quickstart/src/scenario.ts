@@ -218,6 +218,11 @@ export default function quickstart(sim: Simulation, { rng }: { rng: Rng }): void
     'proc.spawn',
     sim.dispatch(proc.spawn, { domain: 'web', pages: 4, session: true }, asInit),
   );
+  // The server's heap goes with it: a session it freed, whose pointer it kept.
+  const procs = sim.get(proc.ProcQuery);
+  const serverHeap = new HeapClient(sim, procs.process('web', server)!.space, 'web:server');
+  const session = serverHeap.malloc(64);
+  serverHeap.free(session);
   ok('proc.pipe', sim.dispatch(proc.pipe, { domain: 'web', pid: server }, asInit));
   for (let i = 0; i < 2; i++)
     ok('proc.fork', sim.dispatch(proc.fork, { domain: 'web', pid: server }, asInit));
@@ -226,6 +231,12 @@ export default function quickstart(sim: Simulation, { rng }: { rng: Rng }): void
     sim.dispatch(proc.checkpoint, { domain: 'web', root: server, name: 'web' }, asInit),
   );
   ok('proc.restore', sim.dispatch(proc.restore, { image: 'web', domain: 'web2' }, asInit));
+  // Restored, it still catches the stale pointer, naming the free from before the checkpoint.
+  sim.dispatch(
+    'heap.load',
+    { space: procs.process('web2', server)!.space, ptr: session, length: 8 },
+    { actor: 'web2:server' },
+  );
   const job = ok(
     'proc.spawn',
     sim.dispatch(proc.spawn, { domain: 'web', pages: 8, session: true }, asInit),
