@@ -153,6 +153,13 @@ describe('the page server', () => {
     expect(JSON.parse(memory.body)).toMatchObject({ bytes: [7, 0] });
   });
 
+  it('says the page is not built when it is not, rather than failing on a missing folder', async () => {
+    const missing = path.join(dir, 'not-built', 'web');
+    await expect(startUiServer({ api, assets: missing })).rejects.toThrow(
+      `The page is not built (${path.join(missing, 'index.html')} is missing): run npm run build`,
+    );
+  });
+
   it('says so when the port is taken', async () => {
     await expect(startUiServer({ api, assets, port: server.port })).rejects.toThrow(
       `Port ${server.port} on 127.0.0.1 is taken: choose another with --port, or 0 for any free one`,

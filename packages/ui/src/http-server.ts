@@ -64,11 +64,10 @@ class Refused extends ChronovisorError {
  */
 export async function startUiServer(options: UiServerOptions): Promise<UiServer> {
   const token = options.token ?? randomBytes(24).toString('hex');
+  const page = path.join(options.assets ?? PAGE_ASSETS, 'index.html');
+  if (!existsSync(page))
+    throw new ChronovisorError(`The page is not built (${page} is missing): run npm run build`);
   const assets = realpathSync(options.assets ?? PAGE_ASSETS);
-  if (!existsSync(path.join(assets, 'index.html')))
-    throw new ChronovisorError(
-      `The page is not built (${path.join(assets, 'index.html')} is missing): run npm run build`,
-    );
   const { api } = options;
   let port = 0;
   const routes: Readonly<Record<string, (p: Params) => unknown>> = {
