@@ -38,11 +38,12 @@ export class Checkpointer {
     const uses = new Map<number, number>();
     for (const p of tree)
       if (p.state === 'running')
-        for (const run of this.mmu.mappings(p.space))
-          for (const frame of pagesOf(run)) uses.set(frame, (uses.get(frame) ?? 0) + 1);
+        for (const { frame } of this.pagesOf(p.space))
+          if (frame >= 0) uses.set(frame, (uses.get(frame) ?? 0) + 1);
     const frames: Uint8Array[] = [];
     const indexOf = new Map<number, number>(); // host frame → index in `frames`
     const frameIndex = (frame: number): number => {
+      if (frame < 0) return -1; // a guest page whose guest-physical page has no frame yet: zero
       let index = indexOf.get(frame);
       if (index === undefined) {
         const data = this.mmu.readPhysical(frame * pageSize, pageSize);
@@ -99,6 +100,23 @@ export class Checkpointer {
     context.emit(imageStored, { image });
   }
 
+  /**
+   * Each mapped page of a space with the host frame behind it: a host space's own, or, for a
+   * process inside a VM, the frame its guest-physical page has at stage 2 (-1 where it has none).
+   */
+  private pagesOf(space: number): { va: number; frame: number; flags: string }[] {
+    const { pageSize } = this.mmu.config;
+    const guest = this.mmu.spaces().find((s) => s.id === space)?.kind === 'guest';
+    return this.mmu.mappings(space).flatMap((run) =>
+      Array.from({ length: run.pages }, (_, i) => {
+        const va = run.va + i * pageSize;
+        const pa = guest ? this.mmu.physicalAddress(space, va) : undefined;
+        const frame = guest ? (pa === undefined ? -1 : Math.floor(pa / pageSize)) : run.frame + i;
+        return { va, frame, flags: run.flags };
+      }),
+    );
+  }
+
   /** Each plugin's part of a running process's space state, by part (none for a zombie). */
   private spaceStateOf(p: Process): { spaceState?: Record<string, unknown> } {
     if (p.state !== 'running') return {};
@@ -132,31 +150,29 @@ export class Checkpointer {
       });
     const memory: { va: number; pages: number; perms: string; kernel?: true; frames: number[] }[] =
       [];
-    for (const run of this.mmu.mappings(p.space)) {
-      const perms = permsOfFlags(run.flags);
+    for (const page of this.pagesOf(p.space)) {
+      const { va, frame, flags } = page;
+      const perms = permsOfFlags(flags);
       // A page without the user bit is the kernel's (a handle table's): it comes back as one.
-      const kernel = !run.flags.includes('U');
-      pagesOf(run).forEach((frame, i) => {
-        const va = run.va + i * pageSize;
-        if (inSegment(va)) return;
-        const last = memory[memory.length - 1];
-        if (
-          last &&
-          last.perms === perms &&
-          (last.kernel === true) === kernel &&
-          last.va + last.pages * pageSize === va
-        ) {
-          last.pages++;
-          last.frames.push(frameIndex(frame));
-        } else
-          memory.push({
-            va,
-            pages: 1,
-            perms,
-            ...(kernel ? { kernel: true as const } : {}),
-            frames: [frameIndex(frame)],
-          });
-      });
+      const kernel = !flags.includes('U');
+      if (inSegment(va)) continue;
+      const last = memory[memory.length - 1];
+      if (
+        last &&
+        last.perms === perms &&
+        (last.kernel === true) === kernel &&
+        last.va + last.pages * pageSize === va
+      ) {
+        last.pages++;
+        last.frames.push(frameIndex(frame));
+      } else
+        memory.push({
+          va,
+          pages: 1,
+          perms,
+          ...(kernel ? { kernel: true as const } : {}),
+          frames: [frameIndex(frame)],
+        });
     }
     return memory;
   }

@@ -64,18 +64,77 @@ export class Kernel {
     origin: ProcessOrigin,
     context: CommandContext,
   ): Process {
-    const partition = this.partition(domain);
-    const space = context.call(createSpace, { kind: 'host', partition });
+    const space = this.newSpace(domain, context);
     if (pages > 0)
+      this.mapMemory(domain, space, this.state.config.processVa, pages, 'rw-', false, context);
+    return this.adopt(domain, facts, space, origin, context);
+  }
+
+  /** An address space for a process of the domain: a host space, or a guest of its VM. */
+  newSpace(domain: string, context: CommandContext): number {
+    const partition = this.partition(domain);
+    const vm = this.state.vmOf(domain);
+    return vm === undefined
+      ? context.call(createSpace, { kind: 'host', partition })
+      : context.call(createSpace, { kind: 'guest', vm });
+  }
+
+  /**
+   * Maps `pages` fresh pages at `va` of a process's space: fresh host frames, or, inside a VM,
+   * guest-physical pages the guest kernel hands out (the lowest free ones of the VM's memory).
+   */
+  mapMemory(
+    domain: string,
+    space: number,
+    va: number,
+    pages: number,
+    perms: string,
+    kernel: boolean,
+    context: CommandContext,
+  ): void {
+    const vm = this.state.vmOf(domain);
+    if (vm === undefined) {
+      context.call(map, { space, va, pages, perms, kernel, lazy: false });
+      return;
+    }
+    const { pageSize } = this.mmu.config;
+    const free = this.freeGuestPages(vm, pages);
+    if (free.length < pages)
+      throw new ProcError(
+        `VM ${vm} has ${free.length} free guest-physical pages for domain ${domain}; ${pages} needed`,
+      );
+    // In runs of consecutive guest-physical pages: one map each.
+    for (let i = 0; i < pages;) {
+      let n = 1;
+      while (i + n < pages && free[i + n] === free[i]! + n * pageSize) n++;
       context.call(map, {
         space,
-        va: this.state.config.processVa,
-        pages,
-        perms: 'rw-',
-        kernel: false,
+        va: va + i * pageSize,
+        pages: n,
+        perms,
+        kernel,
         lazy: false,
+        to: free[i],
       });
-    return this.adopt(domain, facts, space, origin, context);
+      i += n;
+    }
+  }
+
+  /** The lowest `count` guest-physical pages of a VM that no guest space maps (fewer if short). */
+  private freeGuestPages(vm: number, count: number): number[] {
+    const { pageSize } = this.mmu.config;
+    const used = new Set<number>();
+    for (const guest of this.mmu.spaces())
+      if (guest.vm === vm)
+        for (const run of this.mmu.mappings(guest.id))
+          for (let i = 0; i < run.pages; i++) used.add(run.frame + i);
+    const free: number[] = [];
+    for (const run of this.mmu.mappings(vm))
+      for (let i = 0; i < run.pages && free.length < count; i++) {
+        const gpa = run.va + i * pageSize;
+        if (!used.has(gpa / pageSize)) free.push(gpa);
+      }
+    return free;
   }
 
   /** Records a process for an address space that exists. */

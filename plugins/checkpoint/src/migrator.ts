@@ -2,10 +2,8 @@ import { SpaceState, type CommandContext } from '@chronovisor/core';
 import {
   MAX_ACCESS,
   MmuQuery,
-  createSpace,
   destroySpace,
   exportCommand,
-  map,
   permsOfFlags,
   remap,
   write,
@@ -48,6 +46,11 @@ export class Migrator {
       throw new ProcError(
         `Process ${pid} has shared memory segments attached: detach them, or checkpoint its tree`,
       );
+    const inside = [domain, to].find((d) => this.state.vmOf(d) !== undefined);
+    if (mode === 'remap' && inside !== undefined)
+      throw new ProcError(
+        `Domain ${inside} runs inside a VM: remapping moves host frames between host spaces, so a process in or into a VM migrates by copy`,
+      );
     if (mode === 'remap' && p.pinned.length > 0) {
       const { va, pages } = p.pinned[0]!;
       throw new ProcError(
@@ -58,7 +61,7 @@ export class Migrator {
     const { remapMicros, copyBandwidthMBps } = this.state.config;
     const runs = this.mmu.mappings(p.space);
     const pages = runs.reduce((n, run) => n + run.pages, 0);
-    const space = context.call(createSpace, { kind: 'host', partition });
+    const space = this.kernel.newSpace(to, context);
     let bytesCopied = 0;
     let framesRemapped = 0;
     if (mode === 'remap') {
@@ -81,18 +84,20 @@ export class Migrator {
       }
     } else {
       for (const run of runs) {
-        context.call(map, {
+        const kernel = !run.flags.includes('U');
+        this.kernel.mapMemory(
+          to,
           space,
-          va: run.va,
-          pages: run.pages,
-          perms: permsOfFlags(run.flags),
-          kernel: !run.flags.includes('U'),
-          lazy: false,
-        });
+          run.va,
+          run.pages,
+          permsOfFlags(run.flags),
+          kernel,
+          context,
+        );
         const length = run.pages * pageSize;
         for (let at = 0; at < length; at += MAX_ACCESS) {
           const data = this.mmu.read(p.space, run.va + at, Math.min(MAX_ACCESS, length - at))!;
-          context.call(write, { space, va: run.va + at, data, kernel: !run.flags.includes('U') });
+          context.call(write, { space, va: run.va + at, data, kernel });
           bytesCopied += data.length;
         }
       }

@@ -1,5 +1,5 @@
 import { defineCommand, returns } from '@chronovisor/core';
-import { address, bytes, pageCount, partitionName } from '@chronovisor/mmu';
+import { address, bytes, pageCount, partitionName, spaceId } from '@chronovisor/mmu';
 import { z } from 'zod';
 import { checkpointImageSchema } from './image';
 
@@ -17,8 +17,13 @@ export type ReadOutcome = { readonly ok: true; readonly bytes: number; readonly 
 
 /** `proc.domain`: a pid namespace whose processes take their frames from `partition`. */
 export const createDomain = defineCommand('proc.domain', {
-  args: z.strictObject({ name: domain, partition: partitionName }),
-  description: 'Create pid namespace `name` over partition `partition`.',
+  args: z
+    .strictObject({ name: domain, partition: partitionName.optional(), vm: spaceId.optional() })
+    .refine((a) => (a.partition === undefined) !== (a.vm === undefined), {
+      message: 'give either `partition` (a host pid namespace) or `vm` (a guest kernel inside it)',
+    }),
+  description:
+    'Create pid namespace `name` over partition `partition`, or inside VM `vm` (its processes guest spaces).',
 });
 
 /** `proc.spawn`: a new process with `pages` pages of memory; a child of `parent` if given. */

@@ -12,10 +12,14 @@ const resourceId = z.number().int().min(1);
 export const ORIGINS = ['spawn', 'fork', 'restore', 'helper'] as const;
 export type ProcessOrigin = (typeof ORIGINS)[number];
 
-/** `proc.domain.created`: a pid namespace over a partition: its processes' spaces take its frames. */
+/**
+ * `proc.domain.created`: a pid namespace over a partition, its processes' spaces taking its
+ * frames; or, with `vm`, a guest kernel's inside that VM, its processes guest spaces over the VM's
+ * guest-physical memory (`partition` is then the VM's).
+ */
 export const domainCreated = defineEvent('proc.domain.created', {
-  data: z.object({ name: domain, partition: partitionName }).readonly(),
-  description: 'A pid namespace was created over a partition.',
+  data: z.object({ name: domain, partition: partitionName, vm: spaceId.optional() }).readonly(),
+  description: 'A pid namespace was created over a partition, or inside a VM.',
 });
 
 /** `proc.process.created`: a process was made, with its place in the tree and its address space. */

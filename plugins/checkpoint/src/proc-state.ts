@@ -53,6 +53,8 @@ export type Resource = ResourceSpec & {
 /** What a snapshot of the process model holds: O(domains + images), the rest persistent. */
 export interface ProcSnapshot {
   readonly domains: ReadonlyMap<string, string>;
+  /** The VM of each domain inside one (absent for a run with none). */
+  readonly vms?: ReadonlyMap<string, number>;
   readonly processes: PersistentMap<string, Process>;
   readonly resources: PersistentMap<number, Resource>;
   readonly images: ReadonlyMap<string, CheckpointImage>;
@@ -81,6 +83,8 @@ export class ProcState implements Projection<ProcSnapshot> {
   readonly name = 'processes';
 
   private domains = new Map<string, string>();
+  /** The VM (its stage-2 space) of each domain that runs inside one: its processes are guests. */
+  private vms: ReadonlyMap<string, number> = new Map();
   private processes = PersistentMap.empty<string, Process>();
   private resources = PersistentMap.empty<number, Resource>();
   private images = new Map<string, CheckpointImage>();
@@ -100,6 +104,7 @@ export class ProcState implements Projection<ProcSnapshot> {
   readonly listeners = [
     on(domainCreated, ({ data }) => {
       this.domains = new Map(this.domains).set(data.name, data.partition);
+      if (data.vm !== undefined) this.vms = new Map(this.vms).set(data.name, data.vm);
     }),
     on(processCreated, ({ data }) => {
       const { domain, pid, ppid, pgid, sid, space } = data;
@@ -211,6 +216,11 @@ export class ProcState implements Projection<ProcSnapshot> {
     return this.domains.get(domain);
   }
 
+  /** The VM a domain runs inside, if it is a guest kernel's: its processes are guest spaces. */
+  vmOf(domain: string): number | undefined {
+    return this.vms.get(domain);
+  }
+
   domainNames(): string[] {
     return [...this.domains.keys()].sort();
   }
@@ -257,6 +267,7 @@ export class ProcState implements Projection<ProcSnapshot> {
   snapshot(): ProcSnapshot {
     return {
       domains: this.domains,
+      ...(this.vms.size > 0 ? { vms: this.vms } : {}),
       processes: this.processes,
       resources: this.resources,
       images: this.images,
@@ -266,6 +277,7 @@ export class ProcState implements Projection<ProcSnapshot> {
 
   restore(snapshot: ProcSnapshot): void {
     this.domains = snapshot.domains as Map<string, string>;
+    this.vms = snapshot.vms ?? new Map();
     this.processes = snapshot.processes;
     this.resources = snapshot.resources;
     this.images = snapshot.images as Map<string, CheckpointImage>;
@@ -292,6 +304,8 @@ export class ProcState implements Projection<ProcSnapshot> {
       .map(([id, r]) => [id, { ...r, buffered: r.buffered ? [...r.buffered] : null }]);
     return digestOf([
       [...this.domains].sort(),
+      // Only a run with domains inside VMs has these: the others keep the digests they had.
+      ...(this.vms.size > 0 ? [[...this.vms].sort()] : []),
       processes,
       resources,
       [...this.images.keys()].sort(),

@@ -1,5 +1,5 @@
-import { handle, type CommandHandlers } from '@chronovisor/core';
-import { destroySpace, fork as forkSpace } from '@chronovisor/mmu';
+import { handle, type CommandContext, type CommandHandlers } from '@chronovisor/core';
+import { MmuQuery, destroySpace, fork as forkSpace, permsOfFlags, write } from '@chronovisor/mmu';
 import { inject } from 'inversify';
 import { Kernel } from './kernel';
 import { createDomain, exit, fork, setpgid, setsid, spawn, wait } from './proc-commands';
@@ -20,13 +20,51 @@ export class ProcessHandlers implements CommandHandlers {
   constructor(
     @inject(ProcState) private readonly state: ProcState,
     @inject(Kernel) private readonly kernel: Kernel,
+    @inject(MmuQuery) private readonly mmu: MmuQuery,
   ) {}
 
+  /**
+   * fork(2) inside a VM: the guest kernel copies the parent's pages into fresh guest-physical
+   * pages. (The MMU copies on write at stage 1 only for host spaces, so a guest's fork copies at
+   * once; see the README.)
+   */
+  private copyGuest(domain: string, from: number, context: CommandContext): number {
+    const space = this.kernel.newSpace(domain, context);
+    const { pageSize } = this.mmu.config;
+    for (const run of this.mmu.mappings(from)) {
+      const kernel = !run.flags.includes('U');
+      this.kernel.mapMemory(
+        domain,
+        space,
+        run.va,
+        run.pages,
+        permsOfFlags(run.flags),
+        kernel,
+        context,
+      );
+      for (let at = 0; at < run.pages * pageSize; at += pageSize) {
+        const data = this.mmu.read(from, run.va + at, pageSize);
+        if (data?.some((b) => b !== 0))
+          context.call(write, { space, va: run.va + at, data, kernel });
+      }
+    }
+    return space;
+  }
+
   readonly handlers = [
-    handle(createDomain, ({ name, partition }, context) => {
+    handle(createDomain, ({ name, partition, vm }, context) => {
       if (this.state.partitionOf(name) !== undefined)
         throw new ProcError(`Domain ${name} already exists`);
-      context.emit(domainCreated, { name, partition });
+      if (vm === undefined) {
+        context.emit(domainCreated, { name, partition: partition! });
+        return;
+      }
+      const space = this.mmu.spaces().find((s) => s.id === vm);
+      if (space?.kind !== 'vm')
+        throw new ProcError(
+          `Space ${vm} is ${space ? `a ${space.kind} space` : 'no space'}: a domain runs inside a VM (a vm space)`,
+        );
+      context.emit(domainCreated, { name, partition: space.partition, vm });
     }),
 
     handle(spawn, ({ domain, parent, pages, session }, context) => {
@@ -45,7 +83,10 @@ export class ProcessHandlers implements CommandHandlers {
 
     handle(fork, ({ domain, pid }, context) => {
       const parent = this.kernel.process(domain, pid);
-      const space = context.call(forkSpace, { space: parent.space });
+      const space =
+        this.state.vmOf(domain) === undefined
+          ? context.call(forkSpace, { space: parent.space })
+          : this.copyGuest(domain, parent.space, context);
       const child = this.kernel.nextPid(domain);
       const facts = { pid: child, ppid: pid, pgid: parent.pgid, sid: parent.sid };
       this.kernel.adopt(domain, facts, space, 'fork', context);

@@ -65,6 +65,10 @@ export class ResourceHandlers implements CommandHandlers {
 
     handle(shm, ({ domain, pid, key, pages, va }, context) => {
       const p = this.kernel.process(domain, pid);
+      if (this.state.vmOf(domain) !== undefined)
+        throw new ProcError(
+          `Domain ${domain} runs inside a VM: shared memory segments are modelled for host domains only`,
+        );
       let segment = this.state.segment(domain, key);
       if (!segment) {
         const store = context.call(createSpace, {

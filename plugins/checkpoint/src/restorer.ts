@@ -124,6 +124,10 @@ export class Restorer {
         if (r.buffered.length > 0)
           context.emit(pipeWritten, { resource: id, data: r.buffered.slice() });
       } else {
+        if (this.state.vmOf(domain) !== undefined)
+          throw new ProcError(
+            `Image ${name} holds shared memory segment ${r.key}: it restores into a host domain only, not into ${domain} inside a VM`,
+          );
         const store = context.call(createSpace, {
           kind: 'host',
           partition: this.kernel.partition(domain),
@@ -227,7 +231,10 @@ export class Restorer {
     const pages = pageMap(p, pageSize);
     const parent = image.processes.find((q) => q.pid === p.ppid);
     const parentPages = parent ? pageMap(parent, pageSize) : undefined;
+    // Copy-on-write sharing with the parent comes back by forking it, in a host domain; inside a
+    // VM the guest kernel's fork copies, so each process gets its own pages.
     const shares =
+      this.state.vmOf(domain) === undefined &&
       parentPages &&
       [...pages].some(([va, page]) => page.frame >= 0 && parentPages.get(va)?.frame === page.frame);
     const facts = { pid: p.pid, ppid: p.ppid, pgid: p.pgid, sid: p.sid };
@@ -240,13 +247,11 @@ export class Restorer {
           context.call(unmap, { space, va, pages: 1 });
           parentPages.delete(va); // made again below
         }
-    } else
-      space = context.call(createSpace, { kind: 'host', partition: this.kernel.partition(domain) });
+    } else space = this.kernel.newSpace(domain, context);
     for (const [va, page] of pages) {
       const inherited = shares ? parentPages.get(va) : undefined;
       const { kernel } = page;
-      if (!inherited)
-        context.call(map, { space, va, pages: 1, perms: page.perms, kernel, lazy: false });
+      if (!inherited) this.kernel.mapMemory(domain, space, va, 1, page.perms, kernel, context);
       if (inherited?.frame === page.frame) continue; // shared copy-on-write, as before the checkpoint
       if (page.frame >= 0)
         context.call(write, { space, va, data: image.frames[page.frame]!, kernel });

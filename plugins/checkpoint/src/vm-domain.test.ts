@@ -1,0 +1,181 @@
+import {
+  Simulation,
+  Xoshiro128StarStar,
+  type CommandType,
+  type InputOf,
+  type ResultOf,
+} from '@chronovisor/core';
+import { MmuQuery, createPartition, createSpace, map, mmuPlugin, write } from '@chronovisor/mmu';
+import fc from 'fast-check';
+import { checkpointPlugin } from './checkpoint-plugin';
+import {
+  checkpoint,
+  createDomain,
+  exit,
+  fork,
+  migrate,
+  restore,
+  shm,
+  spawn,
+} from './proc-commands';
+import { ProcQuery } from './proc-query';
+
+const PAGE = 4096;
+const VA = 0x40_0000;
+
+/** Two VMs, each with 64 pages of guest-physical memory, and a guest kernel's domain in each. */
+function vmMachine() {
+  const sim = new Simulation({
+    plugins: [mmuPlugin({ frames: 8192 }), checkpointPlugin()],
+    seed: 1,
+  });
+  const run = <C extends CommandType>(command: C, args: InputOf<C>): ResultOf<C> => {
+    const result = sim.dispatch(command, args);
+    if (!result.ok) throw new Error(`${command.type} refused: ${result.rejection!.message}`);
+    return result.value as ResultOf<C>;
+  };
+  const vms = ['a', 'b'].map((name) => {
+    run(createPartition, { name, frames: 1000 });
+    const vm = run(createSpace, { kind: 'vm', partition: name });
+    run(map, { space: vm, va: 0, pages: 64 });
+    return vm;
+  });
+  run(createDomain, { name: 'g1', vm: vms[0]! });
+  run(createDomain, { name: 'g2', vm: vms[1]! });
+  run(createPartition, { name: 'host', frames: 1000 });
+  run(createDomain, { name: 'h', partition: 'host' });
+  const procs = sim.get(ProcQuery);
+  const mmu = sim.get(MmuQuery);
+  const space = (domain: string, pid: number) => procs.process(domain, pid)!.space;
+  /** A process's memory, page by page, as it reads it. */
+  const memory = (domain: string, pid: number) =>
+    mmu
+      .mappings(space(domain, pid))
+      .flatMap((r) =>
+        Array.from({ length: r.pages }, (_, i) => [
+          r.va + i * PAGE,
+          [...mmu.read(space(domain, pid), r.va + i * PAGE, PAGE)!],
+        ]),
+      );
+  /** The guest-physical pages a process's pages map to. */
+  const gpas = (domain: string, pid: number) =>
+    mmu
+      .mappings(space(domain, pid))
+      .flatMap((r) => Array.from({ length: r.pages }, (_, i) => (r.frame + i) * PAGE));
+  return { sim, run, procs, mmu, vms, space, memory, gpas };
+}
+
+describe('processes inside a VM', () => {
+  it('are guest spaces over the VM’s memory, each with guest-physical pages of its own', () => {
+    const m = vmMachine();
+    const [a, b] = [
+      m.run(spawn, { domain: 'g1', pages: 4 }),
+      m.run(spawn, { domain: 'g1', pages: 3 }),
+    ];
+    expect(m.mmu.spaces().find((s) => s.id === m.space('g1', a))).toMatchObject({
+      kind: 'guest',
+      vm: m.vms[0],
+    });
+    expect(m.gpas('g1', a)).toEqual([0, PAGE, 2 * PAGE, 3 * PAGE]);
+    expect(m.gpas('g1', b)).toEqual([4 * PAGE, 5 * PAGE, 6 * PAGE]);
+    // A write lands in a frame of the VM's partition, through both stages.
+    m.run(write, { space: m.space('g1', a), va: VA + 8, data: Uint8Array.of(7) });
+    const pa = m.mmu.physicalAddress(m.space('g1', a), VA + 8)!;
+    const partition = m.mmu.partitions().find((p) => p.name === 'a')!;
+    expect(Math.floor(pa / PAGE)).toBeGreaterThanOrEqual(partition.base);
+    expect(Math.floor(pa / PAGE)).toBeLessThan(partition.base + partition.frames);
+    // An exited process's pages go back to the guest kernel: the next one gets the lowest.
+    m.run(exit, { domain: 'g1', pid: a, code: 0 });
+    const c = m.run(spawn, { domain: 'g1', pages: 2 });
+    expect(m.gpas('g1', c)).toEqual([0, PAGE]);
+    expect(m.sim.dispatch(spawn, { domain: 'g1', pages: 80 }).rejection?.message).toBe(
+      `VM ${m.vms[0]} has 59 free guest-physical pages for domain g1; 80 needed`,
+    );
+  });
+
+  it('fork copies the parent’s pages into the child’s own', () => {
+    const m = vmMachine();
+    const parent = m.run(spawn, { domain: 'g1', pages: 2 });
+    m.run(write, { space: m.space('g1', parent), va: VA + PAGE + 3, data: Uint8Array.of(1, 2, 3) });
+    const child = m.run(fork, { domain: 'g1', pid: parent });
+    expect(m.memory('g1', child)).toEqual(m.memory('g1', parent));
+    expect(m.gpas('g1', child).some((gpa) => m.gpas('g1', parent).includes(gpa))).toBe(false);
+    m.run(write, { space: m.space('g1', child), va: VA + PAGE + 3, data: Uint8Array.of(9) });
+    expect(m.mmu.read(m.space('g1', parent), VA + PAGE + 3, 1)).toEqual(Uint8Array.of(1));
+  });
+
+  it('checkpoints a tree in one VM and restores it in another: identities and memory as they were', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 1000 }), (seed) => {
+        const m = vmMachine();
+        const rng = new Xoshiro128StarStar(seed);
+        const root = m.run(spawn, { domain: 'g1', pages: 2, session: true });
+        const alive = [root];
+        for (let i = 0; i < 12; i++) {
+          const pid = alive[rng.nextInt(0, alive.length - 1)]!;
+          const roll = rng.nextInt(0, 9);
+          if (roll < 3 && alive.length < 6) alive.push(m.run(fork, { domain: 'g1', pid }));
+          else if (roll < 4 && pid !== root) {
+            m.run(exit, { domain: 'g1', pid, code: rng.nextInt(0, 255) });
+            alive.splice(alive.indexOf(pid), 1);
+          } else
+            m.run(write, {
+              space: m.space('g1', pid),
+              va: VA + rng.nextInt(0, 2 * PAGE - 4),
+              data: Uint8Array.of(rng.nextInt(1, 255), i),
+            });
+        }
+        m.run(checkpoint, { domain: 'g1', root, name: 'tree' });
+        const restored = m.run(restore, { image: 'tree', domain: 'g2' });
+        const identities = (domain: string) =>
+          m.procs
+            .processes(domain)
+            .map(({ pid, ppid, pgid, sid, state }) => ({ pid, ppid, pgid, sid, state }));
+        expect(identities('g2')).toEqual(identities('g1'));
+        for (const pid of alive) {
+          expect(m.memory('g2', pid)).toEqual(m.memory('g1', pid));
+          expect(m.mmu.spaces().find((s) => s.id === m.space('g2', pid))?.vm).toBe(m.vms[1]);
+        }
+        const byPid = (pids: readonly number[]) => [...pids].sort((x, y) => x - y);
+        expect(byPid(restored)).toEqual(byPid(m.procs.processes('g1').map((p) => p.pid)));
+      }),
+      { numRuns: 25 },
+    );
+  });
+
+  it('migrates by copy between VMs, and says why remapping and segments are for host domains', () => {
+    const m = vmMachine();
+    const pid = m.run(spawn, { domain: 'g1', pages: 3, session: true });
+    m.run(write, { space: m.space('g1', pid), va: VA + 5, data: Uint8Array.of(42) });
+    const before = m.memory('g1', pid);
+    const refused = m.sim.dispatch(migrate, { domain: 'g1', pid, to: 'g2', mode: 'remap' });
+    expect(refused.rejection?.message).toBe(
+      'Domain g1 runs inside a VM: remapping moves host frames between host spaces, so a process in or into a VM migrates by copy',
+    );
+    m.run(migrate, { domain: 'g1', pid, to: 'g2', mode: 'copy' });
+    expect(m.memory('g2', pid)).toEqual(before);
+    // And out of a VM into a host domain, by copy.
+    m.run(migrate, { domain: 'g2', pid, to: 'h', mode: 'copy' });
+    expect(m.memory('h', pid)).toEqual(before);
+    expect(m.mmu.spaces().find((s) => s.id === m.space('h', pid))?.kind).toBe('host');
+    const other = m.run(spawn, { domain: 'g1', pages: 1 });
+    expect(
+      m.sim.dispatch(shm, { domain: 'g1', pid: other, key: '/k', pages: 1, va: 0x70_0000 })
+        .rejection?.message,
+    ).toBe('Domain g1 runs inside a VM: shared memory segments are modelled for host domains only');
+  });
+
+  it('runs inside a VM only: a domain over any other space is refused', () => {
+    const m = vmMachine();
+    const host = m.run(createSpace, { kind: 'host', partition: 'host' });
+    expect(m.sim.dispatch(createDomain, { name: 'x', vm: host }).rejection?.message).toBe(
+      `Space ${host} is a host space: a domain runs inside a VM (a vm space)`,
+    );
+    expect(m.sim.dispatch(createDomain, { name: 'x', vm: 999 }).rejection?.message).toBe(
+      'Space 999 is no space: a domain runs inside a VM (a vm space)',
+    );
+    expect(m.sim.dispatch(createDomain, { name: 'x', vm: m.vms[0]!, partition: 'host' }).ok).toBe(
+      false,
+    );
+  });
+});
