@@ -3,6 +3,7 @@ import { MMU_PLUGIN } from '@chronovisor/mmu';
 import { CheckpointHandlers } from './checkpoint-handlers';
 import { CheckpointPanel } from './checkpoint-panel';
 import { Checkpointer } from './checkpointer';
+import { CarriedState } from './carried-state';
 import { Kernel } from './kernel';
 import { Migrator } from './migrator';
 import { PROC_COMMANDS } from './proc-commands';
@@ -34,5 +35,5 @@ export const checkpointPlugin = definePlugin({
   queries: [ProcQuery],
   handlers: [ProcessHandlers, ResourceHandlers, CheckpointHandlers],
   tools: { views: [ProcView], summaries: [ProcSummaryLines], panels: [CheckpointPanel] },
-  services: [Kernel, Checkpointer, Restorer, Migrator],
+  services: [Kernel, CarriedState, Checkpointer, Restorer, Migrator],
 });

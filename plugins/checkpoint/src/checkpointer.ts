@@ -1,6 +1,7 @@
-import { SpaceState, type CommandContext } from '@chronovisor/core';
+import type { CommandContext } from '@chronovisor/core';
 import { MmuQuery, permsOfFlags } from '@chronovisor/mmu';
-import { inject, multiInject, optional } from 'inversify';
+import { inject } from 'inversify';
+import { CarriedState } from './carried-state';
 import {
   CHECKPOINT_FORMAT,
   type CheckpointImage,
@@ -25,7 +26,7 @@ export class Checkpointer {
     @inject(Kernel) private readonly kernel: Kernel,
     @inject(MmuQuery) private readonly mmu: MmuQuery,
     /** What other plugins keep about a space (the heap, a handle table): it goes with the process. */
-    @multiInject(SpaceState) @optional() private readonly parts: readonly SpaceState[] = [],
+    @inject(CarriedState) private readonly carried: CarriedState,
   ) {}
 
   checkpoint(domain: string, root: number, name: string, context: CommandContext): void {
@@ -119,13 +120,8 @@ export class Checkpointer {
 
   /** Each plugin's part of a running process's space state, by part (none for a zombie). */
   private spaceStateOf(p: Process): { spaceState?: Record<string, unknown> } {
-    if (p.state !== 'running') return {};
-    const parts: Record<string, unknown> = {};
-    for (const part of this.parts) {
-      const state = part.capture(p.space);
-      if (state !== undefined) parts[part.name] = state;
-    }
-    return Object.keys(parts).length > 0 ? { spaceState: parts } : {};
+    const spaceState = p.state === 'running' ? this.carried.capture(p.space) : undefined;
+    return spaceState ? { spaceState } : {};
   }
 
   /** The root and every descendant, parents before children, by pid at each level. */

@@ -1,4 +1,4 @@
-import { SpaceState, type CommandContext } from '@chronovisor/core';
+import type { CommandContext } from '@chronovisor/core';
 import {
   MAX_ACCESS,
   MmuQuery,
@@ -8,7 +8,8 @@ import {
   remap,
   write,
 } from '@chronovisor/mmu';
-import { inject, multiInject, optional } from 'inversify';
+import { inject } from 'inversify';
+import { CarriedState } from './carried-state';
 import { Kernel } from './kernel';
 import { ProcError } from './proc-error';
 import { processMigrated } from './proc-events';
@@ -28,7 +29,7 @@ export class Migrator {
     @inject(Kernel) private readonly kernel: Kernel,
     @inject(MmuQuery) private readonly mmu: MmuQuery,
     /** What other plugins keep about a space (its heap, its handle table): it moves too. */
-    @multiInject(SpaceState) @optional() private readonly parts: readonly SpaceState[] = [],
+    @inject(CarriedState) private readonly carried: CarriedState,
   ) {}
 
   migrate(
@@ -103,10 +104,7 @@ export class Migrator {
       }
     }
     // Its heap and handle table follow it into the new space, before the old one goes.
-    for (const part of this.parts) {
-      const state = part.capture(p.space);
-      if (state !== undefined) context.call(part.restore, { space, state });
-    }
+    this.carried.move(p.space, space, context);
     context.call(destroySpace, { space: p.space });
     const micros =
       mode === 'remap' ? framesRemapped * remapMicros : bytesCopied / copyBandwidthMBps;

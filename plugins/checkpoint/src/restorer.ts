@@ -1,4 +1,4 @@
-import { SpaceState, type CommandContext } from '@chronovisor/core';
+import type { CommandContext } from '@chronovisor/core';
 import {
   MmuQuery,
   createSpace,
@@ -9,7 +9,8 @@ import {
   unmap,
   write,
 } from '@chronovisor/mmu';
-import { inject, multiInject, optional } from 'inversify';
+import { inject } from 'inversify';
+import { CarriedState } from './carried-state';
 import type { CheckpointImage, CheckpointProcess } from './image';
 import { Kernel } from './kernel';
 import { ProcError } from './proc-error';
@@ -74,7 +75,7 @@ export class Restorer {
     @inject(ProcState) private readonly state: ProcState,
     @inject(Kernel) private readonly kernel: Kernel,
     @inject(MmuQuery) private readonly mmu: MmuQuery,
-    @multiInject(SpaceState) @optional() private readonly parts: readonly SpaceState[] = [],
+    @inject(CarriedState) private readonly carried: CarriedState,
   ) {}
 
   restore(
@@ -181,14 +182,13 @@ export class Restorer {
     // Then what other plugins keep about each space (its heap, its handle table), now that its
     // memory is back: each part by the plugin that keeps it.
     for (const p of image.processes)
-      for (const [part, state] of Object.entries(p.spaceState ?? {})) {
-        const keeper = this.parts.find((k) => k.name === part);
-        if (!keeper)
-          throw new ProcError(
-            `Image ${name} keeps the ${part} state of pid ${p.pid}, but no plugin of this set keeps ${part} state: add that plugin to restore it`,
-          );
-        context.call(keeper.restore, { space: spaces.get(p.pid)!, state });
-      }
+      if (p.spaceState)
+        this.carried.restore(
+          spaces.get(p.pid)!,
+          p.spaceState,
+          { holder: `Image ${name}`, of: `pid ${p.pid}` },
+          context,
+        );
 
     // Stage 4: check, let the helpers go, mark the zombies, resume.
     this.check(image, domain, spaces);
@@ -248,10 +248,14 @@ export class Restorer {
           parentPages.delete(va); // made again below
         }
     } else space = this.kernel.newSpace(domain, context);
+    // The pages not inherited, mapped a run at a time (inside a VM, each map takes guest-physical
+    // pages the guest kernel finds free).
+    const fresh = [...pages].filter(([va]) => !(shares && parentPages.has(va)));
+    for (const run of runsOf(fresh, pageSize))
+      this.kernel.mapMemory(domain, space, run.va, run.pages, run.perms, run.kernel, context);
     for (const [va, page] of pages) {
       const inherited = shares ? parentPages.get(va) : undefined;
       const { kernel } = page;
-      if (!inherited) this.kernel.mapMemory(domain, space, va, 1, page.perms, kernel, context);
       if (inherited?.frame === page.frame) continue; // shared copy-on-write, as before the checkpoint
       if (page.frame >= 0)
         context.call(write, { space, va, data: image.frames[page.frame]!, kernel });
@@ -294,6 +298,26 @@ function pageMap(
       pages.set(run.va + i * pageSize, { frame, perms: run.perms, kernel: run.kernel === true }),
     );
   return pages;
+}
+
+/** Pages (in address order) as runs of consecutive ones with the same permissions and privilege. */
+function runsOf(
+  pages: readonly (readonly [number, { perms: string; kernel: boolean }])[],
+  pageSize: number,
+): { va: number; pages: number; perms: string; kernel: boolean }[] {
+  const runs: { va: number; pages: number; perms: string; kernel: boolean }[] = [];
+  for (const [va, { perms, kernel }] of pages) {
+    const last = runs.at(-1);
+    if (
+      last &&
+      last.va + last.pages * pageSize === va &&
+      last.perms === perms &&
+      last.kernel === kernel
+    )
+      last.pages++;
+    else runs.push({ va, pages: 1, perms, kernel });
+  }
+  return runs;
 }
 
 /** The processes ordered so that every parent in the image comes before its children. */
