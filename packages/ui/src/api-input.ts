@@ -1,5 +1,10 @@
 import { ChronovisorError } from '@chronovisor/core';
 
+/** A number as a request writes it: decimal, or hex with 0x (NaN for anything else). */
+export function parseNumber(text: string): number {
+  return /^0x[0-9a-f]+$/i.test(text) ? Number.parseInt(text.slice(2), 16) : Number(text);
+}
+
 /** A request the API cannot answer as asked: status 400, with a message naming the parameter. */
 export class ApiInputError extends ChronovisorError {}
 
@@ -14,7 +19,7 @@ export class Params {
       if (fallback !== undefined) return fallback;
       throw new ApiInputError(`missing parameter ${name}`);
     }
-    const n = /^0x[0-9a-f]+$/i.test(raw) ? Number.parseInt(raw.slice(2), 16) : Number(raw);
+    const n = parseNumber(raw);
     if (!Number.isSafeInteger(n) || n < range.min || n > range.max)
       throw new ApiInputError(
         `parameter ${name} must be a whole number from ${range.min} to ${range.max}, not "${raw}"`,

@@ -75,7 +75,8 @@ export class RecordViews {
       plugin: this.plugins[this.pluginIndex(record.type)]!.name,
       ...(mark ? { mark } : {}),
       text: this.format(record.type, payload),
-      payload: JSON.parse(JSON.stringify(payload ?? null, jsonBytes)) as unknown,
+      // As recorded: the server's JSON writes its bytes as hex (jsonBytes).
+      payload: payload ?? null,
       ...(record.kind === 'command' && record.rejection ? { rejection: record.rejection } : {}),
     };
   }

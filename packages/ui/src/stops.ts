@@ -1,5 +1,5 @@
 import { matching, Watchpoint, type Stop, type WatchKind } from '@chronovisor/timetravel';
-import { ApiInputError } from './api-input';
+import { ApiInputError, parseNumber } from './api-input';
 
 const KINDS: readonly WatchKind[] = ['write', 'read', 'access'];
 
@@ -13,8 +13,7 @@ export function parseStop(text: string): Stop {
     return matching({ type: rest.join(':') });
   if (what === 'watch' && rest.length === 4) {
     const [kind, space, va, length] = rest as [string, string, string, string];
-    const n = (s: string) => (/^0x[0-9a-f]+$/i.test(s) ? Number.parseInt(s, 16) : Number(s));
-    const numbers = [n(space), n(va), n(length)];
+    const numbers = [space, va, length].map(parseNumber);
     if (
       (KINDS as readonly string[]).includes(kind) &&
       numbers.every((x) => Number.isSafeInteger(x) && x >= 0) &&
