@@ -1,35 +1,13 @@
-import { Simulation, type CommandType, type InputOf, type ResultOf } from '@chronovisor/core';
-import { createPartition, mmuPlugin } from '@chronovisor/mmu';
-import {
-  ProcQuery,
-  checkpoint,
-  checkpointPlugin,
-  createDomain,
-  fork,
-  restore,
-  spawn,
-} from '@chronovisor/plugin-checkpoint';
+import { checkpoint, fork, restore, spawn } from '@chronovisor/plugin-checkpoint';
 import * as handles from '@chronovisor/plugin-handles';
 import { HandlesQuery, handlesPlugin } from '@chronovisor/plugin-handles';
 import * as heap from '@chronovisor/plugin-heap';
 import { HeapQuery, heapPlugin } from '@chronovisor/plugin-heap';
+import { twoDomains } from './test-support/two-domains';
 
 describe('a restore that carries heaps and handle tables', () => {
   it('is all or nothing: a failure at any of its steps leaves the machine as it was', () => {
-    const sim = new Simulation({
-      plugins: [mmuPlugin({ frames: 8192 }), heapPlugin(), handlesPlugin(), checkpointPlugin()],
-      seed: 1,
-    });
-    const run = <C extends CommandType>(command: C, args: InputOf<C>): ResultOf<C> => {
-      const result = sim.dispatch(command, args);
-      if (!result.ok) throw new Error(`${command.type} refused: ${result.rejection!.message}`);
-      return result.value as ResultOf<C>;
-    };
-    run(createPartition, { name: 'left', frames: 4000 });
-    run(createPartition, { name: 'right', frames: 4000 });
-    run(createDomain, { name: 'src', partition: 'left' });
-    run(createDomain, { name: 'dst', partition: 'right' });
-    const procs = sim.get(ProcQuery);
+    const { sim, run, procs } = twoDomains([heapPlugin(), handlesPlugin()]);
     const root = run(spawn, { domain: 'src', pages: 2 });
     const rootSpace = procs.process('src', root)!.space;
     run(heap.malloc, { space: rootSpace, size: 100 });

@@ -1,5 +1,4 @@
-import { Simulation, type CommandType, type InputOf, type ResultOf } from '@chronovisor/core';
-import { MmuQuery, createPartition, mmuPlugin } from '@chronovisor/mmu';
+import { MmuQuery } from '@chronovisor/mmu';
 import {
   HandlesQuery,
   REUSE_POLICIES,
@@ -8,11 +7,9 @@ import {
 } from '@chronovisor/plugin-handles';
 import * as handles from '@chronovisor/plugin-handles';
 import fc from 'fast-check';
+import { twoDomains } from './test-support/two-domains';
 import {
-  ProcQuery,
   checkpoint,
-  checkpointPlugin,
-  createDomain,
   exit,
   fork,
   importImage,
@@ -28,24 +25,7 @@ import {
  */
 function machine(withHandles = true, reuse: ReusePolicy = 'lifo') {
   const options = { leafEntries: 2, pointersPerTable: 4, identifierBits: 1, reuse, reuseDelay: 2 };
-  const sim = new Simulation({
-    plugins: [
-      mmuPlugin({ frames: 8192 }),
-      ...(withHandles ? [handlesPlugin(options)] : []),
-      checkpointPlugin(),
-    ],
-    seed: 1,
-  });
-  const run = <C extends CommandType>(command: C, args: InputOf<C>): ResultOf<C> => {
-    const result = sim.dispatch(command, args);
-    if (!result.ok) throw new Error(`${command.type} refused: ${result.rejection!.message}`);
-    return result.value as ResultOf<C>;
-  };
-  run(createPartition, { name: 'left', frames: 4000 });
-  run(createPartition, { name: 'right', frames: 4000 });
-  run(createDomain, { name: 'src', partition: 'left' });
-  run(createDomain, { name: 'dst', partition: 'right' });
-  return { sim, run, procs: sim.get(ProcQuery) };
+  return twoDomains(withHandles ? [handlesPlugin(options)] : []);
 }
 
 /** What a program does with its handles: create, duplicate (here or to its pair), close, resolve. */

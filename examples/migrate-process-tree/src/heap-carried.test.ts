@@ -1,13 +1,9 @@
-import { Simulation, type CommandType, type InputOf, type ResultOf } from '@chronovisor/core';
-import { createPartition, mmuPlugin } from '@chronovisor/mmu';
 import { HeapQuery, heapPlugin } from '@chronovisor/plugin-heap';
 import * as heap from '@chronovisor/plugin-heap';
 import fc from 'fast-check';
+import { twoDomains } from './test-support/two-domains';
 import {
-  ProcQuery,
   checkpoint,
-  checkpointPlugin,
-  createDomain,
   fork,
   importImage,
   migrate,
@@ -15,23 +11,8 @@ import {
   spawn,
 } from '@chronovisor/plugin-checkpoint';
 
-/** Two domains over two partitions, with the heap: a process's heap goes with it. */
-function machine(withHeap = true) {
-  const sim = new Simulation({
-    plugins: [mmuPlugin({ frames: 8192 }), ...(withHeap ? [heapPlugin()] : []), checkpointPlugin()],
-    seed: 1,
-  });
-  const run = <C extends CommandType>(command: C, args: InputOf<C>): ResultOf<C> => {
-    const result = sim.dispatch(command, args);
-    if (!result.ok) throw new Error(`${command.type} refused: ${result.rejection!.message}`);
-    return result.value as ResultOf<C>;
-  };
-  run(createPartition, { name: 'left', frames: 4000 });
-  run(createPartition, { name: 'right', frames: 4000 });
-  run(createDomain, { name: 'src', partition: 'left' });
-  run(createDomain, { name: 'dst', partition: 'right' });
-  return { sim, run, procs: sim.get(ProcQuery) };
-}
+/** Two domains, with the heap: a process's heap goes with it. */
+const machine = (withHeap = true) => twoDomains(withHeap ? [heapPlugin()] : []);
 
 /** What a program does with its heap: allocate, store, free, and use pointers, stale ones too. */
 type Op =
