@@ -43,7 +43,7 @@ export interface HandlesSnapshot {
   readonly nameFacts: readonly [number, number];
   readonly rejections: Readonly<Partial<Record<RejectionReason, number>>>;
   readonly births: SharedListVersion<number>;
-  readonly birthFacts: readonly [number, number];
+  readonly twinFacts: readonly [number, number];
   readonly twins: ReadonlyMap<number, ObjectOrigin>;
   readonly twinOf: ReadonlyMap<string, number>;
 }
@@ -69,7 +69,7 @@ export class HandlesState implements Projection<HandlesSnapshot> {
   /** Objects' births by id − 1: the seq of the event that made each. */
   private readonly births = new SharedList<number>();
   /** A hash of the twins' origins, kept as they are given: an O(1) digest. */
-  private readonly birthFacts = new MultisetHash();
+  private readonly twinFacts = new MultisetHash();
   /**
    * The objects restores made for gone ones, with the origin each stands for, and the last one
    * made for each origin. Replaced, never changed, so a snapshot holds them as they were.
@@ -228,7 +228,7 @@ export class HandlesState implements Projection<HandlesSnapshot> {
       nameFacts: this.nameFacts.value,
       rejections: this.rejections,
       births: this.births.capture(),
-      birthFacts: this.birthFacts.value,
+      twinFacts: this.twinFacts.value,
       twins: this.twins,
       twinOf: this.twinOf,
     };
@@ -255,7 +255,7 @@ export class HandlesState implements Projection<HandlesSnapshot> {
     // A snapshot kept in a run file (chronovisor index) before tables travelled has none of these;
     // such a run holds no restore, the only reader of births.
     this.births.reset(snapshot.births ?? { items: [], length: 0 });
-    this.birthFacts.set(snapshot.birthFacts ?? [0, 0]);
+    this.twinFacts.set(snapshot.twinFacts ?? [0, 0]);
     this.twins = snapshot.twins ?? new Map();
     this.twinOf = snapshot.twinOf ?? new Map();
   }
@@ -295,7 +295,7 @@ export class HandlesState implements Projection<HandlesSnapshot> {
       this.rejections,
       // Births follow from the log's own creates; only what restores made is state of its own
       // (and a run without restores keeps the digest it had before tables travelled).
-      ...(this.twins.size > 0 ? [this.birthFacts.value] : []),
+      ...(this.twins.size > 0 ? [this.twinFacts.value] : []),
     ]);
   }
 
@@ -337,7 +337,7 @@ export class HandlesState implements Projection<HandlesSnapshot> {
         continue;
       }
       this.addObject(object, type, name, handles.get(object)!, seq);
-      this.birthFacts.toggle(1, object, origin.object, origin.born);
+      this.twinFacts.toggle(1, object, origin.object, origin.born);
       twins.set(object, origin);
       twinOf.set(originKey(origin), object);
     }
