@@ -39,7 +39,7 @@ export class Checkpointer {
     const uses = new Map<number, number>();
     for (const p of tree)
       if (p.state === 'running')
-        for (const { frame } of this.pagesOf(p.space))
+        for (const { frame } of this.pagesOfSpace(p.space))
           if (frame >= 0) uses.set(frame, (uses.get(frame) ?? 0) + 1);
     const frames: Uint8Array[] = [];
     const indexOf = new Map<number, number>(); // host frame → index in `frames`
@@ -105,7 +105,7 @@ export class Checkpointer {
    * Each mapped page of a space with the host frame behind it: a host space's own, or, for a
    * process inside a VM, the frame its guest-physical page has at stage 2 (-1 where it has none).
    */
-  private pagesOf(space: number): { va: number; frame: number; flags: string }[] {
+  private pagesOfSpace(space: number): { va: number; frame: number; flags: string }[] {
     const { pageSize } = this.mmu.config;
     const guest = this.mmu.spaces().find((s) => s.id === space)?.kind === 'guest';
     return this.mmu.mappings(space).flatMap((run) =>
@@ -146,7 +146,7 @@ export class Checkpointer {
       });
     const memory: { va: number; pages: number; perms: string; kernel?: true; frames: number[] }[] =
       [];
-    for (const page of this.pagesOf(p.space)) {
+    for (const page of this.pagesOfSpace(p.space)) {
       const { va, frame, flags } = page;
       const perms = permsOfFlags(flags);
       // A page without the user bit is the kernel's (a handle table's): it comes back as one.
