@@ -1,6 +1,7 @@
 export * from './codec/byte-reader';
 export * from './codec/byte-writer';
 export * from './codec/record-codec';
+export { isEventKind, recordType, type RecordHead } from './codec/record-head';
 export * from './codec/batch-format';
 export * from './codec/batch-builder';
 export * from './merkle/hashes';

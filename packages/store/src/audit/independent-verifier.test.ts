@@ -47,24 +47,37 @@ function independentlyVerify(proof: ProofJson, trustedHead: string): boolean {
   if (proof.head.size !== Number(size) || proof.head.root !== rootHex) return false;
   const { index, first, count } = proof.batch;
   const bytes = Buffer.from(proof.batch.bytes, 'base64');
-  // The names (count, then each as length and UTF-8), then the frames: exactly `count` records,
-  // the k-th with seq first + k.
+  // The header: the tick, the names (count, then each as length and UTF-8), the shapes (count,
+  // then each as type, field count, and a key and a kind byte a field); then the frames: exactly
+  // `count` records, the k-th holding k after its kind byte.
   let at = 0;
   const records: Buffer[] = [];
   try {
+    [, at] = varint(bytes, at); // the batch's tick
     let names;
     [names, at] = varint(bytes, at);
     for (let i = 0; i < names; i++) {
       const [length, start] = varint(bytes, at);
       at = start + length;
     }
+    let shapes;
+    [shapes, at] = varint(bytes, at);
+    for (let i = 0; i < shapes; i++) {
+      [, at] = varint(bytes, at); // type
+      let fields;
+      [fields, at] = varint(bytes, at);
+      for (let f = 0; f < fields; f++) {
+        [, at] = varint(bytes, at); // the key
+        at += 1; // its kind
+      }
+    }
     if (at > bytes.length) return false;
     while (at < bytes.length) {
       const [length, start] = varint(bytes, at);
       if (start + length > bytes.length) return false;
       const record = bytes.subarray(start, start + length);
-      const [seq] = varint(record, 1);
-      if (seq !== first + records.length) return false;
+      const [place] = varint(record, 1);
+      if (place !== records.length) return false;
       records.push(record);
       at = start + length;
     }

@@ -1,7 +1,7 @@
 import { ChronovisorError, type LogRecord } from '@chronovisor/core';
 import { ByteReader } from '../codec/byte-reader';
 import { batchLeaf, framesOf, seqOf } from '../codec/batch-format';
-import { namesOf } from '../codec/batch-names';
+import { batchHeaderOf } from '../codec/batch-header';
 import { decodeRecord } from '../codec/record-codec';
 import type { Hash } from '../merkle/hashes';
 import { verifyConsistency, verifyInclusion } from '../merkle/verify';
@@ -81,14 +81,14 @@ export function checkRecordProof(proof: RecordProof, trusted?: HeadCommitment): 
       return fail(`The batch holds ${frames.count} records, not the ${batch.count} it claims`);
     const reader = new ByteReader(batch.bytes);
     for (let i = 0; i < frames.count; i++)
-      if (seqOf(reader, frames, i) !== batch.first + i)
+      if (seqOf(reader, frames, i, batch.first) !== batch.first + i)
         return fail(
-          `The batch holds seq ${seqOf(reader, frames, i)} where seq ${batch.first + i} belongs`,
+          `The batch holds seq ${seqOf(reader, frames, i, batch.first)} where seq ${batch.first + i} belongs`,
         );
     const at = seq - batch.first;
     record = decodeRecord(
       new ByteReader(batch.bytes, frames.starts[at], frames.ends[at]),
-      namesOf(batch.bytes),
+      batchHeaderOf(batch.bytes, batch.first),
     );
   } catch (error) {
     return fail(`The batch's bytes do not decode: ${(error as Error).message}`);

@@ -244,13 +244,14 @@ function placeRecords(
     const seq = expected + i;
     let found: number;
     try {
-      found = seqOf(reader, frames, i);
+      found = seqOf(reader, frames, i, row.first_seq);
     } catch (error) {
       return { kind: 'unreadable', seq, detail: (error as Error).message };
     }
     if (found !== seq) {
       let later = false;
-      for (let k = i + 1; k < frames.count && !later; k++) later = seqOf(reader, frames, k) === seq;
+      for (let k = i + 1; k < frames.count && !later; k++)
+        later = seqOf(reader, frames, k, row.first_seq) === seq;
       return found > seq && !later ? { kind: 'missing', seq } : { kind: 'misplaced', seq, found };
     }
     if (suspect) {

@@ -1,38 +1,35 @@
 import type { LogRecord } from '@chronovisor/core';
-import { NameTable } from './batch-names';
+import { BatchTable } from './batch-header';
 import { ByteWriter } from './byte-writer';
 import { encodeRecord } from './record-codec';
 
-/** A batch being written: its records framed as they come, and the names they use. */
+/** A batch being written: its records framed as they come, and the header they are written against. */
 export class BatchBuilder {
-  private readonly names = new NameTable();
+  private readonly table = new BatchTable();
   private readonly records = new ByteWriter();
-  private count = 0;
 
   /** Records in the batch. */
   get size(): number {
-    return this.count;
+    return this.table.records;
   }
 
-  /** Bytes of its records so far (the names come on top). */
+  /** Bytes of its records so far (the header comes on top). */
   get recordBytes(): number {
     return this.records.length;
   }
 
   /** Adds a record (encoded now: the batch holds it as appended, whatever its holder does next). */
   append(record: LogRecord): void {
-    appendFramed(this.records, record, this.names);
-    this.count++;
+    appendFramed(this.records, record, this.table);
   }
 
   /** The batch's bytes; the builder starts the next batch. */
   take(): Uint8Array {
-    const out = new ByteWriter(this.records.length + 16 * this.names.size + 8);
-    this.names.write(out);
+    const out = new ByteWriter(this.records.length + 16 * this.table.names.size + 64);
+    this.table.write(out);
     out.raw(this.records.bytes.subarray(0, this.records.length));
-    this.names.reset();
+    this.table.reset();
     this.records.reset();
-    this.count = 0;
     return out.take();
   }
 }
@@ -45,11 +42,16 @@ export function batchBytes(records: Iterable<LogRecord>): Uint8Array {
 }
 
 /** Appends one record, framed by its length, to the records of a batch being written. */
-function appendFramed(out: ByteWriter, record: LogRecord, names: NameTable): void {
+function appendFramed(out: ByteWriter, record: LogRecord, table: BatchTable): void {
   // One byte kept for the length: a record under 128 bytes, the usual one, is written in place.
   const at = out.length;
   out.byte(0);
-  encodeRecord(out, record, names);
+  try {
+    encodeRecord(out, record, table);
+  } catch (error) {
+    out.length = at;
+    throw error;
+  }
   const length = out.length - at - 1;
   if (length < 0x80) {
     out.bytes[at] = length;

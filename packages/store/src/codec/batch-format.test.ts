@@ -2,7 +2,7 @@ import type { LogRecord } from '@chronovisor/core';
 import * as fc from 'fast-check';
 import { batchBytes } from './batch-builder';
 import { BATCH_BYTES, batchLeaf, framesOf, seqOf } from './batch-format';
-import { namesOf } from './batch-names';
+import { batchHeaderOf } from './batch-header';
 import { ByteReader } from './byte-reader';
 import { decodeRecord } from './record-codec';
 
@@ -27,12 +27,13 @@ const event: LogRecord = {
 };
 
 describe('the batch format', () => {
-  it('names actors, types and keys once, frames records by their length, and hashes it all (golden)', () => {
+  it('writes a header of names and shapes, frames records by their length, and hashes it all (golden)', () => {
     const batch = batchBytes([command, event]);
     expect(Buffer.from(batch).toString('hex')).toBe(
-      // 8 names, in order of first use: "user", "mmu.read", "length", "space", "va",
-      // "mmu.memory.read", "hit", "pa"
-      '08' +
+      // The batch's tick (3), then its 8 names, in order of first use: "user", "mmu.read",
+      // "length", "space", "va", "mmu.memory.read", "hit", "pa"
+      '03' +
+        '08' +
         '0475736572' +
         '086d6d752e72656164' +
         '066c656e677468' +
@@ -41,23 +42,28 @@ describe('the batch format', () => {
         '0f6d6d752e6d656d6f72792e72656164' +
         '03686974' +
         '027061' +
-        // 18 bytes: command, seq 7, tick 3, actor 0, cause 0, type 1, {2: 8, 3: 1, 4: 4096}
-        '12' +
-        '010703000001' +
-        '0903' +
-        '020308' +
-        '030301' +
-        '04038020' +
-        // 14 bytes: event, seq 8, tick 3, actor 0, cause 7, type 5, v 1, {6: false, 7: 0}
-        '0e' +
-        '030803000705' +
+        // 2 shapes: type 1 with keys 2, 3, 4 (uints); type 5 with key 6 (a boolean), 7 (a uint)
+        '02' +
+        '0103020103010401' +
+        '050206020701' +
+        // 10 bytes: shaped command, seq 7 − 7, tick 3 − 3, actor 0, no cause, shape 0, then
+        // length 8, space 1, va 4096 (80 20)
+        '0a' +
+        '040000000000' +
+        '08' +
         '01' +
-        '0902' +
-        '0601' +
-        '070300',
+        '8020' +
+        // 9 bytes: shaped event, seq 8 − 7, tick 0, actor 0, cause 1 + zigzag(8 − 7), shape 1,
+        // v 1, then hit false, pa 0
+        '09' +
+        '060100000301' +
+        '01' +
+        '00' +
+        '00',
     );
+    // SHA-256(00 ‖ 7 as 8 bytes ‖ 2 as 4 bytes ‖ the batch), computed apart from this code.
     expect(batchLeaf(7, 2, batch).toString('hex')).toBe(
-      '34265e608bf22b5ef0cf6a58abb761b59b474d348e8a8f65d1690da1dc603627',
+      '26a81c7df675094d707ff168156cd4584d56ce91b79beddc7910e59f3c19be1d',
     );
   });
 
@@ -76,12 +82,12 @@ describe('the batch format', () => {
           }));
           const batch = batchBytes(records);
           const frames = framesOf(batch);
-          const names = namesOf(batch);
+          const header = batchHeaderOf(batch, 1);
           const each = Array.from({ length: frames.count }, (_, k) => k);
           const reader = new ByteReader(batch);
-          expect(each.map((k) => seqOf(reader, frames, k))).toEqual(records.map((r) => r.seq));
+          expect(each.map((k) => seqOf(reader, frames, k, 1))).toEqual(records.map((r) => r.seq));
           const back = each.map((k) =>
-            decodeRecord(reader.moveTo(frames.starts[k]!, frames.ends[k]!), names),
+            decodeRecord(reader.moveTo(frames.starts[k]!, frames.ends[k]!), header),
           );
           expect(reader.done).toBe(true);
           // Compared as hex: jest compares large byte arrays slowly.
@@ -98,11 +104,11 @@ describe('the batch format', () => {
     const whole = batchBytes([command]);
     const cut = whole.subarray(0, whole.length - 4);
     expect(() => framesOf(cut)).toThrow(
-      `more bytes needed, the data ends at byte ${cut.length - 14}`,
+      `more bytes needed, the data ends at byte ${cut.length - 6}`,
     );
-    // Cut inside the names: the second name's 8 bytes start at byte 7.
+    // Cut inside the names: the second name's 8 bytes start at byte 8.
     expect(() => framesOf(whole.subarray(0, 12))).toThrow(
-      '8 more bytes needed, the data ends at byte 7',
+      '8 more bytes needed, the data ends at byte 8',
     );
     expect(BATCH_BYTES).toBe(1 << 20);
   });

@@ -1,15 +1,16 @@
 import { createHash } from 'node:crypto';
 import { inflateRawSync } from 'node:zlib';
-import { skipNames } from './batch-names';
+import { skipBatchHeader } from './batch-header';
 import { ByteReader } from './byte-reader';
 import type { Hash } from '../merkle/hashes';
 
 /*
- * A batch: the unit the audit hashes and the file stores. Its bytes are the names its records use,
- * then its records' canonical encodings, each framed by its length:
+ * A batch: the unit the audit hashes and the file stores. Its bytes are its header (the tick, the
+ * names and the payload shapes its records use), then its records' canonical encodings, each
+ * framed by its length:
  *
- *   batch  = names (length:varint record)*  record = the canonical bytes of one record
- *   names  = count:varint string*           (see batch-names)
+ *   batch  = header (length:varint record)*  record = the canonical bytes of one record
+ *   header = tick:varint names shapes        (see batch-header)
  *   leaf   = SHA-256(0x00 ‖ first seq:u64 big-endian ‖ count:u32 big-endian ‖ batch)
  *
  * The leaf is the batch's leaf in the run's RFC 6962 tree, a function of the records alone (never
@@ -44,14 +45,13 @@ export function batchLeaf(first: number, count: number, batch: Uint8Array): Hash
 
 /**
  * Where each record of a batch lies: record i is `[starts[i], ends[i])` (its canonical bytes);
- * the batch's names are its first `namesEnd` bytes.
+ * the batch's header is its first `headerEnd` bytes.
  */
 export interface Frames {
   readonly count: number;
   readonly starts: Uint32Array;
   readonly ends: Uint32Array;
-  readonly nameCount: number;
-  readonly namesEnd: number;
+  readonly headerEnd: number;
 }
 
 /**
@@ -60,8 +60,8 @@ export interface Frames {
  */
 export function framesOf(batch: Uint8Array): Frames {
   const reader = new ByteReader(batch);
-  const nameCount = skipNames(reader);
-  const namesEnd = reader.offset;
+  skipBatchHeader(reader);
+  const headerEnd = reader.offset;
   let starts = new Uint32Array(1024);
   let ends = new Uint32Array(1024);
   let count = 0;
@@ -76,7 +76,7 @@ export function framesOf(batch: Uint8Array): Frames {
     starts[count] = start;
     ends[count++] = reader.offset;
   }
-  return { count, starts, ends, nameCount, namesEnd };
+  return { count, starts, ends, headerEnd };
 }
 
 function grow(array: Uint32Array<ArrayBuffer>): Uint32Array<ArrayBuffer> {
@@ -90,14 +90,14 @@ export function frameBytes(batch: Uint8Array, frames: Frames, i: number): Uint8A
   return batch.subarray(frames.starts[i], frames.ends[i]);
 }
 
-/** The seq record i's canonical bytes start with (after its kind byte). */
-export function seqOf(batch: ByteReader, frames: Frames, i: number): number {
-  return batch.moveTo(frames.starts[i]! + 1, frames.ends[i]!).varint();
+/** The seq record i's canonical bytes hold (after its kind byte, as its place after `first`). */
+export function seqOf(batch: ByteReader, frames: Frames, i: number, first: number): number {
+  return first + batch.moveTo(frames.starts[i]! + 1, frames.ends[i]!).varint();
 }
 
 /**
  * A record's checksum, kept beside its batch to name an altered record: 32-bit FNV-1a of its
- * canonical bytes (the first record's, from the batch's start: its names too), folded to 16 bits
+ * canonical bytes (the first record's, from the batch's start: its header too), folded to 16 bits
  * (high half XOR low half). A check for naming, not for security: the batch's leaf is that.
  */
 export function recordChecksum(batch: Uint8Array, frames: Frames, i: number): number {

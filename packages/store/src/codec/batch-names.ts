@@ -9,15 +9,10 @@ import type { ByteWriter } from './byte-writer';
  *   names = count:varint string*        numbered from 0 in order of first use in the batch
  */
 
-/** Each table a process makes gets a new generation, so caches keyed by it never mix tables. */
-let generations = 0;
-
 /** The names of a batch being written: numbered in order of first use. */
 export class NameTable {
   private readonly ids = new Map<string, number>();
   private readonly list: string[] = [];
-  /** Changes whenever the numbering starts again: what was cached for the old one is stale. */
-  generation = ++generations;
 
   /** The number of `name`, numbering it if it is new. */
   id(name: string): number {
@@ -38,8 +33,6 @@ export class NameTable {
   truncate(size: number): void {
     if (this.list.length <= size) return;
     while (this.list.length > size) this.ids.delete(this.list.pop()!);
-    // Numbers cached from this table may name what is gone: caches look them up again.
-    this.generation = ++generations;
   }
 
   /** Writes the names section. */
@@ -52,15 +45,11 @@ export class NameTable {
   reset(): void {
     this.ids.clear();
     this.list.length = 0;
-    this.generation = ++generations;
   }
 }
 
 /** The names of a stored batch, as its records refer to them. */
 export class BatchNames {
-  readonly generation = ++generations;
-  private index?: Map<string, number>;
-
   constructor(readonly list: readonly string[]) {}
 
   /** Name `id`, failing where the batch has none of that number. */
@@ -69,12 +58,6 @@ export class BatchNames {
     if (name === undefined)
       throw new DecodeError(at, `Name ${id} is not one of the batch's ${this.list.length}`);
     return name;
-  }
-
-  /** The number of `name` in this batch, or -1. */
-  idOf(name: string): number {
-    this.index ??= new Map(this.list.map((n, i) => [n, i]));
-    return this.index.get(name) ?? -1;
   }
 }
 
@@ -93,9 +76,4 @@ export function skipNames(input: ByteReader): number {
   const count = input.varint();
   for (let i = 0; i < count; i++) input.skip(input.varint());
   return count;
-}
-
-/** The names section of `batch`. */
-export function namesOf(batch: Uint8Array): BatchNames {
-  return readNames(new ByteReader(batch));
 }

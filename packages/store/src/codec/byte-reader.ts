@@ -77,7 +77,11 @@ export class ByteReader {
     // A plain Uint8Array even when reading a Buffer: payloads are plain data (a Buffer would
     // serialize differently, through its toJSON).
     const out = new Uint8Array(n);
-    out.set(this.bytes.subarray(this.offset, this.offset + n));
+    const bytes = this.bytes;
+    const at = this.offset;
+    // By hand for a few bytes (a store's data): a view to copy from costs more than the copy.
+    if (n <= 32) for (let i = 0; i < n; i++) out[i] = bytes[at + i]!;
+    else out.set(bytes.subarray(at, at + n));
     this.offset += n;
     return out;
   }

@@ -2,18 +2,21 @@ import type { LogRecord } from '@chronovisor/core';
 import fc from 'fast-check';
 import { batchBytes } from './batch-builder';
 import { framesOf } from './batch-format';
-import { NameTable, namesOf } from './batch-names';
+import { BatchTable, batchHeaderOf, readBatchHeader } from './batch-header';
 import { ByteReader } from './byte-reader';
 import { ByteWriter } from './byte-writer';
-import { decodeRecord, encodeRecord, skipRecord } from './record-codec';
+import { decodeRecord, encodeRecord } from './record-codec';
 
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
 /** A record's canonical bytes, as the one record of a batch (with the names it uses). */
 const recordBytes = (record: LogRecord) => batchBytes([record]);
-/** The record a one-record batch holds. */
-const decode = (batch: Uint8Array) => {
+/** The record a one-record batch (of first seq `first`) holds. */
+const decode = (batch: Uint8Array, first = 1) => {
   const frames = framesOf(batch);
-  return decodeRecord(new ByteReader(batch, frames.starts[0], frames.ends[0]), namesOf(batch));
+  return decodeRecord(
+    new ByteReader(batch, frames.starts[0], frames.ends[0]),
+    batchHeaderOf(batch, first),
+  );
 };
 
 describe('the canonical record encoding', () => {
@@ -36,8 +39,10 @@ describe('the canonical record encoding', () => {
       },
     };
     expect(hex(recordBytes(event))).toBe(
-      // The batch's 8 names: "vm:1", "mmu.memory.written", then the keys in sorted order.
-      '08' +
+      // The batch's tick, then its 9 names: "vm:1", "mmu.memory.written", the keys in sorted
+      // order, and "é" (a string field's value is a name).
+      '02' +
+        '09' +
         '04766d3a31' +
         '126d6d752e6d656d6f72792e7772697474656e' +
         '0464617461' +
@@ -46,27 +51,27 @@ describe('the canonical record encoding', () => {
         '046e6f7465' +
         '05726174696f' +
         '027661' +
-        // 40 bytes: kind 3, seq 300 (ac 02), tick 2, actor 0, cause 299 (ab 02), type 1, v 1,
-        // then the object with its six keys (names 2 to 7) in sorted order.
-        '28' +
-        '03ac0202' +
-        '00' +
-        'ab02' +
+        '02c3a9' +
+        // One shape: type 1, six fields: data (bytes), delta (a value), hit (a boolean), note
+        // (a name), ratio (a value), va (a uint).
         '01' +
-        '01' +
-        '0906' +
-        '02' +
-        '0702dead' +
-        '03' +
+        '0106' +
+        '0204' +
+        '0300' +
+        '0402' +
+        '0503' +
+        '0600' +
+        '0701' +
+        // 25 bytes: shaped event, seq 300 − 300, tick 2 − 2, actor 0, cause 1 + zigzag(1),
+        // shape 0, v 1, then the fields' values in the shape's order.
+        '19' +
+        '06000000030001' +
+        '02dead' +
         '0405' +
-        '04' +
-        '02' +
-        '05' +
-        '0602c3a9' +
-        '06' +
+        '01' +
+        '08' +
         '05000000000000e03f' +
-        '07' +
-        '038020', // va: 4096 = 32 × 128
+        '8020', // va: 4096 = 32 × 128
     );
     const rejected: LogRecord = {
       seq: 1,
@@ -75,11 +80,20 @@ describe('the canonical record encoding', () => {
       cause: 0,
       kind: 'command',
       type: 'a.b',
-      args: [null, false],
+      args: [null, false], // not an object: written the generic way
       rejection: { error: 'E', message: 'no' },
     };
     expect(hex(recordBytes(rejected))).toBe(
-      '02' + '0175' + '03612e62' + '0f' + '020101000001' + '08020001' + '0145' + '026e6f',
+      '01' +
+        '02' +
+        '0175' +
+        '03612e62' +
+        '00' +
+        '0f' +
+        '020000000001' +
+        '08020001' +
+        '0145' +
+        '026e6f',
     );
   });
 
@@ -149,7 +163,7 @@ describe('the canonical record encoding', () => {
       ),
     })).value;
     const header = fc.record({
-      seq: fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }),
+      seq: fc.integer({ min: 1, max: 2 ** 40 }), // made ascending below, as a batch's are
       tick: fc.nat(),
       actor: fc.string({ unit: 'grapheme' }),
       cause: fc.nat(),
@@ -177,22 +191,19 @@ describe('the canonical record encoding', () => {
         })),
     );
     fc.assert(
-      fc.property(fc.array(record, { minLength: 1, maxLength: 5 }), (records) => {
-        const table = new NameTable();
+      fc.property(fc.array(record, { minLength: 1, maxLength: 5 }), (list) => {
+        let seq = 0;
+        const records = list.map((r) => ({ ...r, seq: (seq += r.seq) }));
+        const table = new BatchTable();
         const out = new ByteWriter(16); // small, so growing is exercised too
         for (const r of records) encodeRecord(out, r, table);
         const bytes = out.take();
-        const names = new ByteWriter();
-        table.write(names);
+        const head = new ByteWriter();
+        table.write(head);
+        const header = readBatchHeader(new ByteReader(head.take()), records[0]!.seq);
         const input = new ByteReader(bytes);
-        const back = records.map(() => decodeRecord(input, namesOf(names.take())));
+        const back = records.map(() => decodeRecord(input, header));
         expect(input.done).toBe(true);
-        // Skipping walks the same bytes to the same ends.
-        const skipping = new ByteReader(bytes);
-        expect(records.map(() => skipRecord(skipping, table.size))).toEqual(
-          records.map((r) => r.seq),
-        );
-        expect(skipping.done).toBe(true);
         expect(back).toEqual(records);
         // Canonical: encoding what was decoded gives the same bytes.
         expect(hex(batchBytes(back))).toBe(hex(batchBytes(records)));
@@ -219,42 +230,60 @@ describe('the canonical record encoding', () => {
   });
 
   it('names the byte where malformed or cut-short data stops making sense', () => {
-    const bytes = recordBytes({
+    const record = (args: unknown): LogRecord => ({
       seq: 7,
       tick: 0,
       actor: 'a',
       cause: 0,
       kind: 'command',
       type: 't.x',
-      args: { k: 'value' },
+      args,
     });
-    expect(() => decode(bytes.subarray(0, bytes.length - 2))).toThrow(
+    const generic = recordBytes(record(['value'])); // an array: no shape
+    expect(() => decode(generic.subarray(0, generic.length - 2), 7)).toThrow(
       /more bytes needed, the data ends at byte \d+/,
     );
-    const start = framesOf(bytes).starts[0]!;
-    const edited = (at: number, byte: number) => {
+    const start = framesOf(generic).starts[0]!;
+    const edited = (bytes: Uint8Array, at: number, byte: number) => {
       const copy = Uint8Array.from(bytes);
       copy[at] = byte;
       return copy;
     };
-    expect(() => decode(edited(start, 9))).toThrow(`Not a record: kind byte 9 at byte ${start}`);
-    // kind, seq, tick, actor, cause, type: six bytes, then the object's tag.
-    expect(() => decode(edited(start + 6, 0x2a))).toThrow(
+    expect(() => decode(edited(generic, start, 9), 7)).toThrow(
+      `Not a record: kind byte 9 at byte ${start}`,
+    );
+    // kind, seq, tick, actor, cause, type: six bytes, then the value's tag.
+    expect(() => decode(edited(generic, start + 6, 0x2a), 7)).toThrow(
       `Unknown value tag 42 at byte ${start + 6}`,
     );
-    expect(() => decode(edited(start + 3, 7))).toThrow(
-      `Name 7 is not one of the batch's 3 at byte ${start + 3}`,
+    expect(() => decode(edited(generic, start + 3, 7), 7)).toThrow(
+      `Name 7 is not one of the batch's 2 at byte ${start + 3}`,
     );
-    // Names "a" and "b"; a command whose args claim an array of 2^28 - 1 items.
+    // Shaped: { k: 'value', on: true }, its shape 0 after the five bytes of the head.
+    const shaped = recordBytes(record({ k: 'value', on: true }));
+    const at = framesOf(shaped).starts[0]!;
+    expect(() => decode(edited(shaped, at + 5, 3), 7)).toThrow(
+      `Shape 3 is not one of the batch's 1 at byte ${at + 5}`,
+    );
+    expect(() => decode(edited(shaped, at + 7, 2), 7)).toThrow(
+      `A boolean field holds 2, not 0 or 1 at byte ${at + 7}`,
+    );
+    // The tick 0, names "a", "t.x", "b"; a command whose args claim an array of 2^28 - 1 items.
     const huge = Uint8Array.of(
-      2,
+      0,
+      3,
       1,
       0x61,
+      3,
+      0x74,
+      0x2e,
+      0x78,
       1,
       0x62,
+      0,
       11,
       1,
-      1,
+      0,
       0,
       0,
       0,
@@ -266,6 +295,49 @@ describe('the canonical record encoding', () => {
       0x7f,
     );
     expect(() => decode(huge)).toThrow(/An array of \d+ items cannot fit the data left/);
+    // A shape whose keys are out of order.
+    const unsorted = Uint8Array.of(
+      0,
+      4,
+      1,
+      0x61,
+      3,
+      0x74,
+      0x2e,
+      0x78,
+      1,
+      0x6b,
+      2,
+      0x6f,
+      0x6e,
+      1,
+      1,
+      2,
+      3,
+      2,
+      2,
+      3,
+    );
+    expect(() => batchHeaderOf(unsorted, 1)).toThrow(
+      "Shape 0's keys are not in sorted order at byte 18",
+    );
+  });
+
+  it('refuses a record placed before its batch’s first', () => {
+    const table = new BatchTable();
+    const out = new ByteWriter();
+    encodeRecord(
+      out,
+      { seq: 5, tick: 0, actor: 'a', cause: 0, kind: 'command', type: 't', args: {} },
+      table,
+    );
+    expect(() =>
+      encodeRecord(
+        out,
+        { seq: 4, tick: 0, actor: 'a', cause: 0, kind: 'command', type: 't', args: {} },
+        table,
+      ),
+    ).toThrow('Record 4 comes before its batch’s first record (5)');
   });
 });
 
@@ -334,9 +406,9 @@ describe('payloads encoded through their type’s learned shape', () => {
           // named second in either batch (after the actor), so only the names differ.
           const shaped = recordBytes({ ...record, type: 'tst.aaaa' });
           const generic = recordBytes({ ...record, type: `u${String(fresh++).padStart(7, '0')}` });
-          const names = (batch: Uint8Array) => namesOf(batch).list.slice(2);
+          const names = (batch: Uint8Array) => batchHeaderOf(batch, 1).names.list.slice(2);
           const frames = (batch: Uint8Array) =>
-            Buffer.from(batch.subarray(framesOf(batch).namesEnd)).toString('hex');
+            Buffer.from(batch.subarray(framesOf(batch).headerEnd)).toString('hex');
           expect(names(shaped)).toEqual(names(generic));
           expect(frames(shaped)).toBe(frames(generic));
         }

@@ -5,6 +5,16 @@ import { signTreeHead } from '../audit/tree-head';
 import { Frontier } from '../merkle/frontier';
 import type { BatchSeal } from './batch-seal';
 
+/** One commit: a sealed batch of `count` records from `first` and the digests it brings, or digests alone. */
+export type Commit =
+  | {
+      readonly seal: BatchSeal;
+      readonly first: number;
+      readonly count: number;
+      readonly digests: readonly StateDigest[];
+    }
+  | { readonly seal?: undefined; readonly digests: readonly StateDigest[] };
+
 /** How long a connection waits for another one's write to end before it gives up. */
 const BUSY_MS = 10_000;
 
@@ -64,32 +74,46 @@ export class BatchCommitter {
 
   /** Commits the batch of `count` records from `first`, with the digests it brings. */
   commit(seal: BatchSeal, first: number, count: number, digests: readonly StateDigest[]): void {
+    this.commitAll([{ seal, first, count, digests }]);
+  }
+
+  /**
+   * Commits batches (each with its head) and digests, in order, in one transaction: the sealing
+   * thread commits what queued up while it sealed the one before together, as a transaction
+   * costs about as much as a batch's rows.
+   */
+  commitAll(items: readonly Commit[]): void {
+    this.db.transaction(() => {
+      for (const item of items) {
+        if (item.seal) this.writeBatch(item.seal, item.first, item.count);
+        this.writeDigests(item.digests);
+      }
+    })();
+  }
+
+  /** Commits digests that came after the batch holding their seq was committed. */
+  commitDigests(digests: readonly StateDigest[]): void {
+    this.commitAll([{ digests }]);
+  }
+
+  private writeBatch(seal: BatchSeal, first: number, count: number): void {
     this.frontier.push(seal.leaf, 1);
     this.batches++;
     const size = first + count - 1;
     const root = this.frontier.root();
     const signature = this.signingKey ? signTreeHead(size, root, this.signingKey) : null;
     const { index } = seal;
-    this.db.transaction(() => {
-      for (const k of index.newKinds)
-        this.insertKind.run(k.id, k.kind, k.rejected, k.type, k.actor);
-      this.insertBatch.run(
-        first,
-        count,
-        seal.bytes,
-        seal.checks,
-        seal.leaf,
-        index.firstTick,
-        index.json,
-      );
-      this.writeDigests(digests);
-      this.insertHead.run(size, this.batches, root, signature);
-    })();
-  }
-
-  /** Commits digests that came after the batch holding their seq was committed. */
-  commitDigests(digests: readonly StateDigest[]): void {
-    this.db.transaction(() => this.writeDigests(digests))();
+    for (const k of index.newKinds) this.insertKind.run(k.id, k.kind, k.rejected, k.type, k.actor);
+    this.insertBatch.run(
+      first,
+      count,
+      seal.bytes,
+      seal.checks,
+      seal.leaf,
+      index.firstTick,
+      index.json,
+    );
+    this.insertHead.run(size, this.batches, root, signature);
   }
 
   close(): void {

@@ -30,6 +30,6 @@ export function sealBatch(batch: Uint8Array, first: number, kinds: KindTable): B
     bytes: deflateRawSync(batch, { level: 1 }),
     checks,
     leaf: batchLeaf(first, frames.count, batch),
-    index: indexBatch(batch, frames, kinds),
+    index: indexBatch(batch, frames, first, kinds),
   };
 }

@@ -9,6 +9,12 @@ import { KindTable, type RecordKind } from './record-index';
 import { StoreThread } from './store-thread';
 import type { SealChannel, SealRequest } from './seal-worker';
 
+/**
+ * Batches sealing on the sealing thread at most, before the oldest is committed: what a recording
+ * killed outright may lose, beyond the batch filling (16 × 1,024 records: ~15 ms of recording).
+ */
+export const SEALING_AHEAD = 16;
+
 /** How long a recording waits on a seal before it calls the sealing thread lost. */
 const STALL_MS = 120_000;
 
@@ -62,6 +68,11 @@ export class BatchSealer {
     };
     worker.postMessage({ port: port2, replies, kinds, commit } satisfies SealChannel, [port2]);
     this.channel = { port: port1, replies };
+  }
+
+  /** Starts the sealing thread, if it is not running, so that a recording need not wait for it. */
+  static warm(): void {
+    sealingThread.join();
   }
 
   /** Whether batches are sealed on the sealing thread (else on this one). */

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { verifyRun } from '../audit/verify-run';
 import { BATCH_RECORDS as BATCH_SIZE } from '../codec/batch-format';
+import { SEALING_AHEAD } from './batch-sealer';
 import { SqliteStore } from './sqlite-store';
 
 const registerSrc = path.join(__dirname, '..', '..', '..', '..', 'register-src.js');
@@ -47,19 +48,19 @@ function recordThenKill(file: string, records: number): Promise<void> {
 describe('a run killed with SIGKILL while recording', () => {
   jest.setTimeout(60_000);
 
-  it.each([5_500, 9_000, 18_000])(
+  it.each([24_000, 40_000, 60_000])(
     'opens, says it was not closed, holds every committed batch, verifies and replays (killed past %i records)',
     async (records) => {
       const file = path.join(dir, `killed-${records}.db`);
       await recordThenKill(file, records);
       const store = SqliteStore.open(file, { readonly: true });
       expect(store.status.closedCleanly).toBe(false);
-      // Full batches are committed once sealed, up to three batches behind; the one filling at
-      // the kill, and those still sealing, are lost with the process (~4,000 records at most:
-      // the last few milliseconds of recording).
+      // Full batches are committed once sealed, up to SEALING_AHEAD batches behind; the one
+      // filling at the kill, and those still sealing, are lost with the process (~17,000 records
+      // at most: the last few milliseconds of recording).
       expect(store.status.records % BATCH_SIZE).toBe(0);
       expect(store.status.records).toBeGreaterThanOrEqual(
-        Math.max(0, Math.floor(records / BATCH_SIZE) - 3) * BATCH_SIZE,
+        Math.max(0, Math.floor(records / BATCH_SIZE) - SEALING_AHEAD - 1) * BATCH_SIZE,
       );
       const seqs = [...store.read(1)].map((r) => r.seq);
       expect(seqs).toEqual(Array.from({ length: store.status.records }, (_, i) => i + 1));

@@ -1,6 +1,8 @@
-import { namesOf, type BatchNames } from '../codec/batch-names';
+import { batchHeaderOf } from '../codec/batch-header';
+import type { BatchNames } from '../codec/batch-names';
 import { ByteReader } from '../codec/byte-reader';
 import type { Frames } from '../codec/batch-format';
+import { isEventKind, isRefusedKind, readHead, type RecordHead } from '../codec/record-head';
 
 /** A distinct (kind, rejected, type, actor) of a run: a row of `record_kinds`. */
 export interface RecordKind {
@@ -49,7 +51,7 @@ export class KindTable {
   }
 
   /**
-   * The id of a batch's record kind from its header's numbers (kind byte, actor and type names):
+   * The id of a batch's record kind from its head's numbers (kind byte, actor and type names):
    * cached per batch in `seen`, so a batch's thousand records look up a handful of kinds.
    */
   idOfHeader(
@@ -60,12 +62,12 @@ export class KindTable {
     seen: Map<number, number>,
     added: RecordKind[],
   ): number {
-    const key = (type * 0x10000 + actor) * 4 + kindByte;
+    const key = (type * 0x10000 + actor) * 8 + kindByte;
     let id = seen.get(key);
     if (id === undefined) {
       id = this.idOf(
-        kindByte === 3 ? 'event' : 'command',
-        kindByte === 2 ? 1 : 0,
+        isEventKind(kindByte) ? 'event' : 'command',
+        isRefusedKind(kindByte) ? 1 : 0,
         names.name(type, 0),
         names.name(actor, 0),
         added,
@@ -85,38 +87,34 @@ export class KindTable {
  * still sees one row per record, while recording pays one string, not a thousand inserts, and the
  * file ~6 bytes a record. Read from the records' canonical headers, on the sealing thread.
  */
-export function indexBatch(batch: Uint8Array, frames: Frames, kinds: KindTable): BatchIndex {
+export function indexBatch(
+  batch: Uint8Array,
+  frames: Frames,
+  first: number,
+  kinds: KindTable,
+): BatchIndex {
   const newKinds: RecordKind[] = [];
-  let firstTick = 0;
   // Written as ASCII bytes, decoded once: a string per record cost more than the rest of the index.
   const json = new AsciiWriter(frames.count * 12 + 2);
   json.byte(0x5b); // [
-  let previousTick = 0;
-  const header = new ByteReader(batch);
-  const names = namesOf(batch);
+  const header = batchHeaderOf(batch, first);
+  const reader = new ByteReader(batch);
+  const head: RecordHead = { kind: 0, seq: 0, tick: 0, actor: 0, cause: 0, type: 0 };
   const seen = new Map<number, number>();
+  let previousTick = header.tick;
   for (let i = 0; i < frames.count; i++) {
-    // kind:byte seq tick actor cause type, read in place.
-    const start = frames.starts[i]!;
-    header.moveTo(start + 1, frames.ends[i]!);
-    const seq = header.varint();
-    const tick = header.varint();
-    const actor = header.varint();
-    const cause = header.varint();
-    const type = header.varint();
-    if (i === 0) firstTick = tick;
-    const id = kinds.idOfHeader(batch[start]!, actor, type, names, seen, newKinds);
-    if (i === 0) previousTick = tick;
+    readHead(reader.moveTo(frames.starts[i]!, frames.ends[i]!), header, head);
+    const id = kinds.idOfHeader(head.kind, head.actor, head.type, header.names, seen, newKinds);
     if (i > 0) json.byte(0x2c); // ,
     json.number(id);
     json.byte(0x2c);
-    json.number(cause === 0 ? 0 : seq - cause);
+    json.number(head.cause === 0 ? 0 : head.seq - head.cause);
     json.byte(0x2c);
-    json.number(tick - previousTick);
-    previousTick = tick;
+    json.number(head.tick - previousTick);
+    previousTick = head.tick;
   }
   json.byte(0x5d);
-  return { firstTick, json: json.text(), newKinds };
+  return { firstTick: header.tick, json: json.text(), newKinds };
 }
 
 /** ASCII text built in bytes: integers and punctuation. */

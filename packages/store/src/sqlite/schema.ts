@@ -1,10 +1,12 @@
 /**
- * The run file format this version writes and reads. Format 9 names each actor, type and key once
- * a batch (format 8 spelled them out in every record); format 8 made each batch one leaf of the
+ * The run file format this version writes and reads. Format 10 writes payloads through shapes
+ * listed once a batch, and seqs, ticks and causes as differences (format 9 tagged and named every
+ * field, and wrote them whole); format 9 names each actor, type and key once a batch (format 8
+ * spelled them out in every record); format 8 made each batch one leaf of the
  * audit tree (format 7 had a leaf per record); format 7 had Plugin API 2's records (only commands
  * from outside are command records), so a format-6 log cannot be re-executed byte for byte.
  */
-export const FORMAT = 9;
+export const FORMAT = 10;
 
 /** What wrote each older format, and how to bring its runs to this one. */
 export const FORMAT_HISTORY: Readonly<Record<number, { by: string; convert: string }>> = {
@@ -19,6 +21,11 @@ export const FORMAT_HISTORY: Readonly<Record<number, { by: string; convert: stri
   },
   8: {
     by: 'Chronovisor before batch names, whose records spelled out every actor, type and key',
+    convert:
+      'export it with the version that wrote it (chronovisor export <run.db> --ndjson <run.ndjson>), then import that with this one (chronovisor import <run.ndjson> --out <new.db>)',
+  },
+  9: {
+    by: 'Chronovisor before payload shapes, whose records tagged and named every field',
     convert:
       'export it with the version that wrote it (chronovisor export <run.db> --ndjson <run.ndjson>), then import that with this one (chronovisor import <run.ndjson> --out <new.db>)',
   },

@@ -3,8 +3,8 @@
 // recording thread waits on, since it never yields to the event loop while a simulation runs.
 import type { StateDigest } from '@chronovisor/core';
 import type { KeyObject } from 'node:crypto';
-import { parentPort, type MessagePort } from 'node:worker_threads';
-import { BatchCommitter } from './batch-committer';
+import { parentPort, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
+import { BatchCommitter, type Commit } from './batch-committer';
 import { CHECKSUM_BYTES, sealBatch } from './batch-seal';
 import { KindTable, type RecordKind } from './record-index';
 
@@ -27,24 +27,35 @@ parentPort?.on('message', ({ port, replies, kinds, commit }: SealChannel) => {
   const table = new KindTable(kinds);
   let committer: BatchCommitter | undefined;
   port.on('message', (request: SealRequest) => {
+    // With what queued up meanwhile: committed together, in one transaction.
+    const requests = [request];
+    for (let more = receiveMessageOnPort(port); more; more = receiveMessageOnPort(port))
+      requests.push(more.message as SealRequest);
+    let answers: object[];
     try {
       committer ??= BatchCommitter.open(commit.path, commit.signingKey);
-      if ('close' in request) {
+      const commits: Commit[] = [];
+      for (const r of requests) {
+        if ('close' in r) continue;
+        if (!('batch' in r)) commits.push({ digests: r.digests });
+        else {
+          const seal = sealBatch(r.batch, r.first, table);
+          const count = seal.checks.length / CHECKSUM_BYTES;
+          commits.push({ seal, first: r.first, count, digests: r.digests });
+        }
+      }
+      if (commits.length > 0) committer.commitAll(commits);
+      answers = commits.map(() => ({ committed: true }));
+      if (requests.some((r) => 'close' in r)) {
         committer.close();
-        port.postMessage({ closed: true });
-      } else if (!('batch' in request)) {
-        committer.commitDigests(request.digests);
-        port.postMessage({ committed: true });
-      } else {
-        const seal = sealBatch(request.batch, request.first, table);
-        committer.commit(seal, request.first, seal.checks.length / CHECKSUM_BYTES, request.digests);
-        port.postMessage({ committed: true });
+        answers.push({ closed: true });
       }
     } catch (error) {
-      port.postMessage({ error: (error as Error).message });
+      answers = requests.map(() => ({ error: (error as Error).message }));
     }
-    // After the reply is queued, so a waiter that sees the count finds the reply there.
-    Atomics.add(replies, 0, 1);
+    for (const answer of answers) port.postMessage(answer);
+    // After the replies are queued, so a waiter that sees the count finds its reply there.
+    Atomics.add(replies, 0, answers.length);
     Atomics.notify(replies, 0);
   });
 });

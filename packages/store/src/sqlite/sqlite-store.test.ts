@@ -161,7 +161,11 @@ describe('SqliteStore', () => {
         8,
         ' (format 8 was written by Chronovisor before batch names, whose records spelled out every actor, type and key): export it with the version that wrote it (chronovisor export <run.db> --ndjson <run.ndjson>), then import that with this one (chronovisor import <run.ndjson> --out <new.db>)',
       ],
-      [10, ': read it with a newer version of Chronovisor'],
+      [
+        9,
+        ' (format 9 was written by Chronovisor before payload shapes, whose records tagged and named every field): export it with the version that wrote it (chronovisor export <run.db> --ndjson <run.ndjson>), then import that with this one (chronovisor import <run.ndjson> --out <new.db>)',
+      ],
+      [11, ': read it with a newer version of Chronovisor'],
     ] as const) {
       const name = `format-${format}.db`;
       SqliteStore.create(file(name)).close();
@@ -169,7 +173,7 @@ describe('SqliteStore', () => {
       db.prepare("UPDATE meta SET value = ? WHERE key = 'format'").run(String(format));
       db.close();
       expect(() => SqliteStore.open(file(name))).toThrow(
-        `${file(name)} is a Chronovisor run of format ${format}; this version reads format 9${advice}`,
+        `${file(name)} is a Chronovisor run of format ${format}; this version reads format 10${advice}`,
       );
     }
   });

@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { LogRecord } from '@chronovisor/core';
 import { batchLeaf, frameBytes, framesOf, recordChecksum } from '../codec/batch-format';
-import { NameTable, namesOf, type BatchNames } from '../codec/batch-names';
+import { BatchTable, batchHeaderOf, type BatchHeader } from '../codec/batch-header';
 import { ByteReader } from '../codec/byte-reader';
 import { ByteWriter } from '../codec/byte-writer';
 import { decodeRecord, encodeRecord } from '../codec/record-codec';
@@ -11,9 +11,9 @@ import { CHECKSUM_BYTES } from '../sqlite/batch-seal';
 /** How far a forger goes to cover an edit: not at all, the records' checksums, or the batch's leaf too. */
 export type Cover = 'none' | 'checksums' | 'leaf';
 
-/** A batch's records as a forger edits them: canonical bytes, naming through the batch's names. */
+/** A batch's records as a forger edits them: canonical bytes, against the batch's header. */
 export interface ForgedBatch {
-  readonly names: BatchNames;
+  readonly header: BatchHeader;
   /** Record bytes read as a record. */
   decode(bytes: Buffer): LogRecord;
   /** A record as canonical bytes in this batch (using only the names it already has). */
@@ -41,22 +41,25 @@ export function tamper(
   const records = Array.from({ length: frames.count }, (_, i) =>
     Buffer.from(frameBytes(batch, frames, i)),
   );
-  const names = namesOf(batch);
+  const header = batchHeaderOf(batch, row.first_seq);
   const forging: ForgedBatch = {
-    names,
-    decode: (bytes) => decodeRecord(new ByteReader(bytes), names),
+    header,
+    decode: (bytes) => decodeRecord(new ByteReader(bytes), header),
     encode: (record) => {
-      const table = new NameTable();
-      for (const name of names.list) table.id(name);
+      const table = BatchTable.continuing(header);
       const out = new ByteWriter();
       encodeRecord(out, record, table);
-      if (table.size !== names.list.length) throw new Error('the forged record needs new names');
+      if (
+        table.names.size !== header.names.list.length ||
+        table.shapes.size !== header.shapes.length
+      )
+        throw new Error('the forged record needs new names or shapes');
       return Buffer.from(out.take());
     },
   };
   const edited = edit(records, seq - row.first_seq, forging);
   const framed = Buffer.concat([
-    batch.subarray(0, frames.namesEnd),
+    batch.subarray(0, frames.headerEnd),
     ...edited.flatMap((r) => [varint(r.length), r]),
   ]);
   const framedAnew = framesOf(framed);
