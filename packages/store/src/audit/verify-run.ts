@@ -9,6 +9,7 @@ import {
   seqOf,
   type Frames,
 } from '../codec/batch-format';
+import { skipBatchHeader } from '../codec/batch-header';
 import { ByteReader } from '../codec/byte-reader';
 import { Frontier } from '../merkle/frontier';
 import { CHECKSUM_BYTES } from '../sqlite/batch-seal';
@@ -115,7 +116,6 @@ interface BatchRow {
   first_seq: number;
   count: number;
   bytes: Buffer;
-  checks: Buffer;
   leaf: Buffer;
 }
 
@@ -162,27 +162,43 @@ function audit(
     ? (db.prepare('SELECT coalesce(sum(count), 0) AS n FROM batches').get() as { n: number }).n
     : 0;
   const rows = db
-    .prepare('SELECT first_seq, count, bytes, checks, leaf FROM batches ORDER BY first_seq')
+    .prepare('SELECT first_seq, count, bytes, leaf FROM batches ORDER BY first_seq')
     .iterate() as Iterable<BatchRow>;
+  const checksOf = db.prepare('SELECT checks FROM batches WHERE first_seq = ?');
   for (const row of rows) {
     if (row.first_seq > expected) return report(expected - 1, { kind: 'missing', seq: expected });
     if (row.first_seq < expected)
       return report(expected - 1, { kind: 'misplaced', seq: expected, found: row.first_seq });
     let batch: Buffer;
-    let frames: Frames;
     try {
       batch = inflateBatch(row.bytes);
-      frames = framesOf(batch);
     } catch (error) {
       const detail = (error as Error).message;
       return report(expected - 1, { kind: 'unreadable', seq: expected, detail });
     }
-    const leaf = batchLeaf(row.first_seq, frames.count, batch);
-    // The records where they belong, each one that is not named; by their checksums, when the
-    // batch no longer hashes to its leaf.
-    const problem = placeRecords(batch, frames, expected, row, !leaf.equals(row.leaf));
-    if (problem) return report(expected - 1, problem);
-    if (frames.count !== row.count)
+    // Nearly always, every record is where it belongs and the batch hashes to its leaf: checked
+    // in one pass. Otherwise, the frames are listed and what is wrong is found and named.
+    let count = placedFrames(batch);
+    let leaf = count < 0 ? undefined : batchLeaf(row.first_seq, count, batch);
+    if (!leaf?.equals(row.leaf)) {
+      let frames: Frames;
+      try {
+        frames = framesOf(batch);
+      } catch (error) {
+        const detail = (error as Error).message;
+        return report(expected - 1, { kind: 'unreadable', seq: expected, detail });
+      }
+      count = frames.count;
+      leaf = batchLeaf(row.first_seq, count, batch);
+      // The records where they belong, each one that is not named; by their checksums, when
+      // the batch no longer hashes to its leaf.
+      const checks = leaf.equals(row.leaf)
+        ? undefined
+        : (checksOf.get(row.first_seq) as { checks: Buffer }).checks;
+      const problem = placeRecords(batch, frames, expected, row, checks);
+      if (problem) return report(expected - 1, problem);
+    }
+    if (count !== row.count)
       return report(expected - 1, {
         kind: 'batch',
         from: row.first_seq,
@@ -190,7 +206,7 @@ function audit(
       });
     frontier.push(leaf, 1);
     batches++;
-    const last = row.first_seq + frames.count - 1;
+    const last = row.first_seq + count - 1;
     // The heads committed with this batch hold if the tree recomputed from the records agrees.
     while (headIndex < heads.length && heads[headIndex]!.size <= last) {
       const head = heads[headIndex]!;
@@ -229,15 +245,57 @@ function audit(
 }
 
 /**
- * The first record out of place in a batch (missing, swapped or inserted), or, when `suspect`
- * (the batch no longer hashes to its leaf), the first whose checksum fails.
+ * How many records a batch holds, each found where it belongs (its seq's place in the batch
+ * after its kind byte), in one pass over the frames; -1 if one is not, or the frames do not
+ * fit: then {@link placeRecords} names what is wrong.
+ */
+function placedFrames(batch: Buffer): number {
+  const reader = new ByteReader(batch);
+  try {
+    skipBatchHeader(reader);
+  } catch {
+    return -1;
+  }
+  const b = batch;
+  const end = b.length;
+  let at = reader.offset;
+  let i = 0;
+  while (at < end) {
+    let length = b[at++]!;
+    if (length >= 0x80) {
+      // Longer records (rare): their length by the reader.
+      reader.offset = at - 1;
+      try {
+        length = reader.varint();
+      } catch {
+        return -1;
+      }
+      at = reader.offset;
+    }
+    const next = at + length;
+    if (length < 2 || next > end) return -1;
+    let place = b[at + 1]!;
+    if (place >= 0x80) {
+      if (length < 3 || b[at + 2]! >= 0x80) return -1;
+      place = (place & 0x7f) | (b[at + 2]! << 7);
+    }
+    if (place !== i) return -1;
+    at = next;
+    i++;
+  }
+  return i;
+}
+
+/**
+ * The first record out of place in a batch (missing, swapped or inserted), or, when the batch no
+ * longer hashes to its leaf (`checks`: its records' checksums), the first whose checksum fails.
  */
 function placeRecords(
   batch: Buffer,
   frames: Frames,
   expected: number,
   row: BatchRow,
-  suspect: boolean,
+  checks: Buffer | undefined,
 ): AuditProblem | undefined {
   const reader = new ByteReader(batch);
   for (let i = 0; i < frames.count; i++) {
@@ -254,11 +312,11 @@ function placeRecords(
         later = seqOf(reader, frames, k, row.first_seq) === seq;
       return found > seq && !later ? { kind: 'missing', seq } : { kind: 'misplaced', seq, found };
     }
-    if (suspect) {
+    if (checks) {
       const at = i * CHECKSUM_BYTES;
-      if (at + CHECKSUM_BYTES > row.checks.length)
+      if (at + CHECKSUM_BYTES > checks.length)
         return { kind: 'batch', from: row.first_seq, to: row.first_seq + row.count - 1 };
-      if (row.checks.readUInt16BE(at) !== recordChecksum(batch, frames, i))
+      if (checks.readUInt16BE(at) !== recordChecksum(batch, frames, i))
         return { kind: 'altered', seq };
     }
   }
