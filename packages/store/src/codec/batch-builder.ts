@@ -13,6 +13,11 @@ export class BatchBuilder {
     return this.table.records;
   }
 
+  /** The seq of its first record (when it holds any). */
+  get first(): number {
+    return this.table.first;
+  }
+
   /** Bytes of its records so far (the header comes on top). */
   get recordBytes(): number {
     return this.records.length;
@@ -23,14 +28,20 @@ export class BatchBuilder {
     appendFramed(this.records, record, this.table);
   }
 
-  /** The batch's bytes; the builder starts the next batch. */
-  take(): Uint8Array {
+  /** The batch's bytes so far; the builder goes on filling it. */
+  peek(): Uint8Array {
     const out = new ByteWriter(this.records.length + 16 * this.table.names.size + 64);
     this.table.write(out);
     out.raw(this.records.bytes.subarray(0, this.records.length));
+    return out.take();
+  }
+
+  /** The batch's bytes; the builder starts the next batch. */
+  take(): Uint8Array {
+    const bytes = this.peek();
     this.table.reset();
     this.records.reset();
-    return out.take();
+    return bytes;
   }
 }
 

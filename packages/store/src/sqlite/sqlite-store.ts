@@ -84,8 +84,7 @@ const READ_AHEAD_BATCHES = 16;
 export class SqliteStore implements Store {
   private readonly db: Database.Database;
   private last = 0;
-  /** The records of the batch filling (to read them before it is stored), and its bytes. */
-  private pending: LogRecord[] = [];
+  /** The batch filling, encoded (records are read from it until it is stored). */
   private readonly batch = new BatchBuilder();
   /** Batches handed to the sealer and not yet committed, oldest first. */
   private readonly sealing: { first: number; count: number }[] = [];
@@ -223,8 +222,7 @@ export class SqliteStore implements Store {
       const record = records[i]!;
       // Encoded now: what the log holds is the record as appended, whatever its holder does next.
       this.batch.append(record);
-      this.pending.push(record);
-      if (this.pending.length === BATCH_RECORDS || this.batch.recordBytes >= BATCH_BYTES) {
+      if (this.batch.size === BATCH_RECORDS || this.batch.recordBytes >= BATCH_BYTES) {
         this.seal();
         // Up to 16 batches sealing on the other thread while this one fills the next, so that
         // this thread waits on that one only when it falls behind, not on its hiccups (a slow
@@ -256,12 +254,6 @@ export class SqliteStore implements Store {
         yield record;
       }
     }
-    // The batch still filling, not yet in the file.
-    for (const record of this.pending) {
-      if (record.seq < from || (eventsOnly && record.kind !== 'event')) continue;
-      if (record.seq > end) return;
-      yield record;
-    }
   }
 
   /**
@@ -290,11 +282,12 @@ export class SqliteStore implements Store {
       }
       yield { first: start, types };
     }
-    const pending = this.pending.filter((record) => record.seq >= from && record.seq <= end);
-    if (pending.length > 0) yield { first: pending[0]!.seq, types: pending.map((r) => r.type) };
   }
 
-  /** The stored batches holding seqs `from` to `end`, in order, checked against their hashes. */
+  /**
+   * The stored batches holding seqs `from` to `end`, in order, checked against their hashes, and
+   * then the batch still filling, not yet in the file, if it holds any of them.
+   */
   private *storedBatches(from: number, end: number): Iterable<StoredBatch> {
     if (from < 1) throw new StoreError(`Cannot read from seq ${from}: seqs start at 1`);
     this.commitSealing();
@@ -316,6 +309,9 @@ export class SqliteStore implements Store {
     } finally {
       ahead?.close();
     }
+    const { first, size } = this.batch;
+    if (size > 0 && first <= end && first + size - 1 >= from)
+      yield { first, count: size, batch: Buffer.from(this.batch.peek()) };
   }
 
   appendDigest(digest: StateDigest): void {
@@ -335,7 +331,7 @@ export class SqliteStore implements Store {
   /** Seals the batch still filling (short) and commits it, so everything appended survives a crash. */
   flush(): void {
     if (this.readonly || this.closed) return;
-    if (this.pending.length > 0) this.seal();
+    if (this.batch.size > 0) this.seal();
     else if (this.pendingDigests.length > 0) {
       // Digests of records whose batches went before them.
       this.sealerOf().submitDigests(this.pendingDigests);
@@ -373,13 +369,12 @@ export class SqliteStore implements Store {
    * deflate and the commit: on another thread).
    */
   private seal(): void {
-    const first = this.pending[0]!.seq;
-    const last = this.pending.at(-1)!.seq;
+    const { first, size: count } = this.batch;
+    const last = first + count - 1;
     const digests = this.pendingDigests.filter((d) => d.seq <= last);
     if (digests.length > 0) this.pendingDigests = this.pendingDigests.filter((d) => d.seq > last);
     this.sealerOf().submit(this.batch.take(), first, digests);
-    this.sealing.push({ first, count: this.pending.length });
-    this.pending = [];
+    this.sealing.push({ first, count });
   }
 
   private sealerOf(): BatchSealer {
