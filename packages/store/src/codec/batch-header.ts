@@ -98,9 +98,26 @@ export interface BatchHeader {
 /** Reads a batch's header (the batch's first seq is `first`); the reader ends after it. */
 export function readBatchHeader(input: ByteReader, first: number): BatchHeader {
   const tick = input.varint();
-  const names = readNames(input);
-  return { first, tick, names, shapes: readShapes(input, names) };
+  // Batches of a run mostly repeat their names and shapes: read once, kept by their bytes.
+  const start = input.offset;
+  skipNames(input);
+  skipShapes(input);
+  const bytes = input.bytes;
+  const key = Buffer.from(bytes.buffer, bytes.byteOffset + start, input.offset - start).toString(
+    'latin1',
+  );
+  let known = headers.get(key);
+  if (known === undefined) {
+    const reader = new ByteReader(bytes, start, input.offset);
+    const names = readNames(reader);
+    known = { names, shapes: readShapes(reader, names) };
+    if (headers.size === MAX_HEADERS) headers.clear();
+    headers.set(key, known);
+  }
+  return { first, tick, names: known.names, shapes: known.shapes };
 }
+const headers = new Map<string, { names: BatchNames; shapes: readonly BatchShape[] }>();
+const MAX_HEADERS = 256;
 
 /** The header of `batch`, whose first seq is `first`. */
 export function batchHeaderOf(batch: Uint8Array, first: number): BatchHeader {

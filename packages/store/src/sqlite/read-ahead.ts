@@ -8,7 +8,14 @@ import {
 import type { ReadReply, ReadRequest } from './read-worker';
 import { StoreThread } from './store-thread';
 
-/** Batches the reading thread may be ahead of the scan (each ~35 KiB inflated). */
+// The shared counters (see ReadRequest).
+const POSTED = 0;
+const TAKEN = 1;
+const ABANDONED = 2;
+const READ_BY_SCAN = 3;
+const STARTED_AT = 4;
+
+/** Batches the reading thread may be ahead of the scan (each ~20 KiB inflated). */
 const AHEAD = 32;
 /** How long a scan waits on the reading thread before it calls it lost. */
 const STALL_MS = 120_000;
@@ -29,7 +36,7 @@ export type ReadBatch =
  * or cannot start, and the scan reads the batches itself.
  */
 export class ReadAhead {
-  private readonly counters = new Int32Array(new SharedArrayBuffer(12));
+  private readonly counters = new Int32Array(new SharedArrayBuffer(20));
   private readonly port: MessagePort;
   private taken = 0;
   private finished = false;
@@ -39,6 +46,7 @@ export class ReadAhead {
   private constructor(worker: Worker, file: string, from: number, to: number, verify: boolean) {
     const { port1, port2 } = new MessageChannel();
     this.port = port1;
+    Atomics.store(this.counters, STARTED_AT, -1);
     const request: ReadRequest = {
       port: port2,
       path: file,
@@ -66,20 +74,48 @@ export class ReadAhead {
     readingThread.join();
   }
 
-  /** The next batch, or undefined after the last. */
-  next(): ReadBatch | undefined {
+  /**
+   * Whether the reading thread has started on the scan: until it has (it takes a few tens of
+   * milliseconds to start, open the run and read a batch), the scan reads batches itself,
+   * telling it with `readHere`.
+   */
+  get started(): boolean {
+    return Atomics.load(this.counters, STARTED_AT) !== -1;
+  }
+
+  /** Counts a batch the scan read itself: the thread starts after it. */
+  readHere(): void {
+    Atomics.add(this.counters, READ_BY_SCAN, 1);
+  }
+
+  /**
+   * The batch starting at `first` (or, after a problem, the batch the thread stopped at), or
+   * undefined after the last; batches before it, read by the scan itself, are passed over.
+   */
+  next(first: number): ReadBatch | undefined {
+    for (;;) {
+      const reply = this.take();
+      if (!reply || 'problem' in reply || reply.first >= first) return reply;
+    }
+  }
+
+  private take(): ReadBatch | undefined {
     if (this.finished) return undefined;
     const target = this.taken + 1;
     const { counters } = this;
-    for (let seen = Atomics.load(counters, 0); seen < target; seen = Atomics.load(counters, 0)) {
+    for (
+      let seen = Atomics.load(counters, POSTED);
+      seen < target;
+      seen = Atomics.load(counters, POSTED)
+    ) {
       // Between batches, the thread ending its scan closes the port: nothing more comes.
-      if (Atomics.wait(counters, 0, seen, STALL_MS) === 'timed-out')
+      if (Atomics.wait(counters, POSTED, seen, STALL_MS) === 'timed-out')
         throw new StoreError(`The batch reading thread has not answered for ${STALL_MS / 1000} s`);
     }
     const reply = receiveMessageOnPort(this.port)?.message as ReadReply | undefined;
     this.taken = target;
-    Atomics.store(counters, 1, target);
-    Atomics.notify(counters, 1);
+    Atomics.store(counters, TAKEN, target);
+    Atomics.notify(counters, TAKEN);
     if (!reply) throw new StoreError('The batch reading thread counted a batch it did not send');
     if ('error' in reply) throw new StoreError(`Reading the run failed: ${reply.error}`);
     if ('done' in reply) {
@@ -93,8 +129,8 @@ export class ReadAhead {
   close(): void {
     if (this.finished) return;
     this.finished = true;
-    Atomics.store(this.counters, 2, 1);
-    Atomics.notify(this.counters, 1);
+    Atomics.store(this.counters, ABANDONED, 1);
+    Atomics.notify(this.counters, TAKEN);
     this.port.close();
     busy = false;
   }

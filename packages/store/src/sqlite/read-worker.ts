@@ -14,15 +14,22 @@ export interface ReadRequest {
   readonly verify: boolean;
   /**
    * Shared counters: [0] batches posted, [1] batches taken, [2] set to 1 when the scan is
-   * abandoned. The thread waits while it is `ahead` batches ahead.
+   * abandoned, [3] batches the scan read itself while this thread started, [4] the batch this
+   * thread started at (-1 until it does: the scan reads batches itself until then). The thread
+   * waits while it is `ahead` batches ahead.
    */
   readonly counters: Int32Array;
   readonly ahead: number;
 }
 
-/** What the thread posts: a batch, or why it stopped. */
+/** What the thread posts: a batch (and its leaf), or why it stopped. */
 export type ReadReply =
-  | { readonly first: number; readonly count: number; readonly batch: Uint8Array }
+  | {
+      readonly first: number;
+      readonly count: number;
+      readonly batch: Uint8Array;
+      readonly leaf: Uint8Array;
+    }
   | {
       readonly first: number;
       readonly count: number;
@@ -35,6 +42,8 @@ export type ReadReply =
 const POSTED = 0;
 const TAKEN = 1;
 const ABANDONED = 2;
+const READ_BY_SCAN = 3;
+const STARTED_AT = 4;
 
 parentPort?.on('message', (request: ReadRequest) => {
   const { port, counters } = request;
@@ -47,11 +56,14 @@ parentPort?.on('message', (request: ReadRequest) => {
   let db: Database.Database | undefined;
   try {
     db = new Database(request.path, { readonly: true, fileMustExist: true });
-    const rows = db
-      .prepare(
-        'SELECT first_seq, count, bytes, leaf FROM batches WHERE first_seq >= ? AND first_seq <= ? ORDER BY first_seq',
-      )
-      .iterate(request.from, request.to) as Iterable<{
+    const select = db.prepare(
+      'SELECT first_seq, count, bytes, leaf FROM batches WHERE first_seq >= ? AND first_seq <= ? ORDER BY first_seq LIMIT -1 OFFSET ?',
+    );
+    // From the batch the scan has not read itself while this thread started (it may read one
+    // more meanwhile: the scan passes over what it has).
+    const start = Atomics.load(counters, READ_BY_SCAN);
+    Atomics.store(counters, STARTED_AT, start);
+    const rows = select.iterate(request.from, request.to, start) as Iterable<{
       first_seq: number;
       count: number;
       bytes: Buffer;
@@ -73,7 +85,8 @@ parentPort?.on('message', (request: ReadRequest) => {
         post({ first, count, problem: 'unreadable', detail: (error as Error).message });
         return;
       }
-      if (request.verify && !batchLeaf(first, count, batch).equals(row.leaf)) {
+      const leaf = request.verify ? batchLeaf(first, count, batch) : row.leaf;
+      if (request.verify && !leaf.equals(row.leaf)) {
         post({ first, count, problem: 'altered', detail: '' });
         return;
       }
@@ -82,7 +95,7 @@ parentPort?.on('message', (request: ReadRequest) => {
         batch.byteOffset === 0 && batch.byteLength === batch.buffer.byteLength
           ? new Uint8Array(batch.buffer, 0, batch.byteLength)
           : new Uint8Array(batch);
-      post({ first, count, batch: own }, [own.buffer as ArrayBuffer]);
+      post({ first, count, batch: own, leaf: new Uint8Array(leaf) }, [own.buffer as ArrayBuffer]);
     }
     post({ done: true });
   } catch (error) {

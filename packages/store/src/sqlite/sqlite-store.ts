@@ -304,8 +304,13 @@ export class SqliteStore implements Store {
         ? ReadAhead.start(this.path, rows[0]!.first_seq, rows.at(-1)!.first_seq, this.verifyReads)
         : undefined;
     try {
-      for (const { first_seq } of rows)
-        yield ahead ? this.readAhead(ahead, first_seq) : this.storedBatch(first_seq);
+      for (const { first_seq } of rows) {
+        if (ahead?.started) yield this.readAhead(ahead, first_seq);
+        else {
+          ahead?.readHere();
+          yield this.storedBatch(first_seq);
+        }
+      }
     } finally {
       ahead?.close();
     }
@@ -423,7 +428,7 @@ export class SqliteStore implements Store {
 
   /** The batch starting at `first`, as the reading thread hands it over. */
   private readAhead(ahead: ReadAhead, first: number): StoredBatch {
-    const read = ahead.next();
+    const read = ahead.next(first);
     if (!read || read.first !== first)
       throw new StoreError(
         `${this.path}: the batch reading thread gave ${read ? `the batch of seq ${read.first}` : 'nothing'} where the batch of seq ${first} belongs`,
