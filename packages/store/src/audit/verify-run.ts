@@ -15,6 +15,7 @@ import { Frontier } from '../merkle/frontier';
 import { CHECKSUM_BYTES } from '../sqlite/batch-seal';
 import { formatHead, type HeadCommitment } from './proofs';
 import { checkTreeHead } from './tree-head';
+import { SCAN_MMAP_BYTES } from '../sqlite/schema';
 import { checkRunPath } from '../sqlite/sqlite-store';
 
 /** The first thing found wrong in a run, at the lowest seq it concerns. */
@@ -93,6 +94,7 @@ export function verifyRun(path: string, options: VerifyOptions = {}): AuditRepor
   let db: Database.Database;
   try {
     db = new Database(path, { readonly: true, fileMustExist: true });
+    db.pragma(`mmap_size = ${SCAN_MMAP_BYTES}`);
     db.prepare("SELECT value FROM meta WHERE key = 'format'").get();
   } catch (error) {
     throw new StoreError(`${path} is not a Chronovisor run: ${(error as Error).message}`, {

@@ -4,6 +4,7 @@
 import Database from 'better-sqlite3';
 import { parentPort, type MessagePort } from 'node:worker_threads';
 import { batchLeaf, inflateBatch } from '../codec/batch-format';
+import { SCAN_MMAP_BYTES } from './schema';
 
 /** One scan: the batches from `from` to `to` (first seqs), read ahead by at most `ahead`. */
 export interface ReadRequest {
@@ -22,14 +23,9 @@ export interface ReadRequest {
   readonly ahead: number;
 }
 
-/** What the thread posts: a batch (and its leaf), or why it stopped. */
+/** What the thread posts: a batch, or why it stopped. */
 export type ReadReply =
-  | {
-      readonly first: number;
-      readonly count: number;
-      readonly batch: Uint8Array;
-      readonly leaf: Uint8Array;
-    }
+  | { readonly first: number; readonly count: number; readonly batch: Uint8Array }
   | {
       readonly first: number;
       readonly count: number;
@@ -56,6 +52,7 @@ parentPort?.on('message', (request: ReadRequest) => {
   let db: Database.Database | undefined;
   try {
     db = new Database(request.path, { readonly: true, fileMustExist: true });
+    db.pragma(`mmap_size = ${SCAN_MMAP_BYTES}`);
     const select = db.prepare(
       'SELECT first_seq, count, bytes, leaf FROM batches WHERE first_seq >= ? AND first_seq <= ? ORDER BY first_seq LIMIT -1 OFFSET ?',
     );
@@ -85,8 +82,7 @@ parentPort?.on('message', (request: ReadRequest) => {
         post({ first, count, problem: 'unreadable', detail: (error as Error).message });
         return;
       }
-      const leaf = request.verify ? batchLeaf(first, count, batch) : row.leaf;
-      if (request.verify && !leaf.equals(row.leaf)) {
+      if (request.verify && !batchLeaf(first, count, batch).equals(row.leaf)) {
         post({ first, count, problem: 'altered', detail: '' });
         return;
       }
@@ -95,7 +91,7 @@ parentPort?.on('message', (request: ReadRequest) => {
         batch.byteOffset === 0 && batch.byteLength === batch.buffer.byteLength
           ? new Uint8Array(batch.buffer, 0, batch.byteLength)
           : new Uint8Array(batch);
-      post({ first, count, batch: own, leaf: new Uint8Array(leaf) }, [own.buffer as ArrayBuffer]);
+      post({ first, count, batch: own }, [own.buffer as ArrayBuffer]);
     }
     post({ done: true });
   } catch (error) {

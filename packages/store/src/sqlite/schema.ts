@@ -8,6 +8,12 @@
  */
 export const FORMAT = 10;
 
+/**
+ * How much of a run file a whole-run reader (verify, the reading thread) maps into memory rather
+ * than reads a page at a time: half the cost of reading its rows.
+ */
+export const SCAN_MMAP_BYTES = 1 << 30;
+
 /** What wrote each older format, and how to bring its runs to this one. */
 export const FORMAT_HISTORY: Readonly<Record<number, { by: string; convert: string }>> = {
   6: {
