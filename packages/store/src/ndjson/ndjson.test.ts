@@ -54,7 +54,7 @@ describe('NDJSON export and import', () => {
     exportNdjson(original, {}, file);
     const lines = readFileSync(file, 'utf8').split('\n');
     const old = [
-      lines[0]!.replace('"format":4', '"format":2'),
+      lines[0]!.replace('"format":5', '"format":2'),
       ...lines.slice(1).filter((l) => !l.startsWith('{"seal"') && !l.startsWith('{"head"')),
     ];
     writeFileSync(file, old.join('\n'));
@@ -71,96 +71,110 @@ describe('NDJSON export and import', () => {
     original.close();
   });
 
-  it('reads an export made by run format 8 (NDJSON 3): checked against the audit it carries, then batched anew', () => {
-    // Exported by the version before batch names: 1,449 records in three batches, a head on each.
-    const fixture = path.join(__dirname, '..', '..', 'fixtures', 'format8-run.ndjson');
-    const { records, store, notes } = importNdjson(fixture, (header) =>
-      SqliteStore.create(path.join(dir, 'b.db'), header),
-    );
-    (store as SqliteStore).close();
-    expect(records).toBe(1449);
-    expect(notes).toEqual([expect.stringContaining('batched anew, so its tree head is new')]);
-    const b = SqliteStore.open(path.join(dir, 'b.db'), { readonly: true });
-    expect(b.batchEnds()).toEqual([1024, 1369, 1449]);
-    // The same records, recorded again today, give the same new run.
-    const again = SqliteStore.create(path.join(dir, 'c.db'));
-    again.append([...b.read(1, 1024)]);
-    again.flush();
-    again.append([...b.read(1025, 1369)]);
-    again.flush();
-    again.append([...b.read(1370)]);
-    again.close();
-    const c = SqliteStore.open(path.join(dir, 'c.db'), { readonly: true });
-    expect(c.treeRoot()).toEqual(b.treeRoot());
-    c.close();
-    b.close();
-    expect(verifyRun(path.join(dir, 'b.db')).ok).toBe(true);
+  // Exported by the versions before batch names (run format 8, NDJSON 3) and before payload
+  // shapes (run format 9, NDJSON 4): the same 1,449 records in three batches, a head on each.
+  const olderExports = [
+    ['run format 8 (NDJSON 3)', 'format8-run.ndjson'],
+    ['run format 9 (NDJSON 4)', 'format9-run.ndjson'],
+  ] as const;
 
-    // An altered record, or an altered head, of such an export is refused by name.
-    const lines = readFileSync(fixture, 'utf8').split('\n');
-    const at = lines.findIndex((l) => l.startsWith('{"seq":1300,'));
-    const altered = [...lines];
-    altered[at] = altered[at]!.replace('"tick":', '"tick":1');
-    writeFileSync(path.join(dir, 'altered.ndjson'), altered.join('\n'));
-    expect(() =>
-      importNdjson(path.join(dir, 'altered.ndjson'), () =>
-        SqliteStore.create(path.join(dir, 'd.db')),
-      ),
-    ).toThrow(
-      `altered.ndjson:${altered.findIndex((l) => l.startsWith('{"seal":1369')) + 1}: record 1300 does not match the checksum the export carries for it`,
-    );
-    const head = lines.findIndex((l) => l.startsWith('{"head"'));
-    const forgedHead = [...lines];
-    forgedHead[head] = forgedHead[head]!.replace(
-      /"root":"(.)/,
-      (_m, c: string) => `"root":"${c === '0' ? '1' : '0'}`,
-    );
-    writeFileSync(path.join(dir, 'head.ndjson'), forgedHead.join('\n'));
-    expect(() =>
-      importNdjson(path.join(dir, 'head.ndjson'), () => SqliteStore.create(path.join(dir, 'e.db'))),
-    ).toThrow(
-      `head.ndjson:${head + 1}: the records up to 1024 do not give the head the export carries`,
-    );
-  });
+  it.each(olderExports)(
+    'reads an export made by %s: checked against the audit it carries, then batched anew',
+    (_format, name) => {
+      const fixture = path.join(__dirname, '..', '..', 'fixtures', name);
+      const { records, store, notes } = importNdjson(fixture, (header) =>
+        SqliteStore.create(path.join(dir, 'b.db'), header),
+      );
+      (store as SqliteStore).close();
+      expect(records).toBe(1449);
+      expect(notes).toEqual([expect.stringContaining('batched anew, so its tree head is new')]);
+      const b = SqliteStore.open(path.join(dir, 'b.db'), { readonly: true });
+      expect(b.batchEnds()).toEqual([1024, 1369, 1449]);
+      // The same records, recorded again today, give the same new run.
+      const again = SqliteStore.create(path.join(dir, 'c.db'));
+      again.append([...b.read(1, 1024)]);
+      again.flush();
+      again.append([...b.read(1025, 1369)]);
+      again.flush();
+      again.append([...b.read(1370)]);
+      again.close();
+      const c = SqliteStore.open(path.join(dir, 'c.db'), { readonly: true });
+      expect(c.treeRoot()).toEqual(b.treeRoot());
+      c.close();
+      b.close();
+      expect(verifyRun(path.join(dir, 'b.db')).ok).toBe(true);
 
-  it("checks a signed format-8 export's signatures against the heads they signed, then leaves them behind", () => {
-    const fixture = path.join(__dirname, '..', '..', 'fixtures', 'format8-run.ndjson');
-    const lines = readFileSync(fixture, 'utf8').split('\n');
-    const signer = generateKeyPairSync('ed25519');
-    /** The fixture as its recorder would have exported it had it signed its heads with `key`. */
-    const signedWith = (key: KeyObject) =>
-      lines.map((line, i) => {
-        if (i === 0) {
-          const header = JSON.parse(line) as Record<string, unknown>;
-          const spki = signer.publicKey.export({ type: 'spki', format: 'der' });
-          return JSON.stringify({ ...header, publicKey: spki.toString('base64') });
-        }
-        if (!line.startsWith('{"head"')) return line;
-        const { head } = JSON.parse(line) as { head: { size: number; root: string } };
-        const signature = signTreeHead(head.size, Buffer.from(head.root, 'hex'), key);
-        return JSON.stringify({ head: { ...head, signature: signature.toString('base64') } });
+      // An altered record, or an altered head, of such an export is refused by name.
+      const lines = readFileSync(fixture, 'utf8').split('\n');
+      const at = lines.findIndex((l) => l.startsWith('{"seq":1300,'));
+      const altered = [...lines];
+      altered[at] = altered[at]!.replace('"tick":', '"tick":1');
+      writeFileSync(path.join(dir, 'altered.ndjson'), altered.join('\n'));
+      expect(() =>
+        importNdjson(path.join(dir, 'altered.ndjson'), () =>
+          SqliteStore.create(path.join(dir, 'd.db')),
+        ),
+      ).toThrow(
+        `altered.ndjson:${altered.findIndex((l) => l.startsWith('{"seal":1369')) + 1}: record 1300 does not match the checksum the export carries for it`,
+      );
+      const head = lines.findIndex((l) => l.startsWith('{"head"'));
+      const forgedHead = [...lines];
+      forgedHead[head] = forgedHead[head]!.replace(
+        /"root":"(.)/,
+        (_m, c: string) => `"root":"${c === '0' ? '1' : '0'}`,
+      );
+      writeFileSync(path.join(dir, 'head.ndjson'), forgedHead.join('\n'));
+      expect(() =>
+        importNdjson(path.join(dir, 'head.ndjson'), () =>
+          SqliteStore.create(path.join(dir, 'e.db')),
+        ),
+      ).toThrow(
+        `head.ndjson:${head + 1}: the records up to 1024 do not give the head the export carries`,
+      );
+    },
+  );
+
+  it.each(olderExports)(
+    "checks a signed export of %s's signatures against the heads they signed, then leaves them behind",
+    (_format, name) => {
+      const fixture = path.join(__dirname, '..', '..', 'fixtures', name);
+      const lines = readFileSync(fixture, 'utf8').split('\n');
+      const signer = generateKeyPairSync('ed25519');
+      /** The fixture as its recorder would have exported it had it signed its heads with `key`. */
+      const signedWith = (key: KeyObject) =>
+        lines.map((line, i) => {
+          if (i === 0) {
+            const header = JSON.parse(line) as Record<string, unknown>;
+            const spki = signer.publicKey.export({ type: 'spki', format: 'der' });
+            return JSON.stringify({ ...header, publicKey: spki.toString('base64') });
+          }
+          if (!line.startsWith('{"head"')) return line;
+          const { head } = JSON.parse(line) as { head: { size: number; root: string } };
+          const signature = signTreeHead(head.size, Buffer.from(head.root, 'hex'), key);
+          return JSON.stringify({ head: { ...head, signature: signature.toString('base64') } });
+        });
+      writeFileSync(path.join(dir, 'signed.ndjson'), signedWith(signer.privateKey).join('\n'));
+      const { store, notes } = importNdjson(path.join(dir, 'signed.ndjson'), (header) =>
+        SqliteStore.create(path.join(dir, 'signed.db'), header),
+      );
+      (store as SqliteStore).close();
+      expect(notes[0]).toMatch(/3 signatures over its old heads were left behind/);
+      // The key stays behind with them: the new run's heads are unsigned, and it verifies.
+      expect(verifyRun(path.join(dir, 'signed.db'))).toMatchObject({
+        ok: true,
+        signatures: 'unsigned',
       });
-    writeFileSync(path.join(dir, 'signed.ndjson'), signedWith(signer.privateKey).join('\n'));
-    const { store, notes } = importNdjson(path.join(dir, 'signed.ndjson'), (header) =>
-      SqliteStore.create(path.join(dir, 'signed.db'), header),
-    );
-    (store as SqliteStore).close();
-    expect(notes[0]).toMatch(/3 signatures over its old heads were left behind/);
-    // The key stays behind with them: the new run's heads are unsigned, and it verifies.
-    expect(verifyRun(path.join(dir, 'signed.db'))).toMatchObject({
-      ok: true,
-      signatures: 'unsigned',
-    });
 
-    const other = generateKeyPairSync('ed25519');
-    writeFileSync(path.join(dir, 'forged.ndjson'), signedWith(other.privateKey).join('\n'));
-    const head = lines.findIndex((l) => l.startsWith('{"head"'));
-    expect(() =>
-      importNdjson(path.join(dir, 'forged.ndjson'), () =>
-        SqliteStore.create(path.join(dir, 'forged.db')),
-      ),
-    ).toThrow(`forged.ndjson:${head + 1}: the signature of the head at 1024 is not the signer's`);
-  });
+      const other = generateKeyPairSync('ed25519');
+      writeFileSync(path.join(dir, 'forged.ndjson'), signedWith(other.privateKey).join('\n'));
+      const head = lines.findIndex((l) => l.startsWith('{"head"'));
+      expect(() =>
+        importNdjson(path.join(dir, 'forged.ndjson'), () =>
+          SqliteStore.create(path.join(dir, 'forged.db')),
+        ),
+      ).toThrow(`forged.ndjson:${head + 1}: the signature of the head at 1024 is not the signer's`);
+    },
+  );
 
   it('keeps a signed run signed: the copy verifies with the signer’s key', () => {
     const keys = generateKeyPairSync('ed25519');
@@ -278,7 +292,7 @@ describe('NDJSON export and import', () => {
     // Format 1 recorded calls as command records: refused, saying what to do.
     writeFileSync(file, `{"chronovisor":"run","format":1,"manifest":{}}\n`);
     expect(() => importNdjson(file, () => new MemoryStore())).toThrow(
-      `${file}:1: format 1 is not one this version reads (2, 3, 4): format 1 recorded calls as command records`,
+      `${file}:1: format 1 is not one this version reads (2, 3, 4, 5): format 1 recorded calls as command records`,
     );
   });
 });

@@ -1,20 +1,21 @@
 import { ChronovisorError, type LogRecord, type StateDigest, type Store } from '@chronovisor/core';
 import type { TreeHead } from '../audit/tree-head';
 import { CHECKSUM_BYTES } from '../sqlite/batch-seal';
-import { Format8Audit } from './format8-audit';
+import { OLDER_FORMATS, OlderAudit } from './older-audit';
 import { checkTreeHead } from '../audit/tree-head';
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { closeSync, fstatSync, openSync, readSync, writeSync } from 'node:fs';
 
 /**
- * The NDJSON interchange format's version. 4: the checksums and heads are those of run format 9
- * (batch names); format 3 carried format 8's, and is still read: its records are checked against
- * them, then batched afresh (a new root; its signatures, over the old roots, stay behind). 3:
+ * The NDJSON interchange format's version. 5: the checksums and heads are those of run format 10
+ * (payload shapes); formats 4 and 3 carried format 9's and 8's, and are still read: their records
+ * are checked against them, then batched afresh (a new root; their signatures, over the old
+ * roots, stay behind). 4: those of run format 9 (batch names). 3:
  * where each batch of the audit tree ends (format 2, without them, is still read: its run is
  * batched afresh). 2: Plugin API 2's records (only commands from outside are command records).
  */
-export const NDJSON_FORMAT = 4;
-const READABLE_FORMATS = [2, 3, 4];
+export const NDJSON_FORMAT = 5;
+const READABLE_FORMATS = [2, 3, 4, 5];
 
 /** A malformed NDJSON run: names the file, the line and what was expected. */
 export class NdjsonError extends ChronovisorError {}
@@ -159,11 +160,12 @@ export function importNdjson(
   let manifest: unknown;
   let records = 0;
   let pending: LogRecord[] = [];
-  /** An export of format 3 carries format 8's audit: its records are checked against that. */
-  let format8: Format8Audit | undefined;
-  /** The signer of a format-3 export, whose signatures are checked against format 8's heads. */
+  /** An export of an older format carries its run format's audit: its records are checked against that. */
+  let older: OlderAudit | undefined;
+  /** The signer of an older export, whose signatures are checked against its format's heads. */
   let signer: KeyObject | undefined;
   let signaturesLeft = 0;
+  let olderFormat = 0;
   const flush = () => {
     if (pending.length > 0) store!.append(pending);
     pending = [];
@@ -176,9 +178,9 @@ export function importNdjson(
   }
   if (store === undefined) throw new NdjsonError(`${path}: empty, not even a header line`);
   flush();
-  const notes = format8
+  const notes = older
     ? [
-        `${path} was exported by the version before batch names (format 3): its records were checked against the checksums and heads it carries, then batched anew, so its tree head is new` +
+        `${path} was exported by the version before ${older.format.before} (format ${olderFormat}): its records were checked against the checksums and heads it carries, then batched anew, so its tree head is new` +
           (signaturesLeft > 0
             ? `; ${signaturesLeft} signatures over its old heads were left behind (sign the new run's heads with --key)`
             : ''),
@@ -213,10 +215,12 @@ export function importNdjson(
       manifest = header.manifest;
       const publicKey =
         typeof header.publicKey === 'string' ? Buffer.from(header.publicKey, 'base64') : undefined;
-      if (header.format === 3) {
-        // Its signatures sign format 8's heads: checked against them, they stay behind, and so
-        // does the key (the new run's heads are unsigned until someone signs them).
-        format8 = new Format8Audit();
+      const format = OLDER_FORMATS[header.format as number];
+      if (format) {
+        // Its signatures sign its run format's heads: checked against them, they stay behind,
+        // and so does the key (the new run's heads are unsigned until someone signs them).
+        older = new OlderAudit(format);
+        olderFormat = header.format as number;
         signer = publicKey && createPublicKey({ key: publicKey, format: 'der', type: 'spki' });
         store = open({ manifest });
       } else store = open({ manifest, ...(publicKey ? { publicKey } : {}) });
@@ -235,7 +239,7 @@ export function importNdjson(
       flush();
       store.flush(); // the batch ends here, as it did in the run exported
       const carried = (value as { checks?: unknown }).checks;
-      const own = format8 ? format8.seal() : isBatched(store) ? store.batchChecks(records) : null;
+      const own = older ? older.seal() : isBatched(store) ? store.batchChecks(records) : null;
       if (typeof carried === 'string' && own)
         checkSeal(own, records, Buffer.from(carried, 'base64'), path, line);
       return;
@@ -252,13 +256,13 @@ export function importNdjson(
       return;
     }
     if (value !== null && typeof value === 'object' && 'head' in value) {
-      if (format8) {
-        if (checkFormat8Head(format8, value.head, signer, path, line)) signaturesLeft++;
+      if (older) {
+        if (checkOlderHead(older, value.head, signer, path, line)) signaturesLeft++;
       } else if (isBatched(store)) checkHead(store, value.head, path, line);
       return;
     }
     const record = checkRecord(value, records + 1, path, line);
-    format8?.append(record);
+    older?.append(record);
     pending.push(record);
     records++;
     if (pending.length >= 1024) flush();
@@ -304,11 +308,11 @@ const alteredHead = (path: string, line: number, size: number) =>
   );
 
 /**
- * Format 8's head of the records so far is the one the export carries, and its signature, if it
- * has one, is the signer's; true if it was signed.
+ * The older format's head of the records so far is the one the export carries, and its
+ * signature, if it has one, is the signer's; true if it was signed.
  */
-function checkFormat8Head(
-  audit: Format8Audit,
+function checkOlderHead(
+  audit: OlderAudit,
   value: unknown,
   signer: KeyObject | undefined,
   path: string,
