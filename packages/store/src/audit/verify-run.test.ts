@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import {
@@ -15,6 +16,7 @@ import { SqliteStore } from '../sqlite/sqlite-store';
 import { formatHead } from './proofs';
 import { tamper } from '../test-support/tamper';
 import { runWorkload } from '../test-support/workload';
+import { VerifyPool } from './verify-pool';
 import { verifyRun } from './verify-run';
 import * as mmu from '@chronovisor/mmu';
 
@@ -230,5 +232,58 @@ describe('verifyRun', () => {
 
   it('refuses a file that is not a run', () => {
     expect(() => verifyRun(path.join(dir, 'nothing.db'))).toThrow('does not exist');
+  });
+});
+
+describe('verifyRun on the verifying threads', () => {
+  // Over 32 batches (more than a chunk): the run is shared out between this thread and the
+  // verifying threads, each claiming chunks of 32 batches as it goes.
+  const RECORDS_IN_RUN = 75 * BATCH_SIZE;
+
+  function recordLongRun(): string {
+    const file = path.join(dir, 'long.db');
+    const store = SqliteStore.create(file);
+    runWorkload(store, RECORDS_IN_RUN / 2).close();
+    store.close();
+    return file;
+  }
+
+  it('finds and names what the check on one thread does, wherever it is in the run', async () => {
+    const original = recordLongRun();
+    await VerifyPool.warm();
+    const whole = verifyRun(original, { threads: true });
+    expect(whole).toMatchObject({ ok: true });
+    const before = VerifyPool.threadChunks;
+    expect(verifyRun(original, { threads: false })).toEqual(whole);
+    // An altered record, a swap, a deletion, and checksums rewritten too: in chunks the first
+    // thread, and the others, check.
+    const edits: [string, (records: Buffer[], i: number) => Buffer[], 'none' | 'checksums'][] = [
+      ['flip', flipLastByte, 'none'],
+      [
+        'swap',
+        (records, i) =>
+          records.map((r, k) => (k === i ? records[i + 1]! : k === i + 1 ? records[i]! : r)),
+        'none',
+      ],
+      ['delete', (records, i) => records.filter((_, k) => k !== i), 'none'],
+      ['rewrite', flipLastByte, 'checksums'],
+    ];
+    for (const seq of [700, 40 * BATCH_SIZE + 17, 70 * BATCH_SIZE + 500]) {
+      for (const [name, edit, cover] of edits) {
+        const file = path.join(dir, `${name}-${seq}.db`);
+        copyFileSync(original, file);
+        tamper(file, seq, edit, cover);
+        const threaded = verifyRun(file, { threads: true });
+        expect(threaded.ok).toBe(false);
+        expect({ name, seq, report: threaded }).toEqual({
+          name,
+          seq,
+          report: verifyRun(file, { threads: false }),
+        });
+        rmSync(file);
+      }
+    }
+    // The threads checked chunks (where the machine has more than one core to run them).
+    if (availableParallelism() > 1) expect(VerifyPool.threadChunks).toBeGreaterThan(before);
   });
 });

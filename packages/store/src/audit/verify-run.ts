@@ -9,11 +9,12 @@ import {
   seqOf,
   type Frames,
 } from '../codec/batch-format';
-import { skipBatchHeader } from '../codec/batch-header';
 import { ByteReader } from '../codec/byte-reader';
 import { Frontier } from '../merkle/frontier';
 import { CHECKSUM_BYTES } from '../sqlite/batch-seal';
 import { formatHead, type HeadCommitment } from './proofs';
+import { chunkRows, type StoredRow } from './quick-check';
+import { VerifyPool } from './verify-pool';
 import { checkTreeHead } from './tree-head';
 import { SCAN_MMAP_BYTES } from '../sqlite/schema';
 import { checkRunPath } from '../sqlite/sqlite-store';
@@ -73,6 +74,11 @@ export interface VerifyOptions {
    */
   readonly head?: HeadCommitment;
   /**
+   * Check batches on the verifying threads too, one less than the machine's cores (on by
+   * default); false checks them all on this thread.
+   */
+  readonly threads?: boolean;
+  /**
    * Called as the check goes, with the records checked so far and the run's count of them:
    * every few thousand records (a batch at a time), and once at the end.
    */
@@ -102,7 +108,7 @@ export function verifyRun(path: string, options: VerifyOptions = {}): AuditRepor
     });
   }
   try {
-    return audit(db, options);
+    return audit(db, path, options);
   } finally {
     db.close();
   }
@@ -114,16 +120,12 @@ interface HeadRow {
   root: Buffer;
   signature: Buffer | null;
 }
-interface BatchRow {
-  first_seq: number;
-  count: number;
-  bytes: Buffer;
-  leaf: Buffer;
-}
+type BatchRow = StoredRow;
 
 function audit(
   db: Database.Database,
-  { trustedKey, head: kept, onProgress }: VerifyOptions,
+  path: string,
+  { trustedKey, head: kept, onProgress, threads = true }: VerifyOptions,
 ): AuditReport {
   const heads = db
     .prepare('SELECT size, batches, root, signature FROM heads ORDER BY size')
@@ -163,78 +165,84 @@ function audit(
   const total = onProgress
     ? (db.prepare('SELECT coalesce(sum(count), 0) AS n FROM batches').get() as { n: number }).n
     : 0;
-  const rows = db
-    .prepare('SELECT first_seq, count, bytes, leaf FROM batches ORDER BY first_seq')
-    .iterate() as Iterable<BatchRow>;
+  const batchList = db.prepare('SELECT first_seq, count FROM batches ORDER BY first_seq').all() as {
+    first_seq: number;
+    count: number;
+  }[];
+  const select = db.prepare(
+    'SELECT first_seq, count, bytes, leaf FROM batches WHERE first_seq = ?',
+  );
   const checksOf = db.prepare('SELECT checks FROM batches WHERE first_seq = ?');
-  for (const row of rows) {
-    if (row.first_seq > expected) return report(expected - 1, { kind: 'missing', seq: expected });
-    if (row.first_seq < expected)
-      return report(expected - 1, { kind: 'misplaced', seq: expected, found: row.first_seq });
-    let batch: Buffer;
-    try {
-      batch = inflateBatch(row.bytes);
-    } catch (error) {
-      const detail = (error as Error).message;
-      return report(expected - 1, { kind: 'unreadable', seq: expected, detail });
-    }
-    // Nearly always, every record is where it belongs and the batch hashes to its leaf: checked
-    // in one pass. Otherwise, the frames are listed and what is wrong is found and named.
-    let count = placedFrames(batch);
-    let leaf = count < 0 ? undefined : batchLeaf(row.first_seq, count, batch);
-    if (!leaf?.equals(row.leaf)) {
-      let frames: Frames;
-      try {
-        frames = framesOf(batch);
-      } catch (error) {
-        const detail = (error as Error).message;
-        return report(expected - 1, { kind: 'unreadable', seq: expected, detail });
+  const firsts = batchList.map((b) => b.first_seq);
+  // Shared out with the verifying threads, where the machine has more than one core.
+  const pool = VerifyPool.start(path, firsts, chunkRows(db), threads);
+  try {
+    for (let i = 0; i < batchList.length; i++) {
+      const { first_seq: first, count: stored } = batchList[i]!;
+      if (first > expected) return report(expected - 1, { kind: 'missing', seq: expected });
+      if (first < expected)
+        return report(expected - 1, { kind: 'misplaced', seq: expected, found: first });
+      // Nearly always, every record is where it belongs and the batch hashes to its leaf: the
+      // quick check. Otherwise, the frames are listed here and what is wrong is found and named.
+      let row: BatchRow | undefined;
+      let leaf = pool.leafOf(i);
+      let count = stored;
+      if (!leaf) {
+        row = select.get(first) as BatchRow;
+        let batch: Buffer;
+        let frames: Frames;
+        try {
+          batch = inflateBatch(row.bytes);
+          frames = framesOf(batch);
+        } catch (error) {
+          const detail = (error as Error).message;
+          return report(expected - 1, { kind: 'unreadable', seq: expected, detail });
+        }
+        count = frames.count;
+        leaf = batchLeaf(first, count, batch);
+        // The records where they belong, each one that is not named; by their checksums, when
+        // the batch no longer hashes to its leaf.
+        const checks = leaf.equals(row.leaf)
+          ? undefined
+          : (checksOf.get(first) as { checks: Buffer }).checks;
+        const problem = placeRecords(batch, frames, expected, row, checks);
+        if (problem) return report(expected - 1, problem);
+        if (count !== stored)
+          return report(expected - 1, { kind: 'batch', from: first, to: first + stored - 1 });
       }
-      count = frames.count;
-      leaf = batchLeaf(row.first_seq, count, batch);
-      // The records where they belong, each one that is not named; by their checksums, when
-      // the batch no longer hashes to its leaf.
-      const checks = leaf.equals(row.leaf)
-        ? undefined
-        : (checksOf.get(row.first_seq) as { checks: Buffer }).checks;
-      const problem = placeRecords(batch, frames, expected, row, checks);
-      if (problem) return report(expected - 1, problem);
+      frontier.push(leaf, 1);
+      batches++;
+      const last = first + count - 1;
+      // The heads committed with this batch hold if the tree recomputed from the records agrees.
+      while (headIndex < heads.length && heads[headIndex]!.size <= last) {
+        const head = heads[headIndex]!;
+        const range = { size: head.size, from: covered + 1, to: head.size };
+        if (head.size !== last || head.batches !== batches || !frontier.root().equals(head.root))
+          return report(expected - 1, { kind: 'head', ...range });
+        if (key && (!head.signature || !checkTreeHead(head.size, head.root, head.signature, key)))
+          return report(expected - 1, { kind: 'signature', ...range });
+        covered = head.size;
+        headIndex++;
+      }
+      if (kept && !keptHeld && last >= kept.size) {
+        if (last !== kept.size || !frontier.root().equals(kept.root))
+          return report(expected - 1, {
+            kind: 'trusted-head',
+            head: formatHead(kept),
+            records: last,
+            cut: false,
+          });
+        keptHeld = true;
+      }
+      // The store rebuilds its tree from these leaves when it reopens a run: they must hold too
+      // (the quick check held a leaf to the stored one).
+      if (row && !leaf.equals(row.leaf))
+        return report(expected - 1, { kind: 'batch', from: first, to: last });
+      expected = last + 1;
+      if (batches % PROGRESS_BATCHES === 0) onProgress?.(last, total);
     }
-    if (count !== row.count)
-      return report(expected - 1, {
-        kind: 'batch',
-        from: row.first_seq,
-        to: row.first_seq + row.count - 1,
-      });
-    frontier.push(leaf, 1);
-    batches++;
-    const last = row.first_seq + count - 1;
-    // The heads committed with this batch hold if the tree recomputed from the records agrees.
-    while (headIndex < heads.length && heads[headIndex]!.size <= last) {
-      const head = heads[headIndex]!;
-      const range = { size: head.size, from: covered + 1, to: head.size };
-      if (head.size !== last || head.batches !== batches || !frontier.root().equals(head.root))
-        return report(expected - 1, { kind: 'head', ...range });
-      if (key && (!head.signature || !checkTreeHead(head.size, head.root, head.signature, key)))
-        return report(expected - 1, { kind: 'signature', ...range });
-      covered = head.size;
-      headIndex++;
-    }
-    if (kept && !keptHeld && last >= kept.size) {
-      if (last !== kept.size || !frontier.root().equals(kept.root))
-        return report(expected - 1, {
-          kind: 'trusted-head',
-          head: formatHead(kept),
-          records: last,
-          cut: false,
-        });
-      keptHeld = true;
-    }
-    // The store rebuilds its tree from these leaves when it reopens a run: they must hold too.
-    if (!leaf.equals(row.leaf))
-      return report(expected - 1, { kind: 'batch', from: row.first_seq, to: last });
-    expected = last + 1;
-    if (batches % PROGRESS_BATCHES === 0) onProgress?.(last, total);
+  } finally {
+    pool.close();
   }
   const records = expected - 1;
   onProgress?.(records, total);
@@ -244,48 +252,6 @@ function audit(
   if (kept && !keptHeld)
     return report(records, { kind: 'trusted-head', head: formatHead(kept), records, cut: true });
   return report(records);
-}
-
-/**
- * How many records a batch holds, each found where it belongs (its seq's place in the batch
- * after its kind byte), in one pass over the frames; -1 if one is not, or the frames do not
- * fit: then {@link placeRecords} names what is wrong.
- */
-function placedFrames(batch: Buffer): number {
-  const reader = new ByteReader(batch);
-  try {
-    skipBatchHeader(reader);
-  } catch {
-    return -1;
-  }
-  const b = batch;
-  const end = b.length;
-  let at = reader.offset;
-  let i = 0;
-  while (at < end) {
-    let length = b[at++]!;
-    if (length >= 0x80) {
-      // Longer records (rare): their length by the reader.
-      reader.offset = at - 1;
-      try {
-        length = reader.varint();
-      } catch {
-        return -1;
-      }
-      at = reader.offset;
-    }
-    const next = at + length;
-    if (length < 2 || next > end) return -1;
-    let place = b[at + 1]!;
-    if (place >= 0x80) {
-      if (length < 3 || b[at + 2]! >= 0x80) return -1;
-      place = (place & 0x7f) | (b[at + 2]! << 7);
-    }
-    if (place !== i) return -1;
-    at = next;
-    i++;
-  }
-  return i;
 }
 
 /**
