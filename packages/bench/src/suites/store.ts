@@ -61,6 +61,9 @@ export interface StoreMeasures {
   readonly replaySeconds: number;
   readonly verifySeconds: number;
   readonly verifyPooledSeconds: number;
+  readonly longRecords: number;
+  readonly longVerifySeconds: number;
+  readonly longVerifyPooledSeconds: number;
   readonly hashSeconds: number;
   readonly fileBytes: number;
   readonly ndjsonBytes: number;
@@ -90,8 +93,15 @@ export function measureStore(): StoreMeasures {
     exportNdjson(reopened, {}, ndjson);
     reopened.close();
     const verify = timed(() => verifyRun(file, { threads: false }));
-    const pooled = timed(() => verifyRun(file));
-    if (!verify.result.ok || !pooled.result.ok || !replay.result.ok)
+    const pooled = timed(() => verifyRun(file, { threads: true }));
+    // A run four times as long, where the verifying threads repay their start.
+    const long = path.join(dir, 'long.db');
+    const longStore = SqliteStore.create(long);
+    const longRecords = run(longStore, 4 * COMMANDS).seq;
+    longStore.close();
+    const longVerify = timed(() => verifyRun(long, { threads: false }));
+    const longPooled = timed(() => verifyRun(long, { threads: true }));
+    if (![verify, pooled, longVerify, longPooled].every((v) => v.result.ok) || !replay.result.ok)
       throw new Error('the bench run does not verify or replay');
     const hash = timed(() => createHash('sha256').update(readFileSync(file)).digest());
     return {
@@ -104,6 +114,9 @@ export function measureStore(): StoreMeasures {
       replaySeconds: replay.seconds,
       verifySeconds: verify.seconds,
       verifyPooledSeconds: pooled.seconds,
+      longRecords,
+      longVerifySeconds: longVerify.seconds,
+      longVerifyPooledSeconds: longPooled.seconds,
       hashSeconds: hash.seconds,
       fileBytes: statSync(file).size,
       ndjsonBytes: statSync(ndjson).size,
@@ -204,6 +217,17 @@ export function storeSuite(): Figure[] {
       value: perSecond(records, pooled.seconds),
       unit: 'records/s',
       baseline: { name: 'verify on one core', value: perSecond(records, verify.seconds) },
+      detail: 'by default the threads are used from 2,048 batches on',
+    }),
+    figure({
+      suite: 'store',
+      name: `verify with the verifying threads, a run of ${m.longRecords.toLocaleString('en-US')} records`,
+      value: perSecond(m.longRecords, m.longVerifyPooledSeconds),
+      unit: 'records/s',
+      baseline: {
+        name: 'verify on one core',
+        value: perSecond(m.longRecords, m.longVerifySeconds),
+      },
     }),
     figure({
       suite: 'store',
