@@ -137,6 +137,14 @@ export class Kernel {
     return free;
   }
 
+  /** The guest-physical address past the VM's memory: its stage 2 maps nothing from there on. */
+  guestMemoryEnd(vm: number): number {
+    const { pageSize } = this.mmu.config;
+    let end = 0;
+    for (const run of this.mmu.mappings(vm)) end = Math.max(end, run.va + run.pages * pageSize);
+    return end;
+  }
+
   /** Records a process for an address space that exists. */
   adopt(
     domain: string,

@@ -4,6 +4,7 @@ import {
   MmuQuery,
   destroySpace,
   exportCommand,
+  map,
   permsOfFlags,
   remap,
   write,
@@ -17,8 +18,8 @@ import { ProcState } from './proc-state';
 
 /**
  * Migrates a process to another domain as US7512769B1 claims: its state is in machine memory
- * (its frames), which is remapped into a new address space in the target: no byte is copied, each
- * page costs a page-table update. Beside it, migration by copy: a new space with fresh frames and
+ * (its frames), which is remapped into a new address space in the target, on the host or inside a
+ * VM: no byte is copied, each page costs a page-table update. Beside it, migration by copy: a new space with fresh frames and
  * every byte copied, as a migration between machines must. Pages pinned by I/O in flight cannot
  * be remapped (the device is writing into those frames), so they block a remap. What other plugins
  * keep about the space (its heap, its handle table) moves with it, by their restore commands.
@@ -47,11 +48,6 @@ export class Migrator {
       throw new ProcError(
         `Process ${pid} has shared memory segments attached: detach them, or checkpoint its tree`,
       );
-    const inside = [domain, to].find((d) => this.state.vmOf(d) !== undefined);
-    if (mode === 'remap' && inside !== undefined)
-      throw new ProcError(
-        `Domain ${inside} runs inside a VM: remapping moves host frames between host spaces, so a process in or into a VM migrates by copy`,
-      );
     if (mode === 'remap' && p.pinned.length > 0) {
       const { va, pages } = p.pinned[0]!;
       throw new ProcError(
@@ -66,21 +62,44 @@ export class Migrator {
     let bytesCopied = 0;
     let framesRemapped = 0;
     if (mode === 'remap') {
-      const from = this.mmu.spaces().find((s) => s.id === p.space)!.partition;
+      // The process's frames are held by its host space, or, inside a VM, by the VM's stage 2
+      // (at the guest-physical pages its space maps). They go to the new host space at the same
+      // addresses, or into the target VM's stage 2, at guest-physical pages added above its
+      // memory (hot-plugged, as virtio-mem adds memory to a running guest), which the new guest
+      // space maps. The source VM's guest-physical memory shrinks by as much.
+      const fromVm = this.state.vmOf(domain);
+      const toVm = this.state.vmOf(to);
+      const holder = fromVm ?? p.space;
+      const from = this.mmu.spaces().find((s) => s.id === holder)!.partition;
+      let plugged = toVm === undefined ? 0 : this.kernel.guestMemoryEnd(toVm);
       for (const run of runs) {
+        const va = fromVm === undefined ? run.va : run.frame * pageSize;
         if (from !== partition)
-          context.call(exportCommand, { space: p.space, va: run.va, pages: run.pages, partition });
+          context.call(exportCommand, { space: holder, va, pages: run.pages, partition });
+        const toVa = toVm === undefined ? run.va : plugged;
         const moved = context.call(remap, {
-          from: p.space,
-          va: run.va,
+          from: holder,
+          va,
           pages: run.pages,
-          to: space,
-          toVa: run.va,
+          to: toVm ?? space,
+          toVa,
         });
         if (!moved.ok)
           throw new ProcError(
             `The frames of process ${pid} could not be remapped into domain ${to}`,
           );
+        if (toVm !== undefined) {
+          context.call(map, {
+            space,
+            va: run.va,
+            pages: run.pages,
+            perms: permsOfFlags(run.flags),
+            kernel: !run.flags.includes('U'),
+            lazy: false,
+            to: toVa,
+          });
+          plugged += run.pages * pageSize;
+        }
         framesRemapped += run.pages;
       }
     } else {
@@ -106,8 +125,9 @@ export class Migrator {
     // Its heap and handle table follow it into the new space, before the old one goes.
     this.carried.move(p.space, space, context);
     context.call(destroySpace, { space: p.space });
-    const micros =
-      mode === 'remap' ? framesRemapped * remapMicros : bytesCopied / copyBandwidthMBps;
+    // A page remapped into a VM costs two page-table updates: its stage 2, and the guest's table.
+    const updates = framesRemapped * (this.state.vmOf(to) === undefined ? 1 : 2);
+    const micros = mode === 'remap' ? updates * remapMicros : bytesCopied / copyBandwidthMBps;
     context.emit(processMigrated, {
       from: domain,
       to,

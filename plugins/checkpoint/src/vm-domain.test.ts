@@ -62,7 +62,24 @@ function vmMachine() {
     mmu
       .mappings(space(domain, pid))
       .flatMap((r) => Array.from({ length: r.pages }, (_, i) => (r.frame + i) * PAGE));
-  return { sim, run, procs, mmu, vms, space, memory, gpas };
+  /** The machine frames behind a process's pages: its own (host), or its VM's behind its guest-physical pages. */
+  const frames = (domain: string, pid: number) => {
+    const s = mmu.spaces().find((x) => x.id === space(domain, pid))!;
+    const pages = mmu
+      .mappings(s.id)
+      .flatMap((r) => Array.from({ length: r.pages }, (_, i) => r.frame + i));
+    if (s.vm === undefined) return pages;
+    const stage2 = mmu.mappings(s.vm);
+    return pages.map((gpaPage) => {
+      const r = stage2.find(
+        (x) => x.va <= gpaPage * PAGE && gpaPage * PAGE < x.va + x.pages * PAGE,
+      )!;
+      return r.frame + (gpaPage * PAGE - r.va) / PAGE;
+    });
+  };
+  /** The guest-physical memory a VM's stage 2 maps, in pages. */
+  const vmPages = (vm: number) => mmu.mappings(vm).reduce((n, r) => n + r.pages, 0);
+  return { sim, run, procs, mmu, vms, space, memory, gpas, frames, vmPages };
 }
 
 describe('processes inside a VM', () => {
@@ -143,15 +160,80 @@ describe('processes inside a VM', () => {
     );
   });
 
-  it('migrates by copy between VMs, and says why remapping and segments are for host domains', () => {
+  it('migrates by remap between VMs, into one and out of one: the same frames, no byte copied', () => {
     const m = vmMachine();
     const pid = m.run(spawn, { domain: 'g1', pages: 3, session: true });
     m.run(write, { space: m.space('g1', pid), va: VA + 5, data: Uint8Array.of(42) });
     const before = m.memory('g1', pid);
-    const refused = m.sim.dispatch(migrate, { domain: 'g1', pid, to: 'g2', mode: 'remap' });
-    expect(refused.rejection?.message).toBe(
-      'Domain g1 runs inside a VM: remapping moves host frames between host spaces, so a process in or into a VM migrates by copy',
+    const frames = m.frames('g1', pid);
+    const [a, b] = m.vms as [number, number];
+    // Between VMs: the frames leave VM a's stage 2 and join VM b's, above its 64 pages.
+    m.run(migrate, { domain: 'g1', pid, to: 'g2', mode: 'remap' });
+    expect(m.memory('g2', pid)).toEqual(before);
+    expect(m.frames('g2', pid)).toEqual(frames);
+    expect(m.gpas('g2', pid)).toEqual([64 * PAGE, 65 * PAGE, 66 * PAGE]);
+    expect([m.vmPages(a), m.vmPages(b)]).toEqual([61, 67]);
+    // Out of a VM into a host domain, and back into the first VM: still the same frames.
+    m.run(migrate, { domain: 'g2', pid, to: 'h', mode: 'remap' });
+    expect(m.memory('h', pid)).toEqual(before);
+    expect(m.frames('h', pid)).toEqual(frames);
+    expect(m.mmu.spaces().find((s) => s.id === m.space('h', pid))?.kind).toBe('host');
+    m.run(migrate, { domain: 'h', pid, to: 'g1', mode: 'remap' });
+    expect(m.memory('g1', pid)).toEqual(before);
+    expect(m.frames('g1', pid)).toEqual(frames);
+    expect([m.vmPages(a), m.vmPages(b)]).toEqual([64, 64]);
+    // Its new guest-physical pages are the VM's: a process that exits gives them back.
+    m.run(exit, { domain: 'g1', pid, code: 0 });
+    expect(m.gpas('g1', m.run(spawn, { domain: 'g1', pages: 64 }))).toHaveLength(64);
+    const migrated = [...m.sim.store.read(1)].filter((r) => r.type === 'proc.process.migrated');
+    expect(migrated.map((r) => r.data)).toMatchObject(
+      Array.from({ length: 3 }, () => ({ mode: 'remap', bytesCopied: 0, framesRemapped: 3 })),
     );
+  });
+
+  it('keeps a process’s memory through any chain of migrations, remapping its frames unchanged', () => {
+    const domains = ['g1', 'g2', 'h'] as const;
+    const step = fc.record({
+      to: fc.constantFrom(...domains),
+      mode: fc.constantFrom('remap' as const, 'copy' as const),
+      page: fc.nat({ max: 3 }),
+      byte: fc.nat({ max: 255 }),
+    });
+    fc.assert(
+      fc.property(fc.array(step, { minLength: 1, maxLength: 8 }), (steps) => {
+        const m = vmMachine();
+        const pid = m.run(spawn, { domain: 'g1', pages: 4, session: true });
+        let at: string = 'g1';
+        /** The VMs' guest-physical memory, in pages: a remap out of a VM takes its 4 pages away. */
+        let vmMemory = 128;
+        for (const { to, mode, page, byte } of steps) {
+          m.run(write, {
+            space: m.space(at, pid),
+            va: VA + page * PAGE + 7,
+            data: Uint8Array.of(byte),
+          });
+          if (to === at) continue;
+          const before = m.memory(at, pid);
+          const frames = m.frames(at, pid);
+          m.run(migrate, { domain: at, pid, to, mode });
+          if (mode === 'remap') vmMemory += (to === 'h' ? -4 : 0) + (at === 'h' ? 4 : 0);
+          at = to;
+          expect(m.memory(at, pid)).toEqual(before);
+          if (mode === 'remap') expect(m.frames(at, pid)).toEqual(frames);
+          else expect(m.frames(at, pid).some((f) => frames.includes(f))).toBe(false);
+        }
+        // Remaps moved guest-physical memory between the VMs and out and in, and copies none.
+        expect(m.vmPages(m.vms[0]!) + m.vmPages(m.vms[1]!)).toBe(vmMemory);
+      }),
+      { numRuns: 30 },
+    );
+  });
+
+  it('migrates by copy between VMs and out of one; segments stay for host domains', () => {
+    const m = vmMachine();
+    const pid = m.run(spawn, { domain: 'g1', pages: 3, session: true });
+    m.run(write, { space: m.space('g1', pid), va: VA + 5, data: Uint8Array.of(42) });
+    const before = m.memory('g1', pid);
     m.run(migrate, { domain: 'g1', pid, to: 'g2', mode: 'copy' });
     expect(m.memory('g2', pid)).toEqual(before);
     // And out of a VM into a host domain, by copy.
