@@ -186,8 +186,10 @@ describe('processes inside a VM', () => {
     m.run(exit, { domain: 'g1', pid, code: 0 });
     expect(m.gpas('g1', m.run(spawn, { domain: 'g1', pages: 64 }))).toHaveLength(64);
     const migrated = [...m.sim.store.read(1)].filter((r) => r.type === 'proc.process.migrated');
-    expect(migrated.map((r) => r.data)).toMatchObject(
-      Array.from({ length: 3 }, () => ({ mode: 'remap', bytesCopied: 0, framesRemapped: 3 })),
+    expect(migrated).toMatchObject(
+      Array.from({ length: 3 }, () => ({
+        data: { mode: 'remap', bytesCopied: 0, framesRemapped: 3 },
+      })),
     );
   });
 
