@@ -15,9 +15,8 @@ const STOPPED = 2;
 const STALL_MS = 120_000;
 
 /** The verifying threads: one less than the machine's cores, up to three; started by the first verify and kept. */
-const threads = Array.from(
-  { length: Math.min(3, availableParallelism() - 1) },
-  () => new StoreThread('../audit/verify-worker', () => (busy = false)),
+const threads = Array.from({ length: Math.min(3, availableParallelism() - 1) }, () =>
+  StoreThread.ofStore('../audit/verify-worker', () => (busy = false)),
 );
 /** Whether a verify is using the threads (one at a time). */
 let busy = false;

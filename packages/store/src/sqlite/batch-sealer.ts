@@ -147,4 +147,4 @@ export class BatchSealer {
  * The process's sealing thread, shared by its recordings, started with the first and kept for
  * the next (starting one costs ~30 ms, more than recording a short run).
  */
-const sealingThread = new StoreThread('seal-worker');
+const sealingThread = StoreThread.ofStore('seal-worker');

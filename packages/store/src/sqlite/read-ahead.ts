@@ -21,7 +21,7 @@ const AHEAD = 32;
 const STALL_MS = 120_000;
 
 /** The process's reading thread, started by the first long scan and kept for the next. */
-const readingThread = new StoreThread('read-worker', () => (busy = false));
+const readingThread = StoreThread.ofStore('read-worker', () => (busy = false));
 /** Whether a scan is using the reading thread (one at a time). */
 let busy = false;
 

@@ -9,7 +9,7 @@ import {
 import Database from 'better-sqlite3';
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
-import { ByteReader, DecodeError } from '../codec/byte-reader';
+import { ByteReader } from '../codec/byte-reader';
 import { BatchBuilder } from '../codec/batch-builder';
 import { readBatchHeader } from '../codec/batch-header';
 import {
@@ -20,8 +20,8 @@ import {
   inflateBatch,
   type Frames,
 } from '../codec/batch-format';
-import { decodeRecord } from '../codec/record-codec';
-import { isEventKind, recordType } from '../codec/record-head';
+import { batchRecords, corruptAt, type StoredBatch } from '../codec/batch-records';
+import { recordType } from '../codec/record-head';
 import { checkTreeHead, type TreeHead } from '../audit/tree-head';
 import type { Hash } from '../merkle/hashes';
 import { MerkleTree } from '../merkle/merkle-tree';
@@ -71,12 +71,6 @@ export interface RunStatus {
  * until it fills or `flush()` seals it (short). A `records` view gives one row per record, so a
  * run can be queried with the stock `sqlite3` shell.
  */
-/** A stored batch, inflated: its records' seqs and bytes. */
-interface StoredBatch {
-  readonly first: number;
-  readonly count: number;
-  readonly batch: Buffer;
-}
 
 /** Scans of at least this many batches have them read ahead on another thread. */
 const READ_AHEAD_BATCHES = 16;
@@ -462,45 +456,7 @@ export class SqliteStore implements Store {
    * decoded), checked: a corrupt batch names its seqs.
    */
   private recordsOf(stored: StoredBatch, eventsOnly = false): LogRecord[] {
-    const { first, count, batch } = stored;
-    const records: LogRecord[] = [];
-    // In one pass, frame after frame: the frames are not listed first.
-    const reader = new ByteReader(batch);
-    let seq = first;
-    try {
-      const header = readBatchHeader(reader, first);
-      for (let i = 0; i < count; i++, seq++) {
-        if (reader.done)
-          throw new StoreError(
-            `${this.where(stored)} is corrupt: it holds ${i} records, not ${count}`,
-          );
-        const length = reader.varint();
-        const start = reader.offset;
-        const end = start + length;
-        if (end > batch.length)
-          throw new DecodeError(start, `A frame of ${length} bytes runs past the batch`);
-        if (eventsOnly && !isEventKind(batch[start]!)) {
-          const held = first + reader.moveTo(start + 1, end).varint();
-          if (held !== seq) throw this.misplaced(stored, seq, held);
-          reader.moveTo(end, batch.length);
-          continue;
-        }
-        reader.end = end;
-        const record = decodeRecord(reader, header);
-        if (!reader.done)
-          throw new StoreError(
-            `${this.where(stored)} is corrupt at seq ${seq}: its frame holds more than it`,
-          );
-        if (record.seq !== seq) throw this.misplaced(stored, seq, record.seq);
-        reader.end = batch.length;
-        records.push(record);
-      }
-    } catch (error) {
-      throw this.corruptAt(stored, seq, error);
-    }
-    if (!reader.done)
-      throw new StoreError(`${this.where(stored)} is corrupt: it holds more than ${count} records`);
-    return records;
+    return batchRecords(stored, this.where(stored), eventsOnly);
   }
 
   private where({ first, count }: StoredBatch): string {
@@ -526,16 +482,7 @@ export class SqliteStore implements Store {
 
   /** A decoding error at seq's record, named by its seq (other errors pass unchanged). */
   private corruptAt(stored: StoredBatch, seq: number, error: unknown): unknown {
-    if (!(error instanceof DecodeError)) return error;
-    return new StoreError(`${this.where(stored)} is corrupt at seq ${seq}: ${error.message}`, {
-      cause: error,
-    });
-  }
-
-  private misplaced(stored: StoredBatch, seq: number, held: number): StoreError {
-    return new StoreError(
-      `${this.where(stored)} is corrupt at seq ${seq}: it holds seq ${held} there`,
-    );
+    return corruptAt(this.where(stored), seq, error);
   }
 
   /** The framed bytes of the batch holding `seq`, with its place in the run. */
