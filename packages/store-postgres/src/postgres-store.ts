@@ -1,0 +1,341 @@
+import {
+  StoreError,
+  checkContinuity,
+  type EventRecord,
+  type LogRecord,
+  type StateDigest,
+  type Store,
+} from '@chronovisor/core';
+import {
+  BATCH_BYTES,
+  BATCH_RECORDS,
+  BatchBuilder,
+  FORMAT,
+  batchLeaf,
+  batchRecords,
+  inflateBatch,
+  type RecordKind,
+  type StoredBatch,
+  type TreeHead,
+} from '@chronovisor/store';
+import { createPublicKey, type KeyObject } from 'node:crypto';
+import { checkPostgresUrl, redactUrl } from './connection';
+import { PgChannel } from './pg-channel';
+
+/** Batches sealing on the PostgreSQL thread at most, before the oldest is committed. */
+const SEALING_AHEAD = 16;
+/** Batches a scan fetches in one query. */
+const SCAN_PAGE = 64;
+
+/** What a new run is created with. */
+export interface PostgresRunOptions {
+  /** A name to find the run by (several runs may share one). */
+  readonly name?: string;
+  readonly manifest?: unknown;
+  /** An Ed25519 private key: each tree head is then signed, and the public key kept with the run. */
+  readonly signingKey?: KeyObject;
+  /** The signer's public key (DER, SPKI), kept with the run without signing (an import's). */
+  readonly publicKey?: Buffer;
+}
+
+/**
+ * Runs kept in PostgreSQL, for a team's shared server or a sweep's workers: each run is the rows of
+ * a SQLite run file (batches of canonical records, deflated, each a leaf of the run's audit tree,
+ * with checksums, tree heads, digests, record kinds, bookmarks), keyed by the run's id, so that
+ * its tree head is the one the same records would give in SQLite. Many runs may be written at
+ * once, by many processes. Synchronous, as every store is, through the process's PostgreSQL
+ * thread (see PgChannel), which also seals the batches.
+ */
+export class PostgresStore implements Store {
+  private last = 0;
+  private readonly batch = new BatchBuilder();
+  private stateDigests: StateDigest[] = [];
+  /** Digests not yet written: they go in with the batch holding their seq, never before it. */
+  private pendingDigests: StateDigest[] = [];
+  private closed = false;
+
+  private constructor(
+    private readonly channel: PgChannel,
+    private readonly url: string,
+    /** The run's id in the database. */
+    readonly run: number,
+    readonly readonly: boolean,
+  ) {}
+
+  /** A new run at the server at `url` (its schema created or brought up to date). */
+  static create(url: string, options: PostgresRunOptions = {}): PostgresStore {
+    checkPostgresUrl(url);
+    const channel = PgChannel.open(url);
+    const publicKey = options.signingKey
+      ? createPublicKey(options.signingKey).export({ type: 'spki', format: 'der' })
+      : options.publicKey;
+    const [row] = channel.query<{ id: number }>(
+      'INSERT INTO runs (name, format, manifest, public_key) VALUES ($1, $2, $3, $4) RETURNING id',
+      [options.name ?? null, FORMAT, JSON.stringify(options.manifest ?? {}), publicKey ?? null],
+    );
+    const store = new PostgresStore(channel, url, row!.id, false);
+    channel.call({
+      op: 'seal-run',
+      run: store.run,
+      kinds: [],
+      leaves: [],
+      ...(options.signingKey ? { signingKey: options.signingKey } : {}),
+    });
+    return store;
+  }
+
+  /** Run `run` at the server at `url`, to read (or, not `readonly`, to record on). */
+  static open(
+    url: string,
+    run: number,
+    options: { readonly?: boolean; signingKey?: KeyObject } = {},
+  ): PostgresStore {
+    checkPostgresUrl(url);
+    const channel = PgChannel.open(url);
+    const [found] = channel.query<{ format: number }>('SELECT format FROM runs WHERE id = $1', [
+      run,
+    ]);
+    if (!found) {
+      channel.close();
+      throw new StoreError(`${redactUrl(url)} holds no run ${run}`);
+    }
+    if (found.format !== FORMAT) {
+      channel.close();
+      throw new StoreError(
+        `Run ${run} at ${redactUrl(url)} is of format ${found.format}; this version reads format ${FORMAT}`,
+      );
+    }
+    const readonly = options.readonly ?? false;
+    const store = new PostgresStore(channel, url, run, readonly);
+    const [last] = channel.query<{ first_seq: number; count: number }>(
+      'SELECT first_seq, count FROM batches WHERE run = $1 ORDER BY first_seq DESC LIMIT 1',
+      [run],
+    );
+    store.last = last ? last.first_seq + last.count - 1 : 0;
+    store.stateDigests = channel
+      .query<{ seq: number; digest: string; projections: string | null }>(
+        'SELECT seq, digest, projections FROM digests WHERE run = $1 ORDER BY seq',
+        [run],
+      )
+      .map(({ seq, digest, projections }) =>
+        projections
+          ? { seq, digest, projections: JSON.parse(projections) as Record<string, string> }
+          : { seq, digest },
+      );
+    if (!readonly) {
+      const kinds = channel.query<RecordKind>(
+        'SELECT id, kind, rejected, type, actor FROM record_kinds WHERE run = $1 ORDER BY id',
+        [run],
+      );
+      const leaves = channel
+        .query<{ leaf: Uint8Array }>('SELECT leaf FROM batches WHERE run = $1 ORDER BY first_seq', [
+          run,
+        ])
+        .map((r) => r.leaf);
+      channel.call({
+        op: 'seal-run',
+        run,
+        kinds,
+        leaves,
+        ...(options.signingKey ? { signingKey: options.signingKey } : {}),
+      });
+      channel.query('UPDATE runs SET open = TRUE WHERE id = $1', [run]);
+    }
+    return store;
+  }
+
+  /** The manifest the run was created with. */
+  manifest(): unknown {
+    const [row] = this.channel.query<{ manifest: string }>(
+      'SELECT manifest FROM runs WHERE id = $1',
+      [this.run],
+    );
+    return JSON.parse(row!.manifest) as unknown;
+  }
+
+  append(records: readonly LogRecord[]): void {
+    this.assertWritable();
+    this.last = checkContinuity(this.last, records);
+    for (let i = 0; i < records.length; i++) {
+      this.batch.append(records[i]!);
+      if (this.batch.size === BATCH_RECORDS || this.batch.recordBytes >= BATCH_BYTES) {
+        this.seal();
+        while (this.channel.inFlight > SEALING_AHEAD) this.channel.next();
+      }
+    }
+  }
+
+  head(): number {
+    return this.last;
+  }
+
+  read(from: number, to = this.last): Iterable<LogRecord> {
+    return this.scan(from, to, false);
+  }
+
+  /** The events among records `from` to `to`: commands are skipped without being decoded. */
+  readEvents(from: number, to = this.last): Iterable<EventRecord> {
+    return this.scan(from, to, true) as Iterable<EventRecord>;
+  }
+
+  appendDigest(digest: StateDigest): void {
+    this.assertWritable();
+    if (digest.seq > this.last)
+      throw new StoreError(
+        `State digest at seq ${digest.seq} is past the last record (${this.last})`,
+      );
+    this.stateDigests.push(digest);
+    this.pendingDigests.push(digest);
+  }
+
+  digests(): readonly StateDigest[] {
+    return this.stateDigests;
+  }
+
+  /** Seals the batch still filling (short) and commits everything, so it survives a crash. */
+  flush(): void {
+    if (this.readonly || this.closed) return;
+    if (this.batch.size > 0) this.seal();
+    else if (this.pendingDigests.length > 0) {
+      this.channel.submit({ op: 'digests', digests: this.pendingDigests });
+      this.pendingDigests = [];
+    }
+    this.commitSealing();
+  }
+
+  /** Flushes, marks the run closed cleanly, and closes the connection. */
+  close(): void {
+    if (this.closed) return;
+    try {
+      if (!this.readonly) {
+        this.flush();
+        this.channel.query('UPDATE runs SET open = FALSE WHERE id = $1', [this.run]);
+      }
+    } finally {
+      this.closed = true;
+      this.channel.close();
+    }
+  }
+
+  /** Whether the run was closed cleanly (false while it records, or after its recorder died). */
+  closedCleanly(): boolean {
+    const [row] = this.channel.query<{ open: boolean }>('SELECT open FROM runs WHERE id = $1', [
+      this.run,
+    ]);
+    return !row!.open;
+  }
+
+  /** The latest tree head (size 0 and the empty root before any batch). */
+  treeHeads(): TreeHead[] {
+    this.commitSealing();
+    return this.channel
+      .query<{ size: number; batches: number; root: Uint8Array; signature: Uint8Array | null }>(
+        'SELECT size, batches, root, signature FROM heads WHERE run = $1 ORDER BY size',
+        [this.run],
+      )
+      .map(({ size, batches, root, signature }) => ({
+        size,
+        batches,
+        root: Buffer.from(root),
+        ...(signature ? { signature: Buffer.from(signature) } : {}),
+      }));
+  }
+
+  /** Where each batch ends (its last seq), in order. */
+  batchEnds(): number[] {
+    this.commitSealing();
+    return this.channel
+      .query<{ end: number }>(
+        'SELECT first_seq + count - 1 AS end FROM batches WHERE run = $1 ORDER BY first_seq',
+        [this.run],
+      )
+      .map((r) => r.end);
+  }
+
+  private *scan(from: number, to: number, eventsOnly: boolean): Iterable<LogRecord> {
+    if (from < 1) throw new StoreError(`Cannot read from seq ${from}: seqs start at 1`);
+    this.commitSealing();
+    const end = Math.min(to, this.last);
+    // From the batch holding `from`, a page of batches at a time.
+    const [start] = this.channel.query<{ first_seq: number }>(
+      'SELECT first_seq FROM batches WHERE run = $1 AND first_seq <= $2 ORDER BY first_seq DESC LIMIT 1',
+      [this.run, from],
+    );
+    let next = start?.first_seq ?? from;
+    for (;;) {
+      const rows = this.channel.query<{
+        first_seq: number;
+        count: number;
+        bytes: Uint8Array;
+        leaf: Uint8Array;
+      }>(
+        'SELECT first_seq, count, bytes, leaf FROM batches WHERE run = $1 AND first_seq >= $2 AND first_seq <= $3 ORDER BY first_seq LIMIT $4',
+        [this.run, next, end, SCAN_PAGE],
+      );
+      for (const row of rows) {
+        for (const record of this.recordsOf(row, eventsOnly)) {
+          if (record.seq < from) continue;
+          if (record.seq > end) return;
+          yield record;
+        }
+      }
+      if (rows.length < SCAN_PAGE) break;
+      const lastRow = rows.at(-1)!;
+      next = lastRow.first_seq + lastRow.count;
+    }
+    // The batch still filling, not yet in the database.
+    const { first, size } = this.batch;
+    if (size > 0 && first <= end) {
+      const stored = { first, count: size, batch: Buffer.from(this.batch.peek()) };
+      for (const record of batchRecords(stored, this.where(stored), eventsOnly)) {
+        if (record.seq < from) continue;
+        if (record.seq > end) return;
+        yield record;
+      }
+    }
+  }
+
+  /** A stored batch's records, checked against its leaf. */
+  private recordsOf(
+    row: { first_seq: number; count: number; bytes: Uint8Array; leaf: Uint8Array },
+    eventsOnly: boolean,
+  ): LogRecord[] {
+    const first = row.first_seq;
+    const stored: StoredBatch = { first, count: row.count, batch: Buffer.alloc(0) };
+    let batch: Buffer;
+    try {
+      batch = inflateBatch(row.bytes);
+    } catch (error) {
+      throw new StoreError(
+        `${this.where(stored)} is corrupt (it does not decompress: ${(error as Error).message})`,
+      );
+    }
+    if (!batchLeaf(first, row.count, batch).equals(Buffer.from(row.leaf)))
+      throw new StoreError(`${this.where(stored)} no longer matches its hash: the run was altered`);
+    return batchRecords({ first, count: row.count, batch }, this.where(stored), eventsOnly);
+  }
+
+  private where({ first, count }: StoredBatch): string {
+    return `Run ${this.run} at ${redactUrl(this.url)}: the batch of seqs ${first} to ${first + count - 1}`;
+  }
+
+  /** Hands the batch filling to the PostgreSQL thread, with the digests it brings. */
+  private seal(): void {
+    const { first, size } = this.batch;
+    const last = first + size - 1;
+    const digests = this.pendingDigests.filter((d) => d.seq <= last);
+    if (digests.length > 0) this.pendingDigests = this.pendingDigests.filter((d) => d.seq > last);
+    const batch = this.batch.take();
+    this.channel.submit({ op: 'seal', batch, first, digests }, [batch.buffer as ArrayBuffer]);
+  }
+
+  /** Waits until every batch handed over is committed (the channel answers in order). */
+  private commitSealing(): void {
+    while (this.channel.inFlight > 0) this.channel.next();
+  }
+
+  private assertWritable(): void {
+    if (this.closed) throw new StoreError(`Run ${this.run} is closed`);
+    if (this.readonly) throw new StoreError(`Run ${this.run} was opened read-only`);
+  }
+}
