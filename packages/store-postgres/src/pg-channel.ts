@@ -8,11 +8,24 @@ import type { PgOpen, PgReply, PgRequest } from './pg-thread';
 /** How long a store waits on its connection before it calls the server lost. */
 const STALL_MS = 120_000;
 
+/** The answer counters of the channels open on the thread: woken if it is lost. */
+const open = new Set<Int32Array>();
+
 /** The process's PostgreSQL thread, shared by its stores, started by the first and kept. */
 const pgThread = new StoreThread(
   path.join(__dirname, 'pg-thread'),
   path.join(__dirname, '..', 'tsconfig.json'),
+  () => {
+    for (const replies of open) {
+      Atomics.store(replies, LOST, 1);
+      Atomics.notify(replies, ANSWERED);
+    }
+  },
 );
+
+// A channel's shared counters: answers sent, and 1 once the thread is lost.
+const ANSWERED = 0;
+const LOST = 1;
 
 /**
  * A store's connection to a PostgreSQL server, made synchronous: requests go to the PostgreSQL
@@ -21,7 +34,7 @@ const pgThread = new StoreThread(
  */
 export class PgChannel {
   private readonly port: MessagePort;
-  private readonly replies = new Int32Array(new SharedArrayBuffer(4));
+  private readonly replies = new Int32Array(new SharedArrayBuffer(8));
   private submitted = 0;
   private taken = 0;
   private closed = false;
@@ -32,6 +45,7 @@ export class PgChannel {
     const { port1, port2 } = new MessageChannel();
     worker.postMessage({ port: port2, replies: this.replies, url } satisfies PgOpen, [port2]);
     this.port = port1;
+    open.add(this.replies);
   }
 
   /** A connection to the server at `url`, its schema brought up to date. */
@@ -63,11 +77,15 @@ export class PgChannel {
     if (this.taken === this.submitted) throw new StoreError('No request is waiting for an answer');
     const target = ++this.taken;
     for (
-      let seen = Atomics.load(this.replies, 0);
+      let seen = Atomics.load(this.replies, ANSWERED);
       seen < target;
-      seen = Atomics.load(this.replies, 0)
+      seen = Atomics.load(this.replies, ANSWERED)
     ) {
-      if (Atomics.wait(this.replies, 0, seen, STALL_MS) === 'timed-out')
+      if (Atomics.load(this.replies, LOST) === 1)
+        throw new StoreError(
+          `The PostgreSQL thread was lost: ${redactUrl(this.url)} cannot answer`,
+        );
+      if (Atomics.wait(this.replies, ANSWERED, seen, STALL_MS) === 'timed-out')
         throw new StoreError(`${redactUrl(this.url)} has not answered for ${STALL_MS / 1000} s`);
     }
     const reply = receiveMessageOnPort(this.port)?.message as PgReply | undefined;
@@ -92,6 +110,7 @@ export class PgChannel {
   /** Lets the connection go without waiting (it failed). */
   abandon(): void {
     this.closed = true;
+    open.delete(this.replies);
     this.port.close();
   }
 
@@ -102,6 +121,7 @@ export class PgChannel {
       this.call({ op: 'close' });
     } finally {
       this.closed = true;
+      open.delete(this.replies);
       this.port.close();
     }
   }

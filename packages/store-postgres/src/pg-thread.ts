@@ -54,13 +54,21 @@ export type PgRequest =
 export type PgReply =
   { readonly rows: readonly Record<string, unknown>[] } | { readonly error: string };
 
+/** The answers counter in a channel's shared counters (see PgChannel). */
+const ANSWERED = 0;
+
 /** How long connecting may take before the store gives up, naming the server. */
 const CONNECT_MS = 10_000;
 
 parentPort?.on('message', ({ port, replies, url }: PgOpen) => {
   const client = new Client({ connectionString: url, connectionTimeoutMillis: CONNECT_MS });
-  // Connected before the first request runs; a failure is that request's answer.
-  let chain: Promise<unknown> = client.connect();
+  // A connection lost later fails the requests that follow; as an event, it would end the thread.
+  client.on('error', () => undefined);
+  // Connected before the first request runs; a failure is that request's answer (marked handled
+  // now: it may come before the first request does, and would end the thread unhandled).
+  const connected = client.connect();
+  connected.catch(() => undefined);
+  let chain: Promise<unknown> = connected;
   let sealing: Sealing | undefined;
   port.on('message', (request: PgRequest) => {
     chain = chain
@@ -72,8 +80,8 @@ parentPort?.on('message', ({ port, replies, url }: PgOpen) => {
       .then((reply: PgReply) => {
         port.postMessage(reply);
         // After the answer is queued, so a waiter that sees the count finds it there.
-        Atomics.add(replies, 0, 1);
-        Atomics.notify(replies, 0);
+        Atomics.add(replies, ANSWERED, 1);
+        Atomics.notify(replies, ANSWERED);
         if (request.op === 'close') port.close();
       });
   });

@@ -18,6 +18,7 @@ export { StoreThread } from './sqlite/store-thread';
 export { FORMAT } from './sqlite/schema';
 export * from './audit/tree-head';
 export * from './audit/verify-run';
+export type { ChunkRows, StoredRow } from './audit/quick-check';
 export * from './audit/proofs';
 export * from './merkle/frontier';
 export * from './ndjson/ndjson';

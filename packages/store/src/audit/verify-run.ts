@@ -13,7 +13,7 @@ import { ByteReader } from '../codec/byte-reader';
 import { Frontier } from '../merkle/frontier';
 import { CHECKSUM_BYTES } from '../sqlite/batch-seal';
 import { formatHead, type HeadCommitment } from './proofs';
-import { chunkRows, type StoredRow } from './quick-check';
+import { chunkRows, type ChunkRows, type StoredRow } from './quick-check';
 import { VerifyPool } from './verify-pool';
 import { checkTreeHead } from './tree-head';
 import { SCAN_MMAP_BYTES } from '../sqlite/schema';
@@ -116,39 +116,87 @@ export function verifyRun(path: string, options: VerifyOptions = {}): AuditRepor
     });
   }
   try {
-    return audit(db, path, options);
+    return auditRun(sqliteRun(db, path), options);
   } finally {
     db.close();
   }
 }
 
-interface HeadRow {
-  size: number;
-  batches: number;
-  root: Buffer;
-  signature: Buffer | null;
+/** A tree head as stored. */
+export interface StoredHead {
+  readonly size: number;
+  readonly batches: number;
+  readonly root: Buffer;
+  readonly signature: Buffer | null;
 }
 type BatchRow = StoredRow;
 
-function audit(
-  db: Database.Database,
-  path: string,
-  { trustedKey, head: kept, onProgress, threads }: VerifyOptions,
+/** A stored run, as verify reads it: the same rows in any store (a SQLite file, PostgreSQL). */
+export interface AuditedRun {
+  /** Its tree heads, by size. */
+  heads(): StoredHead[];
+  /** The signer's public key kept with the run (DER, SPKI), if any. */
+  publicKey(): Buffer | undefined;
+  /** False when the recording never closed the run. */
+  closedCleanly(): boolean;
+  /** Its batches' first seqs and counts, in order. */
+  batches(): { first_seq: number; count: number }[];
+  /** A batch's row. */
+  row(first: number): StoredRow;
+  /** A batch's records' checksums. */
+  checks(first: number): Buffer;
+  /** The rows of the batches whose first seqs are `from` to `to`, in order. */
+  readonly rows: ChunkRows;
+  /** The run file, when it is one (the verifying threads open it). */
+  readonly file?: string;
+}
+
+/** A SQLite run file, as verify reads it. */
+function sqliteRun(db: Database.Database, path: string): AuditedRun {
+  const select = db.prepare(
+    'SELECT first_seq, count, bytes, leaf FROM batches WHERE first_seq = ?',
+  );
+  const checksOf = db.prepare('SELECT checks FROM batches WHERE first_seq = ?');
+  const meta = (key: string) =>
+    (db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined)
+      ?.value;
+  return {
+    heads: () =>
+      db
+        .prepare('SELECT size, batches, root, signature FROM heads ORDER BY size')
+        .all() as StoredHead[],
+    publicKey: () => {
+      const key = meta('public_key');
+      return key === undefined ? undefined : Buffer.from(key, 'base64');
+    },
+    closedCleanly: () => meta('open') !== '1',
+    batches: () =>
+      db.prepare('SELECT first_seq, count FROM batches ORDER BY first_seq').all() as {
+        first_seq: number;
+        count: number;
+      }[],
+    row: (first) => select.get(first) as StoredRow,
+    checks: (first) => (checksOf.get(first) as { checks: Buffer }).checks,
+    rows: chunkRows(db),
+    file: path,
+  };
+}
+
+/**
+ * Verifies a stored run (see `verifyRun`, for a run file): recomputes its Merkle tree from its
+ * records and checks it against everything it committed to.
+ */
+export function auditRun(
+  run: AuditedRun,
+  { trustedKey, head: kept, onProgress, threads }: VerifyOptions = {},
 ): AuditReport {
-  const heads = db
-    .prepare('SELECT size, batches, root, signature FROM heads ORDER BY size')
-    .all() as HeadRow[];
-  const stored = db.prepare("SELECT value FROM meta WHERE key = 'public_key'").get() as
-    { value: string } | undefined;
+  const heads = run.heads();
+  const stored = run.publicKey();
   const key =
     trustedKey ??
-    (stored
-      ? createPublicKey({ key: Buffer.from(stored.value, 'base64'), format: 'der', type: 'spki' })
-      : undefined);
+    (stored ? createPublicKey({ key: stored, format: 'der', type: 'spki' }) : undefined);
   const signatures = trustedKey ? 'trusted key' : stored ? 'key stored in the run' : 'unsigned';
-  const open = db.prepare("SELECT value FROM meta WHERE key = 'open'").get() as
-    { value: string } | undefined;
-  const closedCleanly = open?.value !== '1';
+  const closedCleanly = run.closedCleanly();
   const report = (records: number, problem?: AuditProblem): AuditReport => ({
     ok: problem === undefined,
     records,
@@ -170,21 +218,13 @@ function audit(
   let headIndex = 0;
   let covered = 0;
   let keptHeld = false;
-  const total = onProgress
-    ? (db.prepare('SELECT coalesce(sum(count), 0) AS n FROM batches').get() as { n: number }).n
-    : 0;
-  const batchList = db.prepare('SELECT first_seq, count FROM batches ORDER BY first_seq').all() as {
-    first_seq: number;
-    count: number;
-  }[];
-  const select = db.prepare(
-    'SELECT first_seq, count, bytes, leaf FROM batches WHERE first_seq = ?',
-  );
-  const checksOf = db.prepare('SELECT checks FROM batches WHERE first_seq = ?');
+  const batchList = run.batches();
+  const total = batchList.reduce((n, b) => n + b.count, 0);
   const firsts = batchList.map((b) => b.first_seq);
-  // Shared out with the verifying threads, where the machine has more than one core.
-  const threaded = threads ?? firsts.length >= THREADED_BATCHES;
-  const pool = VerifyPool.start(path, firsts, chunkRows(db), threaded);
+  // Shared out with the verifying threads, where the machine has more than one core and the run
+  // is a file they can open.
+  const threaded = run.file !== undefined && (threads ?? firsts.length >= THREADED_BATCHES);
+  const pool = VerifyPool.start(run.file ?? '', firsts, run.rows, threaded);
   try {
     for (let i = 0; i < batchList.length; i++) {
       const { first_seq: first, count: stored } = batchList[i]!;
@@ -197,7 +237,7 @@ function audit(
       let leaf = pool.leafOf(i);
       let count = stored;
       if (!leaf) {
-        row = select.get(first) as BatchRow;
+        row = run.row(first);
         let batch: Buffer;
         let frames: Frames;
         try {
@@ -211,9 +251,7 @@ function audit(
         leaf = batchLeaf(first, count, batch);
         // The records where they belong, each one that is not named; by their checksums, when
         // the batch no longer hashes to its leaf.
-        const checks = leaf.equals(row.leaf)
-          ? undefined
-          : (checksOf.get(first) as { checks: Buffer }).checks;
+        const checks = leaf.equals(row.leaf) ? undefined : run.checks(first);
         const problem = placeRecords(batch, frames, expected, row, checks);
         if (problem) return report(expected - 1, problem);
         if (count !== stored)
