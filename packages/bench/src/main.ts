@@ -11,6 +11,7 @@ import { guestLeverageSuite } from './suites/guest-leverage';
 import { handlesSuite } from './suites/handles';
 import { heapSuite } from './suites/heap';
 import { mmuSuite } from './suites/mmu';
+import { postgresSuite } from './suites/postgres';
 import { snapshotBootSuite } from './suites/snapshot-boot';
 import { storeSuite } from './suites/store';
 import { timetravelSuite } from './suites/timetravel';
@@ -24,6 +25,7 @@ const suites: Record<string, () => Figure[] | Promise<Figure[]>> = {
   core: coreSuite,
   mmu: mmuSuite,
   store: storeSuite,
+  postgres: postgresSuite,
   heap: heapSuite,
   handles: handlesSuite,
   'snapshot-boot': snapshotBootSuite,

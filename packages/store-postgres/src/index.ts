@@ -1,3 +1,4 @@
 export * from './postgres-store';
 export * from './connection';
 export * from './verify-postgres-run';
+export * from './local-postgres';

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { PostgresStore } from './postgres-store';
-import { freePort, startPostgres, type TestPostgres } from './test-support/postgres-server';
+import { freePort, startLocalPostgres, type LocalPostgres } from './local-postgres';
 
 /** A mixed MMU workload: mapping, then random reads and writes, some faulting; digests on the way. */
 function record(store: Store, commands: number, seed = 1): void {
@@ -31,11 +31,11 @@ function record(store: Store, commands: number, seed = 1): void {
   sim.close();
 }
 
-let server: TestPostgres;
+let server: LocalPostgres;
 let dir: string;
 beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'chronovisor-pg-store-'));
-  server = await startPostgres();
+  server = await startLocalPostgres();
 }, 60_000);
 afterAll(async () => {
   await server?.stop();

