@@ -100,9 +100,7 @@ parentPort?.on('message', ({ port, replies, url }: PgOpen) => {
         return [];
       case 'seal':
         if (!sealing) throw new Error('No run is being recorded on this connection');
-        await transaction(client, () =>
-          sealing!.commit(client, request.batch, request.first, request.digests),
-        );
+        await sealing.commit(client, request.batch, request.first, request.digests);
         return [];
       case 'digests':
         if (!sealing) throw new Error('No run is being recorded on this connection');
@@ -161,6 +159,7 @@ class Sealing {
     this.batches = leaves.length;
   }
 
+  /** Seals a batch and commits it with its head, the kinds it brings and its digests, at once. */
   async commit(
     client: Client,
     batch: Uint8Array,
@@ -175,20 +174,39 @@ class Sealing {
     const root = this.frontier.root();
     const signature = this.signingKey ? signTreeHead(size, root, this.signingKey) : null;
     const { index } = seal;
-    for (const k of index.newKinds)
-      await client.query(
-        'INSERT INTO record_kinds (run, id, kind, rejected, type, actor) VALUES ($1, $2, $3, $4, $5, $6)',
-        [this.run, k.id, k.kind, k.rejected, k.type, k.actor],
+    // The batch and its head in one statement (atomic, one round trip); in a transaction with
+    // them, where the batch brings them, its new record kinds and digests.
+    const commit = () =>
+      client.query(
+        'WITH batch AS (INSERT INTO batches (run, first_seq, count, bytes, checks, leaf, first_tick, records) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)) INSERT INTO heads (run, size, batches, root, signature) VALUES ($1, $9, $10, $11, $12)',
+        [
+          this.run,
+          first,
+          count,
+          seal.bytes,
+          seal.checks,
+          seal.leaf,
+          index.firstTick,
+          index.json,
+          size,
+          this.batches,
+          root,
+          signature,
+        ],
       );
-    await client.query(
-      'INSERT INTO batches (run, first_seq, count, bytes, checks, leaf, first_tick, records) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)',
-      [this.run, first, count, seal.bytes, seal.checks, seal.leaf, index.firstTick, index.json],
-    );
-    await this.writeDigests(client, digests);
-    await client.query(
-      'INSERT INTO heads (run, size, batches, root, signature) VALUES ($1, $2, $3, $4, $5)',
-      [this.run, size, this.batches, root, signature],
-    );
+    if (index.newKinds.length === 0 && digests.length === 0) {
+      await commit();
+      return;
+    }
+    await transaction(client, async () => {
+      for (const k of index.newKinds)
+        await client.query(
+          'INSERT INTO record_kinds (run, id, kind, rejected, type, actor) VALUES ($1, $2, $3, $4, $5, $6)',
+          [this.run, k.id, k.kind, k.rejected, k.type, k.actor],
+        );
+      await commit();
+      await this.writeDigests(client, digests);
+    });
   }
 
   async writeDigests(client: Client, digests: readonly StateDigest[]): Promise<void> {
