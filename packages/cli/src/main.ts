@@ -68,6 +68,10 @@ function program(exit: (code: number) => void): Command {
     .option('-c, --config <file>', 'plugin set, seed and store (chronovisor.config.json)')
     .option('-s, --seed <n>', 'the RNG seed (overrides the config)', integer)
     .option('-o, --out <file>', 'the run file (default .chronovisor/runs/<scenario>-seed<n>.db)')
+    .option(
+      '--store <url>',
+      'record into a PostgreSQL server instead (postgres://user@host:port/database; the password from PGPASSWORD)',
+    )
     .option('-f, --force', 'replace the run file if it exists')
     .option('--sign <key.pem>', 'sign every tree head with this Ed25519 private key')
     .option('--strict', 'exit 1 if any command was refused (the run is recorded whole anyway)')
@@ -89,7 +93,7 @@ function program(exit: (code: number) => void): Command {
   cli
     .command('replay')
     .description("Rebuild a run's state from its events, checking every recorded digest.")
-    .argument('<run>', 'a run file')
+    .argument('<run>', 'a run file, or a run kept in PostgreSQL (postgres://…#<run id>)')
     .option('-q, --quiet', 'no progress display')
     .option('--no-verify', NO_VERIFY)
     .option('--json', 'machine-readable output')
@@ -103,7 +107,7 @@ function program(exit: (code: number) => void): Command {
     .description(
       "Check a run's audit chain: names the first record or tree head that was tampered with. With --proof, check a record proof alone.",
     )
-    .argument('[run]', 'a run file')
+    .argument('[run]', 'a run file, or a run kept in PostgreSQL (postgres://…#<run id>)')
     .option(
       '--key <public.pem>',
       "the signer's Ed25519 public key, to check the signatures against",

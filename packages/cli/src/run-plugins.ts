@@ -1,4 +1,5 @@
 import { SqliteStore } from '@chronovisor/store';
+import { PostgresStore, parseRunAddress, runAddress } from '@chronovisor/store-postgres';
 import { KeptSnapshots, Timeline } from '@chronovisor/timetravel';
 import { canonicalJson, type Plugin } from '@chronovisor/core';
 import { createHash } from 'node:crypto';
@@ -25,18 +26,41 @@ export function openRun(
   plugins: Plugin[];
 } {
   const store = openRunFile(file, { writable, verify });
+  return { store, ...pluginsOfRun(store, file) };
+}
+
+/** A run kept in PostgreSQL (`postgres://…#<id>`), read-only, with its manifest's plugin set. */
+export function openPostgresRun(address: string): {
+  store: PostgresStore;
+  manifest: RunManifest;
+  plugins: Plugin[];
+} {
+  const { url, run } = parseRunAddress(address);
+  const store = PostgresStore.open(url, run, { readonly: true });
+  if (!store.closedCleanly())
+    process.stderr.write(
+      `note: ${runAddress(url, run)} was never closed (its recording was interrupted): it holds the ${store.head()} records committed before\n`,
+    );
+  return { store, ...pluginsOfRun(store, runAddress(url, run)) };
+}
+
+/** The plugin set and seed a run's manifest records, loaded; the store is closed if it has none. */
+function pluginsOfRun(
+  store: { manifest(): unknown; close(): void },
+  name: string,
+): { manifest: RunManifest; plugins: Plugin[] } {
   const manifest = store.manifest() as Partial<RunManifest>;
   if (!Array.isArray(manifest.plugins)) {
     store.close();
     throw new CliError(
-      `${file} does not say which plugins recorded it (no plugins in its manifest)`,
+      `${name} does not say which plugins recorded it (no plugins in its manifest)`,
     );
   }
   const { plugins } = loadPlugins(
     manifest.plugins.map((p) => ({ name: p.from, options: p.options })),
     process.cwd(),
   );
-  return { store, manifest: { plugins: manifest.plugins, seed: manifest.seed ?? 0 }, plugins };
+  return { manifest: { plugins: manifest.plugins, seed: manifest.seed ?? 0 }, plugins };
 }
 
 /**

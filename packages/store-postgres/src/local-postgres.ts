@@ -22,6 +22,8 @@ export interface LocalPostgres {
   /** The URL of database `name` with another password (a wrong one, for a test). */
   urlWithPassword(name: string, password: string): string;
   readonly port: number;
+  /** The password of its `postgres` user. */
+  readonly password: string;
   stop(): Promise<void>;
 }
 
@@ -100,6 +102,7 @@ export async function startLocalPostgres(): Promise<LocalPostgres> {
   await admin.connect();
   return {
     port,
+    password: PASSWORD,
     async database(name) {
       await admin.query(`DROP DATABASE IF EXISTS ${name}`);
       await admin.query(`CREATE DATABASE ${name}`);

@@ -1,15 +1,18 @@
 import { replayState } from '@chronovisor/replay';
 import { output, verdict, type Output } from '../output';
 import { progressBar } from '../progress-bar';
-import { openRun } from '../run-plugins';
+import { openPostgresRun, openRun } from '../run-plugins';
+import { isPostgresUrl } from '@chronovisor/store-postgres';
 
-/** `chronovisor replay <run.db>`: rebuilds the state from the events with the run's own plugin set, checking every digest. */
+/** `chronovisor replay <run.db | postgres://…#id>`: rebuilds the state from the events with the run's own plugin set, checking every digest. */
 export function replay(
   file: string,
   options: { json?: boolean; quiet?: boolean; verify?: boolean },
   out: Output = output,
 ): number {
-  const { store, manifest, plugins } = openRun(file, { verify: options.verify ?? true });
+  const { store, manifest, plugins } = isPostgresUrl(file)
+    ? openPostgresRun(file)
+    : openRun(file, { verify: options.verify ?? true });
   try {
     const bar = progressBar('replaying', options);
     const report = replayState(store, plugins, {

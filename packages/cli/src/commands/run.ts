@@ -3,9 +3,11 @@ import {
   Simulation,
   Xoshiro128StarStar,
   type EventTypeRegistry,
+  type Store,
 } from '@chronovisor/core';
 import { summarizeRun } from '@chronovisor/replay';
 import { SqliteStore, formatHead } from '@chronovisor/store';
+import { PostgresStore, isPostgresUrl, runAddress } from '@chronovisor/store-postgres';
 import { existsSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { CliError, EXIT } from '../cli-error';
@@ -15,6 +17,7 @@ import { loadPlugins } from '../plugin-loader';
 
 import { progressBar } from '../progress-bar';
 import { checkEvery, describeKept, keepSnapshots } from './index-run';
+import { readKey } from '../keys';
 import { createRunFile, type RunFileOptions } from '../run-file';
 import { loadScenario, locationIn } from '../scenario-loader';
 
@@ -28,6 +31,8 @@ export interface RunOptions extends RunFileOptions {
   readonly index?: boolean | number;
   /** Exit 1 if any command was refused. */
   readonly strict?: boolean;
+  /** A PostgreSQL server (`postgres://…`) to record into, instead of a run file. */
+  readonly store?: string;
 }
 
 /** `chronovisor run <scenario>`: records a scenario into a run file and summarizes it. */
@@ -37,6 +42,7 @@ export async function run(
   out: Output = output,
 ): Promise<number> {
   if (typeof options.index === 'number') checkEvery(options.index, '--index');
+  if (options.store !== undefined) checkStoreOption(options);
   const scenario = loadScenario(scenarioArg);
   const configFile = options.config ?? scenario.config;
   const { config, dir } = configFile
@@ -49,15 +55,18 @@ export async function run(
     configFile ?? 'the default plugin set',
   );
   new Projector(plugins); // a plugin set that cannot load is refused before any file is made
+  const runManifest = {
+    scenario: scenario.name,
+    plugins: manifest,
+    digestInterval: config.digestInterval ?? null,
+  };
   const {
     file,
     store,
     output: runFile,
-  } = createRunFile(options, scenario.name, seed, {
-    scenario: scenario.name,
-    plugins: manifest,
-    digestInterval: config.digestInterval ?? null,
-  });
+  } = options.store === undefined
+    ? createRunFile(options, scenario.name, seed, runManifest)
+    : createPostgresRun(options.store, options, scenario.name, seed, runManifest);
   const started = performance.now();
   let eventTypes: EventTypeRegistry;
   try {
@@ -80,13 +89,13 @@ export async function run(
     store.close(); // what was recorded stays recorded, under its partial name
     const at = scenario.file ? locationIn(error, scenario.file) : undefined;
     throw new CliError(
-      `Scenario ${scenario.name} failed after recording ${store.head()} records, kept in ${runFile.partial}` +
-        `${existsSync(file) ? ` (${file} is as it was)` : ''}: ${(error as Error).message}` +
+      `Scenario ${scenario.name} failed after recording ${store.head()} records, kept in ${runFile?.partial ?? file}` +
+        `${runFile && existsSync(file) ? ` (${file} is as it was)` : ''}: ${(error as Error).message}` +
         (at ? ` (at ${at})` : ''),
     );
   }
   store.close();
-  runFile.commit();
+  runFile?.commit();
   const seconds = (performance.now() - started) / 1000;
   const kept =
     options.index === undefined || options.index === false
@@ -97,12 +106,12 @@ export async function run(
           progressBar('indexing', options),
         );
 
-  const reopened = SqliteStore.open(file, { readonly: true });
-  const summary = summarizeRun(reopened, eventTypes);
+  const { summary, head } = summarized(
+    options.store === undefined ? file : options.store,
+    store,
+    eventTypes,
+  );
   const byPlugin = byPluginOf(summary.byType);
-  // The final head, for the user to keep: `verify --head` proves later that the file still extends it.
-  const head = reopened.committed() > 0 ? formatHead(reopened.treeHead()) : undefined;
-  reopened.close();
   if (options.json) {
     out.json({
       file,
@@ -168,6 +177,63 @@ export async function run(
     `  ${invoked} ui ${file}        # the same on a web page: timeline, memory map, hex view`,
   );
   return verdictOf(summary.rejections, options.strict);
+}
+
+/**
+ * The run's summary, read back, and its final tree head, for the user to keep: `verify --head`
+ * proves later that the run still extends it.
+ */
+function summarized(
+  where: string,
+  recorded: Store,
+  eventTypes: EventTypeRegistry,
+): { summary: ReturnType<typeof summarizeRun>; head: string | undefined } {
+  if (recorded instanceof PostgresStore) {
+    const reopened = PostgresStore.open(where, recorded.run, { readonly: true });
+    try {
+      const last = reopened.treeHeads().at(-1);
+      return { summary: summarizeRun(reopened, eventTypes), head: last && formatHead(last) };
+    } finally {
+      reopened.close();
+    }
+  }
+  const reopened = SqliteStore.open(where, { readonly: true });
+  try {
+    const head = reopened.committed() > 0 ? formatHead(reopened.treeHead()) : undefined;
+    return { summary: summarizeRun(reopened, eventTypes), head };
+  } finally {
+    reopened.close();
+  }
+}
+
+/** `--store` records into PostgreSQL: no run file to name, replace or index. */
+function checkStoreOption(options: RunOptions): void {
+  if (!isPostgresUrl(options.store!))
+    throw new CliError(
+      `--store takes a PostgreSQL server (postgres://user@host:port/database), not ${options.store}: a run file is named with --out`,
+    );
+  const clash = (['out', 'force', 'index'] as const).find(
+    (o) => options[o] !== undefined && options[o] !== false,
+  );
+  if (clash)
+    throw new CliError(`--${clash} is for run files: a run recorded with --store has none`);
+}
+
+/** A run recorded into the PostgreSQL server at `url`: named `postgres://…#<id>` (password hidden). */
+function createPostgresRun(
+  url: string,
+  options: RunFileOptions,
+  name: string,
+  seed: number,
+  manifest: Record<string, unknown>,
+): { file: string; store: PostgresStore; output?: undefined } {
+  const signingKey = options.sign ? readKey(options.sign, 'private') : undefined;
+  const store = PostgresStore.create(url, {
+    name: `${name}-seed${seed}`,
+    ...(signingKey ? { signingKey } : {}),
+    manifest: { createdBy: '@chronovisor/cli@1.0.0', seed, ...manifest },
+  });
+  return { file: runAddress(url, store.run), store };
 }
 
 /** A run with refused commands is recorded whole; `--strict` makes them its exit code. */

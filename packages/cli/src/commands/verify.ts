@@ -6,6 +6,7 @@ import {
   verifyRun,
   type HeadCommitment,
 } from '@chronovisor/store';
+import { isPostgresUrl, parseRunAddress, verifyPostgresRun } from '@chronovisor/store-postgres';
 import { existsSync, readFileSync } from 'node:fs';
 import { CliError, EXIT } from '../cli-error';
 import { readKey } from '../keys';
@@ -42,11 +43,16 @@ export function verify(
   }
   if (file === undefined) throw new CliError('verify needs a run file, or --proof <proof.json>');
   const bar = progressBar('verifying', options);
-  const report = verifyRun(file, {
+  const checks = {
     ...(options.key ? { trustedKey: readKey(options.key, 'public') } : {}),
     ...(head ? { head } : {}),
-    onProgress: (done, total) => bar.update(done, total),
-  });
+    onProgress: (done: number, total: number) => bar.update(done, total),
+  };
+  let report;
+  if (isPostgresUrl(file)) {
+    const { url, run } = parseRunAddress(file);
+    report = verifyPostgresRun(url, run, checks);
+  } else report = verifyRun(file, checks);
   bar.finish();
   return verdict(out, options.json, report);
 }

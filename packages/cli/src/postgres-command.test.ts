@@ -1,0 +1,50 @@
+import { startLocalPostgres, type LocalPostgres } from '@chronovisor/store-postgres';
+import * as path from 'node:path';
+import { binHarness, root } from './test-support/bin-harness';
+
+const { chronovisor, refusedWith } = binHarness();
+const example = path.join(root, 'examples', 'use-after-free');
+
+let server: LocalPostgres;
+beforeAll(async () => {
+  server = await startLocalPostgres();
+}, 60_000);
+afterAll(() => server?.stop());
+
+describe('chronovisor with runs kept in PostgreSQL', () => {
+  jest.setTimeout(120_000);
+
+  it('records a run into PostgreSQL, replays it and verifies it there', async () => {
+    // The password comes from PGPASSWORD, as PostgreSQL's own tools take it: out of the URL.
+    const url = (await server.database('cli_runs')).replace(/:[^:@/]*@/, '@');
+    process.env.PGPASSWORD = server.password;
+    try {
+      const recorded = chronovisor('run', example, '--store', url, '--json');
+      expect(recorded.stderr).toBe('');
+      expect(recorded.status).toBe(0);
+      const { file, head } = JSON.parse(recorded.stdout) as { file: string; head: string };
+      expect(file).toBe(`${url}#1`);
+      expect(chronovisor('replay', file).status).toBe(0);
+      const verified = chronovisor('verify', file, '--head', head, '--json');
+      expect(JSON.parse(verified.stdout)).toMatchObject({ ok: true, closedCleanly: true });
+      expect(verified.status).toBe(0);
+      // Bad input: one line, exit 2, no password.
+      expect(refusedWith('verify', `${url}#99`)).toContain(`${url} holds no run 99`);
+      expect(refusedWith('replay', url)).toContain(
+        `${url} names no run: add its id after #, as in ${url}#12`,
+      );
+      expect(refusedWith('run', example, '--store', 'runs.db')).toContain(
+        '--store takes a PostgreSQL server (postgres://user@host:port/database), not runs.db',
+      );
+      expect(refusedWith('run', example, '--store', url, '--out', 'x.db')).toContain(
+        '--out is for run files: a run recorded with --store has none',
+      );
+      process.env.PGPASSWORD = 'not-the-password';
+      const wrong = refusedWith('verify', file);
+      expect(wrong).toContain('password authentication failed for user "postgres"');
+      expect(wrong).not.toContain('not-the-password');
+    } finally {
+      delete process.env.PGPASSWORD;
+    }
+  });
+});
