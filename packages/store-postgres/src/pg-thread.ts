@@ -6,10 +6,9 @@
 import type { StateDigest } from '@chronovisor/core';
 import {
   CHECKSUM_BYTES,
-  Frontier,
+  HeadChain,
   KindTable,
   sealBatch,
-  signTreeHead,
   type RecordKind,
 } from '@chronovisor/store';
 import type { KeyObject } from 'node:crypto';
@@ -145,18 +144,16 @@ async function migrate(client: Client): Promise<void> {
 /** A run being recorded: its kinds and audit tree so far, as the SQLite store's committer keeps them. */
 class Sealing {
   private readonly kinds: KindTable;
-  private readonly frontier = new Frontier();
-  private batches: number;
+  private readonly heads: HeadChain;
 
   constructor(
     private readonly run: number,
     kinds: readonly RecordKind[],
     leaves: readonly Uint8Array[],
-    private readonly signingKey: KeyObject | undefined,
+    signingKey: KeyObject | undefined,
   ) {
     this.kinds = new KindTable(kinds);
-    for (const leaf of leaves) this.frontier.push(Buffer.from(leaf), 1);
-    this.batches = leaves.length;
+    this.heads = new HeadChain(leaves, signingKey);
   }
 
   /** Seals a batch and commits it with its head, the kinds it brings and its digests, at once. */
@@ -168,11 +165,7 @@ class Sealing {
   ): Promise<void> {
     const seal = sealBatch(batch, first, this.kinds);
     const count = seal.checks.length / CHECKSUM_BYTES;
-    this.frontier.push(seal.leaf, 1);
-    this.batches++;
-    const size = first + count - 1;
-    const root = this.frontier.root();
-    const signature = this.signingKey ? signTreeHead(size, root, this.signingKey) : null;
+    const head = this.heads.next(seal.leaf, first + count - 1);
     const { index } = seal;
     // The batch and its head in one statement (atomic, one round trip); in a transaction with
     // them, where the batch brings them, its new record kinds and digests.
@@ -188,10 +181,10 @@ class Sealing {
           seal.leaf,
           index.firstTick,
           index.json,
-          size,
-          this.batches,
-          root,
-          signature,
+          head.size,
+          head.batches,
+          head.root,
+          head.signature,
         ],
       );
     if (index.newKinds.length === 0 && digests.length === 0) {

@@ -17,6 +17,7 @@ export { KindTable, type RecordKind, type BatchIndex } from './sqlite/record-ind
 export { StoreThread } from './sqlite/store-thread';
 export { FORMAT } from './sqlite/schema';
 export * from './audit/tree-head';
+export * from './audit/head-chain';
 export * from './audit/verify-run';
 export type { ChunkRows, StoredRow } from './audit/quick-check';
 export * from './audit/proofs';

@@ -1,8 +1,7 @@
 import type { StateDigest } from '@chronovisor/core';
 import Database from 'better-sqlite3';
 import type { KeyObject } from 'node:crypto';
-import { signTreeHead } from '../audit/tree-head';
-import { Frontier } from '../merkle/frontier';
+import { HeadChain } from '../audit/head-chain';
 import type { BatchSeal } from './batch-seal';
 
 /** One commit: a sealed batch of `count` records from `first` and the digests it brings, or digests alone. */
@@ -31,13 +30,12 @@ export class BatchCommitter {
   private readonly insertDigest: Database.Statement;
   private readonly insertHead: Database.Statement;
   private readonly insertKind: Database.Statement;
-  /** The complete subtrees of the audit tree over the batches stored. */
-  private readonly frontier = new Frontier();
-  private batches: number;
+  /** The audit tree over the batches stored. */
+  private readonly heads: HeadChain;
 
   constructor(
     private readonly db: Database.Database,
-    private readonly signingKey: KeyObject | undefined,
+    signingKey: KeyObject | undefined,
     /** Whether the connection is this committer's own, to close with it. */
     private readonly owned = false,
   ) {
@@ -56,8 +54,10 @@ export class BatchCommitter {
     const leaves = db.prepare('SELECT leaf FROM batches ORDER BY first_seq').all() as {
       leaf: Buffer;
     }[];
-    for (const { leaf } of leaves) this.frontier.push(leaf, 1);
-    this.batches = leaves.length;
+    this.heads = new HeadChain(
+      leaves.map((row) => row.leaf),
+      signingKey,
+    );
   }
 
   /** A committer on a connection of its own to the run file at `path`. */
@@ -97,11 +97,7 @@ export class BatchCommitter {
   }
 
   private writeBatch(seal: BatchSeal, first: number, count: number): void {
-    this.frontier.push(seal.leaf, 1);
-    this.batches++;
-    const size = first + count - 1;
-    const root = this.frontier.root();
-    const signature = this.signingKey ? signTreeHead(size, root, this.signingKey) : null;
+    const head = this.heads.next(seal.leaf, first + count - 1);
     const { index } = seal;
     for (const k of index.newKinds) this.insertKind.run(k.id, k.kind, k.rejected, k.type, k.actor);
     this.insertBatch.run(
@@ -113,7 +109,7 @@ export class BatchCommitter {
       index.firstTick,
       index.json,
     );
-    this.insertHead.run(size, this.batches, root, signature);
+    this.insertHead.run(head.size, head.batches, head.root, head.signature);
   }
 
   close(): void {
