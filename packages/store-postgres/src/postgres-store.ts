@@ -1,15 +1,12 @@
 import {
   StoreError,
-  checkContinuity,
   type EventRecord,
   type LogRecord,
   type StateDigest,
   type Store,
 } from '@chronovisor/core';
 import {
-  BATCH_BYTES,
-  BATCH_RECORDS,
-  BatchBuilder,
+  BatchFront,
   FORMAT,
   batchLeaf,
   batchRecords,
@@ -47,11 +44,8 @@ export interface PostgresRunOptions {
  * thread (see PgChannel), which also seals the batches.
  */
 export class PostgresStore implements Store {
-  private last = 0;
-  private readonly batch = new BatchBuilder();
-  private stateDigests: StateDigest[] = [];
-  /** Digests not yet written: they go in with the batch holding their seq, never before it. */
-  private pendingDigests: StateDigest[] = [];
+  /** The head, the batch filling and the digests waiting for it. */
+  private readonly front: BatchFront;
   private closed = false;
 
   private constructor(
@@ -60,7 +54,11 @@ export class PostgresStore implements Store {
     /** The run's id in the database. */
     readonly run: number,
     readonly readonly: boolean,
-  ) {}
+    last = 0,
+    digests: StateDigest[] = [],
+  ) {
+    this.front = new BatchFront(last, digests);
+  }
 
   /** A new run at the server at `url` (its schema created or brought up to date). */
   static create(url: string, options: PostgresRunOptions = {}): PostgresStore {
@@ -106,13 +104,11 @@ export class PostgresStore implements Store {
       );
     }
     const readonly = options.readonly ?? false;
-    const store = new PostgresStore(channel, url, run, readonly);
     const [last] = channel.query<{ first_seq: number; count: number }>(
       'SELECT first_seq, count FROM batches WHERE run = $1 ORDER BY first_seq DESC LIMIT 1',
       [run],
     );
-    store.last = last ? last.first_seq + last.count - 1 : 0;
-    store.stateDigests = channel
+    const digests = channel
       .query<{ seq: number; digest: string; projections: string | null }>(
         'SELECT seq, digest, projections FROM digests WHERE run = $1 ORDER BY seq',
         [run],
@@ -122,6 +118,14 @@ export class PostgresStore implements Store {
           ? { seq, digest, projections: JSON.parse(projections) as Record<string, string> }
           : { seq, digest },
       );
+    const store = new PostgresStore(
+      channel,
+      url,
+      run,
+      readonly,
+      last ? last.first_seq + last.count - 1 : 0,
+      digests,
+    );
     if (!readonly) {
       const kinds = channel.query<RecordKind>(
         'SELECT id, kind, rejected, type, actor FROM record_kinds WHERE run = $1 ORDER BY id',
@@ -155,50 +159,42 @@ export class PostgresStore implements Store {
 
   append(records: readonly LogRecord[]): void {
     this.assertWritable();
-    this.last = checkContinuity(this.last, records);
-    for (let i = 0; i < records.length; i++) {
-      this.batch.append(records[i]!);
-      if (this.batch.size === BATCH_RECORDS || this.batch.recordBytes >= BATCH_BYTES) {
-        this.seal();
-        while (this.channel.inFlight > SEALING_AHEAD) this.channel.next();
-      }
-    }
+    this.front.append(records, () => {
+      this.seal();
+      while (this.channel.inFlight > SEALING_AHEAD) this.channel.next();
+    });
   }
 
   head(): number {
-    return this.last;
+    return this.front.head;
   }
 
-  read(from: number, to = this.last): Iterable<LogRecord> {
+  read(from: number, to = this.front.head): Iterable<LogRecord> {
     return this.scan(from, to, false);
   }
 
   /** The events among records `from` to `to`: commands are skipped without being decoded. */
-  readEvents(from: number, to = this.last): Iterable<EventRecord> {
+  readEvents(from: number, to = this.front.head): Iterable<EventRecord> {
     return this.scan(from, to, true) as Iterable<EventRecord>;
   }
 
   appendDigest(digest: StateDigest): void {
     this.assertWritable();
-    if (digest.seq > this.last)
-      throw new StoreError(
-        `State digest at seq ${digest.seq} is past the last record (${this.last})`,
-      );
-    this.stateDigests.push(digest);
-    this.pendingDigests.push(digest);
+    this.front.appendDigest(digest);
   }
 
   digests(): readonly StateDigest[] {
-    return this.stateDigests;
+    return this.front.allDigests;
   }
 
   /** Seals the batch still filling (short) and commits everything, so it survives a crash. */
   flush(): void {
     if (this.readonly || this.closed) return;
-    if (this.batch.size > 0) this.seal();
-    else if (this.pendingDigests.length > 0) {
-      this.channel.submit({ op: 'digests', digests: this.pendingDigests });
-      this.pendingDigests = [];
+    if (this.front.filling > 0) this.seal();
+    else {
+      // Digests of records whose batches went before them.
+      const digests = this.front.takeDigests();
+      if (digests.length > 0) this.channel.submit({ op: 'digests', digests });
     }
     this.commitSealing();
   }
@@ -255,7 +251,7 @@ export class PostgresStore implements Store {
   private *scan(from: number, to: number, eventsOnly: boolean): Iterable<LogRecord> {
     if (from < 1) throw new StoreError(`Cannot read from seq ${from}: seqs start at 1`);
     this.commitSealing();
-    const end = Math.min(to, this.last);
+    const end = Math.min(to, this.front.head);
     // From the batch holding `from`, a page of batches at a time.
     const [start] = this.channel.query<{ first_seq: number }>(
       'SELECT first_seq FROM batches WHERE run = $1 AND first_seq <= $2 ORDER BY first_seq DESC LIMIT 1',
@@ -284,9 +280,8 @@ export class PostgresStore implements Store {
       next = lastRow.first_seq + lastRow.count;
     }
     // The batch still filling, not yet in the database.
-    const { first, size } = this.batch;
-    if (size > 0 && first <= end) {
-      const stored = { first, count: size, batch: Buffer.from(this.batch.peek()) };
+    const stored = this.front.fillingBatch(from, end);
+    if (stored) {
       for (const record of batchRecords(stored, this.where(stored), eventsOnly)) {
         if (record.seq < from) continue;
         if (record.seq > end) return;
@@ -321,11 +316,7 @@ export class PostgresStore implements Store {
 
   /** Hands the batch filling to the PostgreSQL thread, with the digests it brings. */
   private seal(): void {
-    const { first, size } = this.batch;
-    const last = first + size - 1;
-    const digests = this.pendingDigests.filter((d) => d.seq <= last);
-    if (digests.length > 0) this.pendingDigests = this.pendingDigests.filter((d) => d.seq > last);
-    const batch = this.batch.take();
+    const { batch, first, digests } = this.front.take();
     this.channel.submit({ op: 'seal', batch, first, digests }, [batch.buffer as ArrayBuffer]);
   }
 

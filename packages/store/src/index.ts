@@ -5,6 +5,7 @@ export { isEventKind, recordType, type RecordHead } from './codec/record-head';
 export * from './codec/batch-format';
 export * from './codec/batch-builder';
 export * from './codec/batch-records';
+export * from './codec/batch-front';
 export * from './merkle/hashes';
 export * from './merkle/merkle-tree';
 export * from './merkle/verify';

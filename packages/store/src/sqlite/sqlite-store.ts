@@ -1,6 +1,5 @@
 import {
   StoreError,
-  checkContinuity,
   type EventRecord,
   type LogRecord,
   type StateDigest,
@@ -10,16 +9,9 @@ import Database from 'better-sqlite3';
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
 import { ByteReader } from '../codec/byte-reader';
-import { BatchBuilder } from '../codec/batch-builder';
+import { BatchFront } from '../codec/batch-front';
 import { readBatchHeader } from '../codec/batch-header';
-import {
-  BATCH_BYTES,
-  BATCH_RECORDS,
-  batchLeaf,
-  framesOf,
-  inflateBatch,
-  type Frames,
-} from '../codec/batch-format';
+import { batchLeaf, framesOf, inflateBatch, type Frames } from '../codec/batch-format';
 import { batchRecords, corruptAt, type StoredBatch } from '../codec/batch-records';
 import { recordType } from '../codec/record-head';
 import { checkTreeHead, type TreeHead } from '../audit/tree-head';
@@ -77,15 +69,11 @@ const READ_AHEAD_BATCHES = 16;
 
 export class SqliteStore implements Store {
   private readonly db: Database.Database;
-  private last = 0;
-  /** The batch filling, encoded (records are read from it until it is stored). */
-  private readonly batch = new BatchBuilder();
+  /** The head, the batch filling and the digests waiting for it. */
+  private readonly front: BatchFront;
   /** Batches handed to the sealer and not yet committed, oldest first. */
   private readonly sealing: { first: number; count: number }[] = [];
   private sealer?: BatchSealer;
-  private stateDigests: StateDigest[] = [];
-  /** Digests not yet written: they go in with the batch holding their seq, never before it. */
-  private pendingDigests: StateDigest[] = [];
   private closed = false;
   readonly status: RunStatus;
 
@@ -106,7 +94,7 @@ export class SqliteStore implements Store {
     const lastBatch = db
       .prepare('SELECT first_seq, count FROM batches ORDER BY first_seq DESC LIMIT 1')
       .get() as { first_seq: number; count: number } | undefined;
-    this.last = lastBatch ? lastBatch.first_seq + lastBatch.count - 1 : 0;
+    const last = lastBatch ? lastBatch.first_seq + lastBatch.count - 1 : 0;
     const digestRows = db
       .prepare('SELECT seq, digest, projections FROM digests ORDER BY seq')
       .all() as {
@@ -114,14 +102,17 @@ export class SqliteStore implements Store {
       digest: string;
       projections: string | null;
     }[];
-    this.stateDigests = digestRows.map(({ seq, digest, projections }) =>
-      projections
-        ? { seq, digest, projections: JSON.parse(projections) as Record<string, string> }
-        : { seq, digest },
+    this.front = new BatchFront(
+      last,
+      digestRows.map(({ seq, digest, projections }) =>
+        projections
+          ? { seq, digest, projections: JSON.parse(projections) as Record<string, string> }
+          : { seq, digest },
+      ),
     );
     const open = db.prepare("SELECT value FROM meta WHERE key = 'open'").get() as
       { value: string } | undefined;
-    this.status = { closedCleanly: open?.value !== '1', records: this.last };
+    this.status = { closedCleanly: open?.value !== '1', records: last };
     if (!readonly) this.setMeta('open', '1');
   }
 
@@ -211,36 +202,30 @@ export class SqliteStore implements Store {
 
   append(records: readonly LogRecord[]): void {
     this.assertWritable();
-    this.last = checkContinuity(this.last, records);
-    for (let i = 0; i < records.length; i++) {
-      const record = records[i]!;
-      // Encoded now: what the log holds is the record as appended, whatever its holder does next.
-      this.batch.append(record);
-      if (this.batch.size === BATCH_RECORDS || this.batch.recordBytes >= BATCH_BYTES) {
-        this.seal();
-        // Up to 16 batches sealing on the other thread while this one fills the next, so that
-        // this thread waits on that one only when it falls behind, not on its hiccups (a slow
-        // commit, a checkpoint of the log, a core taken away: with 3, ~20% of recording here).
-        while (this.sealing.length > SEALING_AHEAD) this.commitOldest();
-      }
-    }
+    this.front.append(records, () => {
+      this.seal();
+      // Up to 16 batches sealing on the other thread while this one fills the next, so that
+      // this thread waits on that one only when it falls behind, not on its hiccups (a slow
+      // commit, a checkpoint of the log, a core taken away: with 3, ~20% of recording here).
+      while (this.sealing.length > SEALING_AHEAD) this.commitOldest();
+    });
   }
 
   head(): number {
-    return this.last;
+    return this.front.head;
   }
 
-  read(from: number, to = this.last): Iterable<LogRecord> {
+  read(from: number, to = this.front.head): Iterable<LogRecord> {
     return this.scan(from, to, false);
   }
 
   /** The events among records `from` to `to`: commands are skipped without being decoded. */
-  readEvents(from: number, to = this.last): Iterable<EventRecord> {
+  readEvents(from: number, to = this.front.head): Iterable<EventRecord> {
     return this.scan(from, to, true) as Iterable<EventRecord>;
   }
 
   private *scan(from: number, to: number, eventsOnly: boolean): Iterable<LogRecord> {
-    const end = Math.min(to, this.last);
+    const end = Math.min(to, this.front.head);
     for (const stored of this.storedBatches(from, end)) {
       for (const record of this.recordsOf(stored, eventsOnly)) {
         if (record.seq < from) continue;
@@ -255,8 +240,8 @@ export class SqliteStore implements Store {
    * `from` on), read from the records' heads without decoding their payloads: what a view of a
    * whole run (the web page's timeline) needs, several times faster than reading it.
    */
-  *outline(from: number, to = this.last): Iterable<{ first: number; types: string[] }> {
-    const end = Math.min(to, this.last);
+  *outline(from: number, to = this.front.head): Iterable<{ first: number; types: string[] }> {
+    const end = Math.min(to, this.front.head);
     for (const stored of this.storedBatches(from, end)) {
       const { first, count, batch } = stored;
       const frames = this.framesChecked(stored);
@@ -308,34 +293,30 @@ export class SqliteStore implements Store {
     } finally {
       ahead?.close();
     }
-    const { first, size } = this.batch;
-    if (size > 0 && first <= end && first + size - 1 >= from)
-      yield { first, count: size, batch: Buffer.from(this.batch.peek()) };
+    const filling = this.front.fillingBatch(from, end);
+    if (filling) yield filling;
   }
 
   appendDigest(digest: StateDigest): void {
     this.assertWritable();
-    if (digest.seq > this.last)
-      throw new StoreError(
-        `State digest at seq ${digest.seq} is past the last record (${this.last})`,
-      );
-    this.stateDigests.push(digest);
-    this.pendingDigests.push(digest);
+    this.front.appendDigest(digest);
   }
 
   digests(): readonly StateDigest[] {
-    return this.stateDigests;
+    return this.front.allDigests;
   }
 
   /** Seals the batch still filling (short) and commits it, so everything appended survives a crash. */
   flush(): void {
     if (this.readonly || this.closed) return;
-    if (this.batch.size > 0) this.seal();
-    else if (this.pendingDigests.length > 0) {
+    if (this.front.filling > 0) this.seal();
+    else {
       // Digests of records whose batches went before them.
-      this.sealerOf().submitDigests(this.pendingDigests);
-      this.sealing.push({ first: 0, count: 0 });
-      this.pendingDigests = [];
+      const digests = this.front.takeDigests();
+      if (digests.length > 0) {
+        this.sealerOf().submitDigests(digests);
+        this.sealing.push({ first: 0, count: 0 });
+      }
     }
     this.commitSealing();
   }
@@ -368,11 +349,8 @@ export class SqliteStore implements Store {
    * deflate and the commit: on another thread).
    */
   private seal(): void {
-    const { first, size: count } = this.batch;
-    const last = first + count - 1;
-    const digests = this.pendingDigests.filter((d) => d.seq <= last);
-    if (digests.length > 0) this.pendingDigests = this.pendingDigests.filter((d) => d.seq > last);
-    this.sealerOf().submit(this.batch.take(), first, digests);
+    const { batch, first, count, digests } = this.front.take();
+    this.sealerOf().submit(batch, first, digests);
     this.sealing.push({ first, count });
   }
 
@@ -499,8 +477,10 @@ export class SqliteStore implements Store {
   /** Names a point of the run, with a note; a bookmark of the same name is replaced. */
   bookmark(name: string, seq: number, note = ''): void {
     this.assertWritable();
-    if (!Number.isSafeInteger(seq) || seq < 1 || seq > this.last) {
-      throw new StoreError(`Cannot bookmark seq ${seq}: the run holds records 1 to ${this.last}`);
+    if (!Number.isSafeInteger(seq) || seq < 1 || seq > this.front.head) {
+      throw new StoreError(
+        `Cannot bookmark seq ${seq}: the run holds records 1 to ${this.front.head}`,
+      );
     }
     this.db
       .prepare('INSERT OR REPLACE INTO bookmarks (name, seq, note) VALUES (?, ?, ?)')
