@@ -38,19 +38,7 @@ export class ByteWriter {
   /** An unsigned integer below 2^53 as LEB128: seven bits a byte, low first. */
   varint(value: number): void {
     this.reserve(8);
-    const bytes = this.bytes;
-    let at = this.length;
-    // Integer arithmetic while the value fits 31 bits, as nearly all do: seqs, ticks, lengths.
-    while (value >= 0x80000000) {
-      bytes[at++] = (value % 0x80) | 0x80;
-      value = Math.floor(value / 0x80);
-    }
-    while (value >= 0x80) {
-      bytes[at++] = (value & 0x7f) | 0x80;
-      value >>>= 7;
-    }
-    bytes[at++] = value;
-    this.length = at;
+    this.length = writeVarint(this.bytes, this.length, value);
   }
 
   float64(value: number): void {
@@ -118,3 +106,25 @@ export class ByteWriter {
 const CACHED_STRING_LENGTH = 32;
 const CACHED_STRINGS = 4096;
 const encodedStrings = new Map<string, Uint8Array>();
+
+/**
+ * Writes `value` (below 2^53) as LEB128 into `bytes` at `at`, which has room for it (8 bytes at
+ * most); returns where it ends. For writers that fill a buffer in place (a record's head).
+ */
+export function writeVarint(bytes: Uint8Array, at: number, value: number): number {
+  if (value < 0x80) {
+    bytes[at] = value;
+    return at + 1;
+  }
+  // Integer arithmetic while the value fits 31 bits, as nearly all do: seqs, ticks, lengths.
+  while (value >= 0x80000000) {
+    bytes[at++] = (value % 0x80) | 0x80;
+    value = Math.floor(value / 0x80);
+  }
+  while (value >= 0x80) {
+    bytes[at++] = (value & 0x7f) | 0x80;
+    value >>>= 7;
+  }
+  bytes[at++] = value;
+  return at;
+}

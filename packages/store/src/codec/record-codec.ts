@@ -17,7 +17,7 @@ import {
 } from './record-head';
 import type { BatchNames, NameTable } from './batch-names';
 import { ByteReader, DecodeError } from './byte-reader';
-import type { ByteWriter } from './byte-writer';
+import { writeVarint, type ByteWriter } from './byte-writer';
 import {
   definedFields,
   isShapeable,
@@ -119,12 +119,12 @@ function encode(out: ByteWriter, record: LogRecord, table: BatchTable): void {
   const b = out.bytes;
   let at = out.length;
   b[at++] = layout ? kind + SHAPED : kind;
-  at = varint(b, at, seq - table.first);
-  at = varint(b, at, zigzag(record.tick - table.tick));
-  at = varint(b, at, actor);
-  at = varint(b, at, record.cause === 0 ? 0 : 1 + zigzag(seq - record.cause));
-  at = varint(b, at, head);
-  if (record.kind === 'event') at = varint(b, at, record.v);
+  at = writeVarint(b, at, seq - table.first);
+  at = writeVarint(b, at, zigzag(record.tick - table.tick));
+  at = writeVarint(b, at, actor);
+  at = writeVarint(b, at, record.cause === 0 ? 0 : 1 + zigzag(seq - record.cause));
+  at = writeVarint(b, at, head);
+  if (record.kind === 'event') at = writeVarint(b, at, record.v);
   out.length = at;
   if (layout) layout.write(out, payload as Record<string, unknown>, names, table.generation);
   else value(out, payload);
@@ -136,24 +136,6 @@ function encode(out: ByteWriter, record: LogRecord, table: BatchTable): void {
 
 /** The most a record's head takes: a kind byte and six varints of up to 8 bytes. */
 const HEAD_ROOM = 1 + 6 * 8;
-
-/** Writes `n` (below 2^53) as a varint into `b` at `at`; returns where it ends. */
-function varint(b: Uint8Array, at: number, n: number): number {
-  if (n < 0x80) {
-    b[at] = n;
-    return at + 1;
-  }
-  while (n >= 0x80000000) {
-    b[at++] = (n % 0x80) | 0x80;
-    n = Math.floor(n / 0x80);
-  }
-  while (n >= 0x80) {
-    b[at++] = (n & 0x7f) | 0x80;
-    n >>>= 7;
-  }
-  b[at++] = n;
-  return at;
-}
 
 /** What the codec keeps of a record type: the layout of its last shaped payload. */
 const lastLayouts = new Map<string, Layout>();
