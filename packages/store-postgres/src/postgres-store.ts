@@ -252,7 +252,19 @@ export class PostgresStore implements Store {
     if (from < 1) throw new StoreError(`Cannot read from seq ${from}: seqs start at 1`);
     this.commitSealing();
     const end = Math.min(to, this.front.head);
-    // From the batch holding `from`, a page of batches at a time.
+    for (const records of this.batchesHolding(from, end, eventsOnly))
+      for (const record of records) {
+        if (record.seq < from) continue;
+        if (record.seq > end) return;
+        yield record;
+      }
+  }
+
+  /**
+   * The records of the batches holding seqs `from` to `end`, a batch at a time: the stored ones
+   * a page of batches a query, then the batch still filling, not yet in the database.
+   */
+  private *batchesHolding(from: number, end: number, eventsOnly: boolean): Iterable<LogRecord[]> {
     const [start] = this.channel.query<{ first_seq: number }>(
       'SELECT first_seq FROM batches WHERE run = $1 AND first_seq <= $2 ORDER BY first_seq DESC LIMIT 1',
       [this.run, from],
@@ -268,26 +280,13 @@ export class PostgresStore implements Store {
         'SELECT first_seq, count, bytes, leaf FROM batches WHERE run = $1 AND first_seq >= $2 AND first_seq <= $3 ORDER BY first_seq LIMIT $4',
         [this.run, next, end, SCAN_PAGE],
       );
-      for (const row of rows) {
-        for (const record of this.recordsOf(row, eventsOnly)) {
-          if (record.seq < from) continue;
-          if (record.seq > end) return;
-          yield record;
-        }
-      }
+      for (const row of rows) yield this.recordsOf(row, eventsOnly);
       if (rows.length < SCAN_PAGE) break;
       const lastRow = rows.at(-1)!;
       next = lastRow.first_seq + lastRow.count;
     }
-    // The batch still filling, not yet in the database.
-    const stored = this.front.fillingBatch(from, end);
-    if (stored) {
-      for (const record of batchRecords(stored, this.where(stored), eventsOnly)) {
-        if (record.seq < from) continue;
-        if (record.seq > end) return;
-        yield record;
-      }
-    }
+    const filling = this.front.fillingBatch(from, end);
+    if (filling) yield batchRecords(filling, this.where(filling), eventsOnly);
   }
 
   /** A stored batch's records, checked against its leaf. */
