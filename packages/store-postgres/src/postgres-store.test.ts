@@ -1,4 +1,4 @@
-import { Simulation, Xoshiro128StarStar, type Store } from '@chronovisor/core';
+import { Simulation } from '@chronovisor/core';
 import * as mmu from '@chronovisor/mmu';
 import { SqliteStore } from '@chronovisor/store';
 import { generateKeyPairSync } from 'node:crypto';
@@ -6,30 +6,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { PostgresStore } from './postgres-store';
+import { recordWorkload } from './test-support/workload';
 import { freePort, startLocalPostgres, type LocalPostgres } from './local-postgres';
-
-/** A mixed MMU workload: mapping, then random reads and writes, some faulting; digests on the way. */
-function record(store: Store, commands: number, seed = 1): void {
-  const sim = new Simulation({
-    plugins: [mmu.mmuPlugin({ frames: 1024 })],
-    seed,
-    store,
-    digestInterval: 1000,
-  });
-  sim.dispatch(mmu.createPartition, { name: 'host', frames: 1024 });
-  const space = sim.dispatch(mmu.createSpace, { kind: 'host', partition: 'host' }).value!;
-  sim.dispatch(mmu.map, { space, va: 0, pages: 64 });
-  const rng = new Xoshiro128StarStar(seed);
-  const data = new Uint8Array(8);
-  for (let i = 3; i < commands; i++) {
-    const va = rng.nextInt(0, 71) * 4096 + rng.nextInt(0, 511) * 8;
-    if (i & 1) {
-      data[0] = i;
-      sim.dispatch(mmu.write, { space, va, data });
-    } else sim.dispatch(mmu.read, { space, va, length: 8 });
-  }
-  sim.close();
-}
 
 let server: LocalPostgres;
 let dir: string;
@@ -46,10 +24,10 @@ describe('PostgresStore', () => {
   it('keeps a run as the SQLite store does: the same records, digests, batches and tree head', async () => {
     const url = await server.database('round_trip');
     const sqlite = SqliteStore.create(path.join(dir, 'run.db'));
-    record(sqlite, 2600);
+    recordWorkload(sqlite, 2600);
     sqlite.close();
     const written = PostgresStore.create(url, { name: 'round trip', manifest: { seed: 1 } });
-    record(written, 2600);
+    recordWorkload(written, 2600);
     const run = written.run;
     written.close();
 
@@ -112,7 +90,7 @@ describe('PostgresStore', () => {
     const url = await server.database('signed');
     const keys = generateKeyPairSync('ed25519');
     const store = PostgresStore.create(url, { signingKey: keys.privateKey });
-    record(store, 1500);
+    recordWorkload(store, 1500);
     const heads = store.treeHeads();
     store.close();
     expect(heads.length).toBeGreaterThan(1);

@@ -1,5 +1,3 @@
-import { Simulation, Xoshiro128StarStar, type Store } from '@chronovisor/core';
-import * as mmu from '@chronovisor/mmu';
 import { replayState } from '@chronovisor/replay';
 import { SqliteStore, verifyRun } from '@chronovisor/store';
 import Database from 'better-sqlite3';
@@ -9,23 +7,9 @@ import * as path from 'node:path';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { Client } from 'pg';
 import { PostgresStore } from './postgres-store';
+import { plugins, recordWorkload } from './test-support/workload';
 import { startLocalPostgres, type LocalPostgres } from './local-postgres';
 import { verifyPostgresRun } from './verify-postgres-run';
-
-const plugins = [mmu.mmuPlugin({ frames: 1024 })];
-
-function record(store: Store, commands: number): void {
-  const sim = new Simulation({ plugins, seed: 3, store, digestInterval: 500 });
-  sim.dispatch(mmu.createPartition, { name: 'host', frames: 1024 });
-  const space = sim.dispatch(mmu.createSpace, { kind: 'host', partition: 'host' }).value!;
-  sim.dispatch(mmu.map, { space, va: 0, pages: 32 });
-  const rng = new Xoshiro128StarStar(3);
-  for (let i = 3; i < commands; i++) {
-    const va = rng.nextInt(0, 31) * 4096 + rng.nextInt(0, 511) * 8;
-    sim.dispatch(mmu.write, { space, va, data: Uint8Array.of(i & 0xff, 7) });
-  }
-  sim.close();
-}
 
 let server: LocalPostgres;
 let dir: string;
@@ -43,10 +27,10 @@ describe('a run kept in PostgreSQL', () => {
     const url = await server.database('verify');
     const file = path.join(dir, 'run.db');
     const sqlite = SqliteStore.create(file);
-    record(sqlite, 3000);
+    recordWorkload(sqlite, 3000);
     sqlite.close();
     const pg = PostgresStore.create(url);
-    record(pg, 3000);
+    recordWorkload(pg, 3000);
     const run = pg.run;
     pg.close();
 
