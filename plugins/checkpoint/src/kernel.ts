@@ -1,5 +1,5 @@
 import type { CommandContext } from '@chronovisor/core';
-import { MmuQuery, createSpace, map } from '@chronovisor/mmu';
+import { MmuQuery, createSpace, map, permsOfFlags, write } from '@chronovisor/mmu';
 import { inject } from 'inversify';
 import { ProcError } from './proc-error';
 import { processCreated, type ProcessOrigin } from './proc-events';
@@ -118,6 +118,35 @@ export class Kernel {
       });
       i += n;
     }
+  }
+
+  /**
+   * Maps into `to` (a fresh space of `domain`) fresh pages where `from` has pages, with the same
+   * permissions, and copies their bytes `chunk` bytes a write, all of them or (`skipZeroes`) only
+   * the chunks holding a byte that is not zero (fresh pages are zero already). Returns the bytes
+   * copied.
+   */
+  copyInto(
+    domain: string,
+    from: number,
+    to: number,
+    { chunk, skipZeroes }: { chunk: number; skipZeroes: boolean },
+    context: CommandContext,
+  ): number {
+    const { pageSize } = this.mmu.config;
+    let copied = 0;
+    for (const run of this.mmu.mappings(from)) {
+      const kernel = !run.flags.includes('U');
+      this.mapMemory(domain, to, run.va, run.pages, permsOfFlags(run.flags), kernel, context);
+      const length = run.pages * pageSize;
+      for (let at = 0; at < length; at += chunk) {
+        const data = this.mmu.read(from, run.va + at, Math.min(chunk, length - at))!;
+        if (skipZeroes && data.every((b) => b === 0)) continue;
+        context.call(write, { space: to, va: run.va + at, data, kernel });
+        copied += data.length;
+      }
+    }
+    return copied;
   }
 
   /** The lowest `count` guest-physical pages of a VM that no guest space maps (fewer if short). */

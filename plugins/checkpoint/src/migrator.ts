@@ -7,7 +7,6 @@ import {
   map,
   permsOfFlags,
   remap,
-  write,
 } from '@chronovisor/mmu';
 import { inject } from 'inversify';
 import { CarriedState } from './carried-state';
@@ -103,24 +102,8 @@ export class Migrator {
         framesRemapped += run.pages;
       }
     } else {
-      for (const run of runs) {
-        const kernel = !run.flags.includes('U');
-        this.kernel.mapMemory(
-          to,
-          space,
-          run.va,
-          run.pages,
-          permsOfFlags(run.flags),
-          kernel,
-          context,
-        );
-        const length = run.pages * pageSize;
-        for (let at = 0; at < length; at += MAX_ACCESS) {
-          const data = this.mmu.read(p.space, run.va + at, Math.min(MAX_ACCESS, length - at))!;
-          context.call(write, { space, va: run.va + at, data, kernel });
-          bytesCopied += data.length;
-        }
-      }
+      const chunk = MAX_ACCESS;
+      bytesCopied = this.kernel.copyInto(to, p.space, space, { chunk, skipZeroes: false }, context);
     }
     // Its heap and handle table follow it into the new space, before the old one goes.
     this.carried.move(p.space, space, context);

@@ -1,5 +1,5 @@
 import { handle, type CommandContext, type CommandHandlers } from '@chronovisor/core';
-import { MmuQuery, destroySpace, fork as forkSpace, permsOfFlags, write } from '@chronovisor/mmu';
+import { MmuQuery, destroySpace, fork as forkSpace } from '@chronovisor/mmu';
 import { inject } from 'inversify';
 import { Kernel } from './kernel';
 import { createDomain, exit, fork, setpgid, setsid, spawn, wait } from './proc-commands';
@@ -30,24 +30,8 @@ export class ProcessHandlers implements CommandHandlers {
    */
   private copyGuest(domain: string, from: number, context: CommandContext): number {
     const space = this.kernel.newSpace(domain, context);
-    const { pageSize } = this.mmu.config;
-    for (const run of this.mmu.mappings(from)) {
-      const kernel = !run.flags.includes('U');
-      this.kernel.mapMemory(
-        domain,
-        space,
-        run.va,
-        run.pages,
-        permsOfFlags(run.flags),
-        kernel,
-        context,
-      );
-      for (let at = 0; at < run.pages * pageSize; at += pageSize) {
-        const data = this.mmu.read(from, run.va + at, pageSize);
-        if (data?.some((b) => b !== 0))
-          context.call(write, { space, va: run.va + at, data, kernel });
-      }
-    }
+    const chunk = this.mmu.config.pageSize;
+    this.kernel.copyInto(domain, from, space, { chunk, skipZeroes: true }, context);
     return space;
   }
 
