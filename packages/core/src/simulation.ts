@@ -272,6 +272,11 @@ export class Simulation {
     return this.container.get<T>(token);
   }
 
+  /** Every service bound to a token, e.g. the plugins' contributions to the tools. */
+  getAll<T>(token: ServiceIdentifier<T>): T[] {
+    return this.container.getAll<T>(token, { optional: true });
+  }
+
   /** The state digest now (see `stateDigest`). */
   digest(): string {
     return stateDigest(this.projections);

@@ -33,6 +33,11 @@ export interface SummaryLines {
   summary(): Readonly<Record<string, unknown>>;
   /** One line each, for a terminal. */
   lines(): readonly string[];
+  /**
+   * The few numbers a sweep's report sets side by side across its cells, by name (e.g.
+   * `utilization`, `boot ms`): each one number for the whole run, comparable from cell to cell.
+   */
+  figures?(): Readonly<Record<string, number>>;
 }
 
 /** Token of {@link Panel}. */

@@ -13,6 +13,19 @@ export class MmuSummary implements SummaryLines {
     return { ...this.mmu.stats() };
   }
 
+  /** The TLB's hit rate over every space, and their page faults. */
+  figures(): Readonly<Record<string, number>> {
+    let hits = 0;
+    let lookups = 0;
+    let faults = 0;
+    for (const s of this.mmu.stats().spaces) {
+      hits += s.tlbHits;
+      lookups += s.tlbHits + s.tlbMisses;
+      faults += s.faults;
+    }
+    return { ...(lookups === 0 ? {} : { 'tlb hit rate': hits / lookups }), 'page faults': faults };
+  }
+
   lines(): readonly string[] {
     const stats = this.mmu.stats();
     return [

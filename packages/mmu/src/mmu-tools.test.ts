@@ -154,6 +154,7 @@ describe('what the MMU gives the tools', () => {
       'space 1 (host): 2 pages, TLB 50.0% hits (1 of 2), 1 faults',
       'space 2 (host): 0 pages, TLB 0.0% hits (0 of 0), 0 faults',
     ]);
+    expect(summary!.figures!()).toEqual({ 'tlb hit rate': 0.5, 'page faults': 1 });
   });
 
   it('shows its spaces and partitions as a panel of the web page, at any position', () => {

@@ -15,6 +15,24 @@ export class HeapSummaryLines implements SummaryLines {
     return { ...this.heap.stats() };
   }
 
+  /** Utilization over every heap (peak live bytes over the bytes the heaps grew to), counts. */
+  figures(): Readonly<Record<string, number>> {
+    const { heaps, violations } = this.heap.stats();
+    let peak = 0;
+    let extent = 0;
+    let allocations = 0;
+    for (const h of heaps) {
+      peak += h.peakLiveBytes;
+      extent += h.extent;
+      allocations += h.counters.allocations;
+    }
+    return {
+      ...(extent === 0 ? {} : { utilization: peak / extent }),
+      allocations,
+      violations: Object.values(violations).reduce((sum, n) => sum + n, 0),
+    };
+  }
+
   lines(): readonly string[] {
     const { heaps, violations } = this.heap.stats();
     const found = Object.entries(violations).map(([kind, count]) => `${count} ${kind}`);

@@ -84,6 +84,8 @@ describe('what the heap gives the tools', () => {
       'space 1 (first-fit, 8 tag bits): 2 allocations, 1 frees; 28 bytes live in 1 blocks, peak 128 of a 144-byte heap (88.9% utilization)',
       'violations: 1 use-after-free',
     ]);
+    // The figures a sweep compares: peak over extent, summed over the heaps.
+    expect(summary.figures!()).toEqual({ utilization: 128 / 144, allocations: 2, violations: 1 });
   });
 
   it('shows each heap, its live blocks and its violations as a panel of the web page', () => {

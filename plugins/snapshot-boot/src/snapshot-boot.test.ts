@@ -1,4 +1,4 @@
-import { Projector } from '@chronovisor/core';
+import { Projector, SummaryLines } from '@chronovisor/core';
 import { MmuQuery, mmuPlugin } from '@chronovisor/mmu';
 import snapshotBootDefault, { snapshotBootPlugin } from './index';
 import { BOOT_POLICIES } from './boot-options';
@@ -124,6 +124,25 @@ describe('snapshot boot', () => {
     expect(query.stats().identityHazards).toBe(1);
     const hazard = [...sim.store.read(1)].find((r) => r.type === 'snapshot.identity.shared');
     expect(hazard).toMatchObject({ data: { vm: naive[1], with: [naive[0]] } });
+  });
+});
+
+describe('snapshot boot figures', () => {
+  it("gives a sweep the boots' mean time and their faults", () => {
+    const { sim, query, memory } = bootMachine();
+    const summary = sim.getAll<SummaryLines>(SummaryLines).find((s) => s.name === 'snapshot-boot')!;
+    expect(summary.figures!()).toEqual({});
+    const guests = [0, 1].map(
+      () => sim.dispatch(boot, { image: 'base', partition: 'clones' }).value!.guests[0]!,
+    );
+    memory.read(guests[0]!, GUEST_VA, 8); // one lazy page loaded, in one VM
+    const booted = query.stats().vms;
+    expect(booted).toHaveLength(2);
+    expect(summary.figures!()).toEqual({
+      'boot ms': (booted[0]!.bootMicros + booted[1]!.bootMicros) / 2 / 1000,
+      'boot faults': booted[0]!.faults + booted[1]!.faults,
+    });
+    expect(booted[0]!.faults).toBeGreaterThan(0);
   });
 });
 
