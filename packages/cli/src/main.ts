@@ -14,6 +14,7 @@ import { parseInjection, trace } from './commands/trace';
 import { exportRun, importRun } from './commands/transfer';
 import { prove } from './commands/prove';
 import { sql } from './commands/sql';
+import { sweep, sweepReport, sweepResume, worker } from './commands/sweep';
 import { ui } from './commands/ui';
 import { verify } from './commands/verify';
 
@@ -56,6 +57,7 @@ function program(exit: (code: number) => void): Command {
     .description('An event-sourced simulator of virtual memory and virtualization mechanisms.')
     .version('1.0.0')
     .exitOverride()
+    .enablePositionalOptions()
     .showHelpAfterError('(run with --help for usage)');
 
   cli
@@ -320,6 +322,84 @@ function program(exit: (code: number) => void): Command {
     .action((file: string, options: { at?: number; json?: boolean }) =>
       exit(inspect(file, options)),
     );
+
+  const sweeps = cli
+    .command('sweep')
+    // `sweep report … --json` is the report's option, not the sweep's (commander asks the
+    // program to be positional too).
+    .enablePositionalOptions()
+    .description(
+      'Run a grid of runs (plugin options × scenarios × seeds): here with --workers, or queued on a PostgreSQL server for workers anywhere (--store). Ends with the cells side by side.',
+    )
+    .argument(
+      '<grid.json>',
+      'the grid: a scenario, a plugin set, and axes whose values are crossed',
+    )
+    .option(
+      '--store <url>',
+      'queue the cells on a PostgreSQL server (postgres://user@host:port/database; the password from PGPASSWORD); their runs are kept there',
+    )
+    .option(
+      '-w, --workers <n>',
+      'worker processes to run here (default: every core; with --store, none)',
+      integer,
+    )
+    .option('-o, --out <folder>', "the local sweep's folder (default .chronovisor/sweeps/<name>)")
+    .option(
+      '--job-timeout <seconds>',
+      "with --store: a cell's most time before its worker is taken for dead and it is run again (default 900)",
+      integer,
+    )
+    .option('-q, --quiet', 'only the report')
+    .option('--json', 'machine-readable output')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  chronovisor sweep examples/sweep/grid.json --workers 4\n  chronovisor sweep grid.json --store postgres://me@db.example/chronovisor\n  chronovisor sweep report .chronovisor/sweeps/grid',
+    )
+    .action(async (grid: string, options: Parameters<typeof sweep>[1]) =>
+      exit(await sweep(grid, options)),
+    );
+  sweeps
+    .command('report')
+    .description("A sweep's cells side by side: its axes, status, counts and the plugins' figures.")
+    .argument('<sweep>', "a local sweep's folder, or with --store the sweep's id")
+    .option('--store <url>', 'the PostgreSQL server the sweep was queued on')
+    .option('--json', 'machine-readable output')
+    .action(async (which: string, options: Parameters<typeof sweepReport>[1]) =>
+      exit(await sweepReport(which, options)),
+    );
+  sweeps
+    .command('resume')
+    .description(
+      "Run a local sweep's cells that are not done (after Ctrl-C, or workers that died).",
+    )
+    .argument('<folder>', "the local sweep's folder")
+    .option('-w, --workers <n>', 'worker processes (default: every core)', integer)
+    .option('-q, --quiet', 'only the report')
+    .option('--json', 'machine-readable output')
+    .action(async (dir: string, options: Parameters<typeof sweepResume>[1]) =>
+      exit(await sweepResume(dir, options)),
+    );
+
+  cli
+    .command('worker')
+    .description(
+      "Take a sweep's cells and run them, each into a run of its own: from a PostgreSQL server (any sweep there), or from a local sweep's folder.",
+    )
+    .option('--store <url>', 'the PostgreSQL server the sweeps are queued on')
+    .option('--sweep <folder>', "a local sweep's folder instead")
+    .option('--until-done', 'stop once no cell is queued or being run (default: wait for more)')
+    .option(
+      '--check-expired-every <seconds>',
+      'with --store: how often to look for cells whose worker died (their job timed out), to run them again (default 30)',
+      integer,
+    )
+    .option('-q, --quiet', 'no line a cell')
+    .addHelpText(
+      'after',
+      '\nExample:\n  chronovisor worker --store postgres://me@db.example/chronovisor',
+    )
+    .action(async (options: Parameters<typeof worker>[0]) => exit(await worker(options)));
 
   cli
     .command('plugins')

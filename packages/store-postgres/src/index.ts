@@ -2,3 +2,4 @@ export * from './postgres-store';
 export * from './connection';
 export * from './verify-postgres-run';
 export * from './local-postgres';
+export * from './postgres-sweeps';

@@ -14,7 +14,7 @@ import {
 import type { KeyObject } from 'node:crypto';
 import { parentPort, type MessagePort } from 'node:worker_threads';
 import { Client, types } from 'pg';
-import { MIGRATIONS, MIGRATION_LOCK } from './migrations';
+import { migrate, transaction } from './migrations';
 
 // BIGINT columns (seqs, ids, sizes) as numbers: they stay far below 2^53.
 types.setTypeParser(types.builtins.INT8, Number);
@@ -111,35 +111,6 @@ parentPort?.on('message', ({ port, replies, url }: PgOpen) => {
     }
   }
 });
-
-async function transaction(client: Client, work: () => Promise<void>): Promise<void> {
-  await client.query('BEGIN');
-  try {
-    await work();
-    await client.query('COMMIT');
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  }
-}
-
-/** Applies the migrations the database lacks, one store at a time (under an advisory lock). */
-async function migrate(client: Client): Promise<void> {
-  await transaction(client, async () => {
-    await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK.toString()]);
-    await client.query('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)');
-    const { rows } = await client.query('SELECT max(version) AS v FROM schema_version');
-    const current = (rows[0] as { v: number | null }).v ?? 0;
-    if (current > MIGRATIONS.length)
-      throw new Error(
-        `the database's schema is version ${current}, newer than this version of Chronovisor knows (${MIGRATIONS.length})`,
-      );
-    for (let v = current + 1; v <= MIGRATIONS.length; v++) {
-      await client.query(MIGRATIONS[v - 1]!);
-      await client.query('INSERT INTO schema_version (version) VALUES ($1)', [v]);
-    }
-  });
-}
 
 /** A run being recorded: its kinds and audit tree so far, as the SQLite store's committer keeps them. */
 class Sealing {

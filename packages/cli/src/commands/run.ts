@@ -1,21 +1,15 @@
-import {
-  Projector,
-  Simulation,
-  Xoshiro128StarStar,
-  type EventTypeRegistry,
-  type Store,
-} from '@chronovisor/core';
+import { Projector, type EventTypeRegistry, type Store } from '@chronovisor/core';
 import { summarizeRun } from '@chronovisor/replay';
 import { SqliteStore, formatHead } from '@chronovisor/store';
 import { PostgresStore, isPostgresUrl, runAddress } from '@chronovisor/store-postgres';
 import { existsSync } from 'node:fs';
-import { performance } from 'node:perf_hooks';
 import { CliError, EXIT } from '../cli-error';
 import { DEFAULT_CONFIG, loadConfig } from '../config';
 import { invoked, output, table, type Output } from '../output';
 import { loadPlugins } from '../plugin-loader';
 
 import { progressBar } from '../progress-bar';
+import { recordScenario, type Recorded } from '../record-scenario';
 import { checkEvery, describeKept, keepSnapshots } from './index-run';
 import { readKey } from '../keys';
 import { createRunFile, type RunFileOptions } from '../run-file';
@@ -67,24 +61,17 @@ export async function run(
   } = options.store === undefined
     ? createRunFile(options, scenario.name, seed, runManifest)
     : createPostgresRun(options.store, options, scenario.name, seed, runManifest);
-  const started = performance.now();
-  let eventTypes: EventTypeRegistry;
+  let recorded: Recorded;
   try {
     const bar = progressBar('recording', options);
-    const sim = new Simulation({
+    recorded = await recordScenario(scenario, {
       plugins,
       seed,
       store,
       ...(config.digestInterval === undefined ? {} : { digestInterval: config.digestInterval }),
+      progress: (records) => bar.update(records),
     });
-    eventTypes = sim.eventTypes;
-    const watch = sim.records$.subscribe((r) => {
-      if (r.seq % 16_384 === 0) bar.update(r.seq);
-    });
-    await scenario.run(sim, { seed, rng: new Xoshiro128StarStar(seed) });
-    watch.unsubscribe();
     bar.finish();
-    sim.close();
   } catch (error) {
     store.close(); // what was recorded stays recorded, under its partial name
     const at = scenario.file ? locationIn(error, scenario.file) : undefined;
@@ -94,9 +81,9 @@ export async function run(
         (at ? ` (at ${at})` : ''),
     );
   }
+  const { eventTypes, seconds } = recorded;
   store.close();
   runFile?.commit();
-  const seconds = (performance.now() - started) / 1000;
   const kept =
     options.index === undefined || options.index === false
       ? undefined

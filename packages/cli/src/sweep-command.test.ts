@@ -1,0 +1,173 @@
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { bin, binHarness, root } from './test-support/bin-harness';
+
+const { chronovisor, refusedWith, file, dir } = binHarness();
+const scenario = path.join(__dirname, 'test-fixtures', 'sweep-scenario.js');
+
+/** A grid of three seeds over the test scenario, on the MMU alone. */
+function writeGrid(axes: Record<string, unknown[]> = { seed: [1, 2, 3] }): string {
+  writeFileSync(file('set.json'), JSON.stringify({ plugins: ['@chronovisor/mmu'] }));
+  writeFileSync(file('grid.json'), JSON.stringify({ scenario, config: 'set.json', axes }));
+  return 'grid.json';
+}
+
+/** The bin, started and left running: its exit and output when it ends. */
+export function started(args: readonly string[], env: Record<string, string> = {}) {
+  const child = spawn(process.execPath, [bin, ...args], {
+    cwd: dir(),
+    env: { ...process.env, NO_COLOR: '1', ...env },
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const ended = new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) =>
+    child.on('exit', (status) => resolve({ status, stdout, stderr })),
+  );
+  return { child, ended };
+}
+
+/** Waits for a file to appear (a hung cell's marker), and returns what it holds. */
+export async function waitFor(marker: string, ms = 30_000): Promise<string> {
+  for (let waited = 0; waited < ms; waited += 50) {
+    if (existsSync(marker) && readFileSync(marker, 'utf8') !== '')
+      return readFileSync(marker, 'utf8');
+    await sleep(50);
+  }
+  throw new Error(`${marker} never appeared`);
+}
+
+interface ReportRow {
+  cell: number;
+  seed: number;
+  status: string;
+  records: number;
+  run: string;
+  attempt: number;
+}
+
+describe('chronovisor sweep, on this machine', () => {
+  jest.setTimeout(120_000);
+
+  it('runs every cell in worker processes and sets them side by side', () => {
+    const swept = chronovisor('sweep', writeGrid(), '--workers', '2', '--json');
+    expect(swept.stderr).toBe('');
+    expect(swept.status).toBe(0);
+    const report = JSON.parse(swept.stdout) as {
+      rows: ReportRow[];
+      columns: string[];
+      done: number;
+    };
+    expect(report.done).toBe(3);
+    expect(report.columns).toEqual(
+      expect.arrayContaining(['cell', 'seed', 'status', 'records', 'mmu.page faults', 'run']),
+    );
+    expect(report.rows.map((r) => [r.cell, r.seed, r.status])).toEqual([
+      [0, 1, 'done'],
+      [1, 2, 'done'],
+      [2, 3, 'done'],
+    ]);
+    // Each cell's run is a run file of its own, whole: it verifies and replays.
+    for (const row of report.rows) {
+      expect(row.run).toBe(path.join('.chronovisor', 'sweeps', 'grid', `cell-${row.cell}.db`));
+      expect(chronovisor('verify', row.run).status).toBe(0);
+      expect(chronovisor('replay', row.run).status).toBe(0);
+    }
+    // More seeds, more records: the cells ran what their values say.
+    expect(report.rows[2]!.records).toBeGreaterThan(report.rows[0]!.records);
+    // The same report later, from the folder; a second sweep gets a folder of its own.
+    const again = chronovisor('sweep', 'report', '.chronovisor/sweeps/grid', '--json');
+    expect(JSON.parse(again.stdout)).toEqual(report);
+    expect(chronovisor('sweep', 'grid.json', '--workers', '1').stdout).toContain(
+      `3 cells in ${path.join('.chronovisor', 'sweeps', 'grid-2')}`,
+    );
+  });
+
+  it("runs a killed worker's cell in another, keeping exactly one result a cell", async () => {
+    const marker = file('hung');
+    const sweep = started(['sweep', writeGrid(), '--workers', '1', '--json'], {
+      CHRONOVISOR_TEST_HANG: marker,
+    });
+    process.kill(Number(await waitFor(marker)), 'SIGKILL');
+    const { status, stdout, stderr } = await sweep.ended;
+    expect(stderr).toBe('');
+    expect(status).toBe(0);
+    const { rows } = JSON.parse(stdout) as { rows: ReportRow[] };
+    expect(rows.map((r) => [r.seed, r.status, r.attempt])).toEqual([
+      [1, 'done', 1],
+      [2, 'done', 2],
+      [3, 'done', 1],
+    ]);
+    // What the killed worker recorded is kept, under the partial name, beside the cell's run.
+    const folder = file(path.join('.chronovisor', 'sweeps', 'grid'));
+    expect(
+      readdirSync(folder)
+        .filter((f) => f.endsWith('.db'))
+        .sort(),
+    ).toEqual(['cell-0.db', 'cell-1.db', 'cell-1.partial.db', 'cell-2.db', 'sweep.db']);
+    expect(chronovisor('verify', rows[1]!.run).status).toBe(0);
+  });
+
+  it('resumes a sweep whose workers all stopped', async () => {
+    const marker = file('hung');
+    const sweep = started(['sweep', writeGrid(), '--workers', '1', '--quiet'], {
+      CHRONOVISOR_TEST_HANG: marker,
+    });
+    const worker = Number(await waitFor(marker));
+    // Ctrl-C reaches the sweep and its workers (one process group); the hung worker is killed.
+    sweep.child.kill('SIGINT');
+    process.kill(worker, 'SIGKILL');
+    const stopped = await sweep.ended;
+    expect(stopped.status).toBe(1);
+    expect(stopped.stdout).toMatch(
+      /cells not run: (npx )?chronovisor sweep resume \.chronovisor\/sweeps\/grid/,
+    );
+    const resumed = chronovisor('sweep', 'resume', '.chronovisor/sweeps/grid', '--json');
+    expect(resumed.status).toBe(0);
+    const { rows } = JSON.parse(resumed.stdout) as { rows: ReportRow[] };
+    expect(rows.map((r) => r.status)).toEqual(['done', 'done', 'done']);
+  });
+
+  it('refuses a bad grid with one line, before making anything', () => {
+    writeGrid();
+    writeFileSync(
+      file('bad.json'),
+      JSON.stringify({ scenario, config: 'set.json', axes: { 'mmu.colour': ['blue'], seed: [1] } }),
+    );
+    expect(refusedWith('sweep', 'bad.json')).toMatch(
+      /^error: Plugin "@chronovisor\/mmu" in Grid bad\.json, cell 0 \(mmu\.colour="blue", seed=1\) refused its options: .*colour/,
+    );
+    writeFileSync(file('empty.json'), JSON.stringify({ scenario, axes: { seed: [] } }));
+    expect(refusedWith('sweep', 'empty.json')).toBe(
+      'error: Grid empty.json is invalid: axes.seed: an axis needs at least one value',
+    );
+    expect(existsSync(file('.chronovisor'))).toBe(false);
+    expect(refusedWith('sweep', 'grid.json', '--store', 'runs.db')).toContain(
+      '--store takes a PostgreSQL server',
+    );
+    expect(refusedWith('sweep', 'report', 'nowhere')).toContain("nowhere is not a sweep's folder");
+    expect(refusedWith('worker')).toContain('A worker takes cells from a server');
+  });
+
+  it('runs the example grid of the repository', () => {
+    const swept = chronovisor(
+      'sweep',
+      path.join(root, 'examples', 'heap-sweep', 'grid.json'),
+      '--workers',
+      '2',
+      '--json',
+    );
+    expect(swept.status).toBe(0);
+    const report = JSON.parse(swept.stdout) as { rows: Record<string, unknown>[]; done: number };
+    expect(report.done).toBe(16);
+    // Policies differ in how well they use the heap; the seeds' workloads are the same under each.
+    const utilization = (policy: string, seed: number) =>
+      report.rows.find(
+        (r) => r['heap.policy'] === policy && r.seed === seed && r['heap.tagBits'] === 8,
+      )!['heap.utilization'] as number;
+    expect(utilization('best-fit', 1)).toBeGreaterThan(utilization('segregated', 1));
+  });
+});
