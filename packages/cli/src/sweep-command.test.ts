@@ -1,53 +1,11 @@
-import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { bin, binHarness, root } from './test-support/bin-harness';
+import { binHarness, root, waitForFile } from './test-support/bin-harness';
+import { sweepScenario, writeSweepGrid, type ReportRow } from './test-support/sweep-grid';
 
-const { chronovisor, refusedWith, file, dir } = binHarness();
-const scenario = path.join(__dirname, 'test-fixtures', 'sweep-scenario.js');
-
-/** A grid of three seeds over the test scenario, on the MMU alone. */
-function writeGrid(axes: Record<string, unknown[]> = { seed: [1, 2, 3] }): string {
-  writeFileSync(file('set.json'), JSON.stringify({ plugins: ['@chronovisor/mmu'] }));
-  writeFileSync(file('grid.json'), JSON.stringify({ scenario, config: 'set.json', axes }));
-  return 'grid.json';
-}
-
-/** The bin, started and left running: its exit and output when it ends. */
-export function started(args: readonly string[], env: Record<string, string> = {}) {
-  const child = spawn(process.execPath, [bin, ...args], {
-    cwd: dir(),
-    env: { ...process.env, NO_COLOR: '1', ...env },
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const ended = new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) =>
-    child.on('exit', (status) => resolve({ status, stdout, stderr })),
-  );
-  return { child, ended };
-}
-
-/** Waits for a file to appear (a hung cell's marker), and returns what it holds. */
-export async function waitFor(marker: string, ms = 30_000): Promise<string> {
-  for (let waited = 0; waited < ms; waited += 50) {
-    if (existsSync(marker) && readFileSync(marker, 'utf8') !== '')
-      return readFileSync(marker, 'utf8');
-    await sleep(50);
-  }
-  throw new Error(`${marker} never appeared`);
-}
-
-interface ReportRow {
-  cell: number;
-  seed: number;
-  status: string;
-  records: number;
-  run: string;
-  attempt: number;
-}
+const { chronovisor, refusedWith, started, file } = binHarness();
+const writeGrid = () => writeSweepGrid(file);
+const scenario = sweepScenario;
 
 describe('chronovisor sweep, on this machine', () => {
   jest.setTimeout(120_000);
@@ -91,7 +49,7 @@ describe('chronovisor sweep, on this machine', () => {
     const sweep = started(['sweep', writeGrid(), '--workers', '1', '--json'], {
       CHRONOVISOR_TEST_HANG: marker,
     });
-    process.kill(Number(await waitFor(marker)), 'SIGKILL');
+    process.kill(Number(await waitForFile(marker)), 'SIGKILL');
     const { status, stdout, stderr } = await sweep.ended;
     expect(stderr).toBe('');
     expect(status).toBe(0);
@@ -116,7 +74,7 @@ describe('chronovisor sweep, on this machine', () => {
     const sweep = started(['sweep', writeGrid(), '--workers', '1', '--quiet'], {
       CHRONOVISOR_TEST_HANG: marker,
     });
-    const worker = Number(await waitFor(marker));
+    const worker = Number(await waitForFile(marker));
     // Ctrl-C reaches the sweep and its workers (one process group); the hung worker is killed.
     sweep.child.kill('SIGINT');
     process.kill(worker, 'SIGKILL');

@@ -202,7 +202,7 @@ function setOption(
   let at = options;
   for (const key of keys.slice(0, -1)) {
     const next = at[key];
-    at = at[key] = typeof next === 'object' && next !== null ? { ...(next) } : {};
+    at = at[key] = typeof next === 'object' && next !== null ? { ...next } : {};
   }
   at[keys.at(-1)!] = value;
   plugins[match.i] = { name: typeof entry === 'string' ? entry : entry.name, options };

@@ -1,7 +1,8 @@
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /** The repository's root. */
 export const root = path.join(__dirname, '..', '..', '..', '..');
@@ -36,5 +37,35 @@ export function binHarness() {
     expect(result.status).toBe(2);
     return result.stderr.trim();
   };
-  return { chronovisor, refusedWith, file: (name: string) => path.join(dir, name), dir: () => dir };
+  /** The bin, started and left running (a sweep, a worker): the child, and its end and output. */
+  const started = (args: readonly string[], env: Record<string, string> = {}) => {
+    const child = spawn(process.execPath, [bin, ...args], {
+      cwd: dir,
+      env: { ...process.env, NO_COLOR: '1', ...env },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const ended = new Promise<{ status: number | null; stdout: string; stderr: string }>(
+      (resolve) => child.on('exit', (status) => resolve({ status, stdout, stderr })),
+    );
+    return { child, ended };
+  };
+  return {
+    chronovisor,
+    refusedWith,
+    started,
+    file: (name: string) => path.join(dir, name),
+    dir: () => dir,
+  };
+}
+
+/** Waits for a file to appear with something in it (a hung cell's marker); what it holds. */
+export async function waitForFile(file: string, ms = 30_000): Promise<string> {
+  for (let waited = 0; waited < ms; waited += 50) {
+    if (existsSync(file) && readFileSync(file, 'utf8') !== '') return readFileSync(file, 'utf8');
+    await sleep(50);
+  }
+  throw new Error(`${file} never appeared`);
 }
