@@ -58,7 +58,7 @@ describe('a local sweep ledger', () => {
         try {
           // The model: each cell's state, holder and attempts; each worker's cells in hand.
           const state = Array.from({ length: CELLS }, () => ({
-            state: 'queued' as 'queued' | 'taken' | 'done',
+            state: 'queued',
             worker: '',
             attempts: 0,
           }));
