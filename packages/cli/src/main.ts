@@ -305,7 +305,7 @@ function program(exit: (code: number) => void): Command {
   cli
     .command('stats')
     .description("A run's records by type, actor, plugin, and over time.")
-    .argument('<run>', 'a run file')
+    .argument('<run>', 'a run file, or a run kept in PostgreSQL (postgres://…#<run id>)')
     .option('--no-verify', NO_VERIFY)
     .option('--json', 'machine-readable output')
     .addHelpText('after', '\nExample:\n  chronovisor stats my-run.db --json')
@@ -314,7 +314,7 @@ function program(exit: (code: number) => void): Command {
   cli
     .command('inspect')
     .description('The state right after a record, rebuilt by replay.')
-    .argument('<run>', 'a run file')
+    .argument('<run>', 'a run file, or a run kept in PostgreSQL (postgres://…#<run id>)')
     .option('--at <seq>', 'the record (default: the last)', integer)
     .option('--no-verify', NO_VERIFY)
     .option('--json', 'machine-readable output')

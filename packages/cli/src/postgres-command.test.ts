@@ -28,6 +28,17 @@ describe('chronovisor with runs kept in PostgreSQL', () => {
       const verified = chronovisor('verify', file, '--head', head, '--json');
       expect(JSON.parse(verified.stdout)).toMatchObject({ ok: true, closedCleanly: true });
       expect(verified.status).toBe(0);
+      // stats and inspect read it as they read a run file: the same answers.
+      const local = chronovisor('run', example, '--out', 'local.db', '--json');
+      expect(local.status).toBe(0);
+      for (const command of [['stats'], ['inspect', '--at', '20']]) {
+        const there = chronovisor(command[0]!, file, ...command.slice(1), '--json');
+        expect(there.stderr).toBe('');
+        expect(there.status).toBe(0);
+        expect(JSON.parse(there.stdout)).toEqual(
+          JSON.parse(chronovisor(command[0]!, 'local.db', ...command.slice(1), '--json').stdout),
+        );
+      }
       // Bad input: one line, exit 2, no password.
       expect(refusedWith('verify', `${url}#99`)).toContain(`${url} holds no run 99`);
       expect(refusedWith('replay', url)).toContain(

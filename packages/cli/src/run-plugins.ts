@@ -1,5 +1,10 @@
 import { SqliteStore } from '@chronovisor/store';
-import { PostgresStore, parseRunAddress, runAddress } from '@chronovisor/store-postgres';
+import {
+  PostgresStore,
+  isPostgresUrl,
+  parseRunAddress,
+  runAddress,
+} from '@chronovisor/store-postgres';
 import { KeptSnapshots, Timeline } from '@chronovisor/timetravel';
 import { canonicalJson, type Plugin } from '@chronovisor/core';
 import { createHash } from 'node:crypto';
@@ -37,11 +42,31 @@ export function openPostgresRun(address: string): {
 } {
   const { url, run } = parseRunAddress(address);
   const store = PostgresStore.open(url, run, { readonly: true });
-  if (!store.closedCleanly())
-    process.stderr.write(
-      `note: ${runAddress(url, run)} was never closed (its recording was interrupted): it holds the ${store.head()} records committed before\n`,
-    );
+  noteUnclosed(store.closedCleanly(), runAddress(url, run), store.head());
   return { store, ...pluginsOfRun(store, runAddress(url, run)) };
+}
+
+/**
+ * A stored run, wherever it is kept: a run file, or a run kept in PostgreSQL
+ * (`postgres://…#<id>`), with its manifest's plugin set; read-only.
+ */
+export function openStoredRun(
+  address: string,
+  { verify = true }: { verify?: boolean } = {},
+): { store: SqliteStore | PostgresStore; manifest: RunManifest; plugins: Plugin[] } {
+  return isPostgresUrl(address) ? openPostgresRun(address) : openRun(address, { verify });
+}
+
+/** A stored run's records alone, wherever it is kept (see {@link openStoredRun}). */
+export function openStoredRecords(
+  address: string,
+  { verify = true }: { verify?: boolean } = {},
+): SqliteStore | PostgresStore {
+  if (!isPostgresUrl(address)) return openRunFile(address, { verify });
+  const { url, run } = parseRunAddress(address);
+  const store = PostgresStore.open(url, run, { readonly: true });
+  noteUnclosed(store.closedCleanly(), runAddress(url, run), store.head());
+  return store;
 }
 
 /** The plugin set and seed a run's manifest records, loaded; the store is closed if it has none. */
@@ -74,11 +99,16 @@ export function openRunFile(
   { writable = false, verify = true }: { writable?: boolean; verify?: boolean } = {},
 ): SqliteStore {
   const store = SqliteStore.open(file, { readonly: !writable, verify });
-  if (!store.status.closedCleanly)
-    process.stderr.write(
-      `note: ${file} was never closed (its recording was interrupted): it holds the ${store.head()} records committed before\n`,
-    );
+  noteUnclosed(store.status.closedCleanly, file, store.head());
   return store;
+}
+
+/** Once on stderr (so that `--json` output stays whole): a run whose recording was cut short. */
+function noteUnclosed(closedCleanly: boolean, name: string, records: number): void {
+  if (!closedCleanly)
+    process.stderr.write(
+      `note: ${name} was never closed (its recording was interrupted): it holds the ${records} records committed before\n`,
+    );
 }
 
 /** The plugin set of a config file, or the default one. */

@@ -1,10 +1,10 @@
 import { Projector, SummaryLines, type LogRecord } from '@chronovisor/core';
 import { CliError, EXIT } from '../cli-error';
 import { output, type Output } from '../output';
-import { openRun } from '../run-plugins';
+import { openStoredRun } from '../run-plugins';
 
 /**
- * `chronovisor inspect <run.db> --at SEQ`: the state right after record SEQ, rebuilt by replay:
+ * `chronovisor inspect <run.db | postgres://…#id> --at SEQ`: the state right after record SEQ, rebuilt by replay:
  * each projection's digest, and what each plugin's summary says of that state.
  */
 export function inspect(
@@ -12,7 +12,7 @@ export function inspect(
   options: { at?: number; json?: boolean; verify?: boolean },
   out: Output = output,
 ): number {
-  const { store, manifest, plugins } = openRun(file, { verify: options.verify ?? true });
+  const { store, manifest, plugins } = openStoredRun(file, { verify: options.verify ?? true });
   try {
     if (store.head() === 0) throw new CliError(`${file} holds no records: nothing to inspect`);
     const at = options.at ?? store.head();

@@ -1,8 +1,7 @@
 import { replayState } from '@chronovisor/replay';
 import { output, verdict, type Output } from '../output';
 import { progressBar } from '../progress-bar';
-import { openPostgresRun, openRun } from '../run-plugins';
-import { isPostgresUrl } from '@chronovisor/store-postgres';
+import { openStoredRun } from '../run-plugins';
 
 /** `chronovisor replay <run.db | postgres://…#id>`: rebuilds the state from the events with the run's own plugin set, checking every digest. */
 export function replay(
@@ -10,9 +9,7 @@ export function replay(
   options: { json?: boolean; quiet?: boolean; verify?: boolean },
   out: Output = output,
 ): number {
-  const { store, manifest, plugins } = isPostgresUrl(file)
-    ? openPostgresRun(file)
-    : openRun(file, { verify: options.verify ?? true });
+  const { store, manifest, plugins } = openStoredRun(file, { verify: options.verify ?? true });
   try {
     const bar = progressBar('replaying', options);
     const report = replayState(store, plugins, {

@@ -1,14 +1,14 @@
 import { EXIT } from '../cli-error';
-import { openRunFile } from '../run-plugins';
+import { openStoredRecords } from '../run-plugins';
 import { output, table, type Output } from '../output';
 
-/** `chronovisor stats <run.db>`: records by type, by actor, by plugin, and over time (ten slices of ticks). */
+/** `chronovisor stats <run.db | postgres://…#id>`: records by type, by actor, by plugin, and over time (ten slices of ticks). */
 export function stats(
   file: string,
   options: { json?: boolean; verify?: boolean },
   out: Output = output,
 ): number {
-  const store = openRunFile(file, { verify: options.verify ?? true });
+  const store = openStoredRecords(file, { verify: options.verify ?? true });
   try {
     const byType: Record<string, number> = {};
     const byActor: Record<string, number> = {};
