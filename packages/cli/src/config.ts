@@ -39,22 +39,31 @@ export const DEFAULT_CONFIG: ChronovisorConfig = {
 
 /** Reads and checks a config file; every mistake names the file and the field. */
 export function loadConfig(file: string): { config: ChronovisorConfig; dir: string } {
-  if (!existsSync(file)) throw new CliError(`Config file ${file} does not exist`);
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (error) {
-    throw new CliError(`Config file ${file} is not valid JSON: ${(error as Error).message}`);
-  }
+  const raw = readJsonFile(file, 'Config file');
   return { config: parseConfig(raw, file), dir: path.dirname(path.resolve(file)) };
 }
 
 /** Checks a config value; `source` names it in errors. */
 export function parseConfig(raw: unknown, source: string): ChronovisorConfig {
-  const result = configSchema.safeParse(raw);
+  return checkedBy(configSchema, raw, `Config ${source}`);
+}
+
+/** A JSON file a user wrote (`what` it is: `Config file`), named in its errors. */
+export function readJsonFile(file: string, what: string): unknown {
+  if (!existsSync(file)) throw new CliError(`${what} ${file} does not exist`);
+  try {
+    return JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new CliError(`${what} ${file} is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+/** A value checked by a schema; each mistake named by its field (`what` names the value). */
+export function checkedBy<T extends z.ZodType>(schema: T, raw: unknown, what: string): z.output<T> {
+  const result = schema.safeParse(raw);
   if (result.success) return result.data;
   const issues = result.error.issues.map(
     (i) => `${i.path.length > 0 ? i.path.join('.') : '(top level)'}: ${i.message}`,
   );
-  throw new CliError(`Config ${source} is invalid: ${issues.join('; ')}`);
+  throw new CliError(`${what} is invalid: ${issues.join('; ')}`);
 }

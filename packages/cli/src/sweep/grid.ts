@@ -1,9 +1,15 @@
 import { Projector, canonicalJson } from '@chronovisor/core';
-import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { z } from 'zod';
 import { CliError } from '../cli-error';
-import { DEFAULT_CONFIG, loadConfig, type ChronovisorConfig, type PluginEntry } from '../config';
+import {
+  DEFAULT_CONFIG,
+  checkedBy,
+  loadConfig,
+  readJsonFile,
+  type ChronovisorConfig,
+  type PluginEntry,
+} from '../config';
 import { loadPlugins } from '../plugin-loader';
 import { loadScenario } from '../scenario-loader';
 
@@ -67,21 +73,7 @@ export interface Grid {
  * in the cells are relative to `cwd`, the directory workers are started in.
  */
 export function loadGrid(file: string, cwd = process.cwd()): Grid {
-  if (!existsSync(file)) throw new CliError(`Grid file ${file} does not exist`);
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (error) {
-    throw new CliError(`Grid file ${file} is not valid JSON: ${(error as Error).message}`);
-  }
-  const parsed = gridSchema.safeParse(raw);
-  if (!parsed.success)
-    throw new CliError(
-      `Grid ${file} is invalid: ${parsed.error.issues
-        .map((i) => `${i.path.length > 0 ? i.path.join('.') : '(top level)'}: ${i.message}`)
-        .join('; ')}`,
-    );
-  const grid = parsed.data;
+  const grid = checkedBy(gridSchema, readJsonFile(file, 'Grid file'), `Grid ${file}`);
   const dir = path.dirname(path.resolve(file));
   const axes = Object.entries(grid.axes);
   if (grid.scenario === undefined && grid.axes.scenario === undefined)
