@@ -110,6 +110,31 @@ describe('chronovisor sweep, on this machine', () => {
     expect(refusedWith('worker')).toContain('A worker takes cells from a server');
   });
 
+  it('reports a cell whose scenario threw as failed, with what it recorded, and exits 1', () => {
+    writeFileSync(
+      file('unlucky.js'),
+      "module.exports = (sim, { seed }) => { if (seed === 2) throw new Error('seed two is unlucky'); };",
+    );
+    writeFileSync(file('set.json'), JSON.stringify({ plugins: ['@chronovisor/mmu'] }));
+    writeFileSync(
+      file('unlucky.json'),
+      JSON.stringify({ scenario: 'unlucky.js', config: 'set.json', axes: { seed: [1, 2] } }),
+    );
+    const swept = chronovisor('sweep', 'unlucky.json', '--workers', '1');
+    expect(swept.status).toBe(1);
+    expect(swept.stdout).toContain('cell 1 failed: seed two is unlucky');
+    expect(swept.stdout).toContain('2 cells: 1 done, 1 failed, 0 waiting');
+    const { rows } = JSON.parse(
+      chronovisor('sweep', 'report', '.chronovisor/sweeps/unlucky', '--json').stdout,
+    ) as { rows: (ReportRow & { error: string })[] };
+    expect(rows[1]).toMatchObject({
+      status: 'failed',
+      error: 'seed two is unlucky',
+      run: path.join('.chronovisor', 'sweeps', 'unlucky', 'cell-1.partial.db'),
+    });
+    expect(existsSync(file(rows[1]!.run))).toBe(true);
+  });
+
   it('runs the example grid of the repository', () => {
     const swept = chronovisor(
       'sweep',

@@ -52,7 +52,8 @@ export async function postgresQueue(
           name: `${cell.sweep}/cell-${cell.cell}`,
           manifest: { createdBy: '@chronovisor/cli@1.0.0', seed: cell.spec.seed, ...manifest },
         });
-        return { store, address: runAddress(url, store.run), commit: () => undefined };
+        const address = runAddress(url, store.run);
+        return { store, address, unfinished: address, commit: () => undefined };
       },
     },
     async take() {
@@ -81,7 +82,12 @@ export function localQueue(dir: string): CellQueue {
         const store = SqliteStore.create(output.partial, {
           manifest: { createdBy: '@chronovisor/cli@1.0.0', seed: cell.spec.seed, ...manifest },
         });
-        return { store, address: output.file, commit: () => output.commit() };
+        return {
+          store,
+          address: output.file,
+          unfinished: output.partial,
+          commit: () => output.commit(),
+        };
       },
     },
     take: () => {

@@ -16,11 +16,19 @@ export interface CellToRun {
 
 /** Where a cell's run is recorded: a run file of the sweep's folder, or a PostgreSQL server. */
 export interface RunPlace {
-  /** A new run for a cell: its store, its name for people, and how it is kept once complete. */
+  /**
+   * A new run for a cell: its store, its name for people once complete (`commit`), and its name
+   * until then (where a failed cell's records stay).
+   */
   create(
     cell: CellToRun,
     manifest: Record<string, unknown>,
-  ): { readonly store: Store; readonly address: string; commit(): void };
+  ): {
+    readonly store: Store;
+    readonly address: string;
+    readonly unfinished: string;
+    commit(): void;
+  };
 }
 
 /** What a cell came to: the figures a sweep's report compares. */
@@ -115,6 +123,6 @@ export async function runCell(cell: CellToRun, place: RunPlace): Promise<CellRes
   } catch (error) {
     const records = store.head();
     store.close();
-    return failed(error, address, records);
+    return failed(error, made.unfinished, records);
   }
 }
