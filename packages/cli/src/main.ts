@@ -213,7 +213,7 @@ function program(exit: (code: number) => void): Command {
     .description(
       'Travel in time through a run: seek, step, run backwards to watchpoints, trace bytes.',
     )
-    .argument('<run>', 'a run file')
+    .argument('<run>', 'a run file, or a run kept in PostgreSQL (postgres://…#<run id>)')
     .option('-e, --eval <commands>', 'run these debugger commands, separated by ";", and exit')
     .option('--no-verify', NO_VERIFY)
     .option('--json', 'with --eval: the answers as JSON')
@@ -231,7 +231,7 @@ function program(exit: (code: number) => void): Command {
     .description(
       'The time-travel web page: a timeline to scrub, the memory map, a hex view, plugin panels.',
     )
-    .argument('<run>', 'a run file')
+    .argument('<run>', 'a run file, or a run kept in PostgreSQL (postgres://…#<run id>)')
     .option('-p, --port <n>', 'the port on 127.0.0.1 (default: any free one)', port)
     .option('--no-verify', NO_VERIFY)
     .addOption(memoryOption())
@@ -261,7 +261,7 @@ function program(exit: (code: number) => void): Command {
   cli
     .command('export')
     .description('Write a run as NDJSON (one record a line), for interchange.')
-    .argument('<run>', 'a run file')
+    .argument('<run>', 'a run file, or a run kept in PostgreSQL (postgres://…#<run id>)')
     .option('--ndjson <file>', 'the NDJSON file to write')
     .option('--no-verify', NO_VERIFY)
     .option('-f, --force', 'replace the output file if it exists (once the new one is complete)')

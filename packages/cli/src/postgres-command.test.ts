@@ -1,8 +1,9 @@
 import { startLocalPostgres, type LocalPostgres } from '@chronovisor/store-postgres';
+import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { binHarness, root } from './test-support/bin-harness';
 
-const { chronovisor, refusedWith } = binHarness();
+const { chronovisor, refusedWith, started, file: inDir } = binHarness();
 const example = path.join(root, 'examples', 'use-after-free');
 
 let server: LocalPostgres;
@@ -54,6 +55,59 @@ describe('chronovisor with runs kept in PostgreSQL', () => {
       const wrong = refusedWith('verify', file);
       expect(wrong).toContain('password authentication failed for user "postgres"');
       expect(wrong).not.toContain('not-the-password');
+    } finally {
+      delete process.env.PGPASSWORD;
+    }
+  });
+  it('travels in a run kept there, exports it, and serves its page, as for a run file', async () => {
+    const url = (await server.database('cli_travel')).replace(/:[^:@/]*@/, '@');
+    process.env.PGPASSWORD = server.password;
+    try {
+      const { file } = JSON.parse(chronovisor('run', example, '--store', url, '--json').stdout) as {
+        file: string;
+      };
+      expect(chronovisor('run', example, '--out', 'local.db').status).toBe(0);
+
+      // The debugger: the same answers; a bookmark made there is kept on the server.
+      const script = 'goto 12; where; x/8xb 1:0x1040000000; rstep; bookmark here';
+      const debugged = chronovisor('debug', file, '--eval', script, '--json');
+      expect(debugged.stderr).toBe('');
+      expect(debugged.status).toBe(0);
+      const local = chronovisor('debug', 'local.db', '--eval', script, '--json');
+      expect(JSON.parse(debugged.stdout)).toEqual(JSON.parse(local.stdout));
+      expect(debugged.stdout).not.toMatch(/"error"/);
+      const back = chronovisor('debug', file, '--eval', 'goto here; where', '--json');
+      expect(JSON.parse(back.stdout)).toEqual(
+        JSON.parse(chronovisor('debug', 'local.db', '--eval', 'goto here; where', '--json').stdout),
+      );
+
+      // Export: the same NDJSON as the run file's, bookmark and all; imported, it verifies.
+      expect(chronovisor('export', file, '--ndjson', 'there.ndjson').status).toBe(0);
+      expect(chronovisor('export', 'local.db', '--ndjson', 'here.ndjson').status).toBe(0);
+      expect(readFileSync(inDir('there.ndjson'), 'utf8')).toBe(
+        readFileSync(inDir('here.ndjson'), 'utf8'),
+      );
+      expect(chronovisor('import', 'there.ndjson', '--out', 'back.db').status).toBe(0);
+      expect(chronovisor('verify', 'back.db').status).toBe(0);
+
+      // The web page's API over it: the same overview as the run file's.
+      const overview = async (run: string) => {
+        const ui = started(['ui', run, '--port', '0']);
+        let printed = '';
+        ui.child.stdout.on('data', (d: Buffer) => (printed += d.toString()));
+        for (let waited = 0; !/token=/.test(printed) && waited < 20_000; waited += 50)
+          await new Promise((r) => setTimeout(r, 50));
+        const page = new URL(/http:\/\/\S+/.exec(printed)![0]);
+        const api = new URL(
+          `/api/overview?buckets=16&token=${page.searchParams.get('token')}`,
+          page,
+        );
+        const answer = await (await fetch(api)).json();
+        ui.child.kill('SIGTERM');
+        await ui.ended;
+        return answer;
+      };
+      expect(await overview(file)).toEqual(await overview('local.db'));
     } finally {
       delete process.env.PGPASSWORD;
     }

@@ -142,22 +142,31 @@ export function snapshotKey(manifest: RunManifest): string {
 }
 
 /**
- * A run opened to travel through, as `debug` and `ui` do: its timeline starts from the snapshots
- * kept in the file (`chronovisor index`), within a memory budget.
+ * A run opened to travel through, as `debug` and `ui` do: a run file's timeline starts from the
+ * snapshots kept in it (`chronovisor index`); a run kept in PostgreSQL keeps none, and its
+ * timeline makes its own as it goes. Either within a memory budget.
  */
 export function openTimeline(
   file: string,
   options: { verify?: boolean; memory?: number },
-): { store: SqliteStore; plugins: Plugin[]; timeline: Timeline; kept: KeptSnapshots } {
-  const { store, manifest, plugins } = openRun(file, { verify: options.verify ?? true });
+): {
+  store: SqliteStore | PostgresStore;
+  plugins: Plugin[];
+  timeline: Timeline;
+  kept?: KeptSnapshots;
+} {
+  const { store, manifest, plugins } = openStoredRun(file, { verify: options.verify ?? true });
   try {
-    const kept = new KeptSnapshots(store.snapshots, snapshotKey(manifest));
+    const kept =
+      store instanceof SqliteStore
+        ? new KeptSnapshots(store.snapshots, snapshotKey(manifest))
+        : undefined;
     const timeline = new Timeline(store, plugins, {
       seed: manifest.seed,
-      kept,
+      ...(kept ? { kept } : {}),
       ...(options.memory === undefined ? {} : { memoryBudget: options.memory }),
     });
-    return { store, plugins, timeline, kept };
+    return { store, plugins, timeline, ...(kept ? { kept } : {}) };
   } catch (error) {
     store.close();
     throw error;

@@ -1,14 +1,10 @@
-import {
-  StoreError,
-  type EventRecord,
-  type LogRecord,
-  type StateDigest,
-  type Store,
-} from '@chronovisor/core';
+import { StoreError, type EventRecord, type LogRecord, type StateDigest } from '@chronovisor/core';
 import {
   BatchFront,
   FORMAT,
   batchLeaf,
+  checkTreeHead,
+  type BatchedStore,
   batchRecords,
   inflateBatch,
   type RecordKind,
@@ -43,7 +39,7 @@ export interface PostgresRunOptions {
  * once, by many processes. Synchronous, as every store is, through the process's PostgreSQL
  * thread (see PgChannel), which also seals the batches.
  */
-export class PostgresStore implements Store {
+export class PostgresStore implements BatchedStore {
   /** The head, the batch filling and the digests waiting for it. */
   private readonly front: BatchFront;
   private closed = false;
@@ -246,6 +242,96 @@ export class PostgresStore implements Store {
         [this.run],
       )
       .map((r) => r.end);
+  }
+
+  /** The signer's public key (SPKI DER), if the run was signed. */
+  publicKey(): Buffer | undefined {
+    const [row] = this.channel.query<{ public_key: Uint8Array | null }>(
+      'SELECT public_key FROM runs WHERE id = $1',
+      [this.run],
+    );
+    return row?.public_key ? Buffer.from(row.public_key) : undefined;
+  }
+
+  /** The records' checksums of the stored batch ending at seq `last`, as sealed. */
+  batchChecks(last: number): Buffer {
+    this.commitSealing();
+    const [row] = this.channel.query<{ checks: Uint8Array }>(
+      'SELECT checks FROM batches WHERE run = $1 AND first_seq + count - 1 = $2',
+      [this.run, last],
+    );
+    if (!row)
+      throw new StoreError(
+        `Run ${this.run} at ${redactUrl(this.url)}: no batch ends at seq ${last}`,
+      );
+    return Buffer.from(row.checks);
+  }
+
+  /**
+   * Keeps another run's signature of the head of `size` records (an import of a signed run), once
+   * it is checked: against the run's public key, over this run's own root of those records.
+   */
+  adoptSignature(size: number, signature: Buffer): void {
+    this.assertWritable();
+    const head = this.treeHeads().find((h) => h.size === size);
+    const publicKey = this.publicKey();
+    const key = publicKey && createPublicKey({ key: publicKey, format: 'der', type: 'spki' });
+    if (!head || !key || !checkTreeHead(size, head.root, signature, key))
+      throw new StoreError(
+        `The signature of the head of ${size} records does not verify for this run's records${key ? '' : ' (it has no public key)'}`,
+      );
+    this.channel.query('UPDATE heads SET signature = $1 WHERE run = $2 AND size = $3', [
+      signature,
+      this.run,
+      size,
+    ]);
+  }
+
+  /** The types of records `from` to `to`, a batch at a time (the web page's overview). */
+  *outline(from: number, to = this.front.head): Iterable<{ first: number; types: string[] }> {
+    const end = Math.min(to, this.front.head);
+    let types: string[] = [];
+    let first = from;
+    for (const records of this.batchesHolding(from, end, false)) {
+      for (const r of records) if (r.seq >= from && r.seq <= end) types.push(r.type);
+      if (types.length > 0) yield { first, types };
+      first += types.length;
+      types = [];
+    }
+  }
+
+  /** The types the run's records have, sorted. */
+  recordTypes(): string[] {
+    this.commitSealing();
+    return this.channel
+      .query<{ type: string }>(
+        'SELECT DISTINCT type FROM record_kinds WHERE run = $1 ORDER BY type',
+        [this.run],
+      )
+      .map((r) => r.type);
+  }
+
+  /**
+   * Names a seq of the run. Bookmarks sit beside the records, outside the audit chain, so a run
+   * open read-only (the debugger's) takes them too.
+   */
+  bookmark(name: string, seq: number, note = ''): void {
+    if (!Number.isSafeInteger(seq) || seq < 1 || seq > this.front.head)
+      throw new StoreError(
+        `Cannot bookmark seq ${seq}: the run holds records 1 to ${this.front.head}`,
+      );
+    this.channel.query(
+      'INSERT INTO bookmarks (run, name, seq, note) VALUES ($1, $2, $3, $4) ON CONFLICT (run, name) DO UPDATE SET seq = EXCLUDED.seq, note = EXCLUDED.note',
+      [this.run, name, seq, note],
+    );
+  }
+
+  /** The run's bookmarks, by seq. */
+  bookmarks(): { name: string; seq: number; note: string }[] {
+    return this.channel.query<{ name: string; seq: number; note: string }>(
+      'SELECT name, seq, note FROM bookmarks WHERE run = $1 ORDER BY seq, name',
+      [this.run],
+    );
   }
 
   private *scan(from: number, to: number, eventsOnly: boolean): Iterable<LogRecord> {

@@ -9,7 +9,7 @@ import { connect } from 'node:net';
 import { networkInterfaces, tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { startUiServer, type UiServer } from './http-server';
-import { RunApi, sqliteRunSource } from './run-api';
+import { RunApi, storedRunSource } from './run-api';
 
 const SECRET = 'the contents of a file outside the page';
 const dir = mkdtempSync(path.join(tmpdir(), 'chronovisor-ui-server-'));
@@ -33,7 +33,7 @@ const file = path.join(dir, 'run.db');
 const store = SqliteStore.open(file, { readonly: true });
 const plugins = [mmuPlugin({ frames: 16 })];
 const api = new RunApi(
-  sqliteRunSource(file, store),
+  storedRunSource(file, store),
   new Timeline(store, plugins, { seed: 1 }),
   plugins,
 );

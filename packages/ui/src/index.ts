@@ -1,6 +1,6 @@
 export * from './api';
 export { ApiInputError, Params } from './api-input';
-export { RunApi, sqliteRunSource, type RunSource } from './run-api';
+export { RunApi, storedRunSource, type RunSource, type StoredRunRecords } from './run-api';
 export { OverviewScan, type Outline } from './overview-scan';
 export {
   startUiServer,

@@ -18,7 +18,7 @@ import Database from 'better-sqlite3';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { ApiInputError, Params } from './api-input';
-import { RunApi, sqliteRunSource } from './run-api';
+import { RunApi, storedRunSource } from './run-api';
 
 const SEED = 7;
 const plugins = () => [mmuPlugin({ frames: 128 }), heapPlugin()];
@@ -72,7 +72,7 @@ afterAll(() => store.close());
 const records: LogRecord[] = [...store.read(1)];
 const head = records.length;
 const timeline = new Timeline(store, plugins(), { seed: SEED });
-const api = new RunApi(sqliteRunSource(file, store), timeline, plugins());
+const api = new RunApi(storedRunSource(file, store), timeline, plugins());
 const ask = (query: Record<string, string | number | readonly string[] | undefined>) => {
   const params = new URLSearchParams();
   for (const [key, value] of Object.entries(query))
@@ -202,7 +202,7 @@ describe('the page API over a real run file', () => {
 
   it('warms the timeline up a step at a time, answering the same between steps', () => {
     const warm = new RunApi(
-      sqliteRunSource(file, store),
+      storedRunSource(file, store),
       new Timeline(store, plugins(), { seed: SEED, snapshotEvery: 256 }),
       plugins(),
     );
@@ -313,7 +313,7 @@ describe('the page API over a real run file', () => {
     const opened = SqliteStore.open(altered, { readonly: true });
     try {
       const alteredApi = new RunApi(
-        sqliteRunSource(altered, opened),
+        storedRunSource(altered, opened),
         new Timeline(opened, plugins(), { seed: SEED }),
         plugins(),
       );

@@ -7,7 +7,6 @@ import {
   type MemoryLayout,
   type Plugin,
 } from '@chronovisor/core';
-import type { SqliteStore } from '@chronovisor/store';
 import { describeOrigin, type Timeline } from '@chronovisor/timetravel';
 import type {
   Bookmark,
@@ -46,8 +45,16 @@ export interface RunSource {
   bookmarks(): readonly Bookmark[];
 }
 
-/** The run source of a run file the SQLite store has open. */
-export function sqliteRunSource(file: string, store: SqliteStore): RunSource {
+/** What a run source reads of a store: a run file's (`SqliteStore`) or a server's (`PostgresStore`). */
+export interface StoredRunRecords {
+  read(from: number, to: number): Iterable<LogRecord>;
+  outline(from: number): Outline;
+  recordTypes(): readonly string[];
+  bookmarks(): readonly Bookmark[];
+}
+
+/** The run source of a stored run a store has open; `file` names it to people. */
+export function storedRunSource(file: string, store: StoredRunRecords): RunSource {
   return {
     file,
     read: (from, to) => store.read(from, to),

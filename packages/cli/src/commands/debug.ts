@@ -8,7 +8,7 @@ import { output, type Output } from '../output';
 import { openTimeline } from '../run-plugins';
 
 /**
- * `chronovisor debug <run.db>`: the time-travel debugger. With `--eval "cmd; cmd; …"` it runs
+ * `chronovisor debug <run.db | postgres://…#id>`: the time-travel debugger. With `--eval "cmd; cmd; …"` it runs
  * the commands and prints their answers (JSON with `--json`); otherwise a REPL on stdin.
  */
 export async function debug(
@@ -23,6 +23,8 @@ export async function debug(
       {
         list: () => store.bookmarks(),
         add: (name, seq, note) => {
+          // Bookmarks sit outside a run's records: a server's run takes them as it is open.
+          if (!(store instanceof SqliteStore)) return store.bookmark(name, seq, note);
           const writable = SqliteStore.open(file);
           try {
             writable.bookmark(name, seq, note);
@@ -35,7 +37,7 @@ export async function debug(
     );
     if (options.eval !== undefined)
       return evaluate(session, options.eval, options.json ?? false, out);
-    const snapshots = kept.seqs.length;
+    const snapshots = kept?.seqs.length ?? 0;
     await repl(
       session,
       {

@@ -1,11 +1,11 @@
 import { SqliteStore, exportNdjson, importNdjson } from '@chronovisor/store';
 import { CliError, EXIT } from '../cli-error';
-import { openRunFile } from '../run-plugins';
+import { openStoredRecords } from '../run-plugins';
 import { output, type Output } from '../output';
 import { OutputFile, checkInputFile } from '../output-file';
 import { progressBar } from '../progress-bar';
 
-/** `chronovisor export <run.db> --ndjson <file>`: the run as NDJSON, for interchange. */
+/** `chronovisor export <run.db | postgres://…#id> --ndjson <file>`: the run as NDJSON, for interchange. */
 export function exportRun(
   file: string,
   options: { ndjson?: string; json?: boolean; quiet?: boolean; verify?: boolean; force?: boolean },
@@ -13,7 +13,7 @@ export function exportRun(
 ): number {
   if (!options.ndjson) throw new CliError('export needs --ndjson <file>');
   const target = new OutputFile(options.ndjson, { force: options.force ?? false, inputs: [file] });
-  const store = openRunFile(file, { verify: options.verify ?? true });
+  const store = openStoredRecords(file, { verify: options.verify ?? true });
   const bar = progressBar('exporting', options);
   let records: number;
   try {

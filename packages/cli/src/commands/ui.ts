@@ -1,11 +1,11 @@
-import { RunApi, sqliteRunSource, startUiServer } from '@chronovisor/ui';
+import { RunApi, storedRunSource, startUiServer } from '@chronovisor/ui';
 import { once } from 'node:events';
 import { EXIT } from '../cli-error';
 import { output, type Output } from '../output';
 import { openTimeline } from '../run-plugins';
 
 /**
- * `chronovisor ui <run.db>`: the time-travel web page, served on 127.0.0.1 behind a token until
+ * `chronovisor ui <run.db | postgres://…#id>`: the time-travel web page, served on 127.0.0.1 behind a token until
  * Ctrl-C (or SIGTERM). Read-only: nothing the page does changes the run.
  */
 export async function ui(
@@ -18,7 +18,7 @@ export async function ui(
 ): Promise<number> {
   const { store, plugins, timeline } = openTimeline(file, options);
   try {
-    const api = new RunApi(sqliteRunSource(file, store), timeline, plugins);
+    const api = new RunApi(storedRunSource(file, store), timeline, plugins);
     const server = await startUiServer({
       api,
       ...(options.port === undefined ? {} : { port: options.port }),
