@@ -7,7 +7,7 @@ import {
 } from '@chronovisor/plugin-handles';
 import * as handles from '@chronovisor/plugin-handles';
 import fc from 'fast-check';
-import { twoDomains } from './test-support/two-domains';
+import { twoDomains, type DomainsIn } from './test-support/two-domains';
 import {
   checkpoint,
   exit,
@@ -23,9 +23,9 @@ import {
  * tables (a slot in the first leaf, 7 with two levels, 31 with three) and one identifier bit, so
  * short programs grow them to three levels and wrap identifiers.
  */
-function machine(withHandles = true, reuse: ReusePolicy = 'lifo') {
+function machine(withHandles = true, reuse: ReusePolicy = 'lifo', where: DomainsIn = 'host') {
   const options = { leafEntries: 2, pointersPerTable: 4, identifierBits: 1, reuse, reuseDelay: 2 };
-  return twoDomains(withHandles ? [handlesPlugin(options)] : []);
+  return twoDomains(withHandles ? [handlesPlugin(options)] : [], where);
 }
 
 /** What a program does with its handles: create, duplicate (here or to its pair), close, resolve. */
@@ -117,13 +117,14 @@ describe('a process’s handle table, checkpointed and restored with it', () => 
   it('comes back whole: the same handles naming the same objects, and the same program goes on the same way', () => {
     fc.assert(
       fc.property(
+        fc.constantFrom<DomainsIn>('host', 'vm'),
         fc.constantFrom(...REUSE_POLICIES),
         fc.array(op, { maxLength: 40 }),
         fc.array(op, { maxLength: 40 }),
         fc.array(op, { maxLength: 40 }),
         fc.array(op, { maxLength: 30 }),
-        (reuse, rootOps, childOps, before, after) => {
-          const m = machine(true, reuse);
+        (where, reuse, rootOps, childOps, before, after) => {
+          const m = machine(true, reuse, where);
           const root = m.run(spawn, { domain: 'src', pages: 4 });
           const space = (pid: number, domain = 'src') => m.procs.process(domain, pid)!.space;
           const values = new Map<number, number[]>([[root, []]]);

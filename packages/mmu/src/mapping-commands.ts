@@ -164,14 +164,11 @@ export class MappingCommands implements CommandHandlers {
   /** The frames `mmu.map` maps: guest frames, fresh host frames, or none for a lazy mapping. */
   private framesToMap(space: AddressSpace, args: ArgsOf<typeof map>): number[] {
     if (space.kind === 'guest') {
-      if (args.to === undefined)
-        throw new MmuError(
-          `Mapping in guest space ${space.id} needs \`to\`, the guest-physical address`,
-        );
       if (args.lazy)
         throw new MmuError(
           'Guest spaces map guest frames, which are never lazy; map the VM lazily instead',
         );
+      if (args.to === undefined) return this.freeGuestPages(space, args.pages);
       this.checks.checkRange(map, args.to, args.pages, 'to');
       const first = this.state.vpn(args.to);
       return Array.from({ length: args.pages }, (_, i) => first + i);
@@ -191,6 +188,26 @@ export class MappingCommands implements CommandHandlers {
       );
     }
     return frames;
+  }
+
+  /**
+   * The lowest `count` guest-physical pages of a guest space's VM that its memory backs (its
+   * stage 2 maps them) and no guest space of the VM maps: what a guest kernel's page allocator
+   * hands out, as the host's hands out the lowest free frames.
+   */
+  private freeGuestPages(space: AddressSpace, count: number): number[] {
+    const used = new Set<number>();
+    for (const guest of this.state.allSpaces())
+      if (guest.vm === space.vm) guest.table.forEach((_vpn, pte) => used.add(pteFrame(pte)));
+    const free: number[] = [];
+    this.state.space(space.vm!).table.forEach((gpn) => {
+      if (free.length < count && !used.has(gpn)) free.push(gpn);
+    });
+    if (free.length < count)
+      throw new MmuError(
+        `VM ${space.vm} has ${free.length} guest-physical pages free for guest space ${space.id}; ${count} needed`,
+      );
+    return free;
   }
 
   /** Share and remap move frames of host or VM spaces between spaces: the checks both make. */

@@ -65,7 +65,10 @@ export const map = defineCommand('mmu.map', {
     kernel: z.boolean().default(false),
     /** Map the pages as in the image but not loaded: the first access faults (`lazy`). */
     lazy: z.boolean().default(false),
-    /** For a guest space: the guest-physical address the pages map to. */
+    /**
+     * For a guest space: the guest-physical address the pages map to. Without it, the lowest
+     * guest-physical pages of the VM's memory that no guest space maps (a guest kernel's pick).
+     */
     to: address.optional(),
   }),
   description:

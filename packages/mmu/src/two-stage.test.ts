@@ -144,11 +144,24 @@ describe('two-stage translation', () => {
     });
   });
 
+  it("hands a guest the lowest guest-physical pages its VM's memory backs and no guest maps", () => {
+    const { sim, ok, vm, guest } = setup();
+    ok(sim.dispatch(map, { space: vm, va: 0, pages: 2 }));
+    ok(sim.dispatch(map, { space: vm, va: 4 * PAGE, pages: 3 })); // a hole at 2-3: no memory there
+    const other = ok(sim.dispatch(createSpace, { kind: 'guest', vm }));
+    ok(sim.dispatch(map, { space: other, va: 0, pages: 1, to: 4 * PAGE }));
+    // Pages 0, 1 and 5: page 4 is the other guest's, 2 and 3 are not the VM's memory.
+    expect(ok(sim.dispatch(map, { space: guest, va: 0x10000, pages: 3 }))).toEqual([0, 1, 5]);
+    expect(sim.dispatch(map, { space: guest, va: 0x20000, pages: 2 }).rejection?.message).toBe(
+      `VM ${vm} has 1 guest-physical pages free for guest space ${guest}; 2 needed`,
+    );
+    // Unmapped, a page is free again, and the next guest map takes it.
+    ok(sim.dispatch(unmap, { space: guest, va: 0x10000 + PAGE, pages: 1 }));
+    expect(ok(sim.dispatch(map, { space: other, va: PAGE, pages: 2 }))).toEqual([1, 6]);
+  });
+
   it('refuses what does not make sense for a guest space', () => {
     const { sim, vm, guest } = setup();
-    expect(sim.dispatch(map, { space: guest, va: 0, pages: 1 }).rejection?.message).toBe(
-      'Mapping in guest space 2 needs `to`, the guest-physical address',
-    );
     expect(sim.dispatch(fork, { space: guest }).rejection?.message).toBe(
       'Only host spaces fork; space 2 is a guest space',
     );

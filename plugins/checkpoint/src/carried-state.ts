@@ -43,8 +43,11 @@ export class CarriedState {
     }
   }
 
-  /** Moves every part from one space to another (a migration), before the old one goes. */
-  move(from: number, to: number, context: CommandContext): void {
+  /**
+   * Gives `to` a copy of every part of `from`'s state: a migration, before the old space goes; a
+   * fork inside a VM, after the parent's pages are copied.
+   */
+  copy(from: number, to: number, context: CommandContext): void {
     const captured = this.capture(from);
     if (captured)
       this.restore(to, captured, { holder: `Space ${from}`, of: 'its process' }, context);

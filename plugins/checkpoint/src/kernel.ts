@@ -66,7 +66,15 @@ export class Kernel {
   ): Process {
     const space = this.newSpace(domain, context);
     if (pages > 0)
-      this.mapMemory(domain, space, this.state.config.processVa, pages, 'rw-', false, context);
+      // Fresh frames; inside a VM, the guest-physical pages its kernel hands out (see mmu.map).
+      context.call(map, {
+        space,
+        va: this.state.config.processVa,
+        pages,
+        perms: 'rw-',
+        kernel: false,
+        lazy: false,
+      });
     return this.adopt(domain, facts, space, origin, context);
   }
 
@@ -80,54 +88,12 @@ export class Kernel {
   }
 
   /**
-   * Maps `pages` fresh pages at `va` of a process's space: fresh host frames, or, inside a VM,
-   * guest-physical pages the guest kernel hands out (the lowest free ones of the VM's memory).
-   */
-  mapMemory(
-    domain: string,
-    space: number,
-    va: number,
-    pages: number,
-    perms: string,
-    kernel: boolean,
-    context: CommandContext,
-  ): void {
-    const vm = this.state.vmOf(domain);
-    if (vm === undefined) {
-      context.call(map, { space, va, pages, perms, kernel, lazy: false });
-      return;
-    }
-    const { pageSize } = this.mmu.config;
-    const free = this.freeGuestPages(vm, pages);
-    if (free.length < pages)
-      throw new ProcError(
-        `VM ${vm} has ${free.length} free guest-physical pages for domain ${domain}; ${pages} needed`,
-      );
-    // In runs of consecutive guest-physical pages: one map each.
-    for (let i = 0; i < pages;) {
-      let n = 1;
-      while (i + n < pages && free[i + n] === free[i]! + n * pageSize) n++;
-      context.call(map, {
-        space,
-        va: va + i * pageSize,
-        pages: n,
-        perms,
-        kernel,
-        lazy: false,
-        to: free[i],
-      });
-      i += n;
-    }
-  }
-
-  /**
-   * Maps into `to` (a fresh space of `domain`) fresh pages where `from` has pages, with the same
+   * Maps into `to` (a fresh space) fresh pages where `from` has pages, with the same
    * permissions, and copies their bytes `chunk` bytes a write, all of them or (`skipZeroes`) only
    * the chunks holding a byte that is not zero (fresh pages are zero already). Returns the bytes
    * copied.
    */
   copyInto(
-    domain: string,
     from: number,
     to: number,
     { chunk, skipZeroes }: { chunk: number; skipZeroes: boolean },
@@ -137,7 +103,8 @@ export class Kernel {
     let copied = 0;
     for (const run of this.mmu.mappings(from)) {
       const kernel = !run.flags.includes('U');
-      this.mapMemory(domain, to, run.va, run.pages, permsOfFlags(run.flags), kernel, context);
+      const perms = permsOfFlags(run.flags);
+      context.call(map, { space: to, va: run.va, pages: run.pages, perms, kernel, lazy: false });
       const length = run.pages * pageSize;
       for (let at = 0; at < length; at += chunk) {
         const data = this.mmu.read(from, run.va + at, Math.min(chunk, length - at))!;
@@ -147,23 +114,6 @@ export class Kernel {
       }
     }
     return copied;
-  }
-
-  /** The lowest `count` guest-physical pages of a VM that no guest space maps (fewer if short). */
-  private freeGuestPages(vm: number, count: number): number[] {
-    const { pageSize } = this.mmu.config;
-    const used = new Set<number>();
-    for (const guest of this.mmu.spaces())
-      if (guest.vm === vm)
-        for (const run of this.mmu.mappings(guest.id))
-          for (let i = 0; i < run.pages; i++) used.add(run.frame + i);
-    const free: number[] = [];
-    for (const run of this.mmu.mappings(vm))
-      for (let i = 0; i < run.pages && free.length < count; i++) {
-        const gpa = run.va + i * pageSize;
-        if (!used.has(gpa / pageSize)) free.push(gpa);
-      }
-    return free;
   }
 
   /** The guest-physical address past the VM's memory: its stage 2 maps nothing from there on. */

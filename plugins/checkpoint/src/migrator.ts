@@ -103,10 +103,10 @@ export class Migrator {
       }
     } else {
       const chunk = MAX_ACCESS;
-      bytesCopied = this.kernel.copyInto(to, p.space, space, { chunk, skipZeroes: false }, context);
+      bytesCopied = this.kernel.copyInto(p.space, space, { chunk, skipZeroes: false }, context);
     }
     // Its heap and handle table follow it into the new space, before the old one goes.
-    this.carried.move(p.space, space, context);
+    this.carried.copy(p.space, space, context);
     context.call(destroySpace, { space: p.space });
     // A page remapped into a VM costs two page-table updates: its stage 2, and the guest's table.
     const updates = framesRemapped * (this.state.vmOf(to) === undefined ? 1 : 2);

@@ -1,6 +1,7 @@
 import { handle, type CommandContext, type CommandHandlers } from '@chronovisor/core';
 import { MmuQuery, destroySpace, fork as forkSpace } from '@chronovisor/mmu';
 import { inject } from 'inversify';
+import { CarriedState } from './carried-state';
 import { Kernel } from './kernel';
 import { createDomain, exit, fork, setpgid, setsid, spawn, wait } from './proc-commands';
 import { ProcError } from './proc-error';
@@ -21,17 +22,20 @@ export class ProcessHandlers implements CommandHandlers {
     @inject(ProcState) private readonly state: ProcState,
     @inject(Kernel) private readonly kernel: Kernel,
     @inject(MmuQuery) private readonly mmu: MmuQuery,
+    @inject(CarriedState) private readonly carried: CarriedState,
   ) {}
 
   /**
    * fork(2) inside a VM: the guest kernel copies the parent's pages into fresh guest-physical
-   * pages. (The MMU copies on write at stage 1 only for host spaces, so a guest's fork copies at
-   * once; see the README.)
+   * pages, and the child gets a copy of what plugins keep about the parent's space (its heap, its
+   * handle table), as they copy it themselves on a host's `mmu.fork`. (The MMU copies on write at
+   * stage 1 only for host spaces, so a guest's fork copies at once; see the README.)
    */
   private copyGuest(domain: string, from: number, context: CommandContext): number {
     const space = this.kernel.newSpace(domain, context);
     const chunk = this.mmu.config.pageSize;
-    this.kernel.copyInto(domain, from, space, { chunk, skipZeroes: true }, context);
+    this.kernel.copyInto(from, space, { chunk, skipZeroes: true }, context);
+    this.carried.copy(from, space, context);
     return space;
   }
 

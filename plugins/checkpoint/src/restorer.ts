@@ -251,8 +251,8 @@ export class Restorer {
     // The pages not inherited, mapped a run at a time (inside a VM, each map takes guest-physical
     // pages the guest kernel finds free).
     const fresh = [...pages].filter(([va]) => !(shares && parentPages.has(va)));
-    for (const run of runsOf(fresh, pageSize))
-      this.kernel.mapMemory(domain, space, run.va, run.pages, run.perms, run.kernel, context);
+    for (const { va, pages, perms, kernel } of runsOf(fresh, pageSize))
+      context.call(map, { space, va, pages, perms, kernel, lazy: false });
     for (const [va, page] of pages) {
       const inherited = shares ? parentPages.get(va) : undefined;
       const { kernel } = page;

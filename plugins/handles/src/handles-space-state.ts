@@ -73,10 +73,6 @@ export class RestoreStateCommands implements CommandHandlers {
     const known = this.mmu.spaces().find((s) => s.id === space);
     if (!known)
       throw new HandlesError(`There is no address space ${space} to restore a handle table into`);
-    if (known.kind === 'guest')
-      throw new HandlesError(
-        `Space ${space} is a guest space: a handle table is restored into a host or VM space`,
-      );
     if (this.state.table(space))
       throw new HandlesError(
         `Space ${space} has a handle table already: a table is restored into a new space`,

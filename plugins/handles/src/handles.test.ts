@@ -1,6 +1,6 @@
 import { Simulation } from '@chronovisor/core';
-import { MmuQuery, createPartition, createSpace, mmuPlugin } from '@chronovisor/mmu';
-import handlesPluginDefault, { HandleRejection, handlesPlugin } from './index';
+import { MmuQuery, createPartition, createSpace, map, mmuPlugin } from '@chronovisor/mmu';
+import handlesPluginDefault, { HandleRejection, HandlesClient, handlesPlugin } from './index';
 import { close, create, resolve } from './handles-commands';
 import { handlesMachine } from './test-support/handles-machine';
 
@@ -94,17 +94,27 @@ describe('handles plugin', () => {
     expect(() => build({ base: 2 ** 37 + 100 })).toThrow(/base 0x2000000064 is not aligned/);
   });
 
-  it('refuses a table in a space that does not exist or in a guest space', () => {
+  it('refuses a table in a space that does not exist', () => {
     const { sim } = handlesMachine({}, 1024, { frames: 2048 });
     expect(sim.dispatch(create, { space: 9, type: 'file' }).rejection?.message).toMatch(
       /Space 9 does not exist/,
     );
-    sim.dispatch(createPartition, { name: 'vm', frames: 64 });
+  });
+
+  it("keeps a guest's table in guest-physical pages of its VM's memory, checked as a host's", () => {
+    const { sim } = handlesMachine({}, 1024, { frames: 2048 });
+    sim.dispatch(createPartition, { name: 'vm', frames: 512 });
     const vm = sim.dispatch(createSpace, { kind: 'vm', partition: 'vm' }).value!;
+    sim.dispatch(map, { space: vm, va: 0, pages: 128 });
     const guest = sim.dispatch(createSpace, { kind: 'guest', vm }).value!;
-    expect(sim.dispatch(create, { space: guest, type: 'file' }).rejection?.message).toMatch(
-      /guest space/,
-    );
+    const handles = new HandlesClient(sim, guest);
+    const file = handles.create('file', 'guest.log');
+    expect(handles.resolve(file, 'file')).toBe(1);
+    handles.close(file);
+    expect(rejection(() => handles.resolve(file))).toMatchObject({ reason: 'closed', index: 1 });
+    const pages = sim.get(MmuQuery).mappings(guest);
+    expect(pages.length).toBeGreaterThan(0);
+    expect(pages.every((run) => run.frame + run.pages <= 128)).toBe(true);
   });
 
   it('records each operation as its command and one event', () => {

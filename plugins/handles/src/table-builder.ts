@@ -33,10 +33,6 @@ export class TableBuilder {
     const known = this.mmu.spaces().find((s) => s.id === space);
     if (!known)
       throw new HandlesError(`Space ${space} does not exist; create it with mmu.create-space`);
-    if (known.kind === 'guest')
-      throw new HandlesError(
-        `Space ${space} is a guest space, whose pages map guest-physical memory the guest allocates: give the handle table a host or VM space`,
-      );
     const { base } = this.state.layout;
     this.addTable(space, 'leaf', base, 0, context);
     context.emit(codePublished, { space, code: base, top: base, levels: 1 });

@@ -43,10 +43,6 @@ export class Allocator {
     const known = this.mmu.spaces().find((s) => s.id === space);
     if (!known)
       throw new HeapError(`Space ${space} does not exist; create it with mmu.create-space`);
-    if (known.kind === 'guest')
-      throw new HeapError(
-        `Space ${space} is a guest space, whose pages map guest-physical memory the guest allocates: give the heap a host or VM space`,
-      );
     const { pageSize, vaLimit } = this.mmu.config;
     const { alignment, policy, tagBits, addressBits } = this.config;
     const { base, metaBase, metaEnd } = heapLayout(this.config, pageSize);

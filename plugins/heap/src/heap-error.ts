@@ -1,4 +1,4 @@
 import { ChronovisorError } from '@chronovisor/core';
 
-/** A heap request that cannot be met (out of memory, no heap in a guest space). */
+/** A heap request that cannot be met (out of memory, a layout that does not fit). */
 export class HeapError extends ChronovisorError {}

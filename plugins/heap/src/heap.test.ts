@@ -1,5 +1,5 @@
 import { Simulation } from '@chronovisor/core';
-import { createPartition, createSpace, mmuPlugin } from '@chronovisor/mmu';
+import { MmuQuery, createPartition, createSpace, map, mmuPlugin } from '@chronovisor/mmu';
 import heapPluginDefault, { HeapClient, HeapQuery, heapPlugin } from './index';
 import { HeapViolation } from './heap-client';
 import { load, malloc, store } from './heap-commands';
@@ -131,10 +131,35 @@ describe('refusals', () => {
       /^Out of memory: 5008 more bytes would take the heap of space 1 past its 8192 bytes/,
     );
     expect(refused('heap.malloc', { space: 9, size: 8 })).toMatch(/^Space 9 does not exist/);
-    const vm = sim.dispatch(createSpace, { kind: 'vm', partition: 'p0' }).value!;
-    const guest = sim.dispatch(createSpace, { kind: 'guest', vm }).value!;
-    expect(refused('heap.malloc', { space: guest, size: 8 })).toMatch(/is a guest space/);
     expect(query.heaps().map((h) => h.counters.allocations)).toEqual([1]);
+  });
+
+  it("runs in a guest space, on guest-physical pages of its VM's memory, catching stale pointers there", () => {
+    const sim = new Simulation({ plugins: [mmuPlugin({ frames: 1024 }), heapPlugin()], seed: 1 });
+    sim.dispatch(createPartition, { name: 'vm', frames: 512 });
+    const vm = sim.dispatch(createSpace, { kind: 'vm', partition: 'vm' }).value!;
+    sim.dispatch(map, { space: vm, va: 0, pages: 256 }); // the guest's RAM
+    const guests = [0, 1].map(() => sim.dispatch(createSpace, { kind: 'guest', vm }).value!);
+    const [a, b] = guests.map((g) => new HeapClient(sim, g));
+    const p = a!.malloc(100);
+    const q = b!.malloc(100);
+    a!.store(p, Uint8Array.of(1, 2, 3));
+    b!.store(q, Uint8Array.of(9));
+    expect(a!.load(p, 3)).toEqual(Uint8Array.of(1, 2, 3));
+    expect(b!.load(q, 1)).toEqual(Uint8Array.of(9));
+    // Each heap's pages are guest-physical pages of the VM's memory, none shared between them.
+    const gpas = guests.map((g) =>
+      sim
+        .get(MmuQuery)
+        .mappings(g)
+        .flatMap((run) => Array.from({ length: run.pages }, (_, i) => run.frame + i)),
+    );
+    expect(gpas.flat().every((gpn) => gpn < 256)).toBe(true);
+    expect(new Set(gpas.flat()).size).toBe(gpas[0]!.length + gpas[1]!.length);
+    // A stale pointer into a guest's heap is caught as in a host's.
+    a!.free(p);
+    a!.malloc(100);
+    expect(() => a!.store(p, Uint8Array.of(7))).toThrow(HeapViolation);
   });
 
   it('takes back a whole allocation when the MMU refuses its pages', () => {

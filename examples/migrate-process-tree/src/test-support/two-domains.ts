@@ -5,14 +5,18 @@ import {
   type Plugin,
   type ResultOf,
 } from '@chronovisor/core';
-import { createPartition, mmuPlugin } from '@chronovisor/mmu';
+import { createPartition, createSpace, map, mmuPlugin } from '@chronovisor/mmu';
 import { ProcQuery, checkpointPlugin, createDomain } from '@chronovisor/plugin-checkpoint';
 
+/** Where the two domains run: over host partitions, or as guest kernels of two VMs. */
+export type DomainsIn = 'host' | 'vm';
+
 /**
- * A machine with two pid namespaces, `src` and `dst`, over two partitions, with `plugins` (the
- * heap, the handle tables) between the MMU and the checkpoint plugin: what a process carries.
+ * A machine with two pid namespaces, `src` and `dst`, over two partitions (or inside two VMs of
+ * 1,024 pages of memory each), with `plugins` (the heap, the handle tables) between the MMU and
+ * the checkpoint plugin: what a process carries.
  */
-export function twoDomains(plugins: readonly Plugin[]) {
+export function twoDomains(plugins: readonly Plugin[], where: DomainsIn = 'host') {
   const sim = new Simulation({
     plugins: [mmuPlugin({ frames: 8192 }), ...plugins, checkpointPlugin()],
     seed: 1,
@@ -23,9 +27,17 @@ export function twoDomains(plugins: readonly Plugin[]) {
     if (!result.ok) throw new Error(`${command.type} refused: ${result.rejection!.message}`);
     return result.value as ResultOf<C>;
   };
-  run(createPartition, { name: 'left', frames: 4000 });
-  run(createPartition, { name: 'right', frames: 4000 });
-  run(createDomain, { name: 'src', partition: 'left' });
-  run(createDomain, { name: 'dst', partition: 'right' });
+  for (const [domain, partition] of [
+    ['src', 'left'],
+    ['dst', 'right'],
+  ] as const) {
+    run(createPartition, { name: partition, frames: 4000 });
+    if (where === 'host') run(createDomain, { name: domain, partition });
+    else {
+      const vm = run(createSpace, { kind: 'vm', partition });
+      run(map, { space: vm, va: 0, pages: 1024 });
+      run(createDomain, { name: domain, vm });
+    }
+  }
   return { sim, run, procs: sim.get(ProcQuery) };
 }
