@@ -5,6 +5,7 @@ import { CheckpointPanel } from './checkpoint-panel';
 import { Checkpointer } from './checkpointer';
 import { CarriedState } from './carried-state';
 import { Kernel } from './kernel';
+import { Segments } from './segments';
 import { Migrator } from './migrator';
 import { PROC_COMMANDS } from './proc-commands';
 import { PROC_EVENTS } from './proc-events';
@@ -35,5 +36,5 @@ export const checkpointPlugin = definePlugin({
   queries: [ProcQuery],
   handlers: [ProcessHandlers, ResourceHandlers, CheckpointHandlers],
   tools: { views: [ProcView], summaries: [ProcSummaryLines], panels: [CheckpointPanel] },
-  services: [Kernel, CarriedState, Checkpointer, Restorer, Migrator],
+  services: [Kernel, Segments, CarriedState, Checkpointer, Restorer, Migrator],
 });

@@ -21,8 +21,8 @@ const VA = 0x40_0000;
 const PAGE = 4096;
 
 /** A small tree: a session leader, a forked worker sharing its memory copy-on-write and a pipe, a daemon in a session of its own, a zombie. */
-function smallTree() {
-  const m = procMachine();
+function smallTree(where: 'host' | 'vm' = 'host') {
+  const m = procMachine({}, where);
   const { run, sim } = m;
   const root = run(spawn, { domain: 'src', pages: 4, session: true });
   sim.dispatch(write, {
@@ -141,23 +141,26 @@ describe('checkpoint and restore', () => {
     expect(query.stats().counts.helpers).toBe(1);
   });
 
-  it('is all or nothing: a failure injected at any step leaves no trace', () => {
-    const { run, sim, root, query } = smallTree();
-    run(checkpoint, { domain: 'src', root, name: 'tree' });
-    const before = sim.digest();
-    let step = 0;
-    for (; ; step++) {
-      const result = sim.dispatch(restore, { image: 'tree', domain: 'dst', failAt: step });
-      if (result.ok) break;
-      expect(result.rejection!.message).toMatch(
-        new RegExp(`Failure injected at step ${step} of the restore`),
-      );
-      expect(sim.digest()).toBe(before);
-      expect(query.processes('dst')).toEqual([]);
-    }
-    expect(step).toBeGreaterThan(30); // every event and call of the restore was a failure point
-    expect(query.processes('dst')).toHaveLength(4);
-  });
+  it.each(['host', 'vm'] as const)(
+    'is all or nothing (domains over %s memory): a failure injected at any step leaves no trace',
+    (where) => {
+      const { run, sim, root, query } = smallTree(where);
+      run(checkpoint, { domain: 'src', root, name: 'tree' });
+      const before = sim.digest();
+      let step = 0;
+      for (; ; step++) {
+        const result = sim.dispatch(restore, { image: 'tree', domain: 'dst', failAt: step });
+        if (result.ok) break;
+        expect(result.rejection!.message).toMatch(
+          new RegExp(`Failure injected at step ${step} of the restore`),
+        );
+        expect(sim.digest()).toBe(before);
+        expect(query.processes('dst')).toEqual([]);
+      }
+      expect(step).toBeGreaterThan(30); // every event and call of the restore was a failure point
+      expect(query.processes('dst')).toHaveLength(4);
+    },
+  );
 });
 
 describe('migration', () => {

@@ -90,18 +90,30 @@ export class Kernel {
   /**
    * Maps into `to` (a fresh space) fresh pages where `from` has pages, with the same
    * permissions, and copies their bytes `chunk` bytes a write, all of them or (`skipZeroes`) only
-   * the chunks holding a byte that is not zero (fresh pages are zero already). Returns the bytes
-   * copied.
+   * the chunks holding a byte that is not zero (fresh pages are zero already), but for the
+   * ranges `except` names. Returns the bytes copied.
    */
   copyInto(
     from: number,
     to: number,
-    { chunk, skipZeroes }: { chunk: number; skipZeroes: boolean },
+    {
+      chunk,
+      skipZeroes,
+      except = [],
+    }: {
+      chunk: number;
+      skipZeroes: boolean;
+      /** Ranges left out (a fork's shared segments, which the child attaches instead). */
+      except?: readonly { readonly va: number; readonly pages: number }[];
+    },
     context: CommandContext,
   ): number {
     const { pageSize } = this.mmu.config;
+    const excepted = (va: number) =>
+      except.some((r) => va >= r.va && va < r.va + r.pages * pageSize);
     let copied = 0;
     for (const run of this.mmu.mappings(from)) {
+      if (excepted(run.va)) continue;
       const kernel = !run.flags.includes('U');
       const perms = permsOfFlags(run.flags);
       context.call(map, { space: to, va: run.va, pages: run.pages, perms, kernel, lazy: false });

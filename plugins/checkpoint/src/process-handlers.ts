@@ -14,7 +14,8 @@ import {
   processRegrouped,
   shmAttached,
 } from './proc-events';
-import { ProcState } from './proc-state';
+import { ProcState, type Process } from './proc-state';
+import { Segments } from './segments';
 
 /** Domains, and processes' lives: spawn, fork, sessions and groups, exit, wait. */
 export class ProcessHandlers implements CommandHandlers {
@@ -23,19 +24,38 @@ export class ProcessHandlers implements CommandHandlers {
     @inject(Kernel) private readonly kernel: Kernel,
     @inject(MmuQuery) private readonly mmu: MmuQuery,
     @inject(CarriedState) private readonly carried: CarriedState,
+    @inject(Segments) private readonly segments: Segments,
   ) {}
 
   /**
    * fork(2) inside a VM: the guest kernel copies the parent's pages into fresh guest-physical
-   * pages, and the child gets a copy of what plugins keep about the parent's space (its heap, its
-   * handle table), as they copy it themselves on a host's `mmu.fork`. (The MMU copies on write at
-   * stage 1 only for host spaces, so a guest's fork copies at once; see the README.)
+   * pages, but for its shared segments, which the child attaches (the same guest-physical pages);
+   * and the child gets a copy of what plugins keep about the parent's space (its heap, its handle
+   * table), as they copy it themselves on a host's `mmu.fork`. (The MMU copies on write at stage 1
+   * only for host spaces, so a guest's fork copies at once; see the README.)
    */
-  private copyGuest(domain: string, from: number, context: CommandContext): number {
+  private copyGuest(
+    domain: string,
+    parent: Process,
+    child: number,
+    context: CommandContext,
+  ): number {
     const space = this.kernel.newSpace(domain, context);
     const chunk = this.mmu.config.pageSize;
-    this.kernel.copyInto(from, space, { chunk, skipZeroes: true }, context);
-    this.carried.copy(from, space, context);
+    const segments = parent.shm.map(({ resource, va }) => {
+      const segment = this.state.resource(resource)!;
+      if (segment.kind !== 'shm') throw new ProcError(`Resource ${resource} is not a segment`);
+      return { segment, va, pages: segment.pages };
+    });
+    this.kernel.copyInto(
+      parent.space,
+      space,
+      { chunk, skipZeroes: true, except: segments },
+      context,
+    );
+    for (const { segment, va } of segments)
+      this.segments.attach(domain, segment, child, space, va, context);
+    this.carried.copy(parent.space, space, context);
     return space;
   }
 
@@ -71,11 +91,11 @@ export class ProcessHandlers implements CommandHandlers {
 
     handle(fork, ({ domain, pid }, context) => {
       const parent = this.kernel.process(domain, pid);
+      const child = this.kernel.nextPid(domain);
       const space =
         this.state.vmOf(domain) === undefined
           ? context.call(forkSpace, { space: parent.space })
-          : this.copyGuest(domain, parent.space, context);
-      const child = this.kernel.nextPid(domain);
+          : this.copyGuest(domain, parent, child, context);
       const facts = { pid: child, ppid: pid, pgid: parent.pgid, sid: parent.sid };
       this.kernel.adopt(domain, facts, space, 'fork', context);
       // The child's descriptors name the parent's open descriptions: shared offsets, as after fork(2).

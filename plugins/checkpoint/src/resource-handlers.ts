@@ -1,5 +1,4 @@
 import { handle, type CommandContext, type CommandHandlers } from '@chronovisor/core';
-import { createSpace, map, share } from '@chronovisor/mmu';
 import { inject } from 'inversify';
 import { Kernel } from './kernel';
 import { close, open, pass, pin, pipe, readFd, shm, writeFd } from './proc-commands';
@@ -16,15 +15,14 @@ import {
   type ResourceSpec,
 } from './proc-events';
 import { ProcState } from './proc-state';
-
-/** Where a segment's store keeps its pages. */
-export const SEGMENT_VA = 0x1000_0000;
+import { SEGMENT_VA, Segments } from './segments';
 
 /** Files, pipes and shared memory: the resources processes share, and their descriptors. */
 export class ResourceHandlers implements CommandHandlers {
   constructor(
     @inject(ProcState) private readonly state: ProcState,
     @inject(Kernel) private readonly kernel: Kernel,
+    @inject(Segments) private readonly segments: Segments,
   ) {}
 
   readonly handlers = [
@@ -65,24 +63,9 @@ export class ResourceHandlers implements CommandHandlers {
 
     handle(shm, ({ domain, pid, key, pages, va }, context) => {
       const p = this.kernel.process(domain, pid);
-      if (this.state.vmOf(domain) !== undefined)
-        throw new ProcError(
-          `Domain ${domain} runs inside a VM: shared memory segments are modelled for host domains only`,
-        );
       let segment = this.state.segment(domain, key);
       if (!segment) {
-        const store = context.call(createSpace, {
-          kind: 'host',
-          partition: this.kernel.partition(domain),
-        });
-        context.call(map, {
-          space: store,
-          va: SEGMENT_VA,
-          pages,
-          perms: 'rw-',
-          kernel: false,
-          lazy: false,
-        });
+        const store = this.segments.createStore(domain, pages, context);
         const id = this.state.nextResource;
         const resource = { kind: 'shm' as const, key, pages, store, va: SEGMENT_VA };
         context.emit(resourceCreated, { id, domain, resource });
@@ -90,15 +73,7 @@ export class ResourceHandlers implements CommandHandlers {
       } else if (segment.kind === 'shm' && segment.pages !== pages)
         throw new ProcError(`Segment ${key} has ${segment.pages} pages, not ${pages}`);
       if (segment.kind !== 'shm') throw new ProcError(`Resource ${segment.id} is not a segment`);
-      const shared = context.call(share, {
-        from: segment.store,
-        va: segment.va,
-        pages: segment.pages,
-        to: p.space,
-        toVa: va,
-        perms: 'rw-',
-      });
-      if (!shared.ok) throw new ProcError(`Segment ${key} could not be mapped into process ${pid}`);
+      this.segments.attach(domain, segment, pid, p.space, va, context);
       context.emit(shmAttached, { domain, pid, resource: segment.id, va });
     }),
 

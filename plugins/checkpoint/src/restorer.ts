@@ -1,14 +1,5 @@
 import type { CommandContext } from '@chronovisor/core';
-import {
-  MmuQuery,
-  createSpace,
-  destroySpace,
-  fork,
-  map,
-  share,
-  unmap,
-  write,
-} from '@chronovisor/mmu';
+import { MmuQuery, destroySpace, fork, map, unmap, write } from '@chronovisor/mmu';
 import { inject } from 'inversify';
 import { CarriedState } from './carried-state';
 import type { CheckpointImage, CheckpointProcess } from './image';
@@ -24,7 +15,7 @@ import {
   treeRestored,
 } from './proc-events';
 import { ProcState } from './proc-state';
-import { SEGMENT_VA } from './resource-handlers';
+import { SEGMENT_VA, Segments } from './segments';
 
 /** A failure injected on purpose, to show a restore is all or nothing. */
 export class InjectedFailure extends ProcError {}
@@ -76,6 +67,7 @@ export class Restorer {
     @inject(Kernel) private readonly kernel: Kernel,
     @inject(MmuQuery) private readonly mmu: MmuQuery,
     @inject(CarriedState) private readonly carried: CarriedState,
+    @inject(Segments) private readonly segments: Segments,
   ) {}
 
   restore(
@@ -125,23 +117,8 @@ export class Restorer {
         if (r.buffered.length > 0)
           context.emit(pipeWritten, { resource: id, data: r.buffered.slice() });
       } else {
-        if (this.state.vmOf(domain) !== undefined)
-          throw new ProcError(
-            `Image ${name} holds shared memory segment ${r.key}: it restores into a host domain only, not into ${domain} inside a VM`,
-          );
-        const store = context.call(createSpace, {
-          kind: 'host',
-          partition: this.kernel.partition(domain),
-        });
         const pages = r.frames.length;
-        context.call(map, {
-          space: store,
-          va: SEGMENT_VA,
-          pages,
-          perms: 'rw-',
-          kernel: false,
-          lazy: false,
-        });
+        const store = this.segments.createStore(domain, pages, context);
         r.frames.forEach((frame, i) => {
           if (frame >= 0)
             context.call(write, {
@@ -165,16 +142,7 @@ export class Restorer {
         const segment = this.state.resource(renamed.get(resource)!)!;
         if (segment.kind !== 'shm')
           throw new ProcError(`Resource ${resource} of image ${name} is not a segment`);
-        const shared = context.call(share, {
-          from: segment.store,
-          va: segment.va,
-          pages: segment.pages,
-          to: spaces.get(p.pid)!,
-          toVa: va,
-          perms: 'rw-',
-        });
-        if (!shared.ok)
-          throw new ProcError(`Segment ${segment.key} could not be mapped into process ${p.pid}`);
+        this.segments.attach(domain, segment, p.pid, spaces.get(p.pid)!, va, context);
         context.emit(shmAttached, { domain, pid: p.pid, resource: segment.id, va });
       }
     }

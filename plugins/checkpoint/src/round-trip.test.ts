@@ -67,104 +67,107 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
 
 const PAGE = 4096;
 
-describe('checkpoint → restore round trip', () => {
-  it('keeps identities, memory, copy-on-write sharing and the resource sharing graph of any tree', () => {
-    fc.assert(
-      fc.property(fc.array(opArb, { maxLength: 40 }), (ops) => {
-        const { sim, query, mmu } = procMachine();
-        const root = sim.dispatch(spawn, { domain: 'src', pages: 4, session: true }).value!;
-        const running = () => query.processes('src').filter((p) => p.state === 'running');
-        for (const step of ops) {
-          const live = running();
-          if (live.length === 0) break;
-          const p = live[step.who % live.length]!;
-          const at = { domain: 'src', pid: p.pid };
-          // Commands a real program may have refused (EPERM, a closed fd) are refused here too;
-          // the round trip must hold whatever state the tree is left in.
-          if (step.op === 'fork') sim.dispatch(fork, at);
-          else if (step.op === 'spawn')
-            sim.dispatch(spawn, { domain: 'src', parent: p.pid, pages: 2 });
-          else if (step.op === 'setsid') sim.dispatch(setsid, at);
-          else if (step.op === 'exit' && p.pid !== root)
-            sim.dispatch(exit, { ...at, code: step.who % 7 });
-          else if (step.op === 'pipe') {
-            const made = sim.dispatch(pipe, at);
-            if (made.ok)
-              sim.dispatch(writeFd, { ...at, fd: made.value![1], data: Uint8Array.of(step.who) });
-          } else if (step.op === 'open') sim.dispatch(open, { ...at, path: `/f${step.who % 3}` });
-          else if (step.op === 'setpgid')
-            sim.dispatch(setpgid, { ...at, pgid: live[step.group % live.length]!.pgid });
-          else if (step.op === 'write') {
-            const run = mmu.mappings(p.space)[0];
-            if (run && step.page < run.pages)
-              sim.dispatch(write, {
-                space: p.space,
-                va: run.va + step.page * PAGE,
-                data: Uint8Array.of(step.byte),
-              });
-          } else if (step.op === 'pass')
-            sim.dispatch(pass, { ...at, fd: step.fd, to: live[step.to % live.length]!.pid });
-          else if (step.op === 'close') sim.dispatch(close, { ...at, fd: step.fd });
-          else if (step.op === 'shm' && !query.process('src', p.pid)!.shm.length)
-            sim.dispatch(shm, { ...at, key: `k${step.key}`, pages: 1, va: 0x7000_0000 });
-        }
-        const checkpointed = sim.dispatch(checkpoint, { domain: 'src', root, name: 'tree' });
-        expect(checkpointed.rejection).toBeUndefined();
-        const restored = sim.dispatch(restore, { image: 'tree', domain: 'dst' });
-        expect(restored.rejection).toBeUndefined();
-
-        const tree = query.image('tree')!.processes.map((p) => p.pid);
-        const before = query.processes('src').filter((p) => tree.includes(p.pid));
-        const after = query.processes('dst');
-        expect(after.map(({ space: _, fds: __, ...p }) => p)).toEqual(
-          before.map(({ space: _, fds: __, ...p }) => p),
-        );
-        // Memory: the same bytes in every page.
-        for (const p of after.filter((q) => q.state === 'running')) {
-          const src = before.find((q) => q.pid === p.pid)!;
-          for (const run of mmu.mappings(src.space))
-            expect(mmu.read(p.space, run.va, run.pages * PAGE)).toEqual(
-              mmu.read(src.space, run.va, run.pages * PAGE),
-            );
-        }
-        // Copy-on-write as CRIU keeps it: a page a process shared with its parent, it shares again
-        // (sharing only between siblings comes back as copies, as in CRIU).
-        const withParent = (list: typeof before) =>
-          list.flatMap((p) => {
-            const parent = list.find((q) => q.pid === p.ppid && q.state === 'running');
-            if (!parent || p.state !== 'running') return [];
-            const frameAt = (space: number) => {
-              const at = new Map<number, number>();
-              for (const run of mmu.mappings(space))
-                for (let i = 0; i < run.pages; i++) at.set(run.va + i * PAGE, run.frame + i);
-              return at;
-            };
-            const [mine, theirs] = [frameAt(p.space), frameAt(parent.space)];
-            return [...mine]
-              .filter(([va, frame]) => theirs.get(va) === frame)
-              .map(([va]) => `${p.pid}@${va}`);
-          });
-        expect(withParent(after)).toEqual(withParent(before));
-        // Segments: each process maps the same segments at the same addresses.
-        const segments = (domain: string) =>
-          before.map((p) => query.process(domain, p.pid)!.shm.map((attached) => attached.va));
-        expect(segments('dst')).toEqual(segments('src'));
-        // Descriptors: a consistent renaming of resources, one copy each, same kinds and states.
-        const renamed = new Map<number, number>();
-        for (const p of before)
-          for (const [fd, id] of Object.entries(p.fds)) {
-            const copy = query.process('dst', p.pid)!.fds.get(Number(fd));
-            expect(copy).toBeDefined();
-            expect(renamed.get(id) ?? copy).toBe(copy);
-            renamed.set(id, copy!);
-            const [a, b] = [query.resource(id)!, query.resource(copy!)!];
-            expect(b.kind).toBe(a.kind);
-            if (a.kind === 'pipe') expect(b.buffered).toEqual(a.buffered);
-            if (a.kind === 'file' && b.kind === 'file') expect(b.offset).toBe(a.offset);
+describe.each(['host', 'vm'] as const)(
+  'checkpoint → restore round trip (domains over %s memory)',
+  (where) => {
+    it('keeps identities, memory, copy-on-write sharing and the resource sharing graph of any tree', () => {
+      fc.assert(
+        fc.property(fc.array(opArb, { maxLength: 40 }), (ops) => {
+          const { sim, query, mmu } = procMachine({}, where);
+          const root = sim.dispatch(spawn, { domain: 'src', pages: 4, session: true }).value!;
+          const running = () => query.processes('src').filter((p) => p.state === 'running');
+          for (const step of ops) {
+            const live = running();
+            if (live.length === 0) break;
+            const p = live[step.who % live.length]!;
+            const at = { domain: 'src', pid: p.pid };
+            // Commands a real program may have refused (EPERM, a closed fd) are refused here too;
+            // the round trip must hold whatever state the tree is left in.
+            if (step.op === 'fork') sim.dispatch(fork, at);
+            else if (step.op === 'spawn')
+              sim.dispatch(spawn, { domain: 'src', parent: p.pid, pages: 2 });
+            else if (step.op === 'setsid') sim.dispatch(setsid, at);
+            else if (step.op === 'exit' && p.pid !== root)
+              sim.dispatch(exit, { ...at, code: step.who % 7 });
+            else if (step.op === 'pipe') {
+              const made = sim.dispatch(pipe, at);
+              if (made.ok)
+                sim.dispatch(writeFd, { ...at, fd: made.value![1], data: Uint8Array.of(step.who) });
+            } else if (step.op === 'open') sim.dispatch(open, { ...at, path: `/f${step.who % 3}` });
+            else if (step.op === 'setpgid')
+              sim.dispatch(setpgid, { ...at, pgid: live[step.group % live.length]!.pgid });
+            else if (step.op === 'write') {
+              const run = mmu.mappings(p.space)[0];
+              if (run && step.page < run.pages)
+                sim.dispatch(write, {
+                  space: p.space,
+                  va: run.va + step.page * PAGE,
+                  data: Uint8Array.of(step.byte),
+                });
+            } else if (step.op === 'pass')
+              sim.dispatch(pass, { ...at, fd: step.fd, to: live[step.to % live.length]!.pid });
+            else if (step.op === 'close') sim.dispatch(close, { ...at, fd: step.fd });
+            else if (step.op === 'shm' && !query.process('src', p.pid)!.shm.length)
+              sim.dispatch(shm, { ...at, key: `k${step.key}`, pages: 1, va: 0x7000_0000 });
           }
-        expect(new Set(renamed.values()).size).toBe(renamed.size);
-      }),
-      { numRuns: 60 },
-    );
-  });
-});
+          const checkpointed = sim.dispatch(checkpoint, { domain: 'src', root, name: 'tree' });
+          expect(checkpointed.rejection).toBeUndefined();
+          const restored = sim.dispatch(restore, { image: 'tree', domain: 'dst' });
+          expect(restored.rejection).toBeUndefined();
+
+          const tree = query.image('tree')!.processes.map((p) => p.pid);
+          const before = query.processes('src').filter((p) => tree.includes(p.pid));
+          const after = query.processes('dst');
+          expect(after.map(({ space: _, fds: __, ...p }) => p)).toEqual(
+            before.map(({ space: _, fds: __, ...p }) => p),
+          );
+          // Memory: the same bytes in every page.
+          for (const p of after.filter((q) => q.state === 'running')) {
+            const src = before.find((q) => q.pid === p.pid)!;
+            for (const run of mmu.mappings(src.space))
+              expect(mmu.read(p.space, run.va, run.pages * PAGE)).toEqual(
+                mmu.read(src.space, run.va, run.pages * PAGE),
+              );
+          }
+          // Copy-on-write as CRIU keeps it: a page a process shared with its parent, it shares again
+          // (sharing only between siblings comes back as copies, as in CRIU).
+          const withParent = (list: typeof before) =>
+            list.flatMap((p) => {
+              const parent = list.find((q) => q.pid === p.ppid && q.state === 'running');
+              if (!parent || p.state !== 'running') return [];
+              const frameAt = (space: number) => {
+                const at = new Map<number, number>();
+                for (const run of mmu.mappings(space))
+                  for (let i = 0; i < run.pages; i++) at.set(run.va + i * PAGE, run.frame + i);
+                return at;
+              };
+              const [mine, theirs] = [frameAt(p.space), frameAt(parent.space)];
+              return [...mine]
+                .filter(([va, frame]) => theirs.get(va) === frame)
+                .map(([va]) => `${p.pid}@${va}`);
+            });
+          expect(withParent(after)).toEqual(withParent(before));
+          // Segments: each process maps the same segments at the same addresses.
+          const segments = (domain: string) =>
+            before.map((p) => query.process(domain, p.pid)!.shm.map((attached) => attached.va));
+          expect(segments('dst')).toEqual(segments('src'));
+          // Descriptors: a consistent renaming of resources, one copy each, same kinds and states.
+          const renamed = new Map<number, number>();
+          for (const p of before)
+            for (const [fd, id] of Object.entries(p.fds)) {
+              const copy = query.process('dst', p.pid)!.fds.get(Number(fd));
+              expect(copy).toBeDefined();
+              expect(renamed.get(id) ?? copy).toBe(copy);
+              renamed.set(id, copy!);
+              const [a, b] = [query.resource(id)!, query.resource(copy!)!];
+              expect(b.kind).toBe(a.kind);
+              if (a.kind === 'pipe') expect(b.buffered).toEqual(a.buffered);
+              if (a.kind === 'file' && b.kind === 'file') expect(b.offset).toBe(a.offset);
+            }
+          expect(new Set(renamed.values()).size).toBe(renamed.size);
+        }),
+        { numRuns: 60 },
+      );
+    });
+  },
+);

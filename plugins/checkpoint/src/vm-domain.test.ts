@@ -234,7 +234,7 @@ describe('processes inside a VM', () => {
     );
   });
 
-  it('migrates by copy between VMs and out of one; segments stay for host domains', () => {
+  it('migrates by copy between VMs and out of one', () => {
     const m = vmMachine();
     const pid = m.run(spawn, { domain: 'g1', pages: 3, session: true });
     m.run(write, { space: m.space('g1', pid), va: VA + 5, data: Uint8Array.of(42) });
@@ -245,11 +245,39 @@ describe('processes inside a VM', () => {
     m.run(migrate, { domain: 'g2', pid, to: 'h', mode: 'copy' });
     expect(m.memory('h', pid)).toEqual(before);
     expect(m.mmu.spaces().find((s) => s.id === m.space('h', pid))?.kind).toBe('host');
-    const other = m.run(spawn, { domain: 'g1', pages: 1 });
-    expect(
-      m.sim.dispatch(shm, { domain: 'g1', pid: other, key: '/k', pages: 1, va: 0x70_0000 })
-        .rejection?.message,
-    ).toBe('Domain g1 runs inside a VM: shared memory segments are modelled for host domains only');
+  });
+
+  it('shares a segment between processes of a VM, and restores it shared in another VM or a host', () => {
+    const m = vmMachine();
+    const SEG = 0x70_0000;
+    const root = m.run(spawn, { domain: 'g1', pages: 1, session: true });
+    const child = m.run(spawn, { domain: 'g1', parent: root, pages: 1 });
+    m.run(shm, { domain: 'g1', pid: root, key: '/cache', pages: 2, va: SEG });
+    m.run(shm, { domain: 'g1', pid: child, key: '/cache', pages: 2, va: SEG + 0x10_0000 });
+    // One memory: the child's write is the parent's read, through the same guest-physical pages.
+    m.run(write, {
+      space: m.space('g1', child),
+      va: SEG + 0x10_0000 + PAGE + 3,
+      data: Uint8Array.of(77),
+    });
+    expect(m.mmu.read(m.space('g1', root), SEG + PAGE + 3, 1)).toEqual(Uint8Array.of(77));
+    // Each maps its one private page, then the segment's two.
+    const segmentGpas = (domain: string, pid: number) => m.gpas(domain, pid).slice(1);
+    expect(segmentGpas('g1', root)).toEqual(segmentGpas('g1', child));
+    // A segment's pages are the guest kernel's: no process gets them as its own.
+    const other = m.run(spawn, { domain: 'g1', pages: 4 });
+    expect(m.gpas('g1', other).some((g) => segmentGpas('g1', root).includes(g))).toBe(false);
+
+    m.run(checkpoint, { domain: 'g1', root, name: 'tree' });
+    for (const target of ['g2', 'h']) {
+      m.run(restore, { image: 'tree', domain: target });
+      expect(m.mmu.read(m.space(target, root), SEG + PAGE + 3, 1)).toEqual(Uint8Array.of(77));
+      m.run(write, { space: m.space(target, root), va: SEG, data: Uint8Array.of(5) });
+      expect(m.mmu.read(m.space(target, child), SEG + 0x10_0000, 1)).toEqual(Uint8Array.of(5));
+      expect(m.procs.process(target, child)!.shm).toHaveLength(1);
+    }
+    // The source's segment is its own still.
+    expect(m.mmu.read(m.space('g1', child), SEG + 0x10_0000, 1)).toEqual(Uint8Array.of(0));
   });
 
   it('runs inside a VM only: a domain over any other space is refused', () => {
