@@ -11,6 +11,8 @@ import {
   type FaultRaised,
   type MemoryRead,
 } from './mmu-events';
+import { freeGuestPages, guestPageRefs } from './guest-pages';
+import { pteFrame } from './pte';
 import { MmuError, MmuState } from './mmu-state';
 import { translatePage, type Fault, type Translation } from './translate';
 
@@ -187,7 +189,7 @@ export class AccessCommands implements CommandHandlers {
   ): void {
     if (t.cow) {
       const vpn = this.state.vpn(va);
-      this.breakCow(space, vpn, t.frame, context);
+      this.breakCow(space, vpn, t, context);
       t = translatePage(space, this.state.vmOf(space), vpn, 'write', !kernel) as Translation;
     }
     const pageSize = this.state.config.pageSize;
@@ -201,11 +203,42 @@ export class AccessCommands implements CommandHandlers {
     );
   }
 
-  /** Gives the space its own copy of a copy-on-write frame (or just the frame, if nobody else holds it). */
-  private breakCow(space: AddressSpace, vpn: number, frame: number, context: CommandContext): void {
-    const va = vpn * this.state.config.pageSize;
-    let to = frame;
-    if (this.state.memory.refcount(frame) > 1) {
+  /**
+   * Gives the space its own copy of a copy-on-write frame (or just the frame, if nobody else holds
+   * it). A guest's page is a guest-physical page: its copy goes to the lowest free one of its VM
+   * with a frame behind it, as the guest kernel copies it.
+   */
+  private breakCow(
+    space: AddressSpace,
+    vpn: number,
+    t: Translation,
+    context: CommandContext,
+  ): void {
+    const { pageSize } = this.state.config;
+    const va = vpn * pageSize;
+    if (space.kind === 'guest') {
+      let to = t.guestFrame;
+      if (guestPageRefs(this.state, space.vm!, t.guestFrame) > 1) {
+        const [free] = freeGuestPages(this.state, space, 1, { loaded: true });
+        if (free === undefined)
+          throw new MmuError(
+            `VM ${space.vm} has no free guest-physical page to copy page 0x${va.toString(16)} of guest space ${space.id} into`,
+          );
+        to = free;
+      }
+      const frame = pteFrame(this.state.space(space.vm!).table.get(to));
+      context.emit(cowResolved, {
+        space: space.id,
+        va,
+        from: t.frame,
+        to: frame,
+        fromGpa: t.guestFrame * pageSize,
+        toGpa: to * pageSize,
+      });
+      return;
+    }
+    let to = t.frame;
+    if (this.state.memory.refcount(t.frame) > 1) {
       const [free] = this.state.memory.findFree(space.partition, 1) ?? [];
       if (free === undefined)
         throw new MmuError(
@@ -213,6 +246,6 @@ export class AccessCommands implements CommandHandlers {
         );
       to = free;
     }
-    context.emit(cowResolved, { space: space.id, va, from: frame, to });
+    context.emit(cowResolved, { space: space.id, va, from: t.frame, to });
   }
 }

@@ -1,6 +1,7 @@
 import { handle, type ArgsOf, type CommandContext, type CommandHandlers } from '@chronovisor/core';
 import { inject } from 'inversify';
 import type { AddressSpace } from './address-space';
+import { freeGuestPages } from './guest-pages';
 import { MmuChecks } from './mmu-checks';
 import {
   exportCommand,
@@ -95,7 +96,9 @@ export class MappingCommands implements CommandHandlers {
             `Page 0x${at} of space ${from.id} is copy-on-write; write to it before sharing it`,
           );
       });
-      const violation = this.violation('share', to, ptes, context);
+      // Between guests of one VM, the same guest-physical pages: no host frame changes hands.
+      const violation =
+        from.kind === 'guest' ? undefined : this.violation('share', to, ptes, context);
       if (violation) return { ok: false, violation };
       context.emit(pagesShared, { ...args, perms: permsToFlags(args.perms) });
       return { ok: true };
@@ -168,7 +171,14 @@ export class MappingCommands implements CommandHandlers {
         throw new MmuError(
           'Guest spaces map guest frames, which are never lazy; map the VM lazily instead',
         );
-      if (args.to === undefined) return this.freeGuestPages(space, args.pages);
+      if (args.to === undefined) {
+        const free = freeGuestPages(this.state, space, args.pages);
+        if (free.length < args.pages)
+          throw new MmuError(
+            `VM ${space.vm} has ${free.length} guest-physical pages free for guest space ${space.id}; ${args.pages} needed`,
+          );
+        return free;
+      }
       this.checks.checkRange(map, args.to, args.pages, 'to');
       const first = this.state.vpn(args.to);
       return Array.from({ length: args.pages }, (_, i) => first + i);
@@ -191,34 +201,24 @@ export class MappingCommands implements CommandHandlers {
   }
 
   /**
-   * The lowest `count` guest-physical pages of a guest space's VM that its memory backs (its
-   * stage 2 maps them) and no guest space of the VM maps: what a guest kernel's page allocator
-   * hands out, as the host's hands out the lowest free frames.
+   * Share and remap move frames of host or VM spaces between spaces (share also guest-physical
+   * pages between guests of one VM): the checks both make.
    */
-  private freeGuestPages(space: AddressSpace, count: number): number[] {
-    const used = new Set<number>();
-    for (const guest of this.state.allSpaces())
-      if (guest.vm === space.vm) guest.table.forEach((_vpn, pte) => used.add(pteFrame(pte)));
-    const free: number[] = [];
-    this.state.space(space.vm!).table.forEach((gpn) => {
-      if (free.length < count && !used.has(gpn)) free.push(gpn);
-    });
-    if (free.length < count)
-      throw new MmuError(
-        `VM ${space.vm} has ${free.length} guest-physical pages free for guest space ${space.id}; ${count} needed`,
-      );
-    return free;
-  }
-
-  /** Share and remap move frames of host or VM spaces between spaces: the checks both make. */
   private checkMove(
     command: typeof share | typeof remap,
     from: AddressSpace,
     to: AddressSpace,
     { va, toVa, pages }: { va: number; toVa: number; pages: number },
   ): number[] {
-    this.checks.requireHostFrames(command, from);
-    this.checks.requireHostFrames(command, to);
+    const betweenGuests = command === share && from.kind === 'guest' && to.kind === 'guest';
+    if (betweenGuests && from.vm !== to.vm)
+      throw new MmuError(
+        `Guest spaces ${from.id} and ${to.id} run in different VMs: they share no guest-physical pages`,
+      );
+    if (!betweenGuests) {
+      this.checks.requireHostFrames(command, from);
+      this.checks.requireHostFrames(command, to);
+    }
     this.checks.checkRange(command, va, pages);
     this.checks.checkRange(command, toVa, pages, 'toVa');
     const ptes = this.checks.mapped(from, va, pages);

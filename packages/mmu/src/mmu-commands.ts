@@ -88,7 +88,11 @@ export const protect = defineCommand('mmu.protect', {
   description: 'Give `pages` mapped pages at `va` in `space` the permissions `perms`.',
 });
 
-/** `mmu.share`: maps another space's frames here too (both marked shared). Refused across partitions unless exported. */
+/**
+ * `mmu.share`: maps another space's frames here too (both marked shared, so a fork keeps them
+ * shared). Refused across partitions unless exported. Between guests of one VM: the same
+ * guest-physical pages.
+ */
 export const share = defineCommand('mmu.share', {
   args: z.strictObject({ ...move, perms: perms.default('rw-') }),
   description: "Map `from`'s frames at `va` into `to` at `toVa` as well, with `perms`.",

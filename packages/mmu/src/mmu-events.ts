@@ -157,7 +157,10 @@ export const pageLoaded = defineEvent('mmu.page.loaded', {
   frames: ({ space, va, frame }) => ({ kind: 'fill', frame, space, va }),
 });
 
-/** `mmu.cow.resolved`: a write to a copy-on-write page gave the space its own frame. */
+/**
+ * `mmu.cow.resolved`: a write to a copy-on-write page gave the space its own frame. In a guest
+ * space, its own guest-physical page (`fromGpa` → `toGpa`), and so the frame behind it.
+ */
 export const cowResolved = defineEvent('mmu.cow.resolved', {
   data: z
     .object({
@@ -166,6 +169,9 @@ export const cowResolved = defineEvent('mmu.cow.resolved', {
       from: frame,
       /** The new private frame; equal to `from` when this space was the last holder and keeps it. */
       to: frame,
+      /** A guest space's: the guest-physical page it shared, and the one it now has alone. */
+      fromGpa: address.optional(),
+      toGpa: address.optional(),
     })
     .readonly(),
   description: 'A write to a copy-on-write page gave the space its own frame.',

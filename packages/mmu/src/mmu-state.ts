@@ -211,7 +211,7 @@ export class MmuState implements Projection<MmuSnapshot> {
       const pte = from.table.get(source + i);
       const flags = pteFlags(pte) | Pte.SHARED;
       from.table.set(source + i, withFlags(pte, flags));
-      this.memory.incref(pteFrame(pte));
+      if (from.kind !== 'guest') this.memory.incref(pteFrame(pte));
       to.table.set(
         target + i,
         makePte(pteFrame(pte), (flags & ~(PERMISSIONS | Pte.ACCESSED | Pte.DIRTY)) | d.perms),
@@ -234,14 +234,21 @@ export class MmuState implements Projection<MmuSnapshot> {
 
   private fork(d: SpaceForked): void {
     const parent = this.space(d.parent);
+    const guest = parent.kind === 'guest';
     // Private pages become copy-on-write in both, read-only ones too (a later mprotect must not
-    // let one side write into the other's page); shared mappings stay shared.
+    // let one side write into the other's page); shared mappings stay shared. A guest's entries
+    // hold guest-physical pages, which are not counted: its sharers are its entries.
     parent.table.forEach((vpn, pte) => {
       const flags = pteFlags(pte);
-      if ((flags & Pte.LAZY) === 0) this.memory.incref(pteFrame(pte));
+      if (!guest && (flags & Pte.LAZY) === 0) this.memory.incref(pteFrame(pte));
       if ((flags & Pte.SHARED) === 0) parent.table.set(vpn, withFlags(pte, flags | Pte.COW));
     });
-    this.createSpace({ space: d.child, kind: parent.kind, partition: parent.partition });
+    this.createSpace({
+      space: d.child,
+      kind: parent.kind,
+      partition: parent.partition,
+      ...(parent.vm === undefined ? {} : { vm: parent.vm }),
+    });
     // Both tables now share every node; moving to the next generation makes each copy on write.
     this.space(d.child).table.restore(parent.table.snapshot());
     this.generation.next();
@@ -260,6 +267,13 @@ export class MmuState implements Projection<MmuSnapshot> {
     const space = this.space(d.space);
     const vpn = this.vpn(d.va);
     const pte = space.table.get(vpn);
+    if (d.toGpa !== undefined) {
+      // A guest's page: its own guest-physical page now, the frames behind them its VM's.
+      if (d.to !== d.from) this.memory.copyFrame(d.from, d.to);
+      space.table.set(vpn, makePte(this.vpn(d.toGpa), pteFlags(pte) & ~Pte.COW));
+      space.tlb.invalidate(vpn, 1);
+      return;
+    }
     if (d.to !== d.from) {
       this.memory.incref(d.to);
       this.memory.copyFrame(d.from, d.to);

@@ -64,8 +64,10 @@ export class SpaceCommands implements CommandHandlers {
 
     handle(fork, ({ space: id }, context) => {
       const parent = this.state.space(id);
-      if (parent.kind !== 'host')
-        throw new MmuError(`Only host spaces fork; space ${id} is a ${parent.kind} space`);
+      if (parent.kind === 'vm')
+        throw new MmuError(
+          `Host and guest spaces fork; space ${id} is a vm space (its guests' memory)`,
+        );
       const child = this.state.nextSpaceId;
       context.emit(spaceForked, { parent: id, child });
       // Its writable pages just became read-only to the hardware: cached translations must go.

@@ -8,6 +8,7 @@ import {
   map,
   protect,
   read,
+  share,
   unmap,
   write,
 } from './mmu-commands';
@@ -160,10 +161,65 @@ describe('two-stage translation', () => {
     expect(ok(sim.dispatch(map, { space: other, va: PAGE, pages: 2 }))).toEqual([1, 6]);
   });
 
+  it('forks a guest copy-on-write at stage 1: a write gives the writer a guest-physical page of its own', () => {
+    const { sim, ok, memory, query, vm, guest, eventsSince } = setup();
+    ok(sim.dispatch(map, { space: vm, va: 0, pages: 8 }));
+    ok(sim.dispatch(map, { space: guest, va: 0x10000, pages: 2 })); // guest-physical pages 0, 1
+    memory.writeU32(guest, 0x10000, 0xaaaa);
+    const child = ok(sim.dispatch(fork, { space: guest }));
+    // The child maps the parent's guest-physical pages, both read-only to the hardware.
+    expect(query.translate(child, 0x10000)).toMatchObject({ ok: true, gpa: 0, pa: 0 });
+    expect(memory.readU32(child, 0x10000)).toBe(0xaaaa);
+    const seq = sim.seq;
+    memory.writeU32(child, 0x10000, 0xbbbb);
+    // The child's write copied the page into the lowest free guest-physical page (2), frame 2.
+    expect(eventsSince(seq)[0]).toEqual([
+      'mmu.cow.resolved',
+      { space: child, va: 0x10000, from: 0, to: 2, fromGpa: 0, toGpa: 2 * PAGE },
+    ]);
+    expect(memory.readU32(child, 0x10000)).toBe(0xbbbb);
+    expect(memory.readU32(guest, 0x10000)).toBe(0xaaaa);
+    expect(query.translate(child, 0x10000)).toMatchObject({ gpa: 2 * PAGE, pa: 2 * PAGE });
+    // The parent, now the page's only holder, keeps its guest-physical page: nothing copied.
+    const again = sim.seq;
+    memory.writeU32(guest, 0x10000, 0xcccc);
+    expect(eventsSince(again)[0]).toEqual([
+      'mmu.cow.resolved',
+      { space: guest, va: 0x10000, from: 0, to: 0, fromGpa: 0, toGpa: 0 },
+    ]);
+    expect(memory.readU32(child, 0x10000)).toBe(0xbbbb);
+  });
+
+  it('shares guest-physical pages between guests of one VM, and a fork keeps them shared', () => {
+    const { sim, ok, memory, vm, guest } = setup();
+    ok(sim.dispatch(map, { space: vm, va: 0, pages: 8 }));
+    ok(sim.dispatch(map, { space: guest, va: 0x10000, pages: 1 }));
+    const other = ok(sim.dispatch(createSpace, { kind: 'guest', vm }));
+    expect(
+      ok(sim.dispatch(share, { from: guest, va: 0x10000, to: other, toVa: 0x50000, pages: 1 })),
+    ).toEqual({ ok: true });
+    memory.writeU32(other, 0x50000, 0x1234);
+    expect(memory.readU32(guest, 0x10000)).toBe(0x1234);
+    const child = ok(sim.dispatch(fork, { space: other }));
+    memory.writeU32(child, 0x50000, 0x5678); // shared, not copy-on-write: all three see it
+    expect(memory.readU32(guest, 0x10000)).toBe(0x5678);
+    expect(memory.readU32(other, 0x50000)).toBe(0x5678);
+    // Another VM's guest shares nothing with these.
+    ok(sim.dispatch(createPartition, { name: 'vm2', frames: 8 }));
+    const vm2 = ok(sim.dispatch(createSpace, { kind: 'vm', partition: 'vm2' }));
+    const stranger = ok(sim.dispatch(createSpace, { kind: 'guest', vm: vm2 }));
+    expect(
+      sim.dispatch(share, { from: guest, va: 0x10000, to: stranger, toVa: 0, pages: 1 }).rejection
+        ?.message,
+    ).toBe(
+      `Guest spaces ${guest} and ${stranger} run in different VMs: they share no guest-physical pages`,
+    );
+  });
+
   it('refuses what does not make sense for a guest space', () => {
     const { sim, vm, guest } = setup();
-    expect(sim.dispatch(fork, { space: guest }).rejection?.message).toBe(
-      'Only host spaces fork; space 2 is a guest space',
+    expect(sim.dispatch(fork, { space: vm }).rejection?.message).toBe(
+      `Host and guest spaces fork; space ${vm} is a vm space (its guests' memory)`,
     );
     expect(sim.dispatch(createSpace, { kind: 'guest', vm: guest }).rejection?.message).toBe(
       'Space 2 is a guest space, not a VM',

@@ -89,38 +89,19 @@ export class Kernel {
 
   /**
    * Maps into `to` (a fresh space) fresh pages where `from` has pages, with the same
-   * permissions, and copies their bytes `chunk` bytes a write, all of them or (`skipZeroes`) only
-   * the chunks holding a byte that is not zero (fresh pages are zero already), but for the
-   * ranges `except` names. Returns the bytes copied.
+   * permissions, and copies every byte, `chunk` bytes a write (a migration by copy). Returns the
+   * bytes copied.
    */
-  copyInto(
-    from: number,
-    to: number,
-    {
-      chunk,
-      skipZeroes,
-      except = [],
-    }: {
-      chunk: number;
-      skipZeroes: boolean;
-      /** Ranges left out (a fork's shared segments, which the child attaches instead). */
-      except?: readonly { readonly va: number; readonly pages: number }[];
-    },
-    context: CommandContext,
-  ): number {
+  copyInto(from: number, to: number, chunk: number, context: CommandContext): number {
     const { pageSize } = this.mmu.config;
-    const excepted = (va: number) =>
-      except.some((r) => va >= r.va && va < r.va + r.pages * pageSize);
     let copied = 0;
     for (const run of this.mmu.mappings(from)) {
-      if (excepted(run.va)) continue;
       const kernel = !run.flags.includes('U');
       const perms = permsOfFlags(run.flags);
       context.call(map, { space: to, va: run.va, pages: run.pages, perms, kernel, lazy: false });
       const length = run.pages * pageSize;
       for (let at = 0; at < length; at += chunk) {
         const data = this.mmu.read(from, run.va + at, Math.min(chunk, length - at))!;
-        if (skipZeroes && data.every((b) => b === 0)) continue;
         context.call(write, { space: to, va: run.va + at, data, kernel });
         copied += data.length;
       }

@@ -3,6 +3,7 @@ import {
   MAX_ACCESS,
   MmuQuery,
   destroySpace,
+  write,
   exportCommand,
   map,
   permsOfFlags,
@@ -55,10 +56,13 @@ export class Migrator {
     }
     const { pageSize } = this.mmu.config;
     const { remapMicros, copyBandwidthMBps } = this.state.config;
+    let bytesCopied =
+      mode === 'remap' && this.state.vmOf(domain) !== undefined
+        ? this.ownGuestPages(p.space, context)
+        : 0;
     const runs = this.mmu.mappings(p.space);
     const pages = runs.reduce((n, run) => n + run.pages, 0);
     const space = this.kernel.newSpace(to, context);
-    let bytesCopied = 0;
     let framesRemapped = 0;
     if (mode === 'remap') {
       // The process's frames are held by its host space, or, inside a VM, by the VM's stage 2
@@ -103,7 +107,7 @@ export class Migrator {
       }
     } else {
       const chunk = MAX_ACCESS;
-      bytesCopied = this.kernel.copyInto(p.space, space, { chunk, skipZeroes: false }, context);
+      bytesCopied = this.kernel.copyInto(p.space, space, chunk, context);
     }
     // Its heap and handle table follow it into the new space, before the old one goes.
     this.carried.copy(p.space, space, context);
@@ -122,5 +126,34 @@ export class Migrator {
       framesRemapped,
       micros,
     });
+  }
+
+  /**
+   * Before a process's guest-physical pages leave its VM: those it shares copy-on-write with
+   * another process (after a fork) are made its own first, as a write would (the guest kernel
+   * copies each), so that the other keeps its page. Returns the bytes those copies cost.
+   */
+  private ownGuestPages(space: number, context: CommandContext): number {
+    const { pageSize } = this.mmu.config;
+    const vm = this.mmu.spaces().find((s) => s.id === space)!.vm;
+    const others = new Set<number>();
+    for (const s of this.mmu.spaces())
+      if (s.vm === vm && s.id !== space)
+        for (const run of this.mmu.mappings(s.id))
+          for (let i = 0; i < run.pages; i++) others.add(run.frame + i);
+    let copied = 0;
+    for (const run of this.mmu.mappings(space))
+      for (let i = 0; i < run.pages; i++) {
+        if (!others.has(run.frame + i)) continue;
+        const va = run.va + i * pageSize;
+        const kernel = !run.flags.includes('U');
+        const data = this.mmu.read(space, va, 1)!;
+        if (!context.call(write, { space, va, data, kernel }).ok)
+          throw new ProcError(
+            `Page 0x${va.toString(16)} is shared copy-on-write with another process and not writable: migrate by copy`,
+          );
+        copied += pageSize;
+      }
+    return copied;
   }
 }

@@ -1,7 +1,6 @@
-import { handle, type CommandContext, type CommandHandlers } from '@chronovisor/core';
+import { handle, type CommandHandlers } from '@chronovisor/core';
 import { MmuQuery, destroySpace, fork as forkSpace } from '@chronovisor/mmu';
 import { inject } from 'inversify';
-import { CarriedState } from './carried-state';
 import { Kernel } from './kernel';
 import { createDomain, exit, fork, setpgid, setsid, spawn, wait } from './proc-commands';
 import { ProcError } from './proc-error';
@@ -14,8 +13,7 @@ import {
   processRegrouped,
   shmAttached,
 } from './proc-events';
-import { ProcState, type Process } from './proc-state';
-import { Segments } from './segments';
+import { ProcState } from './proc-state';
 
 /** Domains, and processes' lives: spawn, fork, sessions and groups, exit, wait. */
 export class ProcessHandlers implements CommandHandlers {
@@ -23,41 +21,7 @@ export class ProcessHandlers implements CommandHandlers {
     @inject(ProcState) private readonly state: ProcState,
     @inject(Kernel) private readonly kernel: Kernel,
     @inject(MmuQuery) private readonly mmu: MmuQuery,
-    @inject(CarriedState) private readonly carried: CarriedState,
-    @inject(Segments) private readonly segments: Segments,
   ) {}
-
-  /**
-   * fork(2) inside a VM: the guest kernel copies the parent's pages into fresh guest-physical
-   * pages, but for its shared segments, which the child attaches (the same guest-physical pages);
-   * and the child gets a copy of what plugins keep about the parent's space (its heap, its handle
-   * table), as they copy it themselves on a host's `mmu.fork`. (The MMU copies on write at stage 1
-   * only for host spaces, so a guest's fork copies at once; see the README.)
-   */
-  private copyGuest(
-    domain: string,
-    parent: Process,
-    child: number,
-    context: CommandContext,
-  ): number {
-    const space = this.kernel.newSpace(domain, context);
-    const chunk = this.mmu.config.pageSize;
-    const segments = parent.shm.map(({ resource, va }) => {
-      const segment = this.state.resource(resource)!;
-      if (segment.kind !== 'shm') throw new ProcError(`Resource ${resource} is not a segment`);
-      return { segment, va, pages: segment.pages };
-    });
-    this.kernel.copyInto(
-      parent.space,
-      space,
-      { chunk, skipZeroes: true, except: segments },
-      context,
-    );
-    for (const { segment, va } of segments)
-      this.segments.attach(domain, segment, child, space, va, context);
-    this.carried.copy(parent.space, space, context);
-    return space;
-  }
 
   readonly handlers = [
     handle(createDomain, ({ name, partition, vm }, context) => {
@@ -92,10 +56,9 @@ export class ProcessHandlers implements CommandHandlers {
     handle(fork, ({ domain, pid }, context) => {
       const parent = this.kernel.process(domain, pid);
       const child = this.kernel.nextPid(domain);
-      const space =
-        this.state.vmOf(domain) === undefined
-          ? context.call(forkSpace, { space: parent.space })
-          : this.copyGuest(domain, parent, child, context);
+      // Copy-on-write, inside a VM too (at stage 1, over guest-physical pages); plugins copy what
+      // they keep about the space (its heap, its handle table) as the fork happens.
+      const space = context.call(forkSpace, { space: parent.space });
       const facts = { pid: child, ppid: pid, pgid: parent.pgid, sid: parent.sid };
       this.kernel.adopt(domain, facts, space, 'fork', context);
       // The child's descriptors name the parent's open descriptions: shared offsets, as after fork(2).

@@ -73,7 +73,7 @@ export class ResourceHandlers implements CommandHandlers {
       } else if (segment.kind === 'shm' && segment.pages !== pages)
         throw new ProcError(`Segment ${key} has ${segment.pages} pages, not ${pages}`);
       if (segment.kind !== 'shm') throw new ProcError(`Resource ${segment.id} is not a segment`);
-      this.segments.attach(domain, segment, pid, p.space, va, context);
+      this.segments.attach(segment, pid, p.space, va, context);
       context.emit(shmAttached, { domain, pid, resource: segment.id, va });
     }),
 

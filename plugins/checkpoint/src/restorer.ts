@@ -142,7 +142,7 @@ export class Restorer {
         const segment = this.state.resource(renamed.get(resource)!)!;
         if (segment.kind !== 'shm')
           throw new ProcError(`Resource ${resource} of image ${name} is not a segment`);
-        this.segments.attach(domain, segment, p.pid, spaces.get(p.pid)!, va, context);
+        this.segments.attach(segment, p.pid, spaces.get(p.pid)!, va, context);
         context.emit(shmAttached, { domain, pid: p.pid, resource: segment.id, va });
       }
     }
@@ -199,10 +199,9 @@ export class Restorer {
     const pages = pageMap(p, pageSize);
     const parent = image.processes.find((q) => q.pid === p.ppid);
     const parentPages = parent ? pageMap(parent, pageSize) : undefined;
-    // Copy-on-write sharing with the parent comes back by forking it, in a host domain; inside a
-    // VM the guest kernel's fork copies, so each process gets its own pages.
+    // Copy-on-write sharing with the parent comes back by forking it (inside a VM too: the fork
+    // shares guest-physical pages copy-on-write).
     const shares =
-      this.state.vmOf(domain) === undefined &&
       parentPages &&
       [...pages].some(([va, page]) => page.frame >= 0 && parentPages.get(va)?.frame === page.frame);
     const facts = { pid: p.pid, ppid: p.ppid, pgid: p.pgid, sid: p.sid };

@@ -113,15 +113,19 @@ describe('processes inside a VM', () => {
     );
   });
 
-  it('fork copies the parent’s pages into the child’s own', () => {
+  it('fork shares the parent’s guest-physical pages copy-on-write, as the guest kernel does', () => {
     const m = vmMachine();
     const parent = m.run(spawn, { domain: 'g1', pages: 2 });
     m.run(write, { space: m.space('g1', parent), va: VA + PAGE + 3, data: Uint8Array.of(1, 2, 3) });
     const child = m.run(fork, { domain: 'g1', pid: parent });
     expect(m.memory('g1', child)).toEqual(m.memory('g1', parent));
-    expect(m.gpas('g1', child).some((gpa) => m.gpas('g1', parent).includes(gpa))).toBe(false);
+    expect(m.gpas('g1', child)).toEqual(m.gpas('g1', parent));
+    // The child's write gives it a guest-physical page of its own; the other stays shared.
     m.run(write, { space: m.space('g1', child), va: VA + PAGE + 3, data: Uint8Array.of(9) });
     expect(m.mmu.read(m.space('g1', parent), VA + PAGE + 3, 1)).toEqual(Uint8Array.of(1));
+    const [shared, written] = [0, 1].map((i) => [m.gpas('g1', parent)[i], m.gpas('g1', child)[i]]);
+    expect(shared![0]).toBe(shared![1]);
+    expect(written![0]).not.toBe(written![1]);
   });
 
   it('checkpoints a tree in one VM and restores it in another: identities and memory as they were', () => {
@@ -194,6 +198,23 @@ describe('processes inside a VM', () => {
         data: { mode: 'remap', bytesCopied: 0, framesRemapped: 3 },
       })),
     );
+  });
+
+  it('migrates a forked child out of its VM by remap, its pages shared with the parent made its own first', () => {
+    const m = vmMachine();
+    const parent = m.run(spawn, { domain: 'g1', pages: 3 });
+    m.run(write, { space: m.space('g1', parent), va: VA, data: Uint8Array.of(7, 7) });
+    const child = m.run(fork, { domain: 'g1', pid: parent });
+    m.run(write, { space: m.space('g1', child), va: VA + PAGE, data: Uint8Array.of(8) }); // its own
+    const [parentMemory, childMemory] = [parent, child].map((pid) => m.memory('g1', pid));
+    m.run(migrate, { domain: 'g1', pid: child, to: 'g2', mode: 'remap' });
+    expect(m.memory('g2', child)).toEqual(childMemory);
+    expect(m.memory('g1', parent)).toEqual(parentMemory); // its pages stayed behind, whole
+    // Two pages were still shared: each was copied once, in the VM, before the remap.
+    const [migrated] = [...m.sim.store.read(1)].filter((r) => r.type === 'proc.process.migrated');
+    expect(migrated).toMatchObject({
+      data: { mode: 'remap', bytesCopied: 2 * PAGE, framesRemapped: 3 },
+    });
   });
 
   it('keeps a process’s memory through any chain of migrations, remapping its frames unchanged', () => {
