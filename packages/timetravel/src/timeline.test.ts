@@ -119,6 +119,26 @@ describe('Timeline', () => {
     expect(() => new Timeline(store, plugins(), { memoryBudget: -1 })).toThrow(/memory budget/);
   });
 
+  it('drops as many snapshots as a budget passed by a little asks, not half of them, using its room', () => {
+    const unbounded = new Timeline(store, plugins(), { seed: 5, snapshotEvery: 8 });
+    unbounded.seek(records.length);
+    const budget = Math.floor(unbounded.snapshotBytes() * 0.8);
+    const timeline = new Timeline(store, plugins(), {
+      seed: 5,
+      snapshotEvery: 8,
+      memoryBudget: budget,
+    });
+    timeline.seek(records.length);
+    expect(timeline.snapshotBytes()).toBeLessThanOrEqual(budget);
+    // The room the budget gives is used: halving the snapshots left 83% of it held here.
+    expect(timeline.snapshotBytes()).toBeGreaterThan(budget * 0.85);
+    const rng = new Xoshiro128StarStar(3);
+    for (let i = 0; i < 30; i++) {
+      const at = timeline.seek(rng.nextInt(0, records.length));
+      expect(timeline.digest()).toBe(digests[at]);
+    }
+  });
+
   it('agrees with the recorded digests', () => {
     const timeline = new Timeline(store, plugins(), { seed: 5, snapshotEvery: 100 });
     for (const { seq, digest } of store.digests()) {

@@ -356,27 +356,43 @@ export class Timeline {
     if (this.heldAtMost <= this.memoryBudget) return;
     // Shedding first: it costs restores some replay, where thinning costs seeks a longer fold.
     // After a thinning, projections shed again: they may let go of what only dropped ones held.
-    while (this.measure() > (this.memoryBudget * 7) / 8) {
+    const target = (this.memoryBudget * 7) / 8;
+    for (let held = this.measure(); held > target; held = this.measure()) {
       if (this.shed()) continue;
-      if (!this.thin()) break;
+      // As many as the overshoot asks (snapshots hold about alike), not half: the room is used.
+      if (!this.thin(1 - target / held)) break;
     }
   }
 
   /**
-   * Keeps every other snapshot taken (the first included) and spaces new ones twice as far; kept
-   * ones stay listed but let go of what they loaded (the file has it). False when nothing went.
+   * Drops a `fraction` of the snapshots taken (at least one; never the first), each time the one
+   * whose neighbours are nearest, so those left stay evenly spread, and spaces new ones as much
+   * farther. Kept ones stay listed but let go of what they loaded (the file has it). False when
+   * nothing went.
    */
-  private thin(): boolean {
+  private thin(fraction = 1 / 2): boolean {
     const before = this.snapshots.length;
-    this.snapshots = this.snapshots.filter((e, i) => e.kept || i % 2 === 0);
+    const taken = this.snapshots.filter((e, i) => !e.kept && i > 0).length;
+    for (let drop = Math.min(taken, Math.max(1, Math.ceil(taken * fraction))); drop > 0; drop--) {
+      let best = -1;
+      let bestGap = Infinity;
+      for (let i = 1; i < this.snapshots.length; i++) {
+        if (this.snapshots[i]!.kept) continue;
+        const next = this.snapshots[i + 1]?.seq ?? this.head; // the last: its reach, to the end
+        const gap = next - this.snapshots[i - 1]!.seq;
+        if (gap < bestGap) [best, bestGap] = [i, gap];
+      }
+      this.snapshots.splice(best, 1);
+    }
     let released = false;
     for (const e of this.snapshots)
       if (e.kept && e.snapshot) {
         e.snapshot = undefined;
         released = true;
       }
-    this.budgetMs *= 2;
-    if (this.every !== undefined) this.every *= 2;
+    const spread = before / this.snapshots.length;
+    this.budgetMs *= spread;
+    if (this.every !== undefined) this.every = Math.ceil(this.every * spread);
     this.nextSnapshot = this.snapshots[this.nearestSnapshot(this.position) + 1]?.seq ?? Infinity;
     return released || this.snapshots.length < before;
   }
