@@ -7,7 +7,7 @@ import {
 } from '@chronovisor/plugin-handles';
 import * as handles from '@chronovisor/plugin-handles';
 import fc from 'fast-check';
-import { twoDomains, type DomainsIn } from './test-support/two-domains';
+import { refusedRestore, twoDomains, type DomainsIn } from './test-support/two-domains';
 import {
   checkpoint,
   exit,
@@ -216,16 +216,9 @@ describe('a process’s handle table, checkpointed and restored with it', () => 
     expect(image.format).toBe(2);
     expect(Object.keys(image.processes[0]!.spaceState!)).toEqual(['handles']);
 
-    const refusal = (target: ReturnType<typeof machine>, name: string) => {
-      const result = target.sim.dispatch(restore, { image: name, domain: 'dst' });
-      expect(result.ok).toBe(false);
-      expect(target.procs.processes('dst')).toEqual([]); // all or nothing
-      return result.rejection!.message;
-    };
-
     const bare = machine(false);
     bare.run(importImage, { image });
-    expect(refusal(bare, 'one')).toBe(
+    expect(refusedRestore(bare, 'one')).toBe(
       `Image one keeps the handles state of pid ${root}, but no plugin of this set keeps handles state: add that plugin to restore it`,
     );
 
@@ -236,7 +229,7 @@ describe('a process’s handle table, checkpointed and restored with it', () => 
     forged.name = 'forged';
     forged.processes[0]!.spaceState.handles.table.slots[0]!.index = 40;
     m.run(importImage, { image: forged as unknown as typeof image });
-    expect(refusal(m, 'forged')).toMatch(
+    expect(refusedRestore(m, 'forged')).toMatch(
       /^The handle state for space \d+ holds slot 40, outside its table: its leaves hold slots 1 to 1$/,
     );
   });

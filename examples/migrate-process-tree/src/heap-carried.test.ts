@@ -1,7 +1,7 @@
 import { HeapQuery, heapPlugin } from '@chronovisor/plugin-heap';
 import * as heap from '@chronovisor/plugin-heap';
 import fc from 'fast-check';
-import { twoDomains, type DomainsIn } from './test-support/two-domains';
+import { refusedRestore, twoDomains, type DomainsIn } from './test-support/two-domains';
 import {
   checkpoint,
   fork,
@@ -145,16 +145,9 @@ describe.each(['host', 'vm'] as const)(
       expect(image.format).toBe(2);
       expect(Object.keys(image.processes[0]!.spaceState!)).toEqual(['heap']);
 
-      const refusal = (target: ReturnType<typeof machine>, name: string) => {
-        const result = target.sim.dispatch(restore, { image: name, domain: 'dst' });
-        expect(result.ok).toBe(false);
-        expect(target.procs.processes('dst')).toEqual([]); // all or nothing
-        return result.rejection!.message;
-      };
-
       const bare = machine(false);
       bare.run(importImage, { image });
-      expect(refusal(bare, 'one')).toBe(
+      expect(refusedRestore(bare, 'one')).toBe(
         `Image one keeps the heap state of pid ${root}, but no plugin of this set keeps heap state: add that plugin to restore it`,
       );
 
@@ -165,7 +158,7 @@ describe.each(['host', 'vm'] as const)(
       forged.name = 'forged';
       forged.processes[0]!.spaceState.heap.blocks[0]!.address = 0x10;
       m.run(importImage, { image: forged as unknown as typeof image });
-      expect(refusal(m, 'forged')).toMatch(
+      expect(refusedRestore(m, 'forged')).toMatch(
         /^The heap state holds memory at 0x10 outside its region/,
       );
     });

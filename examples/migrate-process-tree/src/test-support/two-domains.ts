@@ -6,7 +6,7 @@ import {
   type ResultOf,
 } from '@chronovisor/core';
 import { createPartition, createSpace, map, mmuPlugin } from '@chronovisor/mmu';
-import { ProcQuery, checkpointPlugin, createDomain } from '@chronovisor/plugin-checkpoint';
+import { ProcQuery, checkpointPlugin, createDomain, restore } from '@chronovisor/plugin-checkpoint';
 
 /** Where the two domains run: over host partitions, or as guest kernels of two VMs. */
 export type DomainsIn = 'host' | 'vm';
@@ -40,4 +40,12 @@ export function twoDomains(plugins: readonly Plugin[], where: DomainsIn = 'host'
     }
   }
   return { sim, run, procs: sim.get(ProcQuery) };
+}
+
+/** Restores image `name` into `dst` of `target`, which must refuse it whole; the refusal's message. */
+export function refusedRestore(target: ReturnType<typeof twoDomains>, name: string): string {
+  const result = target.sim.dispatch(restore, { image: name, domain: 'dst' });
+  expect(result.ok).toBe(false);
+  expect(target.procs.processes('dst')).toEqual([]); // all or nothing
+  return result.rejection!.message;
 }
