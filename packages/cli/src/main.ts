@@ -248,7 +248,7 @@ function program(exit: (code: number) => void): Command {
     .description(
       "Keep snapshots of a run's state in its file, so debugging it seeks from the nearest one.",
     )
-    .argument('<run>', 'a run file')
+    .argument('<run>', 'a run file, or a run kept in PostgreSQL (postgres://…#<run id>)')
     .option('--every <records>', 'records between snapshots (default: the run cut in 128)', integer)
     .option('-q, --quiet', 'no progress display')
     .option('--json', 'machine-readable output')

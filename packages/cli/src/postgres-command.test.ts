@@ -81,6 +81,20 @@ describe('chronovisor with runs kept in PostgreSQL', () => {
         JSON.parse(chronovisor('debug', 'local.db', '--eval', 'goto here; where', '--json').stdout),
       );
 
+      // Snapshots kept with it, as in the file: the debugger seeks from them alike.
+      for (const run of [file, 'local.db']) {
+        const indexed = chronovisor('index', run, '--every', '5', '--json');
+        expect(indexed.status).toBe(0);
+        expect(JSON.parse(indexed.stdout)).toMatchObject({ snapshots: 5, every: 5 });
+      }
+      const snapshots = (run: string) =>
+        JSON.parse(
+          chronovisor('debug', run, '--eval', 'info snapshots; goto 17; where', '--json').stdout,
+        ) as unknown;
+      expect(snapshots(file)).toEqual(snapshots('local.db'));
+      // The five kept, beside the start's: the timeline found them on the server.
+      expect(snapshots(file)).toMatchObject([{ value: { count: 6 } }, {}, {}]);
+
       // Export: the same NDJSON as the run file's, bookmark and all; imported, it verifies.
       expect(chronovisor('export', file, '--ndjson', 'there.ndjson').status).toBe(0);
       expect(chronovisor('export', 'local.db', '--ndjson', 'here.ndjson').status).toBe(0);

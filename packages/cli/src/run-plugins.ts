@@ -142,9 +142,8 @@ export function snapshotKey(manifest: RunManifest): string {
 }
 
 /**
- * A run opened to travel through, as `debug` and `ui` do: a run file's timeline starts from the
- * snapshots kept in it (`chronovisor index`); a run kept in PostgreSQL keeps none, and its
- * timeline makes its own as it goes. Either within a memory budget.
+ * A run opened to travel through, as `debug` and `ui` do: its timeline starts from the snapshots
+ * kept with it (`chronovisor index`: in the run file, or on the server), within a memory budget.
  */
 export function openTimeline(
   file: string,
@@ -153,20 +152,17 @@ export function openTimeline(
   store: SqliteStore | PostgresStore;
   plugins: Plugin[];
   timeline: Timeline;
-  kept?: KeptSnapshots;
+  kept: KeptSnapshots;
 } {
   const { store, manifest, plugins } = openStoredRun(file, { verify: options.verify ?? true });
   try {
-    const kept =
-      store instanceof SqliteStore
-        ? new KeptSnapshots(store.snapshots, snapshotKey(manifest))
-        : undefined;
+    const kept = new KeptSnapshots(store.snapshots, snapshotKey(manifest));
     const timeline = new Timeline(store, plugins, {
       seed: manifest.seed,
-      ...(kept ? { kept } : {}),
+      kept,
       ...(options.memory === undefined ? {} : { memoryBudget: options.memory }),
     });
-    return { store, plugins, timeline, ...(kept ? { kept } : {}) };
+    return { store, plugins, timeline, kept };
   } catch (error) {
     store.close();
     throw error;

@@ -3,3 +3,4 @@ export * from './connection';
 export * from './verify-postgres-run';
 export * from './local-postgres';
 export * from './postgres-sweeps';
+export * from './snapshot-shelf';

@@ -83,6 +83,27 @@ export const MIGRATIONS: readonly string[] = [
     FOREIGN KEY (sweep, cell) REFERENCES sweep_cells (sweep, cell) ON DELETE CASCADE
   );
   `,
+  // Kept snapshots (a time-travel index), as a run file keeps them: the set's key, the snapshots,
+  // and the buffers they share.
+  `
+  CREATE TABLE snapshot_sets (
+    run BIGINT PRIMARY KEY REFERENCES runs (id) ON DELETE CASCADE,
+    key TEXT NOT NULL
+  );
+  CREATE TABLE snapshots (
+    run BIGINT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    seq BIGINT NOT NULL,
+    state BYTEA NOT NULL,
+    digest TEXT NOT NULL,
+    PRIMARY KEY (run, seq)
+  );
+  CREATE TABLE snapshot_buffers (
+    run BIGINT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    id INTEGER NOT NULL,
+    bytes BYTEA NOT NULL,
+    PRIMARY KEY (run, id)
+  );
+  `,
 ];
 
 /** The advisory lock the migrations are applied under (any fixed number: "chronovi"). */

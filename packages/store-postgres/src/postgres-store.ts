@@ -14,6 +14,7 @@ import {
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { checkPostgresUrl, redactUrl } from './connection';
 import { PgChannel } from './pg-channel';
+import { PostgresSnapshotShelf } from './snapshot-shelf';
 
 /** Batches sealing on the PostgreSQL thread at most, before the oldest is committed. */
 const SEALING_AHEAD = 16;
@@ -242,6 +243,11 @@ export class PostgresStore implements BatchedStore {
         [this.run],
       )
       .map((r) => r.end);
+  }
+
+  /** The snapshots of the run's state kept with it, for time travel (see `chronovisor index`). */
+  get snapshots(): PostgresSnapshotShelf {
+    return new PostgresSnapshotShelf(this.channel, this.url, this.run);
   }
 
   /** The signer's public key (SPKI DER), if the run was signed. */

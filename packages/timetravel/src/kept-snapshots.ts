@@ -1,5 +1,5 @@
 import { Projector, type Plugin, type ProjectorSnapshot, type Store } from '@chronovisor/core';
-import type { ShelvedSnapshot, SnapshotShelf } from '@chronovisor/store';
+import type { ShelvedSnapshot, SnapshotShelving } from '@chronovisor/store';
 import { SnapshotDecoder, SnapshotEncoder } from './snapshot-codec';
 
 /** How to index a run. */
@@ -33,7 +33,7 @@ export interface IndexSummary {
  */
 export function indexRun(
   store: Store,
-  shelf: SnapshotShelf,
+  shelf: SnapshotShelving,
   plugins: readonly Plugin[],
   options: IndexOptions,
 ): IndexSummary {
@@ -74,7 +74,7 @@ export class KeptSnapshots {
   private readonly decoder: SnapshotDecoder;
 
   constructor(
-    private readonly shelf: SnapshotShelf,
+    private readonly shelf: SnapshotShelving,
     key: string,
   ) {
     this.seqs = shelf.key() === key ? shelf.seqs() : [];

@@ -37,12 +37,12 @@ export async function debug(
     );
     if (options.eval !== undefined)
       return evaluate(session, options.eval, options.json ?? false, out);
-    const snapshots = kept?.seqs.length ?? 0;
+    const snapshots = kept.seqs.length;
     await repl(
       session,
       {
         seq: () => timeline.seq,
-        greeting: `Debugging ${file}: ${timeline.head} records, at seq 0${snapshots ? `, ${snapshots} snapshots kept in the file` : ''}. Type help for the commands.`,
+        greeting: `Debugging ${file}: ${timeline.head} records, at seq 0${snapshots ? `, ${snapshots} snapshots kept` : ''}. Type help for the commands.`,
       },
       completionSources(timeline, store),
       out,

@@ -3,13 +3,14 @@ import { statSync } from 'node:fs';
 import { CliError, EXIT } from '../cli-error';
 import { output, type Output } from '../output';
 import { progressBar, type ProgressBar } from '../progress-bar';
-import { openRun, snapshotKey } from '../run-plugins';
+import { isPostgresUrl } from '@chronovisor/store-postgres';
+import { openPostgresRun, openRun, snapshotKey } from '../run-plugins';
 
 const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
 
-/** What keeping snapshots in a run file did, and the file's size after. */
+/** What keeping snapshots with a run did, and the run file's size after (a file's). */
 export interface KeptSummary extends IndexSummary {
-  readonly fileBytes: number;
+  readonly fileBytes?: number;
 }
 
 /**
@@ -19,7 +20,10 @@ export interface KeptSummary extends IndexSummary {
  */
 export function keepSnapshots(file: string, every?: number, bar?: ProgressBar): KeptSummary {
   checkEvery(every, '--every');
-  const { store, manifest, plugins } = openRun(file, { writable: true });
+  // A server's run takes snapshots as it is open (they are outside its records, as bookmarks).
+  const { store, manifest, plugins } = isPostgresUrl(file)
+    ? openPostgresRun(file)
+    : openRun(file, { writable: true });
   try {
     const summary = indexRun(store, store.snapshots, plugins, {
       key: snapshotKey(manifest),
@@ -28,7 +32,7 @@ export function keepSnapshots(file: string, every?: number, bar?: ProgressBar): 
       ...(bar ? { onProgress: (done: number, total: number) => bar.update(done, total) } : {}),
     });
     store.close();
-    return { ...summary, fileBytes: statSync(file).size };
+    return isPostgresUrl(file) ? summary : { ...summary, fileBytes: statSync(file).size };
   } finally {
     bar?.finish();
     store.close();
@@ -43,7 +47,8 @@ export function checkEvery(every: number | undefined, option: string): void {
 
 /** One line on what {@link keepSnapshots} kept. */
 export const describeKept = (file: string, kept: KeptSummary): string =>
-  `Kept ${kept.snapshots} snapshots in ${file}, one every ${kept.every.toLocaleString('en-US')} records: ${mib(kept.bytes)} beside the log (the file is now ${mib(kept.fileBytes)}).`;
+  `Kept ${kept.snapshots} snapshots ${kept.fileBytes === undefined ? 'with' : 'in'} ${file}, one every ${kept.every.toLocaleString('en-US')} records: ${mib(kept.bytes)} beside the log` +
+  (kept.fileBytes === undefined ? '.' : ` (the file is now ${mib(kept.fileBytes)}).`);
 
 /**
  * `chronovisor index <run.db>`: folds the run once and keeps snapshots of its state in the file,

@@ -12,9 +12,23 @@ export interface ShelvedSnapshot {
 }
 
 /**
- * Snapshots of a run's state kept in its file (a time-travel index), beside the log and outside
- * its audit chain: they are derived data, rebuilt by `chronovisor index`. The tables are made the
- * first time an index is written, so runs without one stay as they were.
+ * Where a run's snapshots are kept (a time-travel index), beside its log and outside its audit
+ * chain: derived data, rebuilt by `chronovisor index`. A run file's, or a PostgreSQL server's.
+ */
+export interface SnapshotShelving {
+  /** What the kept snapshots were made with (a plugin set's fingerprint), if there are any. */
+  key(): string | undefined;
+  /** The seqs of the kept snapshots, in order. */
+  seqs(): number[];
+  snapshot(seq: number): { state: Uint8Array; digest: string };
+  buffer(id: number): Uint8Array;
+  /** Replaces the kept snapshots with `snapshots`, made with `key`, at once; the bytes stored. */
+  replace(key: string, snapshots: Iterable<ShelvedSnapshot>): { count: number; bytes: number };
+}
+
+/**
+ * Snapshots kept in a run file. The tables are made the first time an index is written, so runs
+ * without one stay as they were.
  */
 const TABLES = `
 CREATE TABLE IF NOT EXISTS snapshots (seq INTEGER PRIMARY KEY, state BLOB NOT NULL, digest TEXT NOT NULL);
@@ -23,7 +37,7 @@ CREATE TABLE IF NOT EXISTS snapshot_buffers (id INTEGER PRIMARY KEY, bytes BLOB 
 
 const KEY = 'snapshot-key';
 
-export class SnapshotShelf {
+export class SnapshotShelf implements SnapshotShelving {
   constructor(
     private readonly db: Database.Database,
     private readonly path: string,
