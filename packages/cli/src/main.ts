@@ -362,10 +362,13 @@ function program(exit: (code: number) => void): Command {
   sweeps
     .command('report')
     .description("A sweep's cells side by side: its axes, status, counts and the plugins' figures.")
-    .argument('<sweep>', "a local sweep's folder, or with --store the sweep's id")
+    .argument(
+      '[sweep]',
+      "a local sweep's folder, or with --store the sweep's id (none: the server's sweeps)",
+    )
     .option('--store <url>', 'the PostgreSQL server the sweep was queued on')
     .option('--json', 'machine-readable output')
-    .action(async (which: string, options: Parameters<typeof sweepReport>[1]) =>
+    .action(async (which: string | undefined, options: Parameters<typeof sweepReport>[1]) =>
       exit(await sweepReport(which, options)),
     );
   sweeps

@@ -107,6 +107,7 @@ describe('chronovisor sweep, on this machine', () => {
       '--store takes a PostgreSQL server',
     );
     expect(refusedWith('sweep', 'report', 'nowhere')).toContain("nowhere is not a sweep's folder");
+    expect(refusedWith('sweep', 'report')).toContain("Name a local sweep's folder, or a server");
     expect(refusedWith('worker')).toContain('A worker takes cells from a server');
   });
 

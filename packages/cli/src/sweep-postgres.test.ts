@@ -55,6 +55,9 @@ describe('chronovisor sweep on a PostgreSQL server', () => {
     expect(second.status).toBe(0);
     expect(second.stdout).toMatch(/cell 1 of grid#1 \(attempt 2\) done: \d+ events in/);
 
+    // The server's sweeps, by id: this one, its three results in.
+    const list = chronovisor('sweep', 'report', '--store', url, '--json');
+    expect(JSON.parse(list.stdout)).toMatchObject([{ id: 1, name: 'grid', cells: 3, results: 3 }]);
     const report = chronovisor('sweep', 'report', '1', '--store', url, '--json');
     expect(report.status).toBe(0);
     const { rows, done } = JSON.parse(report.stdout) as { rows: ReportRow[]; done: number };

@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
 import { CliError, EXIT } from '../cli-error';
-import { invoked, output, type Output } from '../output';
+import { invoked, output, table, type Output } from '../output';
 import { localQueue, postgresQueue, workerName, type PostgresCellSpec } from '../sweep/cell-queue';
 import { loadGrid } from '../sweep/grid';
 import { LocalSweep } from '../sweep/local-sweep';
@@ -133,11 +133,15 @@ export async function sweepResume(
 
 /** `chronovisor sweep report <folder | id --store url>`: the cells side by side. */
 export async function sweepReport(
-  which: string,
+  which: string | undefined,
   options: { store?: string; json?: boolean },
   out: Output = output,
 ): Promise<number> {
   if (options.store === undefined) {
+    if (which === undefined)
+      throw new CliError(
+        "Name a local sweep's folder, or a server with --store to list its sweeps",
+      );
     if (!existsSync(which))
       throw new CliError(
         `${which} is not a sweep's folder; a sweep queued on a server is named by its id, with --store`,
@@ -149,6 +153,7 @@ export async function sweepReport(
       ledger.close();
     }
   }
+  if (which === undefined) return listed(options.store, options, out);
   const id = Number(which);
   if (!Number.isSafeInteger(id) || id < 1)
     throw new CliError(
@@ -271,6 +276,27 @@ function reported(
     out.line(formatReport(report));
   }
   return report.failed > 0 ? EXIT.failed : EXIT.ok;
+}
+
+/** The sweeps of a server, newest first: their ids, names and how far they are. */
+async function listed(url: string, options: { json?: boolean }, out: Output): Promise<number> {
+  const sweeps = await PostgresSweeps.connect(url);
+  let list: Awaited<ReturnType<PostgresSweeps['list']>>;
+  try {
+    list = await sweeps.list();
+  } finally {
+    await sweeps.close();
+  }
+  if (options.json) out.json(list);
+  else if (list.length === 0) out.line(`${redactUrl(url)} has no sweeps yet`);
+  else
+    out.line(
+      table(
+        ['sweep', 'name', 'cells', 'results', 'queued'],
+        list.map((s) => [String(s.id), s.name, String(s.cells), String(s.results), s.created]),
+      ),
+    );
+  return EXIT.ok;
 }
 
 async function storedOn(url: string, id: number): Promise<StoredSweep | undefined> {
