@@ -302,7 +302,9 @@ describe('chronovisor', () => {
       expect(imported.status).toBe(0);
       expect(chronovisor('verify', file('copy.db')).status).toBe(0);
       expect(chronovisor('replay', file('copy.db')).status).toBe(0);
-      expect(refusedWith('import', file('r.ndjson'))).toBe('error: import needs --out <run.db>');
+      expect(refusedWith('import', file('r.ndjson'))).toBe(
+        'error: import needs --out <run.db> (or --store postgres://…)',
+      );
     });
 
     it('converts a run of the format before batch names, exported then, saying so', () => {

@@ -274,9 +274,13 @@ function program(exit: (code: number) => void): Command {
 
   cli
     .command('import')
-    .description('Read an NDJSON run into a new run file.')
+    .description('Read an NDJSON run into a new run file, or a new run on a PostgreSQL server.')
     .argument('<ndjson>', 'an NDJSON run')
     .option('-o, --out <file>', 'the run file to create')
+    .option(
+      '--store <url>',
+      'make the run on a PostgreSQL server instead (postgres://user@host:port/database; the password from PGPASSWORD)',
+    )
     .option('-f, --force', 'replace the output file if it exists (once the new one is complete)')
     .option('-q, --quiet', 'no progress display')
     .option('--json', 'machine-readable output')

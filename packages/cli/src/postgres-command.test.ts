@@ -1,5 +1,5 @@
 import { startLocalPostgres, type LocalPostgres } from '@chronovisor/store-postgres';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { binHarness, root } from './test-support/bin-harness';
 
@@ -103,6 +103,29 @@ describe('chronovisor with runs kept in PostgreSQL', () => {
       );
       expect(chronovisor('import', 'there.ndjson', '--out', 'back.db').status).toBe(0);
       expect(chronovisor('verify', 'back.db').status).toBe(0);
+      // And onto the server: a run of its own there, exported again to the same bytes.
+      const imported = chronovisor('import', 'here.ndjson', '--store', url, '--json');
+      expect(imported.status).toBe(0);
+      const { file: onServer } = JSON.parse(imported.stdout) as { file: string };
+      expect(onServer).toMatch(new RegExp(`#${Number(file.split('#')[1]) + 1}$`));
+      expect(chronovisor('verify', onServer).status).toBe(0);
+      expect(chronovisor('export', onServer, '--ndjson', 'again.ndjson').status).toBe(0);
+      expect(readFileSync(inDir('again.ndjson'), 'utf8')).toBe(
+        readFileSync(inDir('here.ndjson'), 'utf8'),
+      );
+      // A tampered export is refused, naming the record, and leaves no run on the server.
+      const lines = readFileSync(inDir('here.ndjson'), 'utf8').split('\n');
+      const at = lines.findIndex((l) => l.includes('"seq":20,'));
+      lines[at] = lines[at]!.replace('"tick":', '"tick":1');
+      writeFileSync(inDir('tampered.ndjson'), lines.join('\n'));
+      expect(refusedWith('import', 'tampered.ndjson', '--store', url)).toMatch(
+        /tampered\.ndjson:\d+/,
+      );
+      const next = `${url}#${Number(onServer.split('#')[1]) + 1}`;
+      expect(refusedWith('verify', next)).toContain(`holds no run`);
+      expect(refusedWith('import', 'here.ndjson', '--store', url, '--out', 'x.db')).toContain(
+        '--out is for run files',
+      );
 
       // The web page's API over it: the same overview as the run file's.
       const overview = async (run: string) => {

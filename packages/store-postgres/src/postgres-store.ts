@@ -210,6 +210,21 @@ export class PostgresStore implements BatchedStore {
     }
   }
 
+  /**
+   * Drops the run being recorded, rows and all, and closes the connection: what a refused import
+   * leaves, nothing (a run file's partial file is removed likewise).
+   */
+  discard(): void {
+    if (this.closed) return;
+    this.assertWritable();
+    try {
+      this.channel.query('DELETE FROM runs WHERE id = $1', [this.run]);
+    } finally {
+      this.closed = true;
+      this.channel.close();
+    }
+  }
+
   /** Whether the run was closed cleanly (false while it records, or after its recorder died). */
   closedCleanly(): boolean {
     const [row] = this.channel.query<{ open: boolean }>('SELECT open FROM runs WHERE id = $1', [

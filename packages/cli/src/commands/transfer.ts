@@ -1,4 +1,6 @@
 import { SqliteStore, exportNdjson, importNdjson } from '@chronovisor/store';
+import { PostgresStore, checkPostgresUrl, runAddress } from '@chronovisor/store-postgres';
+import * as path from 'node:path';
 import { CliError, EXIT } from '../cli-error';
 import { openStoredRecords } from '../run-plugins';
 import { output, type Output } from '../output';
@@ -33,37 +35,64 @@ export function exportRun(
   return EXIT.ok;
 }
 
-/** `chronovisor import <run.ndjson> --out <run.db>`: an NDJSON run into a new run file. */
+/**
+ * `chronovisor import <run.ndjson> --out <run.db>` (or `--store postgres://…`): an NDJSON run into a
+ * new run file, or a new run on a PostgreSQL server. A refused or broken import leaves no run.
+ */
 export function importRun(
   file: string,
-  options: { out?: string; json?: boolean; quiet?: boolean; force?: boolean },
+  options: { out?: string; store?: string; json?: boolean; quiet?: boolean; force?: boolean },
   out: Output = output,
 ): number {
-  if (!options.out) throw new CliError('import needs --out <run.db>');
+  if (options.store !== undefined) {
+    checkPostgresUrl(options.store);
+    if (options.out !== undefined || options.force)
+      throw new CliError(
+        `--${options.out !== undefined ? 'out' : 'force'} is for run files: an import with --store makes a run on the server`,
+      );
+  } else if (!options.out)
+    throw new CliError('import needs --out <run.db> (or --store postgres://…)');
   checkInputFile(file, 'NDJSON run');
-  const target = new OutputFile(options.out, { force: options.force ?? false, inputs: [file] });
+  const url = options.store;
+  const target =
+    url === undefined
+      ? new OutputFile(options.out!, { force: options.force ?? false, inputs: [file] })
+      : undefined;
   const bar = progressBar('importing', options);
-  let store: SqliteStore | undefined;
+  let store: SqliteStore | PostgresStore | undefined;
   let records: number;
   let notes: string[];
   try {
     ({ records, notes } = importNdjson(
       file,
-      (header) => (store = SqliteStore.create(target.partial, header)),
+      (header) =>
+        (store =
+          url === undefined
+            ? SqliteStore.create(target!.partial, header)
+            : PostgresStore.create(url, {
+                name: path.basename(file).replace(/\.ndjson$/, ''),
+                ...header,
+              })),
       { onProgress: (done, total) => bar.update(done, total) },
     ));
   } catch (error) {
-    store?.close();
-    target.abandon(); // a refused or broken import leaves no run behind, nor harms an old one
+    // A refused or broken import leaves no run behind, nor harms an old one.
+    if (store instanceof PostgresStore) store.discard();
+    else {
+      store?.close();
+      target?.abandon();
+    }
     throw error;
   } finally {
     bar.finish();
   }
-  store?.close();
-  target.commit();
-  if (options.json) out.json({ records, file: options.out, notes });
+  const imported = store!;
+  imported.close();
+  target?.commit();
+  const where = imported instanceof PostgresStore ? runAddress(url!, imported.run) : options.out!;
+  if (options.json) out.json({ records, file: where, notes });
   else {
-    out.success(`${records} records imported into ${options.out}`);
+    out.success(`${records} records imported into ${where}`);
     for (const note of notes) out.line(`note: ${note}`);
   }
   return EXIT.ok;
