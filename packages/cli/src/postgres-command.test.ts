@@ -1,4 +1,5 @@
 import { startLocalPostgres, type LocalPostgres } from '@chronovisor/store-postgres';
+import { Client } from 'pg';
 import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { binHarness, root } from './test-support/bin-harness';
@@ -29,6 +30,19 @@ describe('chronovisor with runs kept in PostgreSQL', () => {
       const verified = chronovisor('verify', file, '--head', head, '--json');
       expect(JSON.parse(verified.stdout)).toMatchObject({ ok: true, closedCleanly: true });
       expect(verified.status).toBe(0);
+      // An altered batch is refused by a reader, naming it, unless asked to read it anyway.
+      const client = new Client({ connectionString: url, password: server.password });
+      await client.connect();
+      const where = 'WHERE run = 1 AND first_seq = 1';
+      const { rows } = await client.query<{ leaf: Buffer }>(`SELECT leaf FROM batches ${where}`);
+      await client.query(`UPDATE batches SET leaf = $1 ${where}`, [Buffer.alloc(32)]);
+      const refused = chronovisor('stats', file);
+      expect(refused.status).toBe(2);
+      expect(refused.stderr).toMatch(/the batch of seqs 1 to \d+ no longer matches its hash/);
+      expect(chronovisor('stats', file, '--no-verify').status).toBe(0);
+      expect(chronovisor('replay', file, '--no-verify').status).toBe(0);
+      await client.query(`UPDATE batches SET leaf = $1 ${where}`, [rows[0]!.leaf]);
+      await client.end();
       // stats and inspect read it as they read a run file: the same answers.
       const local = chronovisor('run', example, '--out', 'local.db', '--json');
       expect(local.status).toBe(0);

@@ -34,14 +34,20 @@ export function openRun(
   return { store, ...pluginsOfRun(store, file) };
 }
 
-/** A run kept in PostgreSQL (`postgres://…#<id>`), read-only, with its manifest's plugin set. */
-export function openPostgresRun(address: string): {
+/**
+ * A run kept in PostgreSQL (`postgres://…#<id>`), read-only, with its manifest's plugin set; each
+ * batch read is checked against its leaf unless `verify` is false (`--no-verify`).
+ */
+export function openPostgresRun(
+  address: string,
+  { verify = true }: { verify?: boolean } = {},
+): {
   store: PostgresStore;
   manifest: RunManifest;
   plugins: Plugin[];
 } {
   const { url, run } = parseRunAddress(address);
-  const store = PostgresStore.open(url, run, { readonly: true });
+  const store = PostgresStore.open(url, run, { readonly: true, verify });
   noteUnclosed(store.closedCleanly(), runAddress(url, run), store.head());
   return { store, ...pluginsOfRun(store, runAddress(url, run)) };
 }
@@ -54,7 +60,9 @@ export function openStoredRun(
   address: string,
   { verify = true }: { verify?: boolean } = {},
 ): { store: SqliteStore | PostgresStore; manifest: RunManifest; plugins: Plugin[] } {
-  return isPostgresUrl(address) ? openPostgresRun(address) : openRun(address, { verify });
+  return isPostgresUrl(address)
+    ? openPostgresRun(address, { verify })
+    : openRun(address, { verify });
 }
 
 /** A stored run's records alone, wherever it is kept (see {@link openStoredRun}). */
@@ -64,7 +72,7 @@ export function openStoredRecords(
 ): SqliteStore | PostgresStore {
   if (!isPostgresUrl(address)) return openRunFile(address, { verify });
   const { url, run } = parseRunAddress(address);
-  const store = PostgresStore.open(url, run, { readonly: true });
+  const store = PostgresStore.open(url, run, { readonly: true, verify });
   noteUnclosed(store.closedCleanly(), runAddress(url, run), store.head());
   return store;
 }
