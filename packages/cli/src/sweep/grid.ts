@@ -81,6 +81,7 @@ export function loadGrid(file: string, cwd = process.cwd()): Grid {
   const relative = (p: string) => path.relative(cwd, path.resolve(dir, p)) || '.';
   const checked = new Set<string>(); // plugin sets checked, by their canonical JSON
   const shortNames = new ShortNames(cwd);
+  const configs = new Map<string, ReturnType<typeof configOf>>();
   const cells = crossed(axes).map((values, cell): Cell => {
     const params = Object.fromEntries(values);
     const where = `Grid ${file}, cell ${cell} (${describe(params)})`;
@@ -88,7 +89,10 @@ export function loadGrid(file: string, cwd = process.cwd()): Grid {
     if (typeof scenarioArg !== 'string')
       throw new CliError(`${where}: a scenario is a path, not ${JSON.stringify(params.scenario)}`);
     const scenario = relative(scenarioArg);
-    const { config, configDir } = configOf(grid.config, dir, scenario, where);
+    // Each scenario's config is found once, not once a cell (a scenario axis crosses many).
+    let found = configs.get(scenario);
+    if (!found) configs.set(scenario, (found = configOf(grid.config, dir, scenario, where)));
+    const { config, configDir } = found;
     const plugins = config.plugins.map((e) => withPathFrom(e, configDir, cwd));
     const options = axes.filter(([axis]) => axis !== 'seed' && axis !== 'scenario');
     for (const [axis] of options) setOption(plugins, axis, params[axis], where, shortNames);
