@@ -24,8 +24,8 @@ const axisValue = z.union([
 
 /**
  * A grid file: a scenario and plugin set, and axes whose values are crossed into cells. An axis is
- * `seed`, `scenario`, or `<plugin>.<option>` (the plugin by its name in the set, package or short:
- * `heap.policy`, `@chronovisor/mmu.tlb.entries`).
+ * `seed`, `scenario`, or `<plugin>.<option path>` (the plugin by its name in the set, its package
+ * or path, or its short name, the prefix its manifest declares).
  */
 export const gridSchema = z.strictObject({
   /** Names the sweep; default the grid file's name. */

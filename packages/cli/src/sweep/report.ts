@@ -10,7 +10,7 @@ export interface SweepReport {
   readonly failed: number;
   /** Cells with no result yet (queued, or being run). */
   readonly waiting: number;
-  /** The columns: `cell`, the axes, the counts, then each plugin's figures (`heap.utilization`). */
+  /** The columns: `cell`, the axes, the counts, then each plugin's figures (`<summary>.<figure>`). */
   readonly columns: readonly string[];
   readonly rows: readonly Readonly<Record<string, unknown>>[];
 }
