@@ -63,10 +63,8 @@ export async function sweep(
     );
   }
   const url = options.store;
-  const sweeps = await PostgresSweeps.connect(url);
-  let id: number;
-  try {
-    id = await sweeps.enqueue(
+  const id = await onServer(url, (sweeps) =>
+    sweeps.enqueue(
       grid.name,
       grid.grid,
       grid.cells.map((c) => ({
@@ -74,10 +72,8 @@ export async function sweep(
         spec: { name: grid.name, ...c.spec } satisfies PostgresCellSpec,
       })),
       options.jobTimeout === undefined ? {} : { jobTimeout: options.jobTimeout },
-    );
-  } finally {
-    await sweeps.close();
-  }
+    ),
+  );
   if (show)
     out.line(
       `Sweep ${grid.name}: ${grid.cells.length} cells queued on ${redactUrl(url)} as sweep ${id}`,
@@ -103,10 +99,10 @@ export async function sweep(
     died: async (pid, how) => {
       if (show)
         out.line(`worker ${pid} died (${how}): its cell goes to another once its job times out`);
-      return (await unfinishedOn(url, id)) > 0;
+      return (await onServer(url, (sweeps) => sweeps.unfinished(id))) > 0;
     },
   });
-  return reported(await storedOn(url, id), options, out);
+  return reported(await onServer(url, (sweeps) => sweeps.sweep(id)), options, out);
 }
 
 /** `chronovisor sweep resume <folder>`: runs a local sweep's cells that are not done. */
@@ -159,7 +155,7 @@ export async function sweepReport(
     throw new CliError(
       `A sweep on a server is named by its id (a number, as sweep printed), not ${which}`,
     );
-  const stored = await storedOn(options.store, id);
+  const stored = await onServer(options.store, (sweeps) => sweeps.sweep(id));
   if (!stored) throw new CliError(`${redactUrl(options.store)} has no sweep ${id}`);
   return reported(stored, options, out);
 }
@@ -280,13 +276,7 @@ function reported(
 
 /** The sweeps of a server, newest first: their ids, names and how far they are. */
 async function listed(url: string, options: { json?: boolean }, out: Output): Promise<number> {
-  const sweeps = await PostgresSweeps.connect(url);
-  let list: Awaited<ReturnType<PostgresSweeps['list']>>;
-  try {
-    list = await sweeps.list();
-  } finally {
-    await sweeps.close();
-  }
+  const list = await onServer(url, (sweeps) => sweeps.list());
   if (options.json) out.json(list);
   else if (list.length === 0) out.line(`${redactUrl(url)} has no sweeps yet`);
   else
@@ -299,19 +289,11 @@ async function listed(url: string, options: { json?: boolean }, out: Output): Pr
   return EXIT.ok;
 }
 
-async function storedOn(url: string, id: number): Promise<StoredSweep | undefined> {
+/** `work` on the server's sweeps, on a connection of its own, closed after. */
+async function onServer<T>(url: string, work: (sweeps: PostgresSweeps) => Promise<T>): Promise<T> {
   const sweeps = await PostgresSweeps.connect(url);
   try {
-    return await sweeps.sweep(id);
-  } finally {
-    await sweeps.close();
-  }
-}
-
-async function unfinishedOn(url: string, id: number): Promise<number> {
-  const sweeps = await PostgresSweeps.connect(url);
-  try {
-    return await sweeps.unfinished(id);
+    return await work(sweeps);
   } finally {
     await sweeps.close();
   }
