@@ -44,8 +44,8 @@ interface CommandLine {
  * written as an export writes them, `{"$bytes": "<base64>"}`), or a
  * folder whose package.json names its scenario (`"chronovisor": {"scenario": "src/scenario.ts"}`).
  */
-export function loadScenario(arg: string): Scenario {
-  const file = path.resolve(arg);
+export function loadScenario(arg: string, cwd = process.cwd()): Scenario {
+  const file = path.resolve(cwd, arg);
   if (!existsSync(file)) throw new CliError(`Scenario ${arg} does not exist`);
   if (statSync(file).isDirectory()) return loadFolder(file);
   const name = path.basename(file).replace(/\.(ts|js|json|ndjson)$/, '');

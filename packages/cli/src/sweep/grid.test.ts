@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { root } from '../test-support/bin-harness';
@@ -6,10 +6,19 @@ import { loadGrid } from './grid';
 
 const example = path.join(root, 'examples', 'heap-sweep');
 let dir = '';
+const startedIn = process.cwd();
 beforeEach(() => {
   dir = mkdtempSync(path.join(tmpdir(), 'chronovisor-grid-'));
+  // The process works elsewhere, deeper than the grid's folder, so a path made relative to the
+  // grid's folder but read from the process's cannot land on the same file by chance.
+  const elsewhere = path.join(dir, 'a', 'b', 'c', 'd', 'e', 'f');
+  mkdirSync(elsewhere, { recursive: true });
+  process.chdir(elsewhere);
 });
-afterEach(() => rmSync(dir, { recursive: true, force: true }));
+afterEach(() => {
+  process.chdir(startedIn);
+  rmSync(dir, { recursive: true, force: true });
+});
 
 /** A grid file in the test's folder; loaded from that folder, as `chronovisor sweep` would. */
 const gridOf = (grid: unknown, name = 'grid.json') => {

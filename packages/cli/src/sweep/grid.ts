@@ -91,7 +91,7 @@ export function loadGrid(file: string, cwd = process.cwd()): Grid {
     const scenario = relative(scenarioArg);
     // Each scenario's config is found once, not once a cell (a scenario axis crosses many).
     let found = configs.get(scenario);
-    if (!found) configs.set(scenario, (found = configOf(grid.config, dir, scenario, where)));
+    if (!found) configs.set(scenario, (found = configOf(grid.config, dir, scenario, cwd, where)));
     const { config, configDir } = found;
     const plugins = config.plugins.map((e) => withPathFrom(e, configDir, cwd));
     const options = axes.filter(([axis]) => axis !== 'seed' && axis !== 'scenario');
@@ -144,16 +144,19 @@ function configOf(
   gridConfig: string | undefined,
   gridDir: string,
   scenario: string,
+  cwd: string,
   where: string,
 ): { config: ChronovisorConfig; configDir: string } {
   let file: string | undefined;
   try {
     file =
-      gridConfig === undefined ? loadScenario(scenario).config : path.resolve(gridDir, gridConfig);
+      gridConfig === undefined
+        ? loadScenario(scenario, cwd).config
+        : path.resolve(gridDir, gridConfig);
   } catch (error) {
     throw new CliError(`${where}: ${(error as Error).message}`);
   }
-  if (file === undefined) return { config: DEFAULT_CONFIG, configDir: process.cwd() };
+  if (file === undefined) return { config: DEFAULT_CONFIG, configDir: cwd };
   const { config, dir } = loadConfig(file);
   return { config, configDir: dir };
 }
