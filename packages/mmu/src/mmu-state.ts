@@ -421,6 +421,11 @@ export class MmuState implements Projection<MmuSnapshot> {
     return this.generation.allocatedBytes;
   }
 
+  /** Bytes of writes the journal holds for the next snapshot's patch (a measurement, not state). */
+  journaledBytes(): number {
+    return this.memory.journaledBytes;
+  }
+
   /** Bytes of frames copied so far because a snapshot still shared them (copy on write). */
   copiedBytes(): number {
     return this.memory.framesCopied * this.config.pageSize;

@@ -76,6 +76,14 @@ export class PhysicalMemory {
   private undo: MemoryUndo | undefined;
   /** The snapshot taken or restored last: the next one builds on it. */
   private base: PhysicalMemorySnapshot | undefined;
+  /**
+   * The journal while there is a snapshot to build on. With none, the next snapshot is a key and
+   * needs no patch: a timeline that shed its base and spaced its snapshots out (a tight memory
+   * budget) kept every write since in a journal it would throw away.
+   */
+  private get recording(): MemoryJournal | undefined {
+    return this.base === undefined ? undefined : this.journal;
+  }
   /** Frames whose buffer was made since the last key or restore: no snapshot holds those buffers. */
   private owned: number[] = [];
   /**
@@ -97,6 +105,11 @@ export class PhysicalMemory {
   private exports = new Map<number, readonly string[]>();
   /** Frames copied because a snapshot held them (copy on write). Not state: a measurement. */
   framesCopied = 0;
+
+  /** Bytes the journal holds for the next snapshot's patch. Not state: a measurement. */
+  get journaledBytes(): number {
+    return this.journal?.bytes ?? 0;
+  }
   private readonly wordsPerFrame: number;
   /** log2 of the page size: a journal's offsets take this many bits. */
   private readonly offsetBits: number;
@@ -213,7 +226,7 @@ export class PhysicalMemory {
     if (count > 0) this.refsHash.addPair(frame, count, 1);
     if (count === 0) {
       this.adjustUsed(frame, -1);
-      if (this.materialized(frame)) this.journal?.drop(frame);
+      if (this.materialized(frame)) this.recording?.drop(frame);
       this.undo?.buffer(frame, this.bytes.get(frame));
       this.drop(frame);
       this.exports.delete(frame);
@@ -262,7 +275,7 @@ export class PhysicalMemory {
       if (bytes !== before) this.undo.buffer(frame, before);
       else this.undo.write(frame, bytes, at, data.length);
     }
-    this.journal?.write(frame, at, data);
+    this.recording?.write(frame, at, data);
     const firstWord = at >>> 2;
     const lastWord = (at + data.length - 1) >>> 2;
     this.hashWords(frame, bytes, firstWord, lastWord, -1);
@@ -273,7 +286,7 @@ export class PhysicalMemory {
   /** Copies one frame's bytes into another, a fresh one (a copy-on-write break). */
   copyFrame(from: number, to: number): void {
     const source = this.bytes.get(from);
-    this.journal?.copy(from, to);
+    this.recording?.copy(from, to);
     this.undo?.buffer(to, this.bytes.get(to));
     this.drop(to);
     if (source === undefined) return;
@@ -516,7 +529,10 @@ export class PhysicalMemory {
         if (s.bytes !== undefined && s.base !== undefined) keys.push(s);
       }
     for (let i = keys.length === 1 ? 0 : 1; i < keys.length; i += 2) keys[i]!.bytes = undefined;
-    if (this.base && !seen.has(this.base)) this.base = undefined;
+    if (this.base && !seen.has(this.base)) {
+      this.base = undefined;
+      this.journal?.clear();
+    }
     return keys.length > 0;
   }
 

@@ -180,6 +180,33 @@ describe('MMU snapshots', () => {
     );
   });
 
+  it('built on each other, journal no write while there is no snapshot to build on', () => {
+    // With its base shed, the next snapshot is a key: a journal of the writes until then (a
+    // timeline on a tight memory budget spaces them far apart) would be memory thrown away.
+    const m = incremental(48, 16);
+    const { space, state } = m;
+    m.memory.writeU8(space, 0, 1);
+    expect(state.journaledBytes()).toBe(0); // nothing taken yet: the first is a key
+    const first = state.snapshot();
+    m.memory.writeU8(space, 4096, 2);
+    expect(state.journaledBytes()).toBe(4 + 1);
+    state.shed([]); // no snapshot held any more: the live state lets go of its base
+    expect(state.journaledBytes()).toBe(0);
+    for (let page = 0; page < 8; page++) m.memory.writeU8(space, page * 4096 + 1, 3);
+    expect(state.journaledBytes()).toBe(0);
+    const key = state.snapshot();
+    expect(key.memory.bytes).toBeDefined();
+    m.memory.writeU8(space, 2 * 4096, 4);
+    const patched = state.snapshot();
+    expect(patched.memory.bytes).toBeUndefined();
+    state.restore(first);
+    expect(m.query.read(space, 0, 2)).toEqual(Uint8Array.of(1, 0));
+    expect(m.query.read(space, 4096, 2)).toEqual(Uint8Array.of(0, 0));
+    state.restore(patched);
+    expect(m.query.read(space, 2 * 4096, 2)).toEqual(Uint8Array.of(4, 3));
+    expect(m.query.read(space, 4096, 2)).toEqual(Uint8Array.of(2, 3));
+  });
+
   it('built on each other, give back a frame freed between them zeroed, and one copied as it was', () => {
     const m = incremental(48, 16);
     const { space, state } = m;
