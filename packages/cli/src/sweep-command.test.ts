@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { binHarness, root, waitForFile } from './test-support/bin-harness';
+import { binHarness, root, waitForFile, waitUntil } from './test-support/bin-harness';
 import { sweepScenario, writeSweepGrid, type ReportRow } from './test-support/sweep-grid';
 
 const { chronovisor, refusedWith, started, file } = binHarness();
@@ -69,16 +69,41 @@ describe('chronovisor sweep, on this machine', () => {
     expect(chronovisor('verify', rows[1]!.run).status).toBe(0);
   });
 
-  it('resumes a sweep whose workers all stopped', async () => {
+  it('stops when the sweep alone is told to: its workers finish their cells and take no more', async () => {
+    // `kill` or a supervisor reaches the sweep's process only, not its workers (Ctrl-C in a
+    // terminal reaches the whole process group): the sweep passes the stop on.
+    writeSweepGrid(file, { seed: Array.from({ length: 60 }, (_, i) => i + 1) });
+    const sweep = started(['sweep', 'grid.json', '--workers', '1']);
+    await waitUntil(() => sweep.output().includes('cell 2 of grid done'), 'cell 2');
+    sweep.child.kill('SIGTERM');
+    const { status, stdout } = await sweep.ended;
+    expect(stdout).toContain('Stopping: each worker finishes the cell it runs');
+    expect(status).toBe(1);
+    const done = stdout.match(/^cell \d+ of grid done/gm)!.length;
+    expect(done).toBeGreaterThanOrEqual(3);
+    expect(done).toBeLessThan(60);
+    expect(stdout).toContain(`${60 - done} cells not run`);
+    // Every cell it ran is whole: none half-done, none lost.
+    const report = chronovisor('sweep', 'report', '.chronovisor/sweeps/grid', '--json');
+    const { rows } = JSON.parse(report.stdout) as { rows: ReportRow[] };
+    expect(rows.filter((r) => r.status === 'done')).toHaveLength(done);
+    expect(rows.filter((r) => r.status !== 'done').every((r) => r.status === 'waiting')).toBe(true);
+  });
+
+  it('kills its workers when told twice, and resumes the cells they did not finish', async () => {
     const marker = file('hung');
-    const sweep = started(['sweep', writeGrid(), '--workers', '1', '--quiet'], {
+    const sweep = started(['sweep', writeGrid(), '--workers', '1'], {
       CHRONOVISOR_TEST_HANG: marker,
     });
     const worker = Number(await waitForFile(marker));
-    // Ctrl-C reaches the sweep and its workers (one process group); the hung worker is killed.
+    // The worker is busy in a cell (hung): told to stop, it would finish that cell first.
     sweep.child.kill('SIGINT');
-    process.kill(worker, 'SIGKILL');
+    await waitUntil(() => sweep.output().includes('Stopping:'), 'the first notice');
+    expect(() => process.kill(worker, 0)).not.toThrow(); // still at its cell
+    sweep.child.kill('SIGINT');
     const stopped = await sweep.ended;
+    expect(stopped.stdout).toContain('Stopping now: the workers are killed');
+    expect(() => process.kill(worker, 0)).toThrow(); // gone
     expect(stopped.status).toBe(1);
     expect(stopped.stdout).toMatch(
       /cells not run: (npx )?chronovisor sweep resume \.chronovisor\/sweeps\/grid/,

@@ -95,6 +95,7 @@ export async function sweep(
     count: options.workers,
     args: ['--store', url, '--until-done', ...(show ? [] : ['--quiet'])],
     show,
+    stopping: stoppingNotice(show, out),
     // The server gives a dead worker's cell to another once its job times out.
     died: async (pid, how) => {
       if (show)
@@ -194,9 +195,12 @@ export async function worker(options: WorkerOptions, out: Output = output): Prom
             : { checkExpiredEvery: options.checkExpiredEvery },
         )
       : localQueue(options.sweep!);
+  // Ctrl-C, or the sweep that started this worker passing on its stop: the cell being run is
+  // finished, and no other is taken.
   const stop = new AbortController();
-  const onSigint = () => stop.abort();
-  process.once('SIGINT', onSigint);
+  const onStop = () => stop.abort();
+  process.on('SIGINT', onStop);
+  process.on('SIGTERM', onStop);
   try {
     if (!options.quiet)
       out.line(
@@ -219,7 +223,8 @@ export async function worker(options: WorkerOptions, out: Output = output): Prom
     });
     return EXIT.ok;
   } finally {
-    process.off('SIGINT', onSigint);
+    process.off('SIGINT', onStop);
+    process.off('SIGTERM', onStop);
     await queue.close();
   }
 }
@@ -238,6 +243,7 @@ async function runLocal(
       count: workers,
       args: ['--sweep', dir, '--until-done', ...(show ? [] : ['--quiet'])],
       show,
+      stopping: stoppingNotice(show, out),
       died: (pid, how) => {
         const back = ledger.requeue(workerName(pid));
         if (show)
@@ -258,6 +264,16 @@ async function runLocal(
     ledger.close();
   }
 }
+
+/** What the sweep says when asked to stop, once and again. */
+const stoppingNotice = (show: boolean, out: Output) => (now: boolean) => {
+  if (!show) return;
+  out.line(
+    now
+      ? 'Stopping now: the workers are killed, and the cells they ran are not done'
+      : 'Stopping: each worker finishes the cell it runs (Ctrl-C again to stop them now)',
+  );
+};
 
 /** Prints a sweep's report; exit 1 when a cell failed. */
 function reported(

@@ -1,4 +1,4 @@
-import { setTimeout as sleep } from 'node:timers/promises';
+import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
 import type { CellQueue } from './cell-queue';
 import { runCell, type CellResult } from './run-cell';
 
@@ -25,7 +25,11 @@ export interface WorkOptions {
  */
 export async function work(queue: CellQueue, options: WorkOptions = {}): Promise<number> {
   let ran = 0;
-  while (!options.signal?.aborted) {
+  for (;;) {
+    // A turn of the event loop between cells: a local queue answers at once, and a signal to
+    // stop is handled only on a turn.
+    await nextTurn();
+    if (options.signal?.aborted) break;
     const cell = await queue.take();
     if (cell) {
       const result = await runCell(cell, queue.place);

@@ -13,39 +13,51 @@ export interface WorkerProcesses {
    * Returns whether cells remain, for a worker to take its place.
    */
   readonly died: (pid: number, how: string) => Promise<boolean>;
+  /** Told when the sweep is asked to stop: `now` on the second asking. */
+  readonly stopping?: (now: boolean) => void;
 }
+
+/** The signals that stop a sweep: Ctrl-C, and what a supervisor or `kill` sends. */
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM'] as const;
 
 /**
  * Runs `count` worker processes of this command (`chronovisor worker …`) until all have exited,
  * starting another in place of one that dies while cells remain (at most as many as were asked
- * for, again, so that a worker that always dies cannot loop). Ctrl-C reaches them too (one
- * process group): the sweep then stops, keeping every cell done. Resolves to whether every
- * worker ended well.
+ * for, again, so that a worker that always dies cannot loop). Asked to stop (SIGINT or SIGTERM),
+ * it passes SIGTERM on to its workers, which finish the cell they run and stop, keeping every
+ * cell done: Ctrl-C in a terminal reaches them anyway (one process group), but `kill` or a
+ * supervisor reaches this process alone. Asked again, it kills them; their cells go back to the
+ * queue. Resolves to whether every worker ended well.
  */
 export async function runWorkerProcesses(workers: WorkerProcesses): Promise<boolean> {
   let replacements = workers.count;
-  let interrupted = false;
-  const onSigint = () => {
-    interrupted = true;
+  let stops = 0;
+  const live = new Set<ChildProcess>();
+  const onStop = () => {
+    stops++;
+    workers.stopping?.(stops > 1);
+    for (const child of live) child.kill(stops > 1 ? 'SIGKILL' : 'SIGTERM');
   };
-  process.on('SIGINT', onSigint);
+  for (const signal of STOP_SIGNALS) process.on(signal, onStop);
   try {
-    const start = (): Promise<boolean> =>
-      exited(
-        spawn(process.execPath, [process.argv[1]!, 'worker', ...workers.args], {
-          stdio: ['ignore', workers.show ? 'inherit' : 'ignore', 'inherit'],
-        }),
-      ).then(async ({ pid, code, signal }) => {
+    const start = (): Promise<boolean> => {
+      const child = spawn(process.execPath, [process.argv[1]!, 'worker', ...workers.args], {
+        stdio: ['ignore', workers.show ? 'inherit' : 'ignore', 'inherit'],
+      });
+      live.add(child);
+      return exited(child).then(async ({ pid, code, signal }) => {
+        live.delete(child);
         if (code === 0) return true;
         const remain = await workers.died(pid, signal ? `killed by ${signal}` : `exit ${code}`);
-        if (interrupted || !remain || replacements === 0) return false;
+        if (stops > 0 || !remain || replacements === 0) return false;
         replacements--;
         return start();
       });
+    };
     const ended = await Promise.all(Array.from({ length: workers.count }, start));
-    return ended.every(Boolean) && !interrupted;
+    return ended.every(Boolean) && stops === 0;
   } finally {
-    process.off('SIGINT', onSigint);
+    for (const signal of STOP_SIGNALS) process.off(signal, onStop);
   }
 }
 

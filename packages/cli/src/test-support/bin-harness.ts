@@ -50,7 +50,7 @@ export function binHarness() {
     const ended = new Promise<{ status: number | null; stdout: string; stderr: string }>(
       (resolve) => child.on('exit', (status) => resolve({ status, stdout, stderr })),
     );
-    return { child, ended };
+    return { child, ended, output: () => stdout };
   };
   return {
     chronovisor,
@@ -59,6 +59,15 @@ export function binHarness() {
     file: (name: string) => path.join(dir, name),
     dir: () => dir,
   };
+}
+
+/** Waits until `ready()` holds (output a running command has printed, say). */
+export async function waitUntil(ready: () => boolean, what: string, ms = 30_000): Promise<void> {
+  for (let waited = 0; waited < ms; waited += 50) {
+    if (ready()) return;
+    await sleep(50);
+  }
+  throw new Error(`${what} never happened`);
 }
 
 /** Waits for a file to appear with something in it (a hung cell's marker); what it holds. */
