@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { binHarness, root, waitForFile, waitUntil } from './test-support/bin-harness';
 import { sweepScenario, writeSweepGrid, type ReportRow } from './test-support/sweep-grid';
@@ -131,6 +131,16 @@ describe('chronovisor sweep, on this machine', () => {
     expect(refusedWith('sweep', 'grid.json', '--store', 'runs.db')).toContain(
       '--store takes a PostgreSQL server',
     );
+    // The grid named as its own output, and a folder of the user's: neither is written into.
+    const gridText = readFileSync(file('grid.json'), 'utf8');
+    expect(refusedWith('sweep', 'grid.json', '--out', 'grid.json')).toBe(
+      'error: grid.json is a file, not a folder: name a new folder for the sweep with --out',
+    );
+    expect(readFileSync(file('grid.json'), 'utf8')).toBe(gridText);
+    expect(refusedWith('sweep', 'grid.json', '--out', '.')).toBe(
+      'error: . already holds files; name a new folder for the sweep with --out',
+    );
+    expect(existsSync(file('sweep.db'))).toBe(false);
     expect(refusedWith('sweep', 'report', 'nowhere')).toContain("nowhere is not a sweep's folder");
     expect(refusedWith('sweep', 'report')).toContain("Name a local sweep's folder, or a server");
     expect(refusedWith('worker')).toContain('A worker takes cells from a server');

@@ -1,6 +1,6 @@
 import type { StoredSweep } from '@chronovisor/store-postgres';
 import Database from 'better-sqlite3';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { CliError } from '../cli-error';
 import type { Cell, CellSpec, Grid } from './grid';
@@ -32,6 +32,13 @@ export class LocalSweep {
   static create(dir: string, grid: Grid): LocalSweep {
     if (existsSync(path.join(dir, LEDGER)))
       throw new CliError(`${dir} already holds a sweep; name another folder with --out`);
+    // Its cells' run files go in it: a folder of the user's own is not written into.
+    if (existsSync(dir) && !statSync(dir).isDirectory())
+      throw new CliError(
+        `${dir} is a file, not a folder: name a new folder for the sweep with --out`,
+      );
+    if (existsSync(dir) && readdirSync(dir).length > 0)
+      throw new CliError(`${dir} already holds files; name a new folder for the sweep with --out`);
     mkdirSync(dir, { recursive: true });
     const db = open(path.join(dir, LEDGER));
     db.exec(`
