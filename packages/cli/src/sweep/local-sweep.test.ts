@@ -1,5 +1,6 @@
 import fc from 'fast-check';
-import { mkdtempSync, rmSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { Grid } from './grid';
@@ -112,6 +113,29 @@ describe('a local sweep ledger', () => {
       expect(() => LocalSweep.create(dir, grid)).toThrow(
         /already holds a sweep; name another folder with --out/,
       );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a ledger that is no ledger, naming it, and leaves the file as it was', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'chronovisor-ledger-'));
+    const ledger = path.join(dir, 'sweep.db');
+    try {
+      writeFileSync(ledger, 'not a database');
+      expect(() => LocalSweep.open(dir)).toThrow(
+        `${ledger} is not a sweep's ledger: file is not a database`,
+      );
+      rmSync(ledger);
+      const other = new Database(ledger);
+      other.exec('CREATE TABLE sweep (name TEXT)');
+      other.close();
+      const before = readFileSync(ledger);
+      expect(() => LocalSweep.open(dir)).toThrow(
+        `${ledger} is not a sweep's ledger: it has no cells, results tables`,
+      );
+      expect(readFileSync(ledger)).toEqual(before); // not even switched to write-ahead logging
+      expect(readdirSync(dir)).toEqual(['sweep.db']);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -40,7 +40,7 @@ export class LocalSweep {
     if (existsSync(dir) && readdirSync(dir).length > 0)
       throw new CliError(`${dir} already holds files; name a new folder for the sweep with --out`);
     mkdirSync(dir, { recursive: true });
-    const db = open(path.join(dir, LEDGER));
+    const db = tuned(new Database(path.join(dir, LEDGER)));
     db.exec(`
       CREATE TABLE sweep (name TEXT NOT NULL, grid TEXT NOT NULL, created TEXT NOT NULL);
       CREATE TABLE cells (
@@ -71,7 +71,23 @@ export class LocalSweep {
       throw new CliError(
         `${dir} holds no sweep (no ${LEDGER}): name a folder chronovisor sweep made`,
       );
-    return new LocalSweep(dir, open(path.join(dir, LEDGER)));
+    const file = path.join(dir, LEDGER);
+    let db: Database.Database | undefined;
+    try {
+      // Checked before anything is set on it: a database of the user's is left as it was.
+      db = new Database(file, { fileMustExist: true });
+      const tables = db
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'table'")
+        .pluck()
+        .all() as string[];
+      const missing = ['sweep', 'cells', 'results'].filter((t) => !tables.includes(t));
+      if (missing.length > 0)
+        throw new Error(`it has no ${missing.join(', ')} table${missing.length > 1 ? 's' : ''}`);
+      return new LocalSweep(dir, tuned(db));
+    } catch (error) {
+      db?.close();
+      throw new CliError(`${file} is not a sweep's ledger: ${(error as Error).message}`);
+    }
   }
 
   /** The sweep's name. */
@@ -172,8 +188,8 @@ export class LocalSweep {
 }
 
 /** The ledger, shared by the processes of a sweep: WAL, and a wait on another's transaction. */
-function open(file: string): Database.Database {
-  const db = new Database(file);
+/** Write-ahead logging, and waits on the lock rather than failing: workers take cells at once. */
+function tuned(db: Database.Database): Database.Database {
   db.pragma('journal_mode = WAL');
   db.pragma('busy_timeout = 10000');
   return db;
