@@ -96,6 +96,26 @@ describe('Timeline', () => {
     }
   });
 
+  it('spaces new snapshots as thinning left them: seeks take none beside one it holds', () => {
+    // 21 snapshots a hundred records apart pass the 20 allowed: every other goes, and the rest
+    // of the run is taken two hundred apart. A seek then folds less than that from a snapshot.
+    const timeline = new Timeline(store, plugins(), {
+      seed: 5,
+      snapshotEvery: 100,
+      maxSnapshots: 20,
+    });
+    timeline.seek(records.length);
+    const held = timeline.snapshotCount;
+    expect(held).toBeLessThan(20);
+    const rng = new Xoshiro128StarStar(3);
+    for (let i = 0; i < 100; i++) {
+      const at = timeline.seek(rng.nextInt(0, records.length));
+      expect(timeline.digest()).toBe(digests[at]);
+    }
+    // Taking one beside nearly every snapshot a seek passed cost the bench's p99 five times over.
+    expect(timeline.snapshotCount).toBe(held);
+  });
+
   it('keeps the memory its snapshots hold under a budget in bytes, seeking exactly all the same', () => {
     const budget = 512 * 1024; // a few copies of the run's 32 pages
     const unbounded = new Timeline(store, plugins(), { seed: 5, snapshotEvery: 8 });

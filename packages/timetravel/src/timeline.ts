@@ -114,6 +114,11 @@ export class Timeline {
   private snapshots: Entry[];
   /** Where the next snapshot after the position stands (Infinity past the last). */
   private nextSnapshot = Infinity;
+  /**
+   * Where the last snapshot at or before the position stands: the state was restored from it,
+   * or passed it. With `snapshotEvery`, the next is taken that many records past it.
+   */
+  private lastSnapshot = 0;
   private position = 0;
   private readonly kept: KeptSnapshots | undefined;
 
@@ -157,7 +162,7 @@ export class Timeline {
     const nearest = this.snapshots[at]!;
     if (target < this.position || nearest.seq > this.position) {
       this.restore(nearest);
-      this.position = nearest.seq;
+      this.position = this.lastSnapshot = nearest.seq;
       this.nextSnapshot = this.snapshots[at + 1]?.seq ?? Infinity;
     }
     if (target > this.position) {
@@ -316,18 +321,24 @@ export class Timeline {
 
   private apply(record: LogRecord): void {
     if (record.kind === 'event') this.projector.apply(record);
-    const before = this.position;
     this.position = record.seq;
     if (this.position >= this.nextSnapshot) {
       // Passing a snapshot we have: a seek past here starts from it, so the fold cost restarts.
-      this.nextSnapshot = this.snapshots[this.nearestSnapshot(this.position) + 1]?.seq ?? Infinity;
+      const passed = this.nearestSnapshot(this.position);
+      this.lastSnapshot = this.snapshots[passed]!.seq;
+      this.nextSnapshot = this.snapshots[passed + 1]?.seq ?? Infinity;
       this.foldStart = performance.now();
       this.sinceCheck = 0;
       return;
     }
     if (this.every !== undefined) {
-      // Past a multiple of `every` (records between are commands when a seek skips them).
-      if (Math.floor(this.position / this.every) > Math.floor(before / this.every))
+      // `every` records past the last snapshot, unless the next is near: not at multiples of
+      // `every`, which once thinning had spaced the snapshots otherwise had seeks take a snapshot
+      // beside nearly every one they passed.
+      if (
+        this.position - this.lastSnapshot >= this.every &&
+        this.nextSnapshot - this.position > this.every / 2
+      )
         this.takeSnapshot();
     } else if (++this.sinceCheck >= CHECK_EVERY) {
       // Reading the clock costs more than applying a small event: look every few hundred.
@@ -339,6 +350,7 @@ export class Timeline {
   private takeSnapshot(): void {
     const entry = { seq: this.position, snapshot: this.projector.snapshot(), kept: false };
     this.snapshots.splice(this.nearestSnapshot(this.position) + 1, 0, entry);
+    this.lastSnapshot = this.position;
     const made = this.projector.allocatedBytes();
     this.heldAtMost += made - this.madeAtMark;
     this.madeAtMark = made;
@@ -365,35 +377,38 @@ export class Timeline {
   }
 
   /**
-   * Drops a `fraction` of the snapshots taken (at least one; never the first), each time the one
-   * whose neighbours are nearest, so those left stay evenly spread, and spaces new ones as much
+   * Drops a `fraction` of the snapshots taken (at least one; never the first), keeping the rest
+   * evenly spread by their order (every other one, for a half), and spaces new ones as much
    * farther. Kept ones stay listed but let go of what they loaded (the file has it). False when
    * nothing went.
    */
   private thin(fraction = 1 / 2): boolean {
     const before = this.snapshots.length;
-    const taken = this.snapshots.filter((e, i) => !e.kept && i > 0).length;
-    for (let drop = Math.min(taken, Math.max(1, Math.ceil(taken * fraction))); drop > 0; drop--) {
-      let best = -1;
-      let bestGap = Infinity;
-      for (let i = 1; i < this.snapshots.length; i++) {
-        if (this.snapshots[i]!.kept) continue;
-        const next = this.snapshots[i + 1]?.seq ?? this.head; // the last: its reach, to the end
-        const gap = next - this.snapshots[i - 1]!.seq;
-        if (gap < bestGap) [best, bestGap] = [i, gap];
-      }
-      this.snapshots.splice(best, 1);
-    }
+    const taken = this.snapshots.flatMap((e, i) => (!e.kept && i > 0 ? [i] : []));
+    const dropped = Math.min(taken.length, Math.max(1, Math.ceil(taken.length * fraction)));
+    const keep = taken.length - dropped;
+    // The k-th taken stays when k * keep / taken passes a whole number: `keep` of them, evenly.
+    const gone = new Set(
+      taken.filter(
+        (_, k) =>
+          Math.floor(((k + 1) * keep) / taken.length) === Math.floor((k * keep) / taken.length),
+      ),
+    );
+    this.snapshots = this.snapshots.filter((_, i) => !gone.has(i));
     let released = false;
     for (const e of this.snapshots)
       if (e.kept && e.snapshot) {
         e.snapshot = undefined;
         released = true;
       }
-    const spread = before / this.snapshots.length;
+    // Over the snapshots taken (the first and kept ones stay): dropping every other one spaces
+    // them exactly twice as far.
+    const spread = taken.length / Math.max(1, keep);
     this.budgetMs *= spread;
     if (this.every !== undefined) this.every = Math.ceil(this.every * spread);
-    this.nextSnapshot = this.snapshots[this.nearestSnapshot(this.position) + 1]?.seq ?? Infinity;
+    const at = this.nearestSnapshot(this.position);
+    this.lastSnapshot = this.snapshots[at]!.seq;
+    this.nextSnapshot = this.snapshots[at + 1]?.seq ?? Infinity;
     return released || this.snapshots.length < before;
   }
 
