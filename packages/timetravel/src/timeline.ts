@@ -331,19 +331,18 @@ export class Timeline {
       this.sinceCheck = 0;
       return;
     }
+    // A snapshot just short of one we have would shorten few seeks, and hold its memory: after a
+    // thinning, seeks took one beside nearly every snapshot they passed.
+    const since = this.position - this.lastSnapshot;
+    const nextIsNear = this.nextSnapshot - this.position <= since / 2;
     if (this.every !== undefined) {
-      // `every` records past the last snapshot, unless the next is near: not at multiples of
-      // `every`, which once thinning had spaced the snapshots otherwise had seeks take a snapshot
-      // beside nearly every one they passed.
-      if (
-        this.position - this.lastSnapshot >= this.every &&
-        this.nextSnapshot - this.position > this.every / 2
-      )
-        this.takeSnapshot();
+      // `every` records past the last snapshot, not at multiples of `every`, which thinning by
+      // other than a half leaves out of step with the snapshots.
+      if (since >= this.every && !nextIsNear) this.takeSnapshot();
     } else if (++this.sinceCheck >= CHECK_EVERY) {
       // Reading the clock costs more than applying a small event: look every few hundred.
       this.sinceCheck = 0;
-      if (performance.now() - this.foldStart >= this.budgetMs) this.takeSnapshot();
+      if (performance.now() - this.foldStart >= this.budgetMs && !nextIsNear) this.takeSnapshot();
     }
   }
 
