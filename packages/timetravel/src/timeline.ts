@@ -63,8 +63,8 @@ export interface TimelineOptions {
    * The most memory, in bytes, the snapshots may hold together (as the projections estimate it:
    * frames, table nodes, chunks, heaps, each counted once however many snapshots share it; the
    * live state comes on top): past it, projections shed what they can rebuild (see
-   * `Projection.shed`), then every other snapshot is dropped and the interval doubles, down to
-   * 7/8 of it; default 1 GiB.
+   * `Projection.shed`), then as many snapshots as the overshoot asks are dropped, those left
+   * evenly spread, and the interval grows as much, down to 7/8 of it; default 1 GiB.
    */
   readonly memoryBudget?: number;
   /** Snapshots kept in the run file (see `indexRun`): seeks start from them as from its own. */
