@@ -25,8 +25,13 @@ class Node {
     public vals: unknown[],
     public sizes: number[] | null,
     public owner: Owner | null,
-  ) {}
+  ) {
+    nodesMade++;
+  }
 }
+
+/** Nodes made so far, by every map: an editor counts what its writes made by the difference. */
+let nodesMade = 0;
 
 const MAX = 32;
 const MIN = 8;
@@ -483,6 +488,36 @@ function audit(n: Node, isRoot: boolean, lo: number, hi: number): [number, numbe
   return [height + 1, count];
 }
 
+/** Visits the entries from the least key ≥ `from` upwards, until `visit` returns true; whether it did. */
+function someFrom(n: Node, from: number, visit: (k: number, v: unknown) => boolean): boolean {
+  const keys = n.keys;
+  const vals = n.vals;
+  if (n.sizes === null) {
+    for (let i = countBelow(keys, from); i < keys.length; i++)
+      if (visit(keys[i]!, vals[i])) return true;
+    return false;
+  }
+  const first = Math.max(0, countAtMost(keys, from) - 1);
+  for (let i = first; i < keys.length; i++)
+    if (someFrom(vals[i] as Node, i === first ? from : -Infinity, visit)) return true;
+  return false;
+}
+
+/** Visits the entries from the greatest key ≤ `from` downwards, until `visit` returns true; whether it did. */
+function someBackFrom(n: Node, from: number, visit: (k: number, v: unknown) => boolean): boolean {
+  const keys = n.keys;
+  const vals = n.vals;
+  if (n.sizes === null) {
+    for (let i = countAtMost(keys, from) - 1; i >= 0; i--)
+      if (visit(keys[i]!, vals[i])) return true;
+    return false;
+  }
+  const last = countAtMost(keys, from) - 1;
+  for (let i = last; i >= 0; i--)
+    if (someBackFrom(vals[i] as Node, i === last ? from : Infinity, visit)) return true;
+  return false;
+}
+
 function eachEntry(n: Node, fn: (k: number, v: unknown) => void): void {
   const keys = n.keys;
   const vals = n.vals;
@@ -565,8 +600,10 @@ class Batch<V> implements MutablePersistentSortedMap<V> {
 export class PersistentSortedMap<V> implements ReadonlyMap<number, V> {
   private static readonly EMPTY = new PersistentSortedMap<never>(EMPTY_LEAF, 0);
 
-  private constructor(
-    private readonly root: Node,
+  /** @internal Maps are made by the methods below, and by {@link SortedMapEditor.snapshot}. */
+  constructor(
+    /** @internal */
+    readonly root: Node,
     /** The number of entries. */
     readonly size: number,
   ) {}
@@ -749,5 +786,142 @@ export class PersistentSortedMap<V> implements ReadonlyMap<number, V> {
   /** The [key, value] entries, in ascending key order. */
   [Symbol.iterator](): MapIterator<[number, V]> {
     return ascend(this.root, -Infinity, 2) as MapIterator<[number, V]>;
+  }
+}
+
+/**
+ * A sorted map edited in place between snapshots, as a Clojure transient is: `snapshot()` gives
+ * the map as it stands in O(1), and from then on each node it shares is copied the first time a
+ * write reaches it, once, rather than a path copied by every write. For state written often and
+ * snapshotted now and then (a projection's, between the kernel's rollback points), most writes
+ * then make nothing at all. Reads are those of {@link PersistentSortedMap}; iterate only while
+ * nothing writes.
+ */
+export class SortedMapEditor<V> {
+  /** Whose nodes this editor may change: a new token at each snapshot, so none it gave is. */
+  private owner: Owner = {};
+  private root: Node;
+  private count: number;
+  /** The last snapshot, while no write has come since: taken again, it is the same map. */
+  private taken: PersistentSortedMap<V> | undefined;
+  /** Nodes its writes made (copied or new) so far, a running count, for memory estimates. */
+  nodesMade = 0;
+
+  constructor(from: PersistentSortedMap<V> = PersistentSortedMap.empty()) {
+    this.root = from.root;
+    this.count = from.size;
+  }
+
+  /** The number of entries. */
+  get size(): number {
+    return this.count;
+  }
+
+  /** The map as it stands, never changed by later writes: O(1). */
+  snapshot(): PersistentSortedMap<V> {
+    if (this.taken) return this.taken;
+    this.owner = {};
+    return (this.taken =
+      this.count === 0
+        ? PersistentSortedMap.empty()
+        : new PersistentSortedMap<V>(this.root, this.count));
+  }
+
+  /** Goes back to `map`, which stays as it is. */
+  reset(map: PersistentSortedMap<V>): void {
+    this.owner = {};
+    this.root = map.root;
+    this.count = map.size;
+    this.taken = map;
+  }
+
+  set(key: number, value: V): void {
+    this.taken = undefined;
+    const before = nodesMade;
+    this.root = write(this.root, this.owner, key, value, false);
+    this.count += delta;
+    this.nodesMade += nodesMade - before;
+  }
+
+  /** Removes `key`; false if there was no such key. */
+  delete(key: number): boolean {
+    this.taken = undefined;
+    const before = nodesMade;
+    this.root = write(this.root, this.owner, key, undefined, true);
+    this.count += delta;
+    this.nodesMade += nodesMade - before;
+    return delta !== 0;
+  }
+
+  get(key: number): V | undefined {
+    return find(this.root, key, undefined) as V | undefined;
+  }
+
+  has(key: number): boolean {
+    return find(this.root, key, EMPTY_LEAF) !== EMPTY_LEAF;
+  }
+
+  floor(key: number): number | undefined {
+    return floorKey(this.root, key, false);
+  }
+
+  ceiling(key: number): number | undefined {
+    return ceilingKey(this.root, key, false);
+  }
+
+  lower(key: number): number | undefined {
+    return floorKey(this.root, key, true);
+  }
+
+  higher(key: number): number | undefined {
+    return ceilingKey(this.root, key, true);
+  }
+
+  keysFrom(from: number): IterableIterator<number> {
+    return ascend(this.root, from, 0) as IterableIterator<number>;
+  }
+
+  entriesFrom(from: number): IterableIterator<[number, V]> {
+    return ascend(this.root, from, 2) as IterableIterator<[number, V]>;
+  }
+
+  entriesBackFrom(from: number): IterableIterator<[number, V]> {
+    return descend(this.root, from) as IterableIterator<[number, V]>;
+  }
+
+  forEach(fn: (value: V, key: number) => void): void {
+    eachEntry(this.root, (k, v) => fn(v as V, k));
+  }
+
+  /**
+   * Visits the entries in ascending key order from the least key ≥ `from` until `visit` returns
+   * true; whether it did. Unlike `entriesFrom`, it makes no iterator and no pair an entry: a scan
+   * of the free chunks on every allocation made most of a heap's garbage.
+   */
+  someFrom(from: number, visit: (key: number, value: V) => boolean): boolean {
+    return from === from && someFrom(this.root, from, visit as (k: number, v: unknown) => boolean);
+  }
+
+  /** The same, descending from the greatest key ≤ `from`. */
+  someBackFrom(from: number, visit: (key: number, value: V) => boolean): boolean {
+    return (
+      from === from && someBackFrom(this.root, from, visit as (k: number, v: unknown) => boolean)
+    );
+  }
+
+  keys(): IterableIterator<number> {
+    return ascend(this.root, -Infinity, 0) as IterableIterator<number>;
+  }
+
+  values(): IterableIterator<V> {
+    return ascend(this.root, -Infinity, 1) as IterableIterator<V>;
+  }
+
+  entries(): IterableIterator<[number, V]> {
+    return ascend(this.root, -Infinity, 2) as IterableIterator<[number, V]>;
+  }
+
+  [Symbol.iterator](): IterableIterator<[number, V]> {
+    return this.entries();
   }
 }

@@ -1,5 +1,5 @@
-import { MultisetHash, PersistentSortedMap } from '@chronovisor/core';
-import { writeCost } from './heap-footprint';
+import { MultisetHash, PersistentSortedMap, SortedMapEditor } from '@chronovisor/core';
+import { NODE_BYTES, RECORD_BYTES } from './heap-footprint';
 
 /** A run of free heap memory: `[address, size]`, as events carry it. */
 export type Chunk = readonly [address: number, size: number];
@@ -24,8 +24,8 @@ const CHUNK_FACT = 1;
 
 /**
  * The heap's free memory, as chunks in address order. One object per heap for its whole life;
- * its contents are persistent, so {@link FreeChunks.capture} is O(1) and a captured version is
- * never changed by later writes.
+ * its contents are edited in place between captures (see `SortedMapEditor`), so
+ * {@link FreeChunks.capture} is O(1) and a captured version is never changed by later writes.
  *
  * Each chunk also keeps its history: the highest allocation count of the blocks that held some
  * of its memory and started before it, whose info words a scan from the chunk's start does not
@@ -35,7 +35,7 @@ const CHUNK_FACT = 1;
  * the highest. It is derived from the events, like the chunks themselves.
  */
 export class FreeChunks {
-  private map = PersistentSortedMap.empty<FreeChunk>();
+  private readonly map = new SortedMapEditor<FreeChunk>();
   private total = 0;
   /** A hash of the chunks, kept as they change, for the heap's digest. */
   readonly hash = new MultisetHash();
@@ -77,7 +77,7 @@ export class FreeChunks {
 
   /** Calls `visit` on each chunk in address order, until it returns true. */
   scan(visit: (address: number, size: number) => boolean): void {
-    for (const [address, chunk] of this.map.entries()) if (visit(address, chunk.size)) return;
+    this.map.someFrom(-Infinity, (address, chunk) => visit(address, chunk.size));
   }
 
   /** A version's chunks with their histories, in address order: plain data for a snapshot file. */
@@ -103,10 +103,7 @@ export class FreeChunks {
     const end = address + size;
     let history = 0;
     const inside: number[] = [];
-    for (const start of this.map.keysFrom(address)) {
-      if (start >= end) break;
-      inside.push(start);
-    }
+    this.map.someFrom(address, (start) => start >= end || (inside.push(start), false));
     for (const start of inside) {
       history = Math.max(history, this.historyAt(start));
       this.remove(start);
@@ -120,19 +117,19 @@ export class FreeChunks {
   }
 
   capture(): ChunksVersion {
-    return { map: this.map, bytes: this.total, hash: this.hash.value };
+    return { map: this.map.snapshot(), bytes: this.total, hash: this.hash.value };
   }
 
   reset(version: ChunksVersion): void {
-    this.map = version.map;
+    this.map.reset(version.map);
     this.total = version.bytes;
     this.hash.set(version.hash);
   }
 
   private add([address, size]: Chunk, history: number): void {
-    const before = this.map;
-    this.map = this.map.set(address, { size, history });
-    this.made += writeCost(before, this.map);
+    const nodes = this.map.nodesMade;
+    this.map.set(address, { size, history });
+    this.made += (this.map.nodesMade - nodes) * NODE_BYTES + RECORD_BYTES;
     this.total += size;
     this.hash.toggle(1, CHUNK_FACT, address, size, history);
   }
@@ -140,9 +137,9 @@ export class FreeChunks {
   private remove(address: number): void {
     const chunk = this.map.get(address);
     if (chunk === undefined) throw new Error(`No free chunk starts at 0x${address.toString(16)}`);
-    const before = this.map;
-    this.map = this.map.delete(address);
-    this.made += writeCost(before, this.map);
+    const nodes = this.map.nodesMade;
+    this.map.delete(address);
+    this.made += (this.map.nodesMade - nodes) * NODE_BYTES;
     this.total -= chunk.size;
     this.hash.toggle(-1, CHUNK_FACT, address, chunk.size, chunk.history);
   }

@@ -1,13 +1,14 @@
 /*
- * Estimates of the memory the heap's persistent structures take, for a time-travel memory budget.
- * The persistent maps do not show their nodes, so the heap counts what a write makes instead: a
- * write copies the path from the root to its leaf, a node per level. Sizes are estimates of V8's
- * layout of a tree node (two arrays of some 20 of its 32 slots, and the node object) and of a
- * record (a block, a freed block, a chunk).
+ * Estimates of the memory the heap's maps take, for a time-travel memory budget. The maps do not
+ * show their nodes, so the heap counts what a write makes instead: the nodes an editor's write
+ * copied or added (see `SortedMapEditor.nodesMade`), or, for the small maps of freed blocks by
+ * tag, the path a persistent write copies, a node per level. Sizes are estimates of V8's layout
+ * of a tree node (two arrays of some 20 of its 32 slots, and the node object) and of a record (a
+ * block, a freed block, a chunk).
  */
 
 /** A tree node, as filled on average. */
-const NODE_BYTES = 400;
+export const NODE_BYTES = 400;
 /** Entries per node, on average (nodes hold 8 to 32). */
 const FANOUT = 20;
 /** A record the maps hold: a block, a freed block, a chunk, a ref's number. */
@@ -20,12 +21,4 @@ export function writeBytes(size: number): number {
   let levels = 1;
   for (let reach = FANOUT; reach < size; reach *= FANOUT) levels++;
   return levels * NODE_BYTES + RECORD_BYTES;
-}
-
-/** What a write that turned a map `before` into `after` made: nothing if it changed nothing. */
-export function writeCost(
-  before: { readonly size: number },
-  after: { readonly size: number },
-): number {
-  return after === before ? 0 : writeBytes(after.size);
 }

@@ -51,8 +51,8 @@ const SNAPSHOT_BYTES = 256;
 
 /**
  * Every space's heap: the heap plugin's projection. Each heap is one object for its whole life
- * ({@link Heap}), whose collections are persistent: a snapshot takes their roots, O(1) per heap,
- * and shares everything with the live state; a write copies only its path. The violations are an
+ * ({@link Heap}), whose maps a snapshot takes the roots of, O(1) per heap, sharing everything with
+ * the live state; a write after it copies the nodes it reaches, once. The violations are an
  * append-only list a snapshot holds with its length.
  */
 export class HeapState implements Projection<HeapSnapshot> {
@@ -203,8 +203,8 @@ export class HeapState implements Projection<HeapSnapshot> {
   }
 
   /**
-   * Bytes of state made so far, a running count: the paths each write to a persistent map
-   * copies, the records it adds, snapshots' own objects and copied lists (estimates).
+   * Bytes of state made so far, a running count: the nodes writes to the maps copy or add, the
+   * records they add, snapshots' own objects and copied lists (estimates).
    */
   allocatedBytes(): number {
     let made = this.madeElsewhere;

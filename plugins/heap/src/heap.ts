@@ -1,6 +1,11 @@
-import { MultisetHash, PersistentMap, PersistentSortedMap } from '@chronovisor/core';
+import {
+  MultisetHash,
+  PersistentMap,
+  SortedMapEditor,
+  type PersistentSortedMap,
+} from '@chronovisor/core';
 import { FreeChunks, type ChunkData, type ChunksVersion } from './free-chunks';
-import { ENTRY_BYTES, RECORD_BYTES, writeBytes, writeCost } from './heap-footprint';
+import { ENTRY_BYTES, NODE_BYTES, RECORD_BYTES, writeBytes } from './heap-footprint';
 import {
   HEAP_OPERATIONS,
   VIOLATION_KINDS,
@@ -42,7 +47,7 @@ export interface HeapCounters {
 type TagMap = PersistentMap<number, FreedBlock>;
 
 /**
- * A heap as a snapshot holds it: its scalars and the roots of its persistent structures, taken
+ * A heap as a snapshot holds it: its scalars and the roots of its maps, taken
  * in O(1) and never changed by what happens to the heap afterwards.
  */
 export interface HeapVersion {
@@ -52,7 +57,7 @@ export interface HeapVersion {
   readonly blocks: PersistentSortedMap<Block>;
   readonly freed: PersistentSortedMap<TagMap>;
   readonly freedCount: number;
-  readonly refs: PersistentMap<number, number>;
+  readonly refs: PersistentSortedMap<number>;
   readonly liveBytes: number;
   readonly peakLiveBytes: number;
   readonly counters: HeapCounters;
@@ -92,8 +97,9 @@ const HEAP_BYTES = 1024;
  *
  * One object per heap for as long as the heap exists (the projection restores a snapshot into
  * it), so the allocator may hold it across the events it emits: every write goes to the live
- * heap. Its collections are persistent, so a snapshot ({@link Heap.capture}) takes their roots in
- * O(1), and each write copies only the nodes on its path.
+ * heap. Its maps are edited in place between snapshots (`SortedMapEditor`): a snapshot
+ * ({@link Heap.capture}) takes their roots in O(1), and the first write after it to a node it
+ * shares copies that node, once. Most writes between the kernel's rollback points make nothing.
  */
 export class Heap implements HeapShape {
   readonly created: HeapCreated;
@@ -107,11 +113,11 @@ export class Heap implements HeapShape {
   brk: number;
   readonly chunks = new FreeChunks();
   /** The live blocks, by start address. */
-  blocks = PersistentSortedMap.empty<Block>();
+  readonly blocks = new SortedMapEditor<Block>();
   /** By start address, then by tag: the last block freed there with that tag. */
-  freed = PersistentSortedMap.empty<TagMap>();
+  readonly freed = new SortedMapEditor<TagMap>();
   /** What each ref holds: the last pointer allocated into it (still there after a free, as in C). */
-  refs = PersistentMap.empty<number, number>();
+  readonly refs = new SortedMapEditor<number>();
   liveBytes = 0;
   peakLiveBytes = 0;
   private allocations = 0;
@@ -180,11 +186,7 @@ export class Heap implements HeapShape {
   /** The `reach` live blocks starting below `address` and the one above: an overrun's likely sources. */
   nearby(address: number, reach = OVERRUN_REACH): Block[] {
     const out: Block[] = [];
-    let step = 0;
-    for (const [, block] of this.blocks.entriesBackFrom(address - 1)) {
-      if (step++ >= reach) break;
-      out.push(block);
-    }
+    this.blocks.someBackFrom(address - 1, (_, block) => out.push(block) >= reach);
     const above = this.blocks.ceiling(address + 1);
     if (above !== undefined) out.push(this.blocks.get(above)!);
     return out;
@@ -193,12 +195,13 @@ export class Heap implements HeapShape {
   /** The freed block with `tag` whose bytes held `address`, searching the nearest starts below it. */
   freedCovering(address: number, tag: number): FreedBlock | undefined {
     let step = 0;
-    for (const [, tags] of this.freed.entriesBackFrom(address)) {
-      if (step++ >= FREED_SEARCH_DEPTH) return undefined;
+    let found: FreedBlock | undefined;
+    this.freed.someBackFrom(address, (_, tags) => {
       const block = tags.get(tag);
-      if (block && address < block.address + Math.max(block.size, 1)) return block;
-    }
-    return undefined;
+      if (block && address < block.address + Math.max(block.size, 1)) found = block;
+      return found !== undefined || ++step >= FREED_SEARCH_DEPTH;
+    });
+    return found;
   }
 
   applyExtended({ to, chunk }: HeapExtended): void {
@@ -213,8 +216,7 @@ export class Heap implements HeapShape {
     if (event.ref !== undefined) {
       const held = this.refs.get(event.ref);
       if (held !== undefined) this.facts.toggle(-1, REF_FACT, event.ref, held);
-      this.ownMade += writeBytes(this.refs.size);
-      this.refs = this.refs.set(event.ref, ptr);
+      this.ownMade += this.edited(this.refs, () => this.refs.set(event.ref!, ptr));
       this.facts.toggle(1, REF_FACT, event.ref, ptr);
     }
     this.liveBytes += size;
@@ -255,10 +257,10 @@ export class Heap implements HeapShape {
       created: this.created,
       brk: this.brk,
       chunks: this.chunks.capture(),
-      blocks: this.blocks,
-      freed: this.freed,
+      blocks: this.blocks.snapshot(),
+      freed: this.freed.snapshot(),
       freedCount: this.freedCount,
-      refs: this.refs,
+      refs: this.refs.snapshot(),
       liveBytes: this.liveBytes,
       peakLiveBytes: this.peakLiveBytes,
       counters: this.counters,
@@ -270,10 +272,10 @@ export class Heap implements HeapShape {
   reset(version: HeapVersion): void {
     this.brk = version.brk;
     this.chunks.reset(version.chunks);
-    this.blocks = version.blocks;
-    this.freed = version.freed;
+    this.blocks.reset(version.blocks);
+    this.freed.reset(version.freed);
     this.freedCount = version.freedCount;
-    this.refs = version.refs;
+    this.refs.reset(version.refs);
     this.liveBytes = version.liveBytes;
     this.peakLiveBytes = version.peakLiveBytes;
     ({
@@ -298,7 +300,7 @@ export class Heap implements HeapShape {
       freed: [...version.freed.values()].flatMap((tags) =>
         tags.sortedEntries().map(([, entry]) => entry),
       ),
-      refs: version.refs.sortedEntries(),
+      refs: [...version.refs.entries()],
       liveBytes: version.liveBytes,
       peakLiveBytes: version.peakLiveBytes,
       counters: version.counters,
@@ -314,7 +316,7 @@ export class Heap implements HeapShape {
     for (const block of data.blocks) heap.setBlock(block);
     for (const freed of data.freed) heap.remember(freed);
     for (const [ref, ptr] of data.refs) {
-      heap.refs = heap.refs.set(ref, ptr);
+      heap.refs.set(ref, ptr);
       heap.facts.toggle(1, REF_FACT, ref, ptr);
     }
     for (const violation of data.violations) heap.toggleViolation(violation, violation.seq);
@@ -363,24 +365,28 @@ export class Heap implements HeapShape {
     const older = tags.get(tag);
     if (older) this.toggleFreed(-1, older);
     else this.freedCount++;
-    const before = this.freed;
-    this.freed = this.freed.set(freed.address, tags.set(tag, freed));
-    this.ownMade += writeBytes(tags.size) + writeCost(before, this.freed);
+    const edited = tags.set(tag, freed);
+    this.ownMade +=
+      writeBytes(tags.size) + this.edited(this.freed, () => this.freed.set(freed.address, edited));
     this.toggleFreed(1, freed);
   }
 
   private setBlock(block: Block): void {
-    const before = this.blocks;
-    this.blocks = this.blocks.set(block.address, block);
-    this.ownMade += writeCost(before, this.blocks);
+    this.ownMade += this.edited(this.blocks, () => this.blocks.set(block.address, block));
     this.toggleBlock(1, block);
   }
 
   private deleteBlock(block: Block): void {
-    const before = this.blocks;
-    this.blocks = this.blocks.delete(block.address);
-    this.ownMade += writeCost(before, this.blocks);
+    this.ownMade +=
+      this.edited(this.blocks, () => this.blocks.delete(block.address)) - RECORD_BYTES;
     this.toggleBlock(-1, block);
+  }
+
+  /** What a write through `editor` made: the nodes it copied or added, and its record. */
+  private edited(editor: SortedMapEditor<unknown>, write: () => void): number {
+    const nodes = editor.nodesMade;
+    write();
+    return (editor.nodesMade - nodes) * NODE_BYTES + RECORD_BYTES;
   }
 
   private toggleBlock(sign: 1 | -1, b: Block): void {
