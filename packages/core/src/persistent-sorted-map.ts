@@ -544,47 +544,90 @@ export interface MutablePersistentSortedMap<V> {
   update(key: number, fn: (value: V | undefined) => V): this;
 }
 
-/** A batch: its owner token is new, so the only nodes it edits in place are its own. */
-class Batch<V> implements MutablePersistentSortedMap<V> {
-  owner: Owner | null = {};
-  constructor(
-    public root: Node,
-    public size: number,
-  ) {}
+/** The reads over a tree that a persistent map and an editor of one share. */
+abstract class SortedMapReads<V> {
+  /** @internal */
+  abstract readonly root: Node;
+
+  /** The value stored for `key`, or undefined. */
   get(key: number): V | undefined {
     return find(this.root, key, undefined) as V | undefined;
   }
+
+  /** Whether `key` has an entry (even one whose value is undefined). */
   has(key: number): boolean {
     return find(this.root, key, EMPTY_LEAF) !== EMPTY_LEAF;
   }
+
+  /** The greatest key ≤ `key`, or undefined if there is none. */
   floor(key: number): number | undefined {
     return floorKey(this.root, key, false);
   }
+
+  /** The least key ≥ `key`, or undefined if there is none. */
   ceiling(key: number): number | undefined {
     return ceilingKey(this.root, key, false);
   }
+
+  /** The greatest key < `key`, or undefined if there is none. */
   lower(key: number): number | undefined {
     return floorKey(this.root, key, true);
   }
+
+  /** The least key > `key`, or undefined if there is none. */
   higher(key: number): number | undefined {
     return ceilingKey(this.root, key, true);
   }
-  set(key: number, value: V): this {
-    if (this.owner === null)
-      throw new Error('MutablePersistentSortedMap used after its batch ended');
-    this.root = write(this.root, this.owner, key, value, false);
-    this.size += delta;
-    return this;
+
+  /** The keys in ascending order, from the least key ≥ `from`. */
+  keysFrom(from: number): IterableIterator<number> {
+    return ascend(this.root, from, 0) as IterableIterator<number>;
   }
-  delete(key: number): this {
-    if (this.owner === null)
-      throw new Error('MutablePersistentSortedMap used after its batch ended');
-    this.root = write(this.root, this.owner, key, undefined, true);
-    this.size += delta;
-    return this;
+
+  /** The [key, value] entries in ascending key order, from the least key ≥ `from`. */
+  entriesFrom(from: number): IterableIterator<[number, V]> {
+    return ascend(this.root, from, 2) as IterableIterator<[number, V]>;
   }
-  update(key: number, fn: (value: V | undefined) => V): this {
-    return this.set(key, fn(this.get(key)));
+
+  /** The [key, value] entries in descending key order, from the greatest key ≤ `from`. */
+  entriesBackFrom(from: number): IterableIterator<[number, V]> {
+    return descend(this.root, from) as IterableIterator<[number, V]>;
+  }
+
+  /** The keys, ascending. */
+  keys(): MapIterator<number> {
+    return ascend(this.root, -Infinity, 0) as MapIterator<number>;
+  }
+
+  /** The values, in ascending key order. */
+  values(): MapIterator<V> {
+    return ascend(this.root, -Infinity, 1) as MapIterator<V>;
+  }
+
+  /** The [key, value] entries, in ascending key order. */
+  entries(): MapIterator<[number, V]> {
+    return ascend(this.root, -Infinity, 2) as MapIterator<[number, V]>;
+  }
+
+  /** The [key, value] entries, in ascending key order. */
+  [Symbol.iterator](): MapIterator<[number, V]> {
+    return ascend(this.root, -Infinity, 2) as MapIterator<[number, V]>;
+  }
+
+  /**
+   * Visits the entries in ascending key order from the least key ≥ `from` until `visit` returns
+   * true; whether it did. Unlike `entriesFrom`, it makes no iterator and no pair an entry: a scan
+   * of the free chunks on every allocation made most of a heap's garbage.
+   */
+  someFrom(from: number, visit: (key: number, value: V) => boolean): boolean {
+    return from === from && someFrom(this.root, from, visit as (k: number, v: unknown) => boolean);
+  }
+
+  /** The same, descending from the greatest key ≤ `from`. */
+  someBackFrom(from: number, visit: (key: number, value: V) => boolean): boolean {
+    return (
+      from === from && someBackFrom(this.root, from, visit as (k: number, v: unknown) => boolean)
+    );
   }
 }
 
@@ -597,7 +640,7 @@ class Batch<V> implements MutablePersistentSortedMap<V> {
  * with {@link PersistentSortedMap.entriesBackFrom}). -0 is the key 0; queries may pass any
  * number, and a NaN query finds nothing.
  */
-export class PersistentSortedMap<V> implements ReadonlyMap<number, V> {
+export class PersistentSortedMap<V> extends SortedMapReads<V> implements ReadonlyMap<number, V> {
   private static readonly EMPTY = new PersistentSortedMap<never>(EMPTY_LEAF, 0);
 
   /** @internal Maps are made by the methods below, and by {@link SortedMapEditor.snapshot}. */
@@ -606,7 +649,9 @@ export class PersistentSortedMap<V> implements ReadonlyMap<number, V> {
     readonly root: Node,
     /** The number of entries. */
     readonly size: number,
-  ) {}
+  ) {
+    super();
+  }
 
   /** The empty map (one shared instance). */
   static empty<V>(): PersistentSortedMap<V> {
@@ -661,36 +706,6 @@ export class PersistentSortedMap<V> implements ReadonlyMap<number, V> {
     return height;
   }
 
-  /** The value stored for `key`, or undefined. */
-  get(key: number): V | undefined {
-    return find(this.root, key, undefined) as V | undefined;
-  }
-
-  /** Whether `key` has an entry (even one whose value is undefined). */
-  has(key: number): boolean {
-    return find(this.root, key, EMPTY_LEAF) !== EMPTY_LEAF;
-  }
-
-  /** The greatest key ≤ `key`, or undefined if there is none. */
-  floor(key: number): number | undefined {
-    return floorKey(this.root, key, false);
-  }
-
-  /** The least key ≥ `key`, or undefined if there is none. */
-  ceiling(key: number): number | undefined {
-    return ceilingKey(this.root, key, false);
-  }
-
-  /** The greatest key < `key`, or undefined if there is none. */
-  lower(key: number): number | undefined {
-    return floorKey(this.root, key, true);
-  }
-
-  /** The least key > `key`, or undefined if there is none. */
-  higher(key: number): number | undefined {
-    return ceilingKey(this.root, key, true);
-  }
-
   /** How many keys are < `key`: the index `key` has, or would have, in ascending order. */
   rank(key: number): number {
     return rankOf(this.root, key, false);
@@ -736,56 +751,18 @@ export class PersistentSortedMap<V> implements ReadonlyMap<number, V> {
    * so this map, and every map returned before, stays as it was.
    */
   withMutations(fn: (map: MutablePersistentSortedMap<V>) => void): PersistentSortedMap<V> {
-    const batch = new Batch<V>(this.root, this.size);
+    const batch = new Batch<V>(this);
     try {
       fn(batch);
     } finally {
-      batch.owner = null; // the nodes it built are frozen from now on
+      batch.ended = true;
     }
-    if (batch.root === this.root) return this;
-    return batch.size === 0
-      ? PersistentSortedMap.empty()
-      : new PersistentSortedMap(batch.root, batch.size);
-  }
-
-  /** The keys in ascending order, from the least key ≥ `from`. */
-  keysFrom(from: number): IterableIterator<number> {
-    return ascend(this.root, from, 0) as IterableIterator<number>;
-  }
-
-  /** The [key, value] entries in ascending key order, from the least key ≥ `from`. */
-  entriesFrom(from: number): IterableIterator<[number, V]> {
-    return ascend(this.root, from, 2) as IterableIterator<[number, V]>;
-  }
-
-  /** The [key, value] entries in descending key order, from the greatest key ≤ `from`. */
-  entriesBackFrom(from: number): IterableIterator<[number, V]> {
-    return descend(this.root, from) as IterableIterator<[number, V]>;
+    return batch.snapshot(); // the nodes it built are frozen from now on
   }
 
   /** Calls `fn` on each entry, in ascending key order. */
   forEach(fn: (value: V, key: number, map: PersistentSortedMap<V>) => void): void {
     eachEntry(this.root, (k, v) => fn(v as V, k, this));
-  }
-
-  /** The keys, ascending. */
-  keys(): MapIterator<number> {
-    return ascend(this.root, -Infinity, 0) as MapIterator<number>;
-  }
-
-  /** The values, in ascending key order. */
-  values(): MapIterator<V> {
-    return ascend(this.root, -Infinity, 1) as MapIterator<V>;
-  }
-
-  /** The [key, value] entries, in ascending key order. */
-  entries(): MapIterator<[number, V]> {
-    return ascend(this.root, -Infinity, 2) as MapIterator<[number, V]>;
-  }
-
-  /** The [key, value] entries, in ascending key order. */
-  [Symbol.iterator](): MapIterator<[number, V]> {
-    return ascend(this.root, -Infinity, 2) as MapIterator<[number, V]>;
   }
 }
 
@@ -797,10 +774,11 @@ export class PersistentSortedMap<V> implements ReadonlyMap<number, V> {
  * then make nothing at all. Reads are those of {@link PersistentSortedMap}; iterate only while
  * nothing writes.
  */
-export class SortedMapEditor<V> {
+export class SortedMapEditor<V> extends SortedMapReads<V> implements MutablePersistentSortedMap<V> {
   /** Whose nodes this editor may change: a new token at each snapshot, so none it gave is. */
   private owner: Owner = {};
-  private root: Node;
+  /** @internal */
+  root: Node;
   private count: number;
   /** The last snapshot, while no write has come since: taken again, it is the same map. */
   private taken: PersistentSortedMap<V> | undefined;
@@ -808,8 +786,10 @@ export class SortedMapEditor<V> {
   nodesMade = 0;
 
   constructor(from: PersistentSortedMap<V> = PersistentSortedMap.empty()) {
+    super();
     this.root = from.root;
     this.count = from.size;
+    this.taken = from;
   }
 
   /** The number of entries. */
@@ -835,93 +815,44 @@ export class SortedMapEditor<V> {
     this.taken = map;
   }
 
-  set(key: number, value: V): void {
-    this.taken = undefined;
+  set(key: number, value: V): this {
+    this.edit(key, value, false);
+    return this;
+  }
+
+  delete(key: number): this {
+    this.edit(key, undefined, true);
+    return this;
+  }
+
+  update(key: number, fn: (value: V | undefined) => V): this {
+    return this.set(key, fn(this.get(key)));
+  }
+
+  protected edit(key: number, value: V | undefined, del: boolean): void {
     const before = nodesMade;
-    this.root = write(this.root, this.owner, key, value, false);
+    const root = write(this.root, this.owner, key, value, del);
     this.count += delta;
     this.nodesMade += nodesMade - before;
-  }
-
-  /** Removes `key`; false if there was no such key. */
-  delete(key: number): boolean {
-    this.taken = undefined;
-    const before = nodesMade;
-    this.root = write(this.root, this.owner, key, undefined, true);
-    this.count += delta;
-    this.nodesMade += nodesMade - before;
-    return delta !== 0;
-  }
-
-  get(key: number): V | undefined {
-    return find(this.root, key, undefined) as V | undefined;
-  }
-
-  has(key: number): boolean {
-    return find(this.root, key, EMPTY_LEAF) !== EMPTY_LEAF;
-  }
-
-  floor(key: number): number | undefined {
-    return floorKey(this.root, key, false);
-  }
-
-  ceiling(key: number): number | undefined {
-    return ceilingKey(this.root, key, false);
-  }
-
-  lower(key: number): number | undefined {
-    return floorKey(this.root, key, true);
-  }
-
-  higher(key: number): number | undefined {
-    return ceilingKey(this.root, key, true);
-  }
-
-  keysFrom(from: number): IterableIterator<number> {
-    return ascend(this.root, from, 0) as IterableIterator<number>;
-  }
-
-  entriesFrom(from: number): IterableIterator<[number, V]> {
-    return ascend(this.root, from, 2) as IterableIterator<[number, V]>;
-  }
-
-  entriesBackFrom(from: number): IterableIterator<[number, V]> {
-    return descend(this.root, from) as IterableIterator<[number, V]>;
+    // The first write since a snapshot that changes anything copies the root, which the
+    // snapshot shares: a root unchanged means nothing changed since, or the snapshot is gone.
+    if (root !== this.root) {
+      this.root = root;
+      this.taken = undefined;
+    }
   }
 
   forEach(fn: (value: V, key: number) => void): void {
     eachEntry(this.root, (k, v) => fn(v as V, k));
   }
+}
 
-  /**
-   * Visits the entries in ascending key order from the least key ≥ `from` until `visit` returns
-   * true; whether it did. Unlike `entriesFrom`, it makes no iterator and no pair an entry: a scan
-   * of the free chunks on every allocation made most of a heap's garbage.
-   */
-  someFrom(from: number, visit: (key: number, value: V) => boolean): boolean {
-    return from === from && someFrom(this.root, from, visit as (k: number, v: unknown) => boolean);
-  }
+/** The map `withMutations` hands its callback: an editor that refuses writes once it returned. */
+class Batch<V> extends SortedMapEditor<V> {
+  ended = false;
 
-  /** The same, descending from the greatest key ≤ `from`. */
-  someBackFrom(from: number, visit: (key: number, value: V) => boolean): boolean {
-    return (
-      from === from && someBackFrom(this.root, from, visit as (k: number, v: unknown) => boolean)
-    );
-  }
-
-  keys(): IterableIterator<number> {
-    return ascend(this.root, -Infinity, 0) as IterableIterator<number>;
-  }
-
-  values(): IterableIterator<V> {
-    return ascend(this.root, -Infinity, 1) as IterableIterator<V>;
-  }
-
-  entries(): IterableIterator<[number, V]> {
-    return ascend(this.root, -Infinity, 2) as IterableIterator<[number, V]>;
-  }
-
-  [Symbol.iterator](): IterableIterator<[number, V]> {
-    return this.entries();
+  protected override edit(key: number, value: V | undefined, del: boolean): void {
+    if (this.ended) throw new Error('MutablePersistentSortedMap used after its batch ended');
+    super.edit(key, value, del);
   }
 }
