@@ -5,7 +5,8 @@
  * least key is ≤ the key: the floor is in it, or nowhere), and ceiling one too (the successor of
  * a whole subtree is the least key of the next one, seen on the way down). Subtree sizes make
  * rank and select O(log n). An update copies only the nodes on its path, so a snapshot costs
- * O(log32 n) per change. Every node but the root holds MIN to MAX entries: an insert splits a
+ * O(log32 n) per change; an editor (or a batch) edits in place the nodes it made itself since its
+ * last snapshot, as Clojure's transients do, so most of its writes copy nothing. Every node but the root holds MIN to MAX entries: an insert splits a
  * full node in halves, a delete that leaves fewer than MIN merges the node with a neighbour, or
  * shares their entries evenly when they do not fit in one. MIN is a quarter of MAX, not half, so
  * that writes going back and forth at one place do not split and merge a node on every step.
