@@ -8,7 +8,7 @@ import {
 import { MmuQuery, mmuPlugin } from '@chronovisor/mmu';
 import fc from 'fast-check';
 import { matching, type Breakpoint } from './breakpoint';
-import { Timeline } from './timeline';
+import { Timeline, type TimelineOptions } from './timeline';
 import * as mmu from '@chronovisor/mmu';
 
 const plugins = () => [mmuPlugin({ frames: 256 })];
@@ -51,6 +51,23 @@ const digests: string[] = (() => {
   return out;
 })();
 
+/** A timeline over the run that has passed over it once, taking its snapshots. */
+function passedOnce(options: TimelineOptions): Timeline {
+  const timeline = new Timeline(store, plugins(), { seed: 5, ...options });
+  timeline.seek(records.length);
+  return timeline;
+}
+
+/** Seeks to `count` random points, each landing on the recorded state; `then` checks more. */
+function seeksExactly(timeline: Timeline, seed: number, count: number, then = () => {}): void {
+  const rng = new Xoshiro128StarStar(seed);
+  for (let i = 0; i < count; i++) {
+    const at = timeline.seek(rng.nextInt(0, records.length));
+    expect(timeline.digest()).toBe(digests[at]);
+    then();
+  }
+}
+
 describe('Timeline', () => {
   it('seeks to the exact recorded state from anywhere, in any order, with any snapshot spacing', () => {
     fc.assert(
@@ -84,79 +101,45 @@ describe('Timeline', () => {
       { foldBudgetMs: 0, maxSnapshots: 3 },
       { snapshotEvery: 10, maxSnapshots: 4 },
     ]) {
-      const timeline = new Timeline(store, plugins(), { seed: 5, ...options });
-      timeline.seek(records.length);
+      const timeline = passedOnce(options);
       expect(timeline.snapshotCount).toBeGreaterThan(1);
       expect(timeline.snapshotCount).toBeLessThanOrEqual(options.maxSnapshots ?? 2048);
-      const rng = new Xoshiro128StarStar(options.maxSnapshots ?? 1);
-      for (let i = 0; i < 50; i++) {
-        const at = timeline.seek(rng.nextInt(0, records.length));
-        expect(timeline.digest()).toBe(digests[at]);
-      }
+      seeksExactly(timeline, options.maxSnapshots ?? 1, 50);
     }
   });
 
   it('spaces new snapshots as thinning left them: seeks take none beside one it holds', () => {
     // 21 snapshots a hundred records apart pass the 20 allowed: every other goes, and the rest
     // of the run is taken two hundred apart. A seek then folds less than that from a snapshot.
-    const timeline = new Timeline(store, plugins(), {
-      seed: 5,
-      snapshotEvery: 100,
-      maxSnapshots: 20,
-    });
-    timeline.seek(records.length);
+    const timeline = passedOnce({ snapshotEvery: 100, maxSnapshots: 20 });
     const held = timeline.snapshotCount;
     expect(held).toBeLessThan(20);
-    const rng = new Xoshiro128StarStar(3);
-    for (let i = 0; i < 100; i++) {
-      const at = timeline.seek(rng.nextInt(0, records.length));
-      expect(timeline.digest()).toBe(digests[at]);
-    }
+    seeksExactly(timeline, 3, 100);
     // Taking one beside nearly every snapshot a seek passed cost the bench's p99 five times over.
     expect(timeline.snapshotCount).toBe(held);
   });
 
   it('keeps the memory its snapshots hold under a budget in bytes, seeking exactly all the same', () => {
     const budget = 512 * 1024; // a few copies of the run's 32 pages
-    const unbounded = new Timeline(store, plugins(), { seed: 5, snapshotEvery: 8 });
-    unbounded.seek(records.length);
+    const unbounded = passedOnce({ snapshotEvery: 8 });
     expect(unbounded.snapshotBytes()).toBeGreaterThan(3 * budget); // so the budget has work to do
-    const timeline = new Timeline(store, plugins(), {
-      seed: 5,
-      snapshotEvery: 8,
-      memoryBudget: budget,
-    });
-    timeline.seek(records.length);
+    const timeline = passedOnce({ snapshotEvery: 8, memoryBudget: budget });
     expect(timeline.snapshotBytes()).toBeLessThanOrEqual(budget);
     expect(timeline.snapshotCount).toBeGreaterThan(2);
     expect(timeline.snapshotCount).toBeLessThan(unbounded.snapshotCount);
-    const rng = new Xoshiro128StarStar(9);
-    for (let i = 0; i < 50; i++) {
-      const at = timeline.seek(rng.nextInt(0, records.length));
-      expect(timeline.digest()).toBe(digests[at]);
-      expect(timeline.snapshotBytes()).toBeLessThanOrEqual(budget);
-    }
+    seeksExactly(timeline, 9, 50, () =>
+      expect(timeline.snapshotBytes()).toBeLessThanOrEqual(budget),
+    );
     expect(() => new Timeline(store, plugins(), { memoryBudget: -1 })).toThrow(/memory budget/);
   });
 
   it('drops as many snapshots as a budget passed by a little asks, not half of them, using its room', () => {
-    const unbounded = new Timeline(store, plugins(), { seed: 5, snapshotEvery: 8 });
-    unbounded.seek(records.length);
-    const budget = Math.floor(unbounded.snapshotBytes() * 0.8);
-    const timeline = new Timeline(store, plugins(), {
-      seed: 5,
-      snapshotEvery: 8,
-      memoryBudget: budget,
-    });
-    timeline.seek(records.length);
+    const budget = Math.floor(passedOnce({ snapshotEvery: 8 }).snapshotBytes() * 0.8);
+    const timeline = passedOnce({ snapshotEvery: 8, memoryBudget: budget });
     expect(timeline.snapshotBytes()).toBeLessThanOrEqual(budget);
     // The room the budget gives is used: halving the snapshots left 83% of it held here.
     expect(timeline.snapshotBytes()).toBeGreaterThan(budget * 0.85);
-    const rng = new Xoshiro128StarStar(3);
-    for (let i = 0; i < 30; i++) {
-      const at = timeline.seek(rng.nextInt(0, records.length));
-      expect(timeline.digest()).toBe(digests[at]);
-    }
+    seeksExactly(timeline, 3, 30);
   });
 
   it('agrees with the recorded digests', () => {
