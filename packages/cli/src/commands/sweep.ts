@@ -12,6 +12,7 @@ import { invoked, output, table, type Output } from '../output';
 import { localQueue, postgresQueue, workerName, type PostgresCellSpec } from '../sweep/cell-queue';
 import { loadGrid } from '../sweep/grid';
 import { LocalSweep } from '../sweep/local-sweep';
+import { onStopSignals } from '../sweep/stop-signals';
 import { formatReport, reportOf } from '../sweep/report';
 import { work } from '../sweep/work';
 import { runWorkerProcesses } from '../sweep/worker-processes';
@@ -198,9 +199,7 @@ export async function worker(options: WorkerOptions, out: Output = output): Prom
   // Ctrl-C, or the sweep that started this worker passing on its stop: the cell being run is
   // finished, and no other is taken.
   const stop = new AbortController();
-  const onStop = () => stop.abort();
-  process.on('SIGINT', onStop);
-  process.on('SIGTERM', onStop);
+  const stopListening = onStopSignals(() => stop.abort());
   try {
     if (!options.quiet)
       out.line(
@@ -223,8 +222,7 @@ export async function worker(options: WorkerOptions, out: Output = output): Prom
     });
     return EXIT.ok;
   } finally {
-    process.off('SIGINT', onStop);
-    process.off('SIGTERM', onStop);
+    stopListening();
     await queue.close();
   }
 }

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { onStopSignals } from './stop-signals';
 
 /** How a sweep's worker processes are started and looked after. */
 export interface WorkerProcesses {
@@ -16,9 +17,6 @@ export interface WorkerProcesses {
   /** Told when the sweep is asked to stop: `now` on the second asking. */
   readonly stopping?: (now: boolean) => void;
 }
-
-/** The signals that stop a sweep: Ctrl-C, and what a supervisor or `kill` sends. */
-const STOP_SIGNALS = ['SIGINT', 'SIGTERM'] as const;
 
 /**
  * Runs `count` worker processes of this command (`chronovisor worker …`) until all have exited,
@@ -38,7 +36,7 @@ export async function runWorkerProcesses(workers: WorkerProcesses): Promise<bool
     workers.stopping?.(stops > 1);
     for (const child of live) child.kill(stops > 1 ? 'SIGKILL' : 'SIGTERM');
   };
-  for (const signal of STOP_SIGNALS) process.on(signal, onStop);
+  const stopListening = onStopSignals(onStop);
   try {
     const start = (): Promise<boolean> => {
       const child = spawn(process.execPath, [process.argv[1]!, 'worker', ...workers.args], {
@@ -57,7 +55,7 @@ export async function runWorkerProcesses(workers: WorkerProcesses): Promise<bool
     const ended = await Promise.all(Array.from({ length: workers.count }, start));
     return ended.every(Boolean) && stops === 0;
   } finally {
-    for (const signal of STOP_SIGNALS) process.off(signal, onStop);
+    stopListening();
   }
 }
 
