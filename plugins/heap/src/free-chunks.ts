@@ -1,5 +1,5 @@
 import { MultisetHash, PersistentSortedMap, SortedMapEditor } from '@chronovisor/core';
-import { NODE_BYTES, RECORD_BYTES } from './heap-footprint';
+import { madeByDelete, madeBySet } from './heap-footprint';
 
 /** A run of free heap memory: `[address, size]`, as events carry it. */
 export type Chunk = readonly [address: number, size: number];
@@ -127,9 +127,7 @@ export class FreeChunks {
   }
 
   private add([address, size]: Chunk, history: number): void {
-    const nodes = this.map.nodesMade;
-    this.map.set(address, { size, history });
-    this.made += (this.map.nodesMade - nodes) * NODE_BYTES + RECORD_BYTES;
+    this.made += madeBySet(this.map, address, { size, history });
     this.total += size;
     this.hash.toggle(1, CHUNK_FACT, address, size, history);
   }
@@ -137,9 +135,7 @@ export class FreeChunks {
   private remove(address: number): void {
     const chunk = this.map.get(address);
     if (chunk === undefined) throw new Error(`No free chunk starts at 0x${address.toString(16)}`);
-    const nodes = this.map.nodesMade;
-    this.map.delete(address);
-    this.made += (this.map.nodesMade - nodes) * NODE_BYTES;
+    this.made += madeByDelete(this.map, address);
     this.total -= chunk.size;
     this.hash.toggle(-1, CHUNK_FACT, address, chunk.size, chunk.history);
   }

@@ -1,3 +1,5 @@
+import type { SortedMapEditor } from '@chronovisor/core';
+
 /*
  * Estimates of the memory the heap's maps take, for a time-travel memory budget. The maps do not
  * show their nodes, so the heap counts what a write makes instead: the nodes an editor's write
@@ -21,4 +23,18 @@ export function writeBytes(size: number): number {
   let levels = 1;
   for (let reach = FANOUT; reach < size; reach *= FANOUT) levels++;
   return levels * NODE_BYTES + RECORD_BYTES;
+}
+
+/** Sets `key` through `editor`; returns what that made: the nodes it copied or added, and the record. */
+export function madeBySet<V>(editor: SortedMapEditor<V>, key: number, value: V): number {
+  const nodes = editor.nodesMade;
+  editor.set(key, value);
+  return (editor.nodesMade - nodes) * NODE_BYTES + RECORD_BYTES;
+}
+
+/** Deletes `key` through `editor`; returns what that made: the nodes it copied. */
+export function madeByDelete(editor: SortedMapEditor<unknown>, key: number): number {
+  const nodes = editor.nodesMade;
+  editor.delete(key);
+  return (editor.nodesMade - nodes) * NODE_BYTES;
 }

@@ -5,7 +5,7 @@ import {
   type PersistentSortedMap,
 } from '@chronovisor/core';
 import { FreeChunks, type ChunkData, type ChunksVersion } from './free-chunks';
-import { ENTRY_BYTES, NODE_BYTES, RECORD_BYTES, writeBytes } from './heap-footprint';
+import { ENTRY_BYTES, RECORD_BYTES, madeByDelete, madeBySet, writeBytes } from './heap-footprint';
 import {
   HEAP_OPERATIONS,
   VIOLATION_KINDS,
@@ -216,7 +216,7 @@ export class Heap implements HeapShape {
     if (event.ref !== undefined) {
       const held = this.refs.get(event.ref);
       if (held !== undefined) this.facts.toggle(-1, REF_FACT, event.ref, held);
-      this.ownMade += this.edited(this.refs, () => this.refs.set(event.ref!, ptr));
+      this.ownMade += madeBySet(this.refs, event.ref, ptr);
       this.facts.toggle(1, REF_FACT, event.ref, ptr);
     }
     this.liveBytes += size;
@@ -366,27 +366,18 @@ export class Heap implements HeapShape {
     if (older) this.toggleFreed(-1, older);
     else this.freedCount++;
     const edited = tags.set(tag, freed);
-    this.ownMade +=
-      writeBytes(tags.size) + this.edited(this.freed, () => this.freed.set(freed.address, edited));
+    this.ownMade += writeBytes(tags.size) + madeBySet(this.freed, freed.address, edited);
     this.toggleFreed(1, freed);
   }
 
   private setBlock(block: Block): void {
-    this.ownMade += this.edited(this.blocks, () => this.blocks.set(block.address, block));
+    this.ownMade += madeBySet(this.blocks, block.address, block);
     this.toggleBlock(1, block);
   }
 
   private deleteBlock(block: Block): void {
-    this.ownMade +=
-      this.edited(this.blocks, () => this.blocks.delete(block.address)) - RECORD_BYTES;
+    this.ownMade += madeByDelete(this.blocks, block.address);
     this.toggleBlock(-1, block);
-  }
-
-  /** What a write through `editor` made: the nodes it copied or added, and its record. */
-  private edited(editor: SortedMapEditor<unknown>, write: () => void): number {
-    const nodes = editor.nodesMade;
-    write();
-    return (editor.nodesMade - nodes) * NODE_BYTES + RECORD_BYTES;
   }
 
   private toggleBlock(sign: 1 | -1, b: Block): void {
