@@ -146,7 +146,7 @@ export class Timeline {
         .filter((seq) => seq > 0 && seq <= this.head)
         .map((seq) => ({ seq, snapshot: undefined, kept: true })),
     ];
-    this.nextSnapshot = this.snapshots[1]?.seq ?? Infinity;
+    this.standAfter(0);
     this.heldAtMost = this.madeAtMark = this.projector.allocatedBytes();
   }
 
@@ -162,8 +162,8 @@ export class Timeline {
     const nearest = this.snapshots[at]!;
     if (target < this.position || nearest.seq > this.position) {
       this.restore(nearest);
-      this.position = this.lastSnapshot = nearest.seq;
-      this.nextSnapshot = this.snapshots[at + 1]?.seq ?? Infinity;
+      this.position = nearest.seq;
+      this.standAfter(at);
     }
     if (target > this.position) {
       this.foldStart = performance.now();
@@ -324,9 +324,7 @@ export class Timeline {
     this.position = record.seq;
     if (this.position >= this.nextSnapshot) {
       // Passing a snapshot we have: a seek past here starts from it, so the fold cost restarts.
-      const passed = this.nearestSnapshot(this.position);
-      this.lastSnapshot = this.snapshots[passed]!.seq;
-      this.nextSnapshot = this.snapshots[passed + 1]?.seq ?? Infinity;
+      this.standAfter(this.nearestSnapshot(this.position));
       this.foldStart = performance.now();
       this.sinceCheck = 0;
       return;
@@ -405,10 +403,14 @@ export class Timeline {
     const spread = taken.length / Math.max(1, keep);
     this.budgetMs *= spread;
     if (this.every !== undefined) this.every = Math.ceil(this.every * spread);
-    const at = this.nearestSnapshot(this.position);
+    this.standAfter(this.nearestSnapshot(this.position));
+    return released || this.snapshots.length < before;
+  }
+
+  /** The position is at or past snapshot `at`, and short of the next. */
+  private standAfter(at: number): void {
     this.lastSnapshot = this.snapshots[at]!.seq;
     this.nextSnapshot = this.snapshots[at + 1]?.seq ?? Infinity;
-    return released || this.snapshots.length < before;
   }
 
   private shed(): boolean {
